@@ -1,0 +1,117 @@
+/**
+ * Small helpers over tree-sitter nodes. Every walk here is iterative (an
+ * explicit stack or a TreeCursor), never recursive, so 10,000 nested blocks
+ * cannot overflow the JS stack.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+
+/** Calls `visit` for every node in document order; return false to skip a node's children. */
+export function walk(root: Node, visit: (n: Node) => boolean | void): void {
+  const cursor = root.walk();
+  try {
+    let descend = visit(cursor.currentNode) !== false;
+    for (;;) {
+      if (descend && cursor.gotoFirstChild()) {
+        descend = visit(cursor.currentNode) !== false;
+        continue;
+      }
+      for (;;) {
+        if (cursor.nodeId === root.id) return;
+        if (cursor.gotoNextSibling()) {
+          descend = visit(cursor.currentNode) !== false;
+          break;
+        }
+        if (!cursor.gotoParent()) return;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/** All descendants (and the node itself) of the given types, in document order. */
+export function descendantsOfType(root: Node, types: string | readonly string[]): Node[] {
+  const set = typeof types === 'string' ? new Set([types]) : new Set(types);
+  const out: Node[] = [];
+  walk(root, (n) => {
+    if (set.has(n.type)) out.push(n);
+  });
+  return out;
+}
+
+/** The smallest named node covering [start, end) (string offsets). */
+export function nodeAt(tree: Tree, start: number, end = start): Node | null {
+  return tree.rootNode.namedDescendantForIndex(start, end);
+}
+
+/** The identifier (or field name) at an offset, if the offset is on one. */
+export function identifierAt(tree: Tree, offset: number): Node | null {
+  for (const at of [offset, offset - 1]) {
+    if (at < 0) continue;
+    const n = tree.rootNode.descendantForIndex(at, at);
+    if (n && (n.type === 'identifier' || n.type === 'field_identifier' || n.type === 'type_identifier') && n.startIndex <= offset && offset <= n.endIndex) return n;
+  }
+  return null;
+}
+
+/** The function name of a call_expression, when it is a plain identifier. */
+export function callName(call: Node): string | null {
+  const fn = call.childForFieldName('function');
+  return fn && fn.type === 'identifier' ? fn.text : null;
+}
+
+/** The argument nodes of a call_expression (named children of the argument list, comments skipped). */
+export function callArgs(call: Node): Node[] {
+  const list = call.childForFieldName('arguments');
+  if (!list) return [];
+  return list.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+}
+
+/** The nearest ancestor of one of the given types. */
+export function ancestor(n: Node, types: string | readonly string[]): Node | null {
+  const set = typeof types === 'string' ? new Set([types]) : new Set(types);
+  for (let p = n.parent; p; p = p.parent) if (set.has(p.type)) return p;
+  return null;
+}
+
+/** The function_definition around a node. */
+export function enclosingFunction(n: Node): Node | null {
+  return n.type === 'function_definition' ? n : ancestor(n, 'function_definition');
+}
+
+/** The declared name of a function_definition. */
+export function functionName(fn: Node): string | null {
+  let d = fn.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator') ?? d.namedChild(0);
+  const id = d?.childForFieldName('declarator');
+  return id && (id.type === 'identifier' || id.type === 'field_identifier') ? id.text : null;
+}
+
+/** Every function_definition in the tree, top level and nested in preprocessor blocks. */
+export function functionDefinitions(tree: Tree): Node[] {
+  const out: Node[] = [];
+  walk(tree.rootNode, (n) => {
+    if (n.type === 'function_definition') {
+      out.push(n);
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+/** Strips redundant parentheses and casts: `((void *)(x))` → `x`. */
+export function stripParensAndCasts(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (cur.type === 'parenthesized_expression' && cur.namedChildCount === 1) cur = cur.namedChild(0)!;
+    else if (cur.type === 'cast_expression' && cur.childForFieldName('value')) cur = cur.childForFieldName('value')!;
+    else return cur;
+  }
+}
+
+/** Source text with whitespace runs folded, for comparing expressions syntactically. */
+export function normText(n: Node | string): string {
+  const t = typeof n === 'string' ? n : n.text;
+  return t.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').replace(/\s*([()\[\]\-.>,*&+])\s*/g, '$1').trim();
+}

@@ -1,0 +1,228 @@
+/**
+ * The C parsing service: web-tree-sitter + the tree-sitter-c grammar, both as
+ * wasm, so the same code runs in Node (CLI, tests, desktop extension host) and
+ * in the browser (VS Code for the Web). The caller supplies the wasm bytes;
+ * nothing is ever fetched from the network.
+ */
+import { Parser, Language, Tree, Node, Edit, Point } from 'web-tree-sitter';
+import { blankAnnotations } from './preprocess';
+
+export type { Tree, Node, Point };
+
+export interface WasmBytes {
+  /** web-tree-sitter's own runtime (tree-sitter.wasm) */
+  treeSitter: Uint8Array;
+  /** the C grammar (tree-sitter-c.wasm) */
+  language: Uint8Array;
+}
+
+export interface ParseOptions {
+  /** Give up when parsing takes longer than this (wall-clock ms). Default 2000. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_PARSE_TIMEOUT_MS = 2000;
+
+export class ParseTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`parsing took longer than ${timeoutMs} ms and was abandoned`);
+  }
+}
+
+let initPromise: Promise<Language> | undefined;
+
+/** Loads the runtime and the grammar once per process (or web worker). */
+function loadLanguage(wasm: WasmBytes): Promise<Language> {
+  initPromise ??= (async () => {
+    await Parser.init({ wasmBinary: wasm.treeSitter } as object);
+    return Language.load(wasm.language);
+  })();
+  return initPromise;
+}
+
+/** A parser for kernel C: annotation blanking, time limit, tree ownership left to the caller. */
+export class CParser {
+  private constructor(private readonly parser: Parser, readonly language: Language) {}
+
+  static async create(wasm: WasmBytes): Promise<CParser> {
+    const language = await loadLanguage(wasm);
+    const parser = new Parser();
+    parser.setLanguage(language);
+    return new CParser(parser, language);
+  }
+
+  /**
+   * Parses `text` (the document as the user sees it). With `oldTree` (already
+   * `edit`ed to match), the parse is incremental. The caller owns the result
+   * and must `delete()` it. Throws ParseTimeoutError when over the time limit.
+   */
+  parse(text: string, oldTree?: Tree | null, options: ParseOptions = {}): Tree {
+    return this.parsePrepared(blankAnnotations(text), oldTree, options);
+  }
+
+  /** Same as parse() for text that has already been through blankAnnotations(). */
+  parsePrepared(prepared: string, oldTree?: Tree | null, options: ParseOptions = {}): Tree {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_PARSE_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    let timedOut = false;
+    const tree = this.parser.parse(prepared, oldTree ?? null, {
+      progressCallback: () => {
+        if (Date.now() > deadline) timedOut = true;
+        return timedOut as unknown as void;
+      },
+    });
+    if (!tree || timedOut) {
+      tree?.delete();
+      this.parser.reset();
+      throw new ParseTimeoutError(timeoutMs);
+    }
+    return tree;
+  }
+
+  delete(): void {
+    this.parser.delete();
+  }
+}
+
+/** A text change in document coordinates (offsets in UTF-16 code units, as JS strings). */
+export interface TextChange {
+  /** offset of the first changed character in the old text */
+  start: number;
+  /** offset just past the replaced range in the old text */
+  oldEnd: number;
+  /** the replacement text */
+  text: string;
+}
+
+/** Position (row, column in UTF-16 code units) of an offset. */
+export function pointAt(text: string, offset: number): Point {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return { row, column: offset - lineStart };
+}
+
+/** The smallest single edit that turns `a` into `b` (common prefix and suffix removed). */
+export function diffRange(a: string, b: string): { start: number; oldEnd: number; newEnd: number } | null {
+  if (a === b) return null;
+  const max = Math.min(a.length, b.length);
+  let start = 0;
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let ea = a.length;
+  let eb = b.length;
+  while (ea > start && eb > start && a.charCodeAt(ea - 1) === b.charCodeAt(eb - 1)) { ea--; eb--; }
+  return { start, oldEnd: ea, newEnd: eb };
+}
+
+export function applyChanges(text: string, changes: readonly TextChange[]): string {
+  // Changes are applied in order, each against the result of the previous one
+  // (the VS Code contentChanges contract, when sorted from last to first).
+  let out = text;
+  for (const c of changes) out = out.slice(0, c.start) + c.text + out.slice(c.oldEnd);
+  return out;
+}
+
+interface DocEntry {
+  text: string;
+  prepared: string;
+  tree: Tree;
+  version: number;
+  /** the range of the last incremental change in the new text, for "what changed" queries */
+  lastChanged: { start: number; end: number } | null;
+}
+
+/**
+ * One tree per open document. Edits are applied with `tree.edit` and an
+ * incremental reparse; trees are deleted when replaced and when documents close.
+ */
+export class DocumentTrees {
+  private readonly docs = new Map<string, DocEntry>();
+
+  constructor(private readonly parser: CParser, private readonly options: ParseOptions = {}) {}
+
+  /** Parses a newly opened document. Replaces (and deletes) any previous tree for the key. */
+  open(key: string, text: string, version = 0): Tree {
+    const prepared = blankAnnotations(text);
+    const tree = this.parser.parsePrepared(prepared, null, this.options);
+    this.close(key);
+    this.docs.set(key, { text, prepared, tree, version, lastChanged: null });
+    return tree;
+  }
+
+  /**
+   * Applies changes and reparses incrementally. The tree is edited with the
+   * smallest range that covers what changed after annotation blanking, so a
+   * change that creates or removes an annotation still reparses correctly.
+   */
+  update(key: string, changes: readonly TextChange[], version = 0): Tree {
+    const entry = this.docs.get(key);
+    if (!entry) throw new Error(`document not open: ${key}`);
+    return this.replace(key, applyChanges(entry.text, changes), version);
+  }
+
+  /** Replaces a document's whole text, reparsing incrementally against the old tree. */
+  replace(key: string, text: string, version = 0): Tree {
+    const entry = this.docs.get(key);
+    if (!entry) return this.open(key, text, version);
+    const prepared = blankAnnotations(text);
+    const d = diffRange(entry.prepared, prepared);
+    if (!d) {
+      entry.text = text;
+      entry.version = version;
+      entry.lastChanged = null;
+      return entry.tree;
+    }
+    const edit: Edit = {
+      startIndex: d.start,
+      oldEndIndex: d.oldEnd,
+      newEndIndex: d.newEnd,
+      startPosition: pointAt(entry.prepared, d.start),
+      oldEndPosition: pointAt(entry.prepared, d.oldEnd),
+      newEndPosition: pointAt(prepared, d.newEnd),
+    } as Edit;
+    entry.tree.edit(edit);
+    let tree: Tree;
+    try {
+      tree = this.parser.parsePrepared(prepared, entry.tree, this.options);
+    } catch (e) {
+      // the old tree no longer matches the text: drop the document entirely
+      this.close(key);
+      throw e;
+    }
+    entry.tree.delete();
+    entry.tree = tree;
+    entry.text = text;
+    entry.prepared = prepared;
+    entry.version = version;
+    entry.lastChanged = { start: d.start, end: d.newEnd };
+    return tree;
+  }
+
+  get(key: string): { text: string; tree: Tree; version: number; lastChanged: { start: number; end: number } | null } | undefined {
+    const e = this.docs.get(key);
+    return e && { text: e.text, tree: e.tree, version: e.version, lastChanged: e.lastChanged };
+  }
+
+  has(key: string): boolean {
+    return this.docs.has(key);
+  }
+
+  close(key: string): void {
+    const e = this.docs.get(key);
+    if (e) {
+      e.tree.delete();
+      this.docs.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  dispose(): void {
+    for (const key of [...this.docs.keys()]) this.close(key);
+  }
+}

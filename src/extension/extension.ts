@@ -1,0 +1,16 @@
+/**
+ * Activation only wires features together; each feature lives in its own
+ * module. Nothing is parsed here: the parser loads with the first C document.
+ */
+import * as vscode from 'vscode';
+import { Services } from './services';
+
+export function activate(context: vscode.ExtensionContext): { services: Services } {
+  const services = new Services(context);
+  context.subscriptions.push(services);
+  return { services };
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

@@ -1,0 +1,36 @@
+/**
+ * Finds the two wasm files in Node: next to the bundle (dist/) when running
+ * the built CLI or extension, or in node_modules when running compiled tests.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { WasmBytes } from '../analysis/parser';
+
+const NAMES = { treeSitter: 'tree-sitter.wasm', language: 'tree-sitter-c.wasm' };
+
+function candidates(): string[][] {
+  const dirs: string[][] = [];
+  // bundled: dist/cli.js, dist/extension.js
+  dirs.push([__dirname, __dirname]);
+  // compiled tests and sources: out/src/node → repo root
+  for (const up of ['..', '../..', '../../..']) {
+    const root = path.resolve(__dirname, up);
+    dirs.push([path.join(root, 'dist'), path.join(root, 'dist')]);
+    dirs.push([path.join(root, 'node_modules/web-tree-sitter'), path.join(root, 'node_modules/tree-sitter-c')]);
+  }
+  return dirs;
+}
+
+export function locateWasm(): { treeSitter: string; language: string } {
+  for (const [a, b] of candidates()) {
+    const ts = path.join(a, NAMES.treeSitter);
+    const lang = path.join(b, NAMES.language);
+    if (fs.existsSync(ts) && fs.existsSync(lang)) return { treeSitter: ts, language: lang };
+  }
+  throw new Error('cannot find tree-sitter.wasm and tree-sitter-c.wasm next to the program; rebuild with `npm run build`');
+}
+
+export function readWasm(): WasmBytes {
+  const loc = locateWasm();
+  return { treeSitter: new Uint8Array(fs.readFileSync(loc.treeSitter)), language: new Uint8Array(fs.readFileSync(loc.language)) };
+}

@@ -1,0 +1,29 @@
+/** Shared test helpers: one parser per test process, fixtures by name. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CParser } from '../src/analysis/parser';
+import { readWasm } from '../src/node/wasm';
+
+let parser: Promise<CParser> | undefined;
+
+export function testParser(): Promise<CParser> {
+  parser ??= CParser.create(readWasm());
+  return parser;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+
+export function fixture(name: string): string {
+  return fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+/** 1-based line of the first occurrence of `needle` in `text` (after `from` occurrences). */
+export function lineOf(text: string, needle: string, nth = 0): number {
+  let idx = -1;
+  for (let i = 0; i <= nth; i++) {
+    idx = text.indexOf(needle, idx + 1);
+    if (idx < 0) throw new Error(`'${needle}' not found in fixture`);
+  }
+  return text.slice(0, idx).split('\n').length;
+}
