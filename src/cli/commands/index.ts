@@ -1,5 +1,6 @@
 /** The registry of CLI commands. Each command lives in its own module. */
 import type { CommandInfo } from '../args';
 import { explainCommand } from './explain';
+import { lifecycleCommand } from './lifecycle';
 
-export const COMMANDS: CommandInfo[] = [explainCommand];
+export const COMMANDS: CommandInfo[] = [explainCommand, lifecycleCommand];
