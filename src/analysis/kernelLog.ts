@@ -500,7 +500,8 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         r.warning = info;
         r.truncated = true;
         reports.push(r);
-        open = { report: r, phase: 'head', last: lineNo, sawWarning: true, sawEnd: false, expectMapped: false, headless: true, wantContinuation: false };
+        // whether a "Mapped at:" follows is unknown without the message: accept one
+        open = { report: r, phase: 'head', last: lineNo, sawWarning: true, sawEnd: false, expectMapped: true, headless: true, wantContinuation: false };
         continue;
       }
       // some other WARN: it ends the current report
@@ -614,7 +615,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
   finish(true);
 
   for (const r of reports) {
-    if (r.check === 'unknown' && r.warning?.function) {
+    if (r.check === 'unknown' && r.message === '' && r.warning?.function) {
       // a headline-less WARN: the warning site still tells the family
       if (/^check_unmap/.test(r.warning.function)) r.fields.warnedIn = 'check_unmap';
       else if (/^check_sync/.test(r.warning.function)) r.fields.warnedIn = 'check_sync';
