@@ -240,8 +240,9 @@ const DISABLED = /^(?:debugging out of memory(?: error)? - disabl\w+|cacheline t
 const VMALLOC_REFUSED = /^\s*(\S+) (\S+): rejecting DMA map of vmalloc memory\s*$/;
 const CUT_HERE = /^\s*-+\[ cut here \]-+\s*$/;
 const END_TRACE = /^\s*-+\[ end trace [0-9a-f]* ?\]-+\s*$/;
-const WARNING_LINE = /^\s*WARNING: (?:CPU: (\d+) PID: (\d+) )?(?:at )?(\S+?):(\d+) ([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
-const WARNING_ANY = /^\s*WARNING: /;
+// "WARNING: CPU: 1 PID: 19 at kernel/dma/debug.c:1024 check_unmap+0x6a5/0x8a0" (the file:line part is absent for WARNs without a bug-table entry)
+const WARNING_LINE = /^\s*WARNING: (?:CPU: (\d+) PID: (\d+) )?at (?:(\S+?):(\d+) )?([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const RAW_FRAME = /^\s*(?:\?\s+)?0x[0-9a-f]+\s*$/;
 const MODULES = /^\s*Modules linked in:(.*)$/;
 const CPU_LINE = /^\s*CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: (.+?)(?: (?:Tainted|Not tainted)\b(.*))?$/;
 const CALL_TRACE = /^\s*Call [Tt]race:\s*$/;
@@ -385,7 +386,7 @@ function newReport(check: DmaDebugCheck, driver: string, device: string, message
 
 /** A WARNING: line that points into the DMA mapping code, or a WARN of dma_map_single_attrs. */
 function isDmaWarning(w: RegExpExecArray): boolean {
-  return /(?:^|\/)kernel\/dma\/|dma-mapping\.h$/.test(w[3]) || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
+  return /(?:^|\/)kernel\/dma\/|dma-mapping\.h$/.test(w[3] ?? '') || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
 }
 
 /**
@@ -484,7 +485,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         cpu: warn[1] !== undefined ? Number(warn[1]) : undefined,
         pid: warn[2] !== undefined ? Number(warn[2]) : undefined,
         file: warn[3],
-        fileLine: Number(warn[4]),
+        fileLine: warn[4] !== undefined ? Number(warn[4]) : undefined,
         function: warn[5],
       };
       if (cur && cur.phase === 'head' && !cur.sawWarning && lineNo - cur.last <= SLACK) {
@@ -587,7 +588,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         o.last = lineNo;
         continue;
       }
-      if (STACK_MARKER.test(s) || REGISTER_LINE.test(s)) {
+      if (STACK_MARKER.test(s) || REGISTER_LINE.test(s) || RAW_FRAME.test(s)) {
         o.last = lineNo;
         continue;
       }

@@ -334,6 +334,15 @@ describe('kernel log parser: dma-debug reports', () => {
     assert.deepStrictEqual(f.map((x) => [x.function, x.module ?? null, x.unreliable]), [['xfoo_rx_clean', 'xfoo', false], ['net_rx_action', null, true]]);
   });
 
+  it('reads a WARNING line without file:line and skips unresolved raw addresses in the trace', () => {
+    const lines = warnBlock({ message: CLASSES[9].message, frames: ['0xffffffffc0a1b2c4', '? 0xffffffffc0a1b2f0', 'xfoo_rx_clean+0x1c4/0x3d0 [xfoo]'] });
+    lines[2] = 'WARNING: CPU: 1 PID: 412 at check_unmap+0x6a5/0x8a0';
+    const [r] = parseKernelLog(lines.join('\n'));
+    assert.deepStrictEqual(r.warning, { cpu: 1, pid: 412, file: undefined, fileLine: undefined, function: 'check_unmap' });
+    assert.strictEqual(r.frames.at(-1)?.function, 'xfoo_rx_clean');
+    assert.strictEqual(r.truncated, false);
+  });
+
   describe('truncated captures', () => {
     const full = BASE.split('\n');
     it('a log that ends inside the Call Trace keeps the frames read so far', () => {
