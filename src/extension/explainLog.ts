@@ -82,7 +82,7 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
       case 'location': {
         const l = node.loc;
         const t = new vscode.TreeItem(`${l.function}${l.call ? `: ${l.call}` : ''}`, vscode.TreeItemCollapsibleState.None);
-        t.description = `${l.file}:${l.line} · ${ROLE_LABEL[l.role]}`;
+        t.description = `${l.file}:${l.line} · ${l.how === 'definition' ? 'function in the trace' : ROLE_LABEL[l.role]}`;
         t.tooltip = locationMarkdown(node.item, l, node.uri);
         t.iconPath = new vscode.ThemeIcon(l.role === 'mapped-at' ? 'debug-stackframe-dot' : 'debug-stackframe');
         t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation] };

@@ -127,7 +127,8 @@ export function toText(results: readonly ExplainedReport[], logName: string): st
     out.push(wrap(explanation, 96, '  '));
     for (const l of locations) {
       const what = l.call ? `${l.function}: ${l.call}` : l.function;
-      out.push(`  ${l.file}:${l.line}: ${what} (${ROLE_TEXT[l.role]})`);
+      const role = l.how === 'definition' ? (l.role === 'mapped-at' ? 'the mapping was made in this function' : 'in the trace; no direct call found') : ROLE_TEXT[l.role];
+      out.push(`  ${l.file}:${l.line}: ${what} (${role})`);
     }
     if (locations.length === 0) {
       const named = r.frames.filter((f) => f.module && !f.unreliable).map((f) => `${f.function} [${f.module}]`);
