@@ -99,17 +99,18 @@ function buildSkeleton(): void {
     el('label', { class: 'platform-picker', for: 'platform' }, 'Platform '),
     select,
     el('p', { id: 'platform-desc', class: 'muted' }),
+    el('ul', { id: 'notes', class: 'muted', 'aria-label': 'How this lifecycle was extracted' }),
   );
   const tabs = el('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' },
     el('button', { id: 'tab-replay', role: 'tab', 'aria-controls': 'view-replay', type: 'button' }, 'Replay'),
     el('button', { id: 'tab-matrix', role: 'tab', 'aria-controls': 'view-matrix', type: 'button' }, 'Platform matrix'),
   );
   const controls = el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Replay controls' },
-    el('button', { id: 'btn-first', type: 'button', title: 'First step (Home)', 'aria-label': 'First step' }, '⏮'),
+    el('button', { id: 'btn-first', type: 'button', title: 'First step (Home)', 'aria-label': 'First step' }, '|◀'),
     el('button', { id: 'btn-back', type: 'button', title: 'Step back (←)', 'aria-label': 'Step back' }, '◀'),
     el('button', { id: 'btn-play', type: 'button', title: 'Play / pause (Space)', 'aria-label': 'Play' }, '▶ Play'),
     el('button', { id: 'btn-step', type: 'button', title: 'Step forward (→)', 'aria-label': 'Step forward' }, '▶'),
-    el('button', { id: 'btn-last', type: 'button', title: 'Last step (End)', 'aria-label': 'Last step' }, '⏭'),
+    el('button', { id: 'btn-last', type: 'button', title: 'Last step (End)', 'aria-label': 'Last step' }, '▶|'),
     el('input', { id: 'scrubber', type: 'range', min: '0', max: '0', value: '0', 'aria-label': 'Step' }),
     el('span', { id: 'step-label', 'aria-live': 'polite' }),
   );
@@ -195,7 +196,11 @@ function load(trace: string, platform: PlatformId, title: string, view?: PanelVi
   model.parsed = null;
   const { trace: parsed, errors } = parseTrace(trace);
   if (errors.length) {
-    model.error = errors.slice(0, 20).map((e) => `line ${e.line}: ${e.message}`).join('\n');
+    const lines = trace.split('\n');
+    model.error = errors.slice(0, 20).map((e) => {
+      const src = (lines[e.line - 1] ?? '').trim();
+      return `line ${e.line}: ${e.message}${src ? `\n    ${src.length > 200 ? `${src.slice(0, 199)}…` : src}` : ''}`;
+    }).join('\n');
   } else {
     try {
       model.parsed = parsed;
@@ -294,6 +299,16 @@ function renderAll(): void {
   const errors = byId('errors');
   errors.textContent = model.error ? `This trace cannot be replayed:\n${model.error}` : '';
   errors.hidden = !model.error;
+  const notes = byId('notes');
+  clear(notes);
+  // the trace's leading comments: where it came from, which path was followed, what was assumed
+  for (const line of model.trace.split('\n').slice(0, 12)) {
+    const t = line.trim();
+    if (!t.startsWith('#')) break;
+    const text = t.replace(/^#+\s*/, '');
+    if (text) notes.append(el('li', {}, text.length > 300 ? `${text.slice(0, 299)}…` : text));
+  }
+  notes.hidden = !notes.childElementCount;
   renderTabs();
   renderTimeline();
   renderHazardList();

@@ -4,10 +4,12 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
+import { registerLifecycle } from './lifecycleCommands';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
+  registerLifecycle(context, services);
   return { services };
 }
 

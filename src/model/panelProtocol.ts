@@ -70,3 +70,29 @@ export function parseHostMessage(m: unknown): HostMessage | undefined {
       return undefined;
   }
 }
+
+/** The panel page. Shared by the host and the webview tests, so both load the same markup. */
+export function panelHtml(o: { cspSource: string; nonce: string; scriptUri: string; styleUri: string }): string {
+  const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const csp = [
+    "default-src 'none'",
+    `style-src ${o.cspSource}`,
+    `font-src ${o.cspSource}`,
+    `img-src ${o.cspSource}`,
+    `script-src 'nonce-${o.nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${attr(o.styleUri)}">
+<title>DMA Lifecycle</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
+</body>
+</html>`;
+}
