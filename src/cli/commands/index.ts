@@ -1,4 +1,5 @@
 /** The registry of CLI commands. Each command lives in its own module. */
 import type { CommandInfo } from '../args';
+import { checkCommand } from './check';
 
-export const COMMANDS: CommandInfo[] = [];
+export const COMMANDS: CommandInfo[] = [checkCommand];
