@@ -1438,3 +1438,27 @@ export function offsetOfLine(text: string, line: number): number {
   while (off < text.length && (text[off] === ' ' || text[off] === '\t')) off++;
   return off;
 }
+
+export interface LifecycleTarget {
+  /** offset of the call's function name */
+  offset: number;
+  /** 0-based row */
+  row: number;
+  call: string;
+}
+
+/** Map and allocation calls inside functions: where a "Replay lifecycle" lens belongs. */
+export function lifecycleTargets(tree: Tree, limit = 500): LifecycleTarget[] {
+  const out: LifecycleTarget[] = [];
+  walk(tree.rootNode, (n) => {
+    if (out.length >= limit) return false;
+    if (n.type !== 'call_expression') return true;
+    const name = callName(n);
+    if (name && (MAP_CALLS.has(name) || COHERENT_ALLOC.has(name) || POOL_ALLOC.has(name) || NONCOHERENT_ALLOC.has(name)) && enclosingFunction(n)) {
+      const f = n.childForFieldName('function')!;
+      out.push({ offset: f.startIndex, row: f.startPosition.row, call: name });
+    }
+    return true;
+  });
+  return out;
+}
