@@ -235,7 +235,7 @@ export function registerExplainLog(services: Services): void {
       }));
       tree.set(items);
       await vscode.commands.executeCommand('setContext', CONTEXT_KEY, true);
-      await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+      await Promise.resolve(vscode.commands.executeCommand(`${VIEW_ID}.focus`)).catch(() => undefined);
       const first = items.find((e) => e.locations.length > 0);
       if (first && items.length === 1) {
         const l = first.locations[0];
