@@ -9,7 +9,7 @@ import * as path from 'path';
 import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
 import { CParser } from '../../analysis/parser';
 import { CHECKS, KernelLogReport, parseKernelLog } from '../../analysis/kernelLog';
-import { LocateOptions, SourceLocation, SourceText, locateReports, wantedFunctions } from '../../analysis/logLocate';
+import { LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../../analysis/logLocate';
 import { explainReport } from '../../analysis/logExplain';
 import { readWasm } from '../../node/wasm';
 
@@ -198,7 +198,7 @@ export const explainLogCommand: CommandInfo = {
   },
 };
 
-/** Locate options of the CLI (the checker's findings, once wired in). */
+/** The CLI picks calls with the checker's findings. */
 function cliLocateOptions(): LocateOptions {
-  return {};
+  return { findings: checkerFindings };
 }
