@@ -8,11 +8,15 @@ import { rule as maskUnchecked } from './mask-unchecked';
 import { rule as mask64 } from './mask-64-fallback-dead';
 import { rule as poolParams } from './pool-params';
 import { rule as poolZalloc } from './pool-zalloc';
+import { rule as syncAfterUnmap } from './sync-after-unmap';
+import { rule as useAfterUnmap } from './use-after-unmap';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
   missingSyncCpu,
   missingSyncDev,
+  syncAfterUnmap,
+  useAfterUnmap,
   allocNull,
   maskUnchecked,
   mask64,
