@@ -21,7 +21,7 @@ import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, normText, stripParensAndCasts } from './ast';
 import { reach, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
-import { dirConst, assigns } from './rules/util';
+import { dirConst, assigns, failureBranch } from './rules/util';
 
 /** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`). */
 export function reassigns(n: CfgNode, name: string): boolean {
@@ -280,6 +280,7 @@ function accessesIn(r: Region, n: CfgNode): Access[] {
     out.push({ region: r, start: x.startIndex, end: x.endIndex, node: n, write, how, expr });
   };
   walk(n.node, (x) => {
+    if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression' || x.type === 'alignof_expression') return false;
     // nested statements belong to their own CFG nodes
     if (x.id !== n.node!.id && (x.type === 'compound_statement' || x.type.endsWith('_statement') && x.type !== 'expression_statement')) return false;
     if (x.type === 'call_expression') {
@@ -364,10 +365,28 @@ export function deviceOwnerAt(ctx: FunctionContext, a: Access): OwnEvent | 'entr
   const r = a.region;
   const cpuIds = new Set(r.toCpu.map((e) => e.node.id));
   const blocked = (n: CfgNode): boolean => cpuIds.has(n.id) || r.bases.some((b) => reassigns(n, b));
+  const obj = r.map ? ctx.facts.objects.find((o) => o.call === r.map) : undefined;
+  const prune = (n: CfgNode, e: 't' | 'f' | ''): boolean => {
+    if (!obj || n.kind !== 'cond' || !n.node || e === '') return false;
+    const fb = failureBranch(ctx, n.node.text, obj);
+    return fb !== null && fb === e;
+  };
+  const mapNode = r.toDev.find((e) => e.kind === 'map')?.node;
   for (const e of r.toDev) {
     if (e.node.id === a.node.id) continue;
-    const hit = reach(ctx.cfg, e.node.id, { target: (n) => n.id === a.node.id, blocked: (n) => blocked(n) || (n.id !== a.node.id && r.toDev.some((d) => d.node.id === n.id && d.kind === 'map')), limit: 20000 });
-    if (hit) return e;
+    // a sync_for_device only re-arms this buffer when it follows the map (or there is no map here)
+    if (e.kind === 'sync-for-device' && mapNode && !reach(ctx.cfg, mapNode.id, { target: (n) => n.id === e.node.id, blocked, prune, limit: 20000 })) continue;
+    const inner = (n: CfgNode): boolean => blocked(n) || (n.id !== a.node.id && r.toDev.some((d) => d.node.id === n.id && d.kind === 'map'));
+    const hit = reach(ctx.cfg, e.node.id, { target: (n) => n.id === a.node.id, blocked: inner, prune, limit: 20000 });
+    if (!hit) continue;
+    // a read right after the map, before the device was told about the buffer, sees the CPU's own data
+    if (!a.write && e.kind === 'map') {
+      const handed = ctx.cfg.nodes.some((h) => h.id !== e.node.id && h.id !== a.node.id && handsOff(ctx, h, r) &&
+        !!reach(ctx.cfg, e.node.id, { target: (n) => n.id === h.id, blocked: inner, prune, limit: 20000 }) &&
+        !!reach(ctx.cfg, h.id, { target: (n) => n.id === a.node.id, blocked: inner, prune, limit: 20000 }));
+      if (!handed) continue;
+    }
+    return e;
   }
   if (r.base && r.toCpu.length && !r.map) {
     // inferred: the read must precede a CPU-owning event of the same handle on some path…
@@ -378,6 +397,45 @@ export function deviceOwnerAt(ctx: FunctionContext, a: Access): OwnEvent | 'entr
     if (fromEntry && !cpuIds.has(a.node.id)) return 'entry';
   }
   return null;
+}
+
+const MMIO_OR_KICK = /\b(writel|writel_relaxed|writeq|writeq_relaxed|writew|writeb|iowrite32|iowrite16|iowrite64|lo_hi_writeq|hi_lo_writeq|__raw_writel|__raw_writeq|wmb|dma_wmb|mb)\s*\(/;
+const NOT_HANDOFF = /^(dma_\w+|pr_\w+|dev_(err|warn|info|dbg|notice)\w*|netdev_(err|warn|info|dbg)\w*|printk|WARN\w*|unlikely|likely|trace_\w+)$/;
+
+/** Does the node give the region's handle to the device (MMIO write, barrier, descriptor store, a call taking the handle)? */
+export function handsOff(ctx: FunctionContext, n: CfgNode, r: Region): boolean {
+  if (!n.node || n.kind === 'cond' && !/\(/.test(n.node.text)) return false;
+  const t = n.node.text;
+  if (MMIO_OR_KICK.test(t)) return true;
+  let hit = false;
+  walk(n.node, (x) => {
+    if (hit) return false;
+    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
+    if (x.type === 'call_expression') {
+      const name = callName(x) ?? '';
+      if (NOT_HANDOFF.test(name)) return false;
+      if (callArgs(x).some((y) => mentionsNorm(normText(y), r.handle))) hit = true;
+      // an unknown call may start the device; only count calls that take the handle or look like submission
+      if (/(submit|kick|start|post|send|doorbell|ring|issue|exec|cmd|command|wait|xmit|trigger|notify|write)/i.test(name) && !/^(memcpy|memset|kmalloc|kzalloc|kfree)$/.test(name)) hit = true;
+    } else if (x.type === 'assignment_expression') {
+      const rr = x.childForFieldName('right');
+      const l = x.childForFieldName('left');
+      if (rr && l && normText(l) !== r.handle && mentionsNorm(normText(rr), r.handle)) hit = true;
+    }
+    return true;
+  });
+  return hit;
+}
+
+function mentionsNorm(hay: string, needle: string): boolean {
+  let i = hay.indexOf(needle);
+  while (i >= 0) {
+    const b = i > 0 ? hay[i - 1] : '';
+    const e = hay[i + needle.length] ?? '';
+    if (!/[\w.>]/.test(b) && !/[\w\[]/.test(e) && !(e === '-' && hay[i + needle.length + 1] === '>') && e !== '.') return true;
+    i = hay.indexOf(needle, i + 1);
+  }
+  return false;
 }
 
 /** Is function exit (or a return) reachable from the access without a sync_for_device / unmap of the region? */
@@ -392,4 +450,16 @@ export function lineAt(text: string, off: number): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/** Keeps the first access of each region per rule (one finding per buffer, not per field). */
+export function firstPerRegion<T extends { a: Access }>(xs: T[]): T[] {
+  const seen = new Set<Region>();
+  const out: T[] = [];
+  for (const x of [...xs].sort((p, q) => p.a.start - q.a.start)) {
+    if (seen.has(x.a.region)) continue;
+    seen.add(x.a.region);
+    out.push(x);
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { Rule } from './types';
 import { accesses, deviceOwnerAt, lineAt } from '../ownership';
+import { firstPerRegion, type Access } from '../ownership';
 
 export const rule: Rule = {
   id: 'cpu-access-device-owned',
@@ -7,6 +8,7 @@ export const rule: Rule = {
   severity: 'error',
   checkFunction(ctx, report) {
     if (ctx.cfg.truncated) return;
+    const found: { a: Access; f: Parameters<typeof report>[0] }[] = [];
     for (const a of accesses(ctx)) {
       const r = a.region;
       if (!r.dir) continue;
@@ -16,14 +18,15 @@ export const rule: Rule = {
       const owner = deviceOwnerAt(ctx, a);
       if (!owner || owner === 'entry') continue;
       const what = owner.kind === 'map' ? `mapped for ${dirName(r.dir)} at line ${lineAt(ctx.text, owner.call.start)}` : `handed back to the device by ${owner.call.name}() at line ${lineAt(ctx.text, owner.call.start)}`;
-      report({
+      found.push({ a, f: {
         start: a.start, end: a.end,
         message: a.write
           ? `\`${a.expr}\` writes a buffer the device owns (${what}); a CPU write to a DMA_FROM_DEVICE mapping is discarded or overwrites device data. Call dma_sync_single_for_cpu() (or unmap) first, or map DMA_BIDIRECTIONAL.`
           : `\`${a.expr}\` reads a buffer the device owns (${what}); call dma_sync_single_for_cpu() or unmap it before the CPU reads it (stale cache lines or a stale bounce buffer otherwise).`,
         related: [{ start: owner.call.start, end: owner.call.end, message: owner.kind === 'map' ? 'device owns the buffer from here' : 'ownership returned to the device here' }],
-      });
+      } });
     }
+    for (const x of firstPerRegion(found)) report(x.f);
   },
 };
 

@@ -1,5 +1,6 @@
 import type { Rule } from './types';
 import { accesses, deviceOwnerAt, exitsWithoutSyncForDevice, lineAt } from '../ownership';
+import { firstPerRegion, type Access } from '../ownership';
 import { dirName } from './cpu-access-device-owned';
 
 export const rule: Rule = {
@@ -8,6 +9,7 @@ export const rule: Rule = {
   severity: 'error',
   checkFunction(ctx, report) {
     if (ctx.cfg.truncated) return;
+    const found: { a: Access; f: Parameters<typeof report>[0] }[] = [];
     for (const a of accesses(ctx)) {
       const r = a.region;
       if (!a.write || (r.dir !== 'TO' && r.dir !== 'BIDI')) continue;
@@ -15,11 +17,12 @@ export const rule: Rule = {
       if (!owner || owner === 'entry') continue;
       const exit = exitsWithoutSyncForDevice(ctx, a);
       if (!exit) continue;
-      report({
+      found.push({ a, f: {
         start: a.start, end: a.end,
         message: `\`${a.expr}\` is written after ${owner.call.name}() at line ${lineAt(ctx.text, owner.call.start)} (${dirName(r.dir)}) and no dma_sync_single_for_device() follows before the buffer goes to the device; the device can read stale memory or a stale bounce slot. Fill the buffer before mapping it, or sync it for the device after writing.`,
         related: [{ start: owner.call.start, end: owner.call.end, message: 'device owns the buffer from here' }],
-      });
+      } });
     }
+    for (const x of firstPerRegion(found)) report(x.f);
   },
 };
