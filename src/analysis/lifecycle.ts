@@ -30,6 +30,25 @@ export interface LifecycleRequest {
   buffer?: string;
   /** shown in the header comment only */
   file?: string;
+  /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
+  headers?: readonly string[];
+}
+
+/** The `#include "x.h"` names of a file (quoted includes only: the driver's own headers). */
+export function localIncludes(text: string, limit = 16): string[] {
+  const out: string[] = [];
+  const re = /^[ \t]*#[ \t]*include[ \t]+"([^"\n]{1,200})"/gm;
+  for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) out.push(m[1]);
+  return out;
+}
+
+/** Object-like #defines of a header (`#define NAME value`), read line by line. */
+function headerDefines(text: string, into: Map<string, string>): void {
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]*?)[ \t]*(?:\/\*.*|\/\/.*)?$/gm;
+  let count = 0;
+  for (let m = re.exec(text); m && count < 100000; m = re.exec(text), count++) {
+    if (!into.has(m[1]) && m[2] && !m[2].endsWith('\\')) into.set(m[1], m[2]);
+  }
 }
 
 export interface LifecycleStep {
@@ -1361,6 +1380,7 @@ function findMapFor(fn: Node, opts: { handle?: string; bufExpr?: string }): { ca
  */
 export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
   const facts = fileFacts(req.tree);
+  for (const h of req.headers ?? []) headerDefines(h, facts.defines);
   currentFacts = facts;
   nameCache = new WeakMap();
   try {
