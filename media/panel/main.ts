@@ -14,7 +14,8 @@
  *   #matrix table     rows tr[data-platform]; td.outcome[data-outcome=ok|violation|broken];
  *                     td[data-kind] cells; #matrix-summary (one sentence)
  *   #errors           trace parse errors (text)
- *   #notes li         the trace's header comments (where it was extracted from, the path followed)
+ *   #notes li         the trace's header comments (where it was extracted from, the path followed),
+ *                     inside <details id="notes-box"> (closed by default)
  *   body[data-ready="1"] once a trace has been rendered (the selected platform's replay);
  *   body[data-matrix-ready="1"] once the matrix has been computed (a moment later, or at once
  *                     when the matrix tab is shown).
@@ -109,7 +110,9 @@ function buildSkeleton(): void {
     el('label', { class: 'platform-picker', for: 'platform' }, 'Platform '),
     select,
     el('p', { id: 'platform-desc', class: 'muted' }),
-    el('ul', { id: 'notes', class: 'muted', 'aria-label': 'How this lifecycle was extracted' }),
+    el('details', { id: 'notes-box' },
+      el('summary', { id: 'notes-summary', class: 'muted' }, 'How this lifecycle was extracted'),
+      el('ul', { id: 'notes', class: 'muted' })),
   );
   const tabs = el('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' },
     el('button', { id: 'tab-replay', role: 'tab', 'aria-controls': 'view-replay', type: 'button' }, 'Replay'),
@@ -361,7 +364,10 @@ function renderAll(): void {
     const text = t.replace(/^#+\s*/, '');
     if (text) notes.append(el('li', {}, text.length > 300 ? `${text.slice(0, 299)}…` : text));
   }
-  notes.hidden = !notes.childElementCount;
+  byId('notes-box').hidden = !notes.childElementCount;
+  // the summary line says what was assumed, so it is worth opening
+  const path = Array.from(notes.children).map((li) => li.textContent ?? '').find((t) => t.startsWith('path:'));
+  byId('notes-summary').textContent = `How this lifecycle was extracted${path ? ` — ${path.length > 90 ? `${path.slice(0, 89)}…` : path}` : ''}`;
   renderTabs();
   renderTimeline();
   renderHazardList();

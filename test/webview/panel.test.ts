@@ -320,4 +320,21 @@ describe('lifecycle panel (headless Chromium)', function () {
       assert.ok(fs.statSync(path.join(SHOTS, `${theme}-replay.png`)).size > 10000);
     });
   }
+
+  it('screenshot of a narrow panel (opened beside the editor)', async () => {
+    await page.setViewportSize({ width: 560, height: 900 });
+    try {
+      await open('dark');
+      await load(RX_TRACE);
+      await page.locator('#timeline .step[data-line="48"]').click();
+      await page.screenshot({ path: path.join(SHOTS, 'dark-narrow-replay.png'), fullPage: true });
+      // the step list and the picture stack instead of squeezing side by side
+      const [tl, st] = await Promise.all([page.locator('.timeline-wrap').boundingBox(), page.locator('#state').boundingBox()]);
+      assert.ok(tl && st && st.y >= tl.y + tl.height - 1, 'stacked');
+      // nothing pushes the page wider than the panel: the line grid scrolls inside its box
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal page scroll');
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+  });
 });
