@@ -102,7 +102,7 @@ describe('DMA Scope in a real VS Code (code-server + Chromium)', function () {
     await wb.openFile('dsnic_tx.c');
     const at = find(wb, 'dsnic_tx.c', 'dma = dma_map_single(priv->dev, msg', 'dma_map_single');
     await wb.goTo(at.line, at.column + 2);
-    const menu = wb.page.locator('.action-widget');
+    const menu = wb.page.locator('.action-widget:not(.action-list-submenu-panel)');
     const fix = menu.locator('.monaco-list-row', { hasText: /dma_mapping_error/ }).first();
     await poll(async () => {
       await wb.page.keyboard.press('Control+.');
@@ -112,7 +112,7 @@ describe('DMA Scope in a real VS Code (code-server + Chromium)', function () {
     await wb.screenshot('quick-fix-menu');
     const title = await fix.innerText();
     await fix.click();
-    await menu.waitFor({ state: 'hidden' });
+    await fix.waitFor({ state: 'hidden' });
     const lines = await poll(async () => {
       const v = await wb.visibleLines();
       const i = v.findIndex((l) => l.includes('dma_map_single(priv->dev, msg'));

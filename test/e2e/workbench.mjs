@@ -40,6 +40,7 @@ export class Workbench {
     this.tmp = mkdtempSync(join(tmpdir(), 'dma-scope-e2e-'));
     this.workspace = join(this.tmp, 'driver');
     cpSync(join(ROOT, 'examples', 'driver'), this.workspace, { recursive: true });
+    rmSync(SHOTS, { recursive: true, force: true }); // only this run's screenshots
     mkdirSync(SHOTS, { recursive: true });
     const onSignal = (sig) => {
       this.killNow();
@@ -57,6 +58,7 @@ export class Workbench {
         'workbench.secondarySideBar.defaultVisibility': 'hidden',
         'editor.hover.delay': 150,
         'editor.minimap.enabled': false,
+        'editor.stickyScroll.enabled': false,
         'files.autoSave': 'off',
         'problems.autoReveal': false,
       },
@@ -142,7 +144,7 @@ export class Workbench {
 
   /** Moves the cursor with Go to Line (Ctrl+G); line and column are 1-based. */
   async goTo(line, column = 1) {
-    await this.editor().locator('.view-lines').click({ position: { x: 5, y: 5 } });
+    await this.page.locator('.tabs-container .tab.active').click(); // focuses its editor
     await this.page.keyboard.press('Control+G');
     await this.quickInput().waitFor({ state: 'visible' });
     await this.quickInput().fill(`:${line}:${column}`);
