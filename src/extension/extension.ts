@@ -4,10 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
+import { registerLifecycle } from './lifecycleCommands';
+import { registerExplainLog } from './explainLog';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
+  registerLifecycle(context, services);
+  registerExplainLog(services);
   return { services };
 }
 
