@@ -134,13 +134,15 @@ describe('DMA Scope in a real VS Code (code-server + Chromium)', function () {
     const at = find(wb, 'dsnic_rx.c', 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
     await wb.goTo(at.line, at.column);
     await wb.runCommand('DMA Scope: Replay Buffer Lifecycle');
-    const body = wb.webview().locator('body');
+    const view = wb.webview();
+    // the panel names the buffer and its function, and lists the steps extracted from the source
+    await view.locator('#title', { hasText: 'dsnic_rx_refill' }).waitFor({ timeout: 45000 });
     const text = await poll(async () => {
-      const t = await body.innerText({ timeout: 2000 });
-      return /dma_map_single/.test(t) && t;
-    }, { timeout: 45000, what: 'the lifecycle in the panel webview' });
+      const t = await view.locator('body').innerText({ timeout: 2000 });
+      return /dma_map_single\s+\S+\s+DMA_FROM_DEVICE/.test(t) && t;
+    }, { timeout: 30000, what: 'the map step in the panel webview' });
     await wb.screenshot('replay-panel');
-    assert.match(text, /dma_map_single/);
-    assert.match(text, /DMA_FROM_DEVICE/);
+    assert.match(text, /dma_mapping_error/);
+    assert.match(text, /Step 1 of \d+/);
   });
 });
