@@ -88,8 +88,11 @@ suite('DMA Scope extension (VS Code API)', () => {
     const pos = positionOf(rx, 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
     editor.selection = new vscode.Selection(pos, pos);
     await vscode.commands.executeCommand('dmaScope.replayLifecycle');
-    const tab = await until(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview), 'a webview tab');
-    // the title names the buffer and the function its lifecycle was extracted from
-    match(tab.label, /dsnic_rx_refill/);
+    // the panel's title names the buffer and the function its lifecycle was extracted from
+    const tab = await until(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /dsnic_rx_refill/.test(t.label)),
+      'a webview tab titled with dsnic_rx_refill',
+    );
+    match(tab.label, /skb/);
   });
 });
