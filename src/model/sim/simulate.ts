@@ -153,12 +153,16 @@ class Machine {
   readonly pt = new Map<number, PtEntry>();
   readonly iotlb = new Map<number, PtEntry & { expiresAt: number }>();
   readonly lostSeen = new Set<string>();
+  /** CPU versions dropped by an ARMv7 FROM map: reported only if the CPU later reads the older bytes */
+  readonly deferredLoss = new Map<string, number>();
   poolCursor = POOL_BASE;
   iovaCursor = IOVA_BASE;
   nextMappingId = 1;
   stepIndex = 0;
   stepLine = 0;
   stepOp = '';
+  /** trace line of each step index */
+  stepLines: number[] = [];
   causes = new Set<Cause>();
   causeLine = -1;
   hazards: Hazard[] = [];
@@ -169,6 +173,10 @@ class Machine {
   }
 
   // ---- hazards -------------------------------------------------------------------------------
+
+  lineAt(stepIdx: number): number {
+    return this.stepLines[stepIdx] ?? 0;
+  }
 
   hz(kind: HazardKind, detail: string, why: string): void {
     if (this.hazards.some((h) => h.kind === kind && h.detail === detail)) return;
@@ -408,6 +416,7 @@ export function simulate(trace: Trace, platform: PlatformId, options?: SimOption
   const spec = options?.speculativeFill ?? p.speculativeFillDefault;
   const wantSnapshots = options?.snapshots !== false;
   const M = new Machine(p, spec && !p.coherent);
+  M.stepLines = (Array.isArray(trace?.steps) ? trace.steps : []).map((s) => (typeof s?.line === 'number' ? s.line : 0));
   const steps: SimStep[] = [];
   const all: Hazard[] = [];
   const list = Array.isArray(trace?.steps) ? trace.steps : [];
@@ -692,7 +701,7 @@ function mapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg: 
     if (other) {
       M.hz(
         'API_MISUSE',
-        `'${name}' is mapped ${short(dir)} while '${other.obj.name}' (mapped at step ${other.mappedAt + 1}) is live in the same cache line`,
+        `'${name}' is mapped ${short(dir)} while '${other.obj.name}' (mapped at line ${M.lineAt(other.mappedAt)}) is live in the same cache line`,
         'dma-debug: "cacheline tracking EEXIST, overlapping mappings aren\'t supported". Two device-writable mappings sharing a cache line corrupt each other on non-coherent platforms, whatever this platform does.',
       );
     }
@@ -912,7 +921,7 @@ function cpuAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
       M.hz(
         'OWNERSHIP_VIOLATION',
         `the CPU ${what} bytes ${spans(uniq)} of '${name}' while the device owns them`,
-        `'${name}' was handed to the device by ${holder.op === 'dma_alloc_noncoherent' ? 'dma_sync_single_for_device' : holder.op} / dma_sync_single_for_device (step ${holder.lastDevHandoff + 1}) and not yet given back by dma_sync_single_for_cpu or unmap. ` +
+        `'${name}' was handed to the device by ${holder.op === 'dma_alloc_noncoherent' ? 'dma_sync_single_for_device' : holder.op} / dma_sync_single_for_device (line ${M.lineAt(holder.lastDevHandoff)}) and not yet given back by dma_sync_single_for_cpu or unmap. ` +
           `The DMA API forbids CPU access in that window on every platform; on ${M.p.label} the mapping is ${M.pathLabel(holder)}` +
           (M.p.coherent && !holder.slot ? ', so the data happens to be coherent here: it works by luck and breaks on bouncing or non-coherent platforms.' : '.'),
       );
@@ -929,39 +938,62 @@ function cpuAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     return;
   }
   const stale: number[] = [];
+  const reverted: number[] = [];
+  let revertedAt = 0;
+  let revertedV = 0;
   let staleLine: Line | undefined;
   let staleV = 0;
   for (let i = a; i < b; i++) {
     const obs = M.cpuLoad(base + i, o.cached);
     const g = M.g(base + i);
-    if (obs.v < g.v && M.writer.get(g.v) === 'device') {
+    if (obs.v >= g.v) continue;
+    const key = `${base + i}:${g.v}`;
+    const d = M.deferredLoss.get(key);
+    if (d !== undefined) {
+      M.deferredLoss.delete(key);
+      reverted.push(i);
+      revertedAt = d;
+      revertedV = g.v;
+      continue;
+    }
+    if (M.lostSeen.has(key)) continue; // already reported as a lost write
+    if (M.writer.get(g.v) === 'device') {
       stale.push(i);
       staleV = g.v;
       if (o.cached) staleLine = M.cache.get(M.lineOf(base + i));
     }
   }
+  if (reverted.length) {
+    const ws = M.lineAt(M.writerStep.get(revertedV) ?? 0);
+    M.hz(
+      'LOST_CPU_WRITE',
+      `the CPU read bytes ${spans(reverted)} of '${name}' and got older data than its own write of line ${ws}`,
+      `On ${M.p.label} a DMA_FROM_DEVICE map invalidates the buffer's cache lines (line ${M.lineAt(revertedAt)}) instead of cleaning them, so the CPU's write, still dirty in the cache, was discarded; ` +
+        'the bytes the device did not overwrite reverted to the older RAM contents. swiotlb and arm64 preserve the original contents; ARMv7 does not.',
+    );
+  }
   if (stale.length) {
     const m = o.mappings[o.mappings.length - 1];
     let why: string;
-    const devStep = (M.writerStep.get(staleV) ?? 0) + 1;
+    const devStep = M.lineAt(M.writerStep.get(staleV) ?? 0);
     if (m && m.slot) {
       why =
-        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The device wrote the bounce slot (step ${devStep}), not '${o.name}'. ` +
+        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The device wrote the bounce slot (line ${devStep}), not '${o.name}'. ` +
         `The CPU read the original buffer, and no dma_sync_single_for_cpu (or unmap) with DMA_FROM_DEVICE/BIDI copied the slot back (b→o), so it saw the bytes from before the DMA.`;
     } else if (o.cached && staleLine) {
       const how =
         staleLine.how === 'prefetch'
-          ? `speculatively prefetched at step ${staleLine.filledAt + 1} while the device owned the buffer`
+          ? `speculatively prefetched at line ${M.lineAt(staleLine.filledAt)} while the device owned the buffer`
           : staleLine.how === 'explicit'
-            ? `filled by cpu_prefetch at step ${staleLine.filledAt + 1}`
-            : `loaded by an earlier CPU access (step ${staleLine.filledAt + 1}) and left valid by the clean at map time`;
+            ? `filled by cpu_prefetch at line ${M.lineAt(staleLine.filledAt)}`
+            : `loaded by an earlier CPU access (line ${M.lineAt(staleLine.filledAt)}) and left valid by the clean at map time`;
       why =
-        `On ${M.p.label} the device does not snoop the CPU caches: it wrote RAM directly (step ${devStep}), but the CPU read cache line ${hex(M.lineOf(base + stale[0]) * M.p.lineSize)}, which still held the bytes from before the device wrote (${how}). ` +
+        `On ${M.p.label} the device does not snoop the CPU caches: it wrote RAM directly (line ${devStep}), but the CPU read cache line ${hex(M.lineOf(base + stale[0]) * M.p.lineSize)}, which still held the bytes from before the device wrote (${how}). ` +
         `Only dma_sync_single_for_cpu or unmap with DMA_FROM_DEVICE/BIDI invalidates those lines before the CPU looks.`;
     } else {
-      why = `On ${M.p.label} the CPU observed an older version of these bytes than the one the device wrote at step ${devStep}.`;
+      why = `On ${M.p.label} the CPU observed an older version of these bytes than the one the device wrote at line ${devStep}.`;
     }
-    M.hz('STALE_CPU_READ', `the CPU read stale data in bytes ${spans(stale)} of '${name}' (the device's write of step ${devStep} is not visible)`, why);
+    M.hz('STALE_CPU_READ', `the CPU read stale data in bytes ${spans(stale)} of '${name}' (the device's write of line ${devStep} is not visible)`, why);
   }
 }
 
@@ -1089,7 +1121,7 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     const g = M.g(o.pa + i);
     if (obs.v < g.v && M.writer.get(g.v) === 'cpu') {
       stale.push(i);
-      cpuStep = (M.writerStep.get(g.v) ?? 0) + 1;
+      cpuStep = M.lineAt(M.writerStep.get(g.v) ?? 0);
       const l = M.cache.get(M.lineOf(o.pa + i));
       if (l && l.state === 'D') cacheDirty = true;
     }
@@ -1098,15 +1130,15 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     let why: string;
     if (m.slot) {
       why =
-        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The CPU wrote '${o.name}' at step ${cpuStep}, after the last copy into the slot (the map, or dma_sync_single_for_device with TO/BIDI); ` +
+        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The CPU wrote '${o.name}' at line ${cpuStep}, after the last copy into the slot (the map, or dma_sync_single_for_device with TO/BIDI); ` +
         `the device read the slot, which still holds the older bytes.`;
     } else if (cacheDirty) {
       why =
-        `On ${M.p.label} the device does not snoop the CPU caches. The CPU's write of step ${cpuStep} is still sitting in a dirty cache line; the device read RAM, and no dma_sync_single_for_device (or map) after the write cleaned the line to memory.`;
+        `On ${M.p.label} the device does not snoop the CPU caches. The CPU's write of line ${cpuStep} is still sitting in a dirty cache line; the device read RAM, and no dma_sync_single_for_device (or map) after the write cleaned the line to memory.`;
     } else {
-      why = `On ${M.p.label} the device read an older version of these bytes than the CPU's write of step ${cpuStep}: that write never reached memory the device reads.`;
+      why = `On ${M.p.label} the device read an older version of these bytes than the CPU's write of line ${cpuStep}: that write never reached memory the device reads.`;
     }
-    M.hz('STALE_DEVICE_READ', `the device read stale data in bytes ${spans(stale)} of '${name}' (the CPU's write of step ${cpuStep} is not visible)`, why);
+    M.hz('STALE_DEVICE_READ', `the device read stale data in bytes ${spans(stale)} of '${name}' (the CPU's write of line ${cpuStep} is not visible)`, why);
   }
 }
 
@@ -1161,9 +1193,14 @@ function checkLost(M: Machine): void {
     if (M.m(pa).v === g.v) return;
     for (const s of M.slotCopies(pa)) if (M.m(s).v === g.v) return;
     M.lostSeen.add(key);
+    if (w === 'cpu' && !outside && M.causes.has('inval') && M.stepOp.startsWith('dma_map')) {
+      // ARMv7 FROM map: harmless unless the CPU later reads bytes the device did not overwrite
+      M.deferredLoss.set(key, M.stepIndex);
+      return;
+    }
     const kind: HazardKind = outside ? 'NEIGHBOUR_CORRUPTION' : w === 'cpu' ? 'LOST_CPU_WRITE' : 'LOST_DEVICE_WRITE';
     const gk = `${kind}:${name}:${w}`;
-    const grp = groups.get(gk) ?? { kind, obj: name, idx: [], writerStep: (M.writerStep.get(g.v) ?? 0) + 1, inMapping: !outside };
+    const grp = groups.get(gk) ?? { kind, obj: name, idx: [], writerStep: M.lineAt(M.writerStep.get(g.v) ?? 0), inMapping: !outside };
     grp.idx.push(idx);
     groups.set(gk, grp);
     (grp as Group & { w?: Writer }).w = w;
@@ -1177,7 +1214,7 @@ function checkLost(M: Machine): void {
   for (const g of groups.values()) {
     const w = (g as Group & { w?: Writer }).w;
     const who = w === 'cpu' ? 'CPU' : 'device';
-    const detail = `${who} data written at step ${g.writerStep} to bytes ${spans(g.idx)} of '${g.obj}' was destroyed by ${M.stepOp}`;
+    const detail = `${who} data written at line ${g.writerStep} to bytes ${spans(g.idx)} of '${g.obj}' was destroyed by ${M.stepOp}`;
     M.hz(g.kind, detail, lostWhy(M, w === 'cpu', g.kind === 'NEIGHBOUR_CORRUPTION', g.obj));
   }
 }
