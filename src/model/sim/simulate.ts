@@ -29,6 +29,7 @@ import {
   SimStep,
   Step,
   Trace,
+  SNAPSHOT_MAX_BYTES,
 } from './types';
 
 interface Cell {
@@ -164,6 +165,15 @@ class Machine {
   /** trace line of each step index */
   stepLines: number[] = [];
   causes = new Set<Cause>();
+  /** address ranges whose copies changed during this step (lost-write detection looks only there) */
+  touched: [number, number][] = [];
+
+  touch(a: number, len: number): void {
+    if (len <= 0) return;
+    const last = this.touched[this.touched.length - 1];
+    if (last && last[1] === a) last[1] = a + len;
+    else this.touched.push([a, a + len]);
+  }
   causeLine = -1;
   hazards: Hazard[] = [];
 
@@ -216,6 +226,7 @@ class Machine {
     if (!l || l.state !== 'D') return;
     const base = li * this.p.lineSize;
     for (let i = 0; i < this.p.lineSize; i++) this.mem.set(base + i, l.bytes[i]);
+    this.touch(base, this.p.lineSize);
     l.state = 'S';
     this.causes.add('writeback');
   }
@@ -223,6 +234,7 @@ class Machine {
     const l = this.cache.get(li);
     if (!l) return;
     if (l.state === 'D') this.causes.add('inval');
+    this.touch(li * this.p.lineSize, this.p.lineSize);
     this.cache.delete(li);
   }
   evictLine(li: number): void {
@@ -282,6 +294,7 @@ class Machine {
     return l ? l.bytes[pa - li * this.p.lineSize] : this.m(pa);
   }
   cpuStoreRaw(pa: number, c: Cell, cached: boolean): void {
+    this.touch(pa, 1);
     if (!cached) {
       this.mem.set(pa, c);
       return;
@@ -432,6 +445,7 @@ export function simulate(trace: Trace, platform: PlatformId, options?: SimOption
     M.stepOp = String(s?.op ?? '');
     M.hazards = [];
     M.causes = new Set();
+    M.touched = [];
     // age the lazy IOTLB
     for (const [ip, e] of M.iotlb) if (e.expiresAt < i) M.iotlb.delete(ip);
     try {
@@ -720,6 +734,7 @@ function mapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg: 
     m.path = M.p.iommu ? 'iommu+bounce' : 'bounce';
     // o→b of the whole mapping, every direction, even with SKIP_CPU_SYNC (swiotlb_tbl_map_single)
     for (let i = 0; i < size; i++) M.mem.set(slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+    M.touch(o.pa, size);
     if (M.p.bounce.zeroPadding) for (let i = size; i < slot.size; i++) M.mem.set(slot.addr + i, ZERO);
     if (M.p.iommu) {
       const r = M.iommuMap(slot.addr, size, permOf(dir), m.id);
@@ -779,7 +794,10 @@ function syncStep(M: Machine, forCpu: boolean, name: string, dir: Direction, off
     }
     m.owner.fill(0, a, b);
   } else {
-    if (m.slot && toDev(dir)) for (let i = a; i < b; i++) M.mem.set(m.slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+    if (m.slot && toDev(dir)) {
+      for (let i = a; i < b; i++) M.mem.set(m.slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+      M.touch(o.pa + a, b - a);
+    }
     if (m.path === 'direct' && o.cached) M.arch4dev(dir, o.pa + a, b - a);
     m.owner.fill(1, a, b);
     m.lastDevHandoff = M.stepIndex;
@@ -833,6 +851,7 @@ function unmapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg
       M.causes.add('copyB2O');
     }
     M.causes.add('slotFree');
+    M.touch(o.pa, m.size);
   }
   m.state = 'RELEASED';
   m.owner.fill(0);
@@ -1045,6 +1064,7 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
         M.lostSeen.add(`${o.pa + i}:${g.v}`);
         M.mem.set(reach + i, { val: value ?? v % 256, v });
       }
+      M.touch(reach + a, b - a);
       M.causes.add('uau');
     }
     return;
@@ -1110,6 +1130,8 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
       M.G.set(o.pa + i, c);
       M.mem.set(target + i, c);
     }
+    M.touch(target + a, inEnd - a);
+    M.touch(o.pa + a, inEnd - a);
     M.causes.add('devWrite');
     return;
   }
@@ -1145,6 +1167,7 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
 function outOfBoundsWrite(M: Machine, o: Obj, m: Mapping, a: number, b: number, value: number | undefined, delta: number): void {
   const v = M.newVersion('device');
   for (let i = a; i < b; i++) M.mem.set(o.pa + i + delta, { val: value ?? v % 256, v });
+  M.touch(o.pa + a + delta, b - a);
   M.causes.add('devWrite');
   void m;
 }
@@ -1205,11 +1228,20 @@ function checkLost(M: Machine): void {
     groups.set(gk, grp);
     (grp as Group & { w?: Writer }).w = w;
   };
+  if (!M.touched.length) return;
+  const ranges = M.touched;
+  const each = (start: number, size: number, fn: (pa: number, idx: number) => void): void => {
+    for (const [ra, rb] of ranges) {
+      const a = Math.max(ra, start);
+      const b = Math.min(rb, start + size);
+      for (let pa = a; pa < b; pa++) fn(pa, pa - start);
+    }
+  };
   for (const o of M.objs.values()) {
     if (o.status !== 'live') continue;
     const maxMapped = o.mappings.reduce((x, m) => Math.max(x, m.family === 'coherent' ? 0 : m.size), 0);
-    for (let i = 0; i < o.size; i++) consider(o.name, o, o.pa + i, i, maxMapped > 0 && i >= maxMapped);
-    for (const n of o.neighbours) for (let i = 0; i < n.size; i++) consider(n.name, o, n.pa + i, i, true);
+    each(o.pa, o.size, (pa, i) => consider(o.name, o, pa, i, maxMapped > 0 && i >= maxMapped));
+    for (const n of o.neighbours) each(n.pa, n.size, (pa, i) => consider(n.name, o, pa, i, true));
   }
   for (const g of groups.values()) {
     const w = (g as Group & { w?: Writer }).w;
@@ -1257,10 +1289,19 @@ function speculate(M: Machine): void {
   if (!M.spec) return;
   for (const m of M.mappings) {
     if (m.state !== 'LIVE' || m.path !== 'direct' || !m.obj.cached || m.obj.status !== 'live') continue;
-    for (let i = 0; i < m.size; i++) {
-      if (!m.owner[i]) continue;
+    const ls = M.p.lineSize;
+    for (let i = 0; i < m.size; ) {
       const li = M.lineOf(m.obj.pa + i);
-      if (!M.cache.has(li)) M.fill(li, 'prefetch');
+      const next = (li + 1) * ls - m.obj.pa;
+      if (!M.cache.has(li)) {
+        let owned = false;
+        for (let j = i; j < next && j < m.size; j++) if (m.owner[j]) {
+          owned = true;
+          break;
+        }
+        if (owned) M.fill(li, 'prefetch');
+      }
+      i = next;
     }
   }
 }
@@ -1279,7 +1320,8 @@ function snapshot(M: Machine): SimState {
   const buffers: BufferState[] = [];
   for (const o of M.objs.values()) {
     if (o.status === 'undeclared') continue;
-    const len = o.winEnd - o.winStart;
+    const fullLength = o.winEnd - o.winStart;
+    const len = Math.min(fullLength, SNAPSHOT_MAX_BYTES);
     const truth: Cell[] = [];
     const ram: Cell[] = [];
     const cpu: Cell[] = [];
@@ -1292,7 +1334,7 @@ function snapshot(M: Machine): SimState {
     let cache: CacheLineView[] | null = null;
     if (o.cached) {
       cache = [];
-      for (let a = o.winStart; a < o.winEnd; a += M.p.lineSize) {
+      for (let a = o.winStart; a < o.winStart + len; a += M.p.lineSize) {
         const li = M.lineOf(a);
         const l = M.cache.get(li);
         const t = truth.slice(a - o.winStart, a - o.winStart + M.p.lineSize);
@@ -1311,6 +1353,8 @@ function snapshot(M: Machine): SimState {
       size: o.size,
       start: o.winStart,
       length: len,
+      fullLength,
+      truncated: len < fullLength,
       lineSize: M.p.lineSize,
       objects,
       cpuAccess: o.cached ? 'cached' : M.p.coherent ? 'transparent' : 'uncached',
@@ -1333,20 +1377,21 @@ function snapshot(M: Machine): SimState {
       dma: m.dma,
       path: m.path,
       state,
-      owner: Array.from(m.owner, (x) => (x ? 'D' : 'C')).join(''),
+      owner: Array.from(m.owner.subarray(0, SNAPSHOT_MAX_BYTES), (x) => (x ? 'D' : 'C')).join(''),
       errChecked: m.errChecked,
     };
     if (m.state === 'LIVE') {
+      const n = Math.min(m.size, SNAPSHOT_MAX_BYTES);
       const truth: Cell[] = [];
-      for (let i = 0; i < m.size; i++) truth.push(M.g(m.obj.pa + i));
+      for (let i = 0; i < n; i++) truth.push(M.g(m.obj.pa + i));
       if (m.slot) {
         const cells: Cell[] = [];
-        for (let i = 0; i < m.size; i++) cells.push(M.m(m.slot.addr + i));
+        for (let i = 0; i < n; i++) cells.push(M.m(m.slot.addr + i));
         v.bounce = { addr: m.slot.addr, size: m.slot.size, bytes: row(cells, truth) };
       }
       const base = m.slot ? m.slot.addr : m.obj.pa;
       const dev: Cell[] = [];
-      for (let i = 0; i < m.size; i++) dev.push(M.m(base + i));
+      for (let i = 0; i < n; i++) dev.push(M.m(base + i));
       v.device = row(dev, truth);
     }
     return v;
