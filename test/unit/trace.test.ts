@@ -172,3 +172,34 @@ driver_unbind
     );
   });
 });
+
+describe('.dmatrace grammar and language configuration', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+  const grammar = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'syntaxes', 'dmatrace.tmLanguage.json'), 'utf8'));
+  it('is registered in package.json for *.dmatrace', () => {
+    const lang = pkg.contributes.languages.find((l: { id: string }) => l.id === 'dmatrace');
+    assert.deepStrictEqual(lang.extensions, ['.dmatrace']);
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, lang.configuration)));
+    const g = pkg.contributes.grammars.find((x: { language: string }) => x.language === 'dmatrace');
+    assert.strictEqual(g.scopeName, grammar.scopeName);
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, g.path)));
+    const conf = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, lang.configuration), 'utf8'));
+    assert.strictEqual(conf.comments.lineComment, '#');
+  });
+  it('colours every step name as a known step (and an unknown one as invalid)', () => {
+    const pats: { match?: string; name?: string; captures?: Record<string, { name: string }> }[] = grammar.repository.step.patterns;
+    const scopeOf = (line: string): string | undefined => {
+      for (const p of pats) {
+        if (!p.match || !p.match.startsWith('^')) continue;
+        if (new RegExp(p.match).test(line)) return p.captures?.['1']?.name ?? p.name;
+      }
+      return undefined;
+    };
+    for (const s of STEP_NAMES) {
+      const sample = s === 'platform' ? 'platform cvm' : s === 'buffer' ? 'buffer b kmalloc 64' : s === 'neighbour' ? 'neighbour n b 0 4' : `${s} b`;
+      const scope = scopeOf(sample);
+      assert.ok(scope && !scope.startsWith('invalid'), `${s} → ${scope}`);
+    }
+    assert.match(scopeOf('dma_map_singel b')!, /^invalid/);
+  });
+});

@@ -54,7 +54,7 @@ export const simulateCommand: CommandInfo = {
       return results.some((r) => r.hazards.length) ? 1 : 0;
     }
     const json = args.flags.has('--json');
-    const r = simulate(trace, target, { snapshots: json });
+    const r = simulate(trace, target);
     if (json) io.out(JSON.stringify(singleJson(r)) + '\n');
     else io.out(singleText(shown, r));
     return r.hazards.length ? 1 : 0;
@@ -123,7 +123,7 @@ export function singleText(file: string, r: SimResult): string {
   out.push(' step  line  operation');
   for (const s of r.steps) {
     let extra = '';
-    if (/^dma_(map|unmap|alloc|sync)/.test(s.op) || s.op === 'buffer') {
+    if (/^dma_(map_|unmap_|alloc_|sync_)/.test(s.op)) {
       const ms = s.state.mappings.filter((m) => s.text.split(/\s+/)[1] === m.buffer);
       const m = ms[ms.length - 1];
       if (m) extra = `   [${m.path}, ${m.state}${m.path.includes('bounce') && m.bounce ? `, slot ${'0x' + m.bounce.addr.toString(16)}` : ''}]`;
