@@ -1,6 +1,9 @@
 /** The registry of CLI commands. Each command lives in its own module. */
 import type { CommandInfo } from '../args';
+import { checkCommand } from './check';
+import { explainCommand } from './explain';
 import { lifecycleCommand } from './lifecycle';
 import { simulateCommand } from './simulate';
+import { explainLogCommand } from './explainLog';
 
-export const COMMANDS: CommandInfo[] = [lifecycleCommand, simulateCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand];
