@@ -302,6 +302,13 @@ export function isPlatformPredicate(text: string): string | null {
   return m ? m[0].replace(/\s*\($/, '()').replace(/\s+/g, '') : null;
 }
 
+/** A function too deeply nested (or too large) to analyse within the step limits. */
+export class NestingError extends Error {
+  constructor(fn: string) {
+    super(`${fn}() is too deeply nested or too large to analyse; skipped`);
+  }
+}
+
 /** Builds facts and a rule context for one function_definition. */
 export function analyzeFunction(fn: Node, text: string, summary: FileSummary, file?: string): FunctionContext | null {
   const body = fn.childForFieldName('body');
@@ -310,6 +317,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);
+  if (cfg.truncated) throw new NestingError(name);
   const index = new CfgIndex(cfg);
   const calls: CallFact[] = [];
   const callNodes: Node[] = [];

@@ -6,12 +6,15 @@ import * as vscode from 'vscode';
 import { Services } from './services';
 import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
+import { registerDiagnostics } from './diagnostics';
+import { registerCodeActions } from './codeActions';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
   registerLifecycle(context, services);
   registerExplainLog(services);
+  registerCodeActions(context, registerDiagnostics(context, services));
   return { services };
 }
 
