@@ -234,38 +234,57 @@ export function stripLogPrefix(line: string): string {
 
 const DMA_API_LINE = /^\s*DMA-API: (.*)$/;
 const DRIVER_DEVICE = /^(\S+) (\S+): (.*)$/;
+/** kernels before 4.x put the driver and device before the prefix: "e1000e 0000:00:19.0: DMA-API: …" */
+const OLD_HEADLINE = /^\s*(\S+) (\S+): DMA-API: (device driver .*)$/;
 const MAPPED_AT = /^\s*(?:DMA-API: )?Mapped at:\s*$/;
 const OVERLAP_LIMIT = /^exceeded (\d+) overlapping mappings of cacheline (\S+)/;
 const DISABLED = /^(?:debugging out of memory(?: error)? - disabl\w+|cacheline tracking ENOMEM, dma-debug disabled)/;
 const VMALLOC_REFUSED = /^\s*(\S+) (\S+): rejecting DMA map of vmalloc memory\s*$/;
 const CUT_HERE = /^\s*-+\[ cut here \]-+\s*$/;
 const END_TRACE = /^\s*-+\[ end trace [0-9a-f]* ?\]-+\s*$/;
-const WARNING_LINE = /^\s*WARNING: (?:CPU: (\d+) PID: (\d+) )?(?:at )?(\S+?):(\d+) ([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
-const WARNING_ANY = /^\s*WARNING: /;
+// "WARNING: CPU: 1 PID: 19 at kernel/dma/debug.c:1024 check_unmap+0x6a5/0x8a0" (the file:line part is absent for WARNs without a bug-table entry)
+const WARNING_LINE = /^\s*WARNING: (?:CPU: (\d+) PID: (\d+) )?at (?:(\S+?):(\d+) )?([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const RAW_FRAME = /^\s*(?:\?\s+)?0x[0-9a-f]+\s*$/;
 const MODULES = /^\s*Modules linked in:(.*)$/;
 const CPU_LINE = /^\s*CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: (.+?)(?: (?:Tainted|Not tainted)\b(.*))?$/;
-const CALL_TRACE = /^\s*Call [Tt]race:\s*$/;
+// x86/riscv/powerpc "Call Trace:", arm64 and arm32 "Call trace:", older arm32 "Backtrace:"
+const CALL_TRACE = /^\s*(?:Call [Tt]race|Backtrace):\s*$/;
 const STACK_MARKER = /^\s*<\/?(?:TASK|IRQ|NMI|SOFTIRQ|#DF|DB|MCE|VC|EOE)>\s*$/;
 /**
  * A stack frame: optional raw address "[<ffffffff81234567>] ", optional "? ",
  * symbol+0xoff/0xlen, optional "[module]" or "[module buildid]", optional
  * arm64 "(P)"/"(L)" marker.
  */
-const FRAME = /^\s*(?:\[<[0-9a-fA-F]+>\]\s*)?(\?\s+)?([A-Za-z_.$][\w.$]*)\+(0x[0-9a-f]+)\/(0x[0-9a-f]+)(?:\s+\[([\w-]+)(?:\s+[0-9a-f]+)?\])?(?:\s+\([A-Z]\))?\s*$/;
+/** `symbol+0xoff/0xlen` with an optional `[module]` or `[module buildid]`. */
+const SYM = String.raw`([A-Za-z_.$][\w.$]*)\+(0x[0-9a-f]+)\/(0x[0-9a-f]+)(?:\s+\[([\w-]+)(?:\s+[0-9a-f]+)?\])?`;
+/** x86/arm64/riscv/s390: optional raw address "[<ffffffff81234567>] ", optional "? ", optional arm64 "(P)"/"(L)" marker. */
+const FRAME = new RegExp(String.raw`^\s*(?:\[<[0-9a-fA-F]+>\]\s*)?(\?\s+)?` + SYM + String.raw`(?:\s+\([A-Z]\))?\s*$`);
+/** arm32: " callee from caller+0xoff/0xlen" (or the verbose "[<addr>] (callee) from [<addr>] (caller+…)"): the frame is the caller. */
+const FRAME_ARM32 = new RegExp(String.raw`^\s*(?:\[<[0-9a-fA-F]+>\]\s*)?\(?[\w.$]+(?:\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?:\s+\[[\w-]+(?:\s+[0-9a-f]+)?\])?\)?\s+from\s+(?:\[<[0-9a-fA-F]+>\]\s*)?\(?` + SYM + String.raw`\)?\s*$`);
+/** powerpc: "[stack pointer] [return address] symbol+0xoff/0xlen [mod] (unreliable)". */
+const FRAME_PPC = new RegExp(String.raw`^\s*\[[0-9a-f]+\]\s+\[[0-9a-f]+\]\s+` + SYM + String.raw`(?:\s+\(([^)]*)\))?\s*$`);
 /** register dumps and the other lines a WARN prints between its header and the trace (x86, arm64, riscv, powerpc). */
 const REGISTER_LINE = new RegExp(
   [
-    /^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RDX|EDX|RBP|EBP|R\d\d|FS|GS|CS|DS|ES|CR\d|DR\d|PKRU|Code|Hardware name|Workqueue|Tainted|pstate|pc|lr|sp|x\d+|epc|ra|gp|tp|t\d|s\d+|a\d|status|badaddr|cause|NIP|LR|CTR|MSR|XER|CFAR|IRQMASK|GPR\d\d|Stack|Backtrace|Exception stack|Instruction dump|ORIG_RAX|EFLAGS)\s*:/.source,
+    /^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RDX|EDX|RBP|EBP|R\d\d|FS|GS|CS|DS|ES|CR\d|DR\d|PKRU|Code|Hardware name|Workqueue|Tainted|pstate|pc|lr|sp|x\d+|epc|ra|gp|tp|t\d|s\d+|a\d|status|badaddr|cause|NIP|LR|CTR|MSR|XER|CFAR|IRQMASK|GPR\d\d|r\d+|Stack|Backtrace|Exception stack|Instruction dump|ORIG_RAX|EFLAGS)\s*:/.source,
     /^\s*(?:x\d+\s*:\s*[0-9a-f]{8,}\s*)+$/.source,
     /^\s*[0-9a-f]{8,}(?: [0-9a-f]{8,})+\s*$/.source,
   ].join('|'),
 );
 
 function parseFrame(text: string, line: number): Frame | null {
-  const m = FRAME.exec(text);
-  if (!m) return null;
-  const f: Frame = { function: m[2], offset: m[3], length: m[4], unreliable: !!m[1], line };
-  if (m[5]) f.module = m[5];
+  let m = FRAME.exec(text);
+  if (m) return frame(m[2], m[3], m[4], m[5], !!m[1], line);
+  m = FRAME_ARM32.exec(text);
+  if (m) return frame(m[1], m[2], m[3], m[4], false, line);
+  m = FRAME_PPC.exec(text);
+  if (m) return frame(m[1], m[2], m[3], m[4], m[5] === 'unreliable', line);
+  return null;
+}
+
+function frame(fn: string, offset: string, length: string, module: string | undefined, unreliable: boolean, line: number): Frame {
+  const f: Frame = { function: fn, offset, length, unreliable, line };
+  if (module) f.module = module;
   return f;
 }
 
@@ -385,7 +404,7 @@ function newReport(check: DmaDebugCheck, driver: string, device: string, message
 
 /** A WARNING: line that points into the DMA mapping code, or a WARN of dma_map_single_attrs. */
 function isDmaWarning(w: RegExpExecArray): boolean {
-  return /(?:^|\/)kernel\/dma\/|dma-mapping\.h$/.test(w[3]) || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
+  return /(?:^|\/)kernel\/dma\/|dma-mapping\.h$/.test(w[3] ?? '') || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
 }
 
 /**
@@ -419,11 +438,14 @@ export function parseKernelLog(text: string): KernelLogReport[] {
     if (s.trim() === '') continue;
 
     // --- lines that start a report -----------------------------------------
+    const old = OLD_HEADLINE.exec(s);
     const api = DMA_API_LINE.exec(s);
+    // the text after "DMA-API: ", with the old "<driver> <device>: DMA-API: " order normalised
+    const apiBody = old ? `${old[1]} ${old[2]}: ${old[3]}` : api ? api[1] : null;
     let startsReport: KernelLogReport | null = null;
     let expectsEntry = false;
-    if (api && !MAPPED_AT.test(s)) {
-      const body = api[1];
+    if (apiBody !== null && !MAPPED_AT.test(s)) {
+      const body = apiBody;
       const ol = OVERLAP_LIMIT.exec(body);
       const dd = DRIVER_DEVICE.exec(body);
       if (ol) {
@@ -449,7 +471,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
       if (cur && cur.headless && lineNo - cur.last <= 2) {
         // WARNING: came first (older kernels print the message after it): fill the headline in
         const r = cur.report;
-        Object.assign(r, { check: startsReport.check, rule: startsReport.rule, driver: startsReport.driver, device: startsReport.device, message: startsReport.message, fields: startsReport.fields });
+        Object.assign(r, { check: startsReport.check, rule: startsReport.rule, driver: startsReport.driver, device: startsReport.device, message: startsReport.message, fields: startsReport.fields, truncated: startsReport.truncated });
         cur.headless = false;
         cur.expectMapped = expectsEntry;
         cur.wantContinuation = startsReport.check === 'leak-at-unbind';
@@ -484,7 +506,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         cpu: warn[1] !== undefined ? Number(warn[1]) : undefined,
         pid: warn[2] !== undefined ? Number(warn[2]) : undefined,
         file: warn[3],
-        fileLine: Number(warn[4]),
+        fileLine: warn[4] !== undefined ? Number(warn[4]) : undefined,
         function: warn[5],
       };
       if (cur && cur.phase === 'head' && !cur.sawWarning && lineNo - cur.last <= SLACK) {
@@ -497,6 +519,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         // the message line was lost (capture started mid-report): keep what follows
         finish(true);
         const r = newReport('unknown', '', '', '', lineNo);
+        if (lineNo - lastCutHere <= 2) r.startLine = lastCutHere;
         r.warning = info;
         r.truncated = true;
         reports.push(r);
@@ -587,7 +610,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         o.last = lineNo;
         continue;
       }
-      if (STACK_MARKER.test(s) || REGISTER_LINE.test(s)) {
+      if (STACK_MARKER.test(s) || REGISTER_LINE.test(s) || RAW_FRAME.test(s)) {
         o.last = lineNo;
         continue;
       }

@@ -9,6 +9,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { CParser } from './parser';
 import { callArgs, callName, descendantsOfType, functionDefinitions, functionName, normText } from './ast';
 import { CHECKS, Frame, KernelLogReport, baseFunctionName, isGenericFrame } from './kernelLog';
+import { RULE_IDS, checkTree } from './checker';
 
 export interface SourceText {
   /** path as the caller wants it shown (relative or absolute) */
@@ -26,6 +27,10 @@ export interface FindingLike {
 }
 
 export type FindingsFn = (file: SourceText, tree: Tree) => readonly FindingLike[];
+
+/** Findings of our static checker (every rule, whatever the user's settings), for picking the call a report is about. */
+export const checkerFindings: FindingsFn = (file, tree) =>
+  checkTree(tree, file.text, { file: file.path, rules: [...RULE_IDS] }).findings.map((f) => ({ rule: f.rule, line: f.line, column: f.column }));
 
 export interface LocateOptions {
   /** static findings per file (the checker's checkTree); used to pick the exact call */

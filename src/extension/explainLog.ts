@@ -8,7 +8,7 @@
 import * as vscode from 'vscode';
 import { Services } from './services';
 import { CHECKS, KernelLogReport, parseKernelLog } from '../analysis/kernelLog';
-import { FindingLike, SourceLocation, SourceText, locateReports, wantedFunctions } from '../analysis/logLocate';
+import { FindingLike, FindingsFn, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../analysis/logLocate';
 import { explainReport } from '../analysis/logExplain';
 
 const VIEW_ID = 'dmaScope.logReports';
@@ -82,7 +82,7 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
       case 'location': {
         const l = node.loc;
         const t = new vscode.TreeItem(`${l.function}${l.call ? `: ${l.call}` : ''}`, vscode.TreeItemCollapsibleState.None);
-        t.description = `${l.file}:${l.line} · ${ROLE_LABEL[l.role]}`;
+        t.description = `${l.file}:${l.line} · ${l.how === 'definition' ? 'function in the trace' : ROLE_LABEL[l.role]}`;
         t.tooltip = locationMarkdown(node.item, l, node.uri);
         t.iconPath = new vscode.ThemeIcon(l.role === 'mapped-at' ? 'debug-stackframe-dot' : 'debug-stackframe');
         t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation] };
@@ -154,15 +154,18 @@ async function workspaceSources(wanted: ReadonlySet<string>): Promise<{ files: S
   return { files, uris };
 }
 
-/** The static diagnostics DMA Scope already shows for a file, as checker findings. */
-function diagnosticFindings(uris: Map<string, vscode.Uri>) {
-  return (file: SourceText): readonly FindingLike[] => {
+/** The checker's findings for a file, plus the diagnostics shown for it (which may come from unsaved edits). */
+function findingsFor(uris: Map<string, vscode.Uri>): FindingsFn {
+  return (file, tree) => {
+    const out: FindingLike[] = [...checkerFindings(file, tree)];
     const uri = uris.get(file.path);
-    if (!uri) return [];
-    return vscode.languages
-      .getDiagnostics(uri)
-      .filter((d) => d.code !== undefined)
-      .map((d) => ({ rule: String(typeof d.code === 'object' ? d.code.value : d.code ?? ''), line: d.range.start.line + 1, column: d.range.start.character + 1 }));
+    if (uri) {
+      for (const d of vscode.languages.getDiagnostics(uri)) {
+        if (d.code === undefined) continue;
+        out.push({ rule: String(typeof d.code === 'object' ? d.code.value : d.code), line: d.range.start.line + 1, column: d.range.start.character + 1 });
+      }
+    }
+    return out;
   };
 }
 
@@ -226,7 +229,7 @@ export function registerExplainLog(services: Services): void {
       let locs: SourceLocation[][] = reports.map(() => []);
       if (files.length > 0) {
         const parser = await services.parser();
-        locs = locateReports(parser, files, reports, { findings: diagnosticFindings(uris) });
+        locs = locateReports(parser, files, reports, { findings: findingsFor(uris) });
       }
       const items: Explained[] = reports.map((report, i) => ({
         report,
@@ -235,7 +238,7 @@ export function registerExplainLog(services: Services): void {
       }));
       tree.set(items);
       await vscode.commands.executeCommand('setContext', CONTEXT_KEY, true);
-      await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+      await Promise.resolve(vscode.commands.executeCommand(`${VIEW_ID}.focus`)).catch(() => undefined);
       const first = items.find((e) => e.locations.length > 0);
       if (first && items.length === 1) {
         const l = first.locations[0];

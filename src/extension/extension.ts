@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
+import { registerHover } from './hover';
 import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
 import { registerDiagnostics } from './diagnostics';
@@ -12,6 +13,7 @@ import { registerCodeActions } from './codeActions';
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
+  context.subscriptions.push(registerHover(services));
   registerLifecycle(context, services);
   registerExplainLog(services);
   registerCodeActions(context, registerDiagnostics(context, services));

@@ -334,6 +334,63 @@ describe('kernel log parser: dma-debug reports', () => {
     assert.deepStrictEqual(f.map((x) => [x.function, x.module ?? null, x.unreliable]), [['xfoo_rx_clean', 'xfoo', false], ['net_rx_action', null, true]]);
   });
 
+  it('reads a WARNING line without file:line and skips unresolved raw addresses in the trace', () => {
+    const lines = warnBlock({ message: CLASSES[9].message, frames: ['0xffffffffc0a1b2c4', '? 0xffffffffc0a1b2f0', 'xfoo_rx_clean+0x1c4/0x3d0 [xfoo]'] });
+    lines[2] = 'WARNING: CPU: 1 PID: 412 at check_unmap+0x6a5/0x8a0';
+    const [r] = parseKernelLog(lines.join('\n'));
+    assert.deepStrictEqual(r.warning, { cpu: 1, pid: 412, file: undefined, fileLine: undefined, function: 'check_unmap' });
+    assert.strictEqual(r.frames.at(-1)?.function, 'xfoo_rx_clean');
+    assert.strictEqual(r.truncated, false);
+  });
+
+  it('reads 5.x arm32 reports: WARNING before the message, "Backtrace:" with verbose frames and register lines', () => {
+    const text = stamp([
+      '------------[ cut here ]------------',
+      'WARNING: CPU: 0 PID: 0 at kernel/dma/debug.c:973 check_unmap+0x1f8/0x9c4',
+      'DMA-API: xfoo 1e660000.ethernet: device driver frees DMA memory with different size [device address=0x0000000085a0c000] [map size=1536 bytes] [unmap size=60 bytes]',
+      'CPU: 0 PID: 0 Comm: swapper/0 Not tainted 5.11.0-dirty #2',
+      'Hardware name: Generic DT based system',
+      'Backtrace: ',
+      '[<80868a10>] (dump_backtrace) from [<80868c64>] (show_stack+0x20/0x24)',
+      ' r7:00000009 r6:60000193 r5:00000000 r4:80c8fbb4',
+      '[<80868c44>] (show_stack) from [<80874518>] (dump_stack+0xc8/0xe4)',
+      '[<80874450>] (dump_stack) from [<801223c0>] (__warn+0xe4/0x150)',
+      '[<8019f304>] (check_unmap) from [<8019fd6c>] (debug_dma_unmap_page+0xa4/0xb4)',
+      ' r10:81e46540 r9:00000040 r8:00000000',
+      '[<8019fcc8>] (debug_dma_unmap_page) from [<7f0a2d54>] (xfoo_rx_clean+0x2a0/0x470 [xfoo])',
+      '[<7f0a2ab4>] (xfoo_rx_clean [xfoo]) from [<7f0a3020>] (xfoo_poll+0x48/0x1a0 [xfoo])',
+      '---[ end trace 5a6b8c1d2e3f4a5b ]---',
+      'DMA-API: Mapped at:',
+      ' xfoo_rx_fill+0x98/0x160 [xfoo]',
+    ]);
+    const [r, ...rest] = parseKernelLog(text);
+    assert.strictEqual(rest.length, 0);
+    assert.strictEqual(r.check, 'unmap-size');
+    assert.strictEqual(r.warning?.fileLine, 973);
+    assert.strictEqual(r.startLine, 1);
+    assert.deepStrictEqual(r.fields, { deviceAddress: '0x0000000085a0c000', mapSize: 1536, unmapSize: 60 });
+    assert.deepStrictEqual(r.frames.map((f) => f.function), ['show_stack', 'dump_stack', '__warn', 'debug_dma_unmap_page', 'xfoo_rx_clean', 'xfoo_poll']);
+    assert.strictEqual(r.frames[4].module, 'xfoo');
+    assert.strictEqual(r.mappedAt.length, 1);
+    assert.strictEqual(r.truncated, false);
+  });
+
+  it('reads 6.x arm32 " callee from caller+off" frames and powerpc frames', () => {
+    const arm = warnBlock({ message: CLASSES[9].message, frames: [] });
+    arm.splice(arm.indexOf('Call Trace:'), 1, 'Call trace: ', ' check_unmap from debug_dma_unmap_page+0x8c/0x9c', ' debug_dma_unmap_page from xfoo_tx_complete+0x5c/0xa8 [xfoo]');
+    const [a] = parseKernelLog(arm.join('\n'));
+    assert.deepStrictEqual(a.frames.filter((f) => !f.unreliable).map((f) => [f.function, f.module ?? null]), [['debug_dma_unmap_page', null], ['xfoo_tx_complete', 'xfoo']]);
+    const ppc = warnBlock({ message: CLASSES[9].message, frames: [] });
+    ppc.splice(ppc.indexOf(' <TASK>'), 4, '[c000000004bf3a10] [c00000000022c8f4] check_unmap+0x7a4/0xb00 (unreliable)', '[c000000004bf3ab0] [c00000000022d1c8] debug_dma_unmap_page+0x98/0xc0', '[c000000004bf3b40] [c008000001a21f3c] xfoo_tx_complete+0x5c/0xa8 [xfoo]');
+    const [p] = parseKernelLog(ppc.join('\n'));
+    assert.deepStrictEqual(p.frames.map((f) => [f.function, f.unreliable]), [['check_unmap', true], ['debug_dma_unmap_page', false], ['xfoo_tx_complete', false]]);
+  });
+
+  it('reads the pre-4.x headline order "<driver> <device>: DMA-API: …"', () => {
+    const [r] = parseKernelLog('[  41.0001] xfoo 0000:03:00.0: DMA-API: device driver tries to free DMA memory it has not allocated [device address=0x00000000443d7040] [size=2048 bytes]');
+    assert.deepStrictEqual([r.check, r.driver, r.device, r.fields.size], ['free-not-allocated', 'xfoo', '0000:03:00.0', 2048]);
+  });
+
   describe('truncated captures', () => {
     const full = BASE.split('\n');
     it('a log that ends inside the Call Trace keeps the frames read so far', () => {

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseKernelLog, KernelLogReport } from '../../src/analysis/kernelLog';
-import { LogLocator, SourceText, foldConstant, locateReports } from '../../src/analysis/logLocate';
+import { LogLocator, SourceText, checkerFindings, foldConstant, locateReports } from '../../src/analysis/logLocate';
 import { main } from '../../src/cli/main';
 import { CliIO } from '../../src/cli/args';
 import { FIXTURES, fixture, lineOf, testParser } from '../helpers';
@@ -84,6 +84,16 @@ describe('explain-log: frames to source', () => {
     const t = (await locate(r, undefined, (f) => (seen.push(f.path), f.path.endsWith('xfoo_rx.c') ? [{ rule: 'unmap-size-mismatch', line: other }, { rule: 'map-leak', line: 3 }] : []))).find((l) => l.role === 'trigger')!;
     assert.deepStrictEqual([t.line, t.how], [other, 'finding']);
     assert.ok(seen.includes(`${XFOO}/xfoo_rx.c`));
+  });
+
+  it('with the real checker: the map-stack and map-error-unchecked findings pick the map calls', async () => {
+    const parser = await testParser();
+    const stack = report('device driver maps memory from stack [probable addr=000000007d1b2c3e]', ['debug_dma_map_page+0xf0/0x130', 'xfoo_read_status+0x4c/0xa0 [xfoo]']);
+    const unchecked = report('device driver failed to check map error[device address=0x00000000ffd8a000] [size=1514 bytes] [mapped as single]', ['xfoo_tx_complete+0x60/0x90 [xfoo]'], ['xfoo_xmit+0x2d4/0x3a0 [xfoo]']);
+    const [s, u] = locateReports(parser, workspace(), [stack, unchecked], { findings: checkerFindings });
+    assert.deepStrictEqual([s[0].function, s[0].line, s[0].how], ['xfoo_read_status', lineOf(src('xfoo_main.c'), 'h = dma_map_single(&priv->pdev->dev, status'), 'finding']);
+    const m = u.find((l) => l.role === 'mapped-at')!;
+    assert.deepStrictEqual([m.function, m.line, m.how], ['xfoo_xmit', lineOf(src('xfoo_tx.c'), 'tb->dma = dma_map_single'), 'finding']);
   });
 
   it('falls back to the first call of the family when nothing else decides', async () => {

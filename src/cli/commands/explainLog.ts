@@ -9,7 +9,7 @@ import * as path from 'path';
 import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
 import { CParser } from '../../analysis/parser';
 import { CHECKS, KernelLogReport, parseKernelLog } from '../../analysis/kernelLog';
-import { LocateOptions, SourceLocation, SourceText, locateReports, wantedFunctions } from '../../analysis/logLocate';
+import { LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../../analysis/logLocate';
 import { explainReport } from '../../analysis/logExplain';
 import { readWasm } from '../../node/wasm';
 
@@ -127,7 +127,8 @@ export function toText(results: readonly ExplainedReport[], logName: string): st
     out.push(wrap(explanation, 96, '  '));
     for (const l of locations) {
       const what = l.call ? `${l.function}: ${l.call}` : l.function;
-      out.push(`  ${l.file}:${l.line}: ${what} (${ROLE_TEXT[l.role]})`);
+      const role = l.how === 'definition' ? (l.role === 'mapped-at' ? 'the mapping was made in this function' : 'in the trace; no direct call found') : ROLE_TEXT[l.role];
+      out.push(`  ${l.file}:${l.line}: ${what} (${role})`);
     }
     if (locations.length === 0) {
       const named = r.frames.filter((f) => f.module && !f.unreliable).map((f) => `${f.function} [${f.module}]`);
@@ -197,7 +198,7 @@ export const explainLogCommand: CommandInfo = {
   },
 };
 
-/** Locate options of the CLI (the checker's findings, once wired in). */
+/** The CLI picks calls with the checker's findings. */
 function cliLocateOptions(): LocateOptions {
-  return {};
+  return { findings: checkerFindings };
 }
