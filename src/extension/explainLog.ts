@@ -1,6 +1,7 @@
 /**
  * `DMA Scope: Explain DMA-API Log`: reads a kernel log (the selection, else
- * the clipboard, else a file the user picks), finds the dma-debug reports,
+ * the active editor when it holds a log, else the clipboard, else a file the
+ * user picks), finds the dma-debug reports,
  * and lists them in the "DMA-API Log Reports" view: report → explanation and
  * source locations. Clicking a location opens the code at that line with the
  * explanation (and the static diagnostics there) shown beside it.
@@ -85,7 +86,7 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
         t.description = `${l.file}:${l.line} · ${l.how === 'definition' ? 'function in the trace' : ROLE_LABEL[l.role]}`;
         t.tooltip = locationMarkdown(node.item, l, node.uri);
         t.iconPath = new vscode.ThemeIcon(l.role === 'mapped-at' ? 'debug-stackframe-dot' : 'debug-stackframe');
-        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation] };
+        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation, l.role] };
         t.resourceUri = node.uri;
         return t;
       }
@@ -178,7 +179,17 @@ async function readLog(arg: unknown): Promise<{ text: string; from: string } | u
     const text = ed.selections.map((s) => ed.document.getText(s)).join('\n');
     return { text, from: 'selection' };
   }
-  const clip = await vscode.env.clipboard.readText();
+  // a log opened in an editor (not C source) counts as the whole selection
+  if (ed && !Services.isC(ed.document)) {
+    const text = ed.document.getText();
+    if (parseKernelLog(text).length > 0) return { text, from: ed.document.uri.fsPath || 'editor' };
+  }
+  let clip = '';
+  try {
+    clip = await vscode.env.clipboard.readText();
+  } catch {
+    // no clipboard access (e.g. a browser without the permission): go on to the file picker
+  }
   if (clip && parseKernelLog(clip).length > 0) return { text: clip, from: 'clipboard' };
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Explain', title: 'Kernel log with DMA-API reports', filters: { 'Kernel logs': ['log', 'txt', 'dmesg'], 'All files': ['*'] } });
   if (!picked?.[0]) return undefined;
@@ -193,7 +204,7 @@ export function registerExplainLog(services: Services): void {
     backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorWarning.foreground'), fontStyle: 'italic' },
   });
-  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string } | undefined;
+  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string; role: SourceLocation['role'] } | undefined;
 
   const applyMark = (): void => {
     for (const ed of vscode.window.visibleTextEditors) {
@@ -210,7 +221,8 @@ export function registerExplainLog(services: Services): void {
       }
       const range = ed.document.lineAt(line).range;
       const extra = diags.length > 0 ? ` · ${diags.length} static diagnostic${diags.length === 1 ? '' : 's'} here` : '';
-      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug: ${CHECKS[marked.check].title}${extra}` } } }]);
+      const role = marked.role === 'trigger' ? '' : ` (${ROLE_LABEL[marked.role]})`;
+      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug${role}: ${CHECKS[marked.check].title}${extra}` } } }]);
     }
   };
 
@@ -242,7 +254,7 @@ export function registerExplainLog(services: Services): void {
       const first = items.find((e) => e.locations.length > 0);
       if (first && items.length === 1) {
         const l = first.locations[0];
-        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation);
+        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation, l.loc.role);
       }
       return reports.length;
     } catch (e) {
@@ -257,12 +269,12 @@ export function registerExplainLog(services: Services): void {
     view,
     decoration,
     vscode.commands.registerCommand('dmaScope.explainLog', explain),
-    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string) => {
+    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string, role: SourceLocation['role'] = 'trigger') => {
       const doc = await vscode.workspace.openTextDocument(uri);
       const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
       const ed = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
       ed.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      marked = { uri, line, check, explanation };
+      marked = { uri, line, check, explanation, role };
       applyMark();
     }),
     vscode.commands.registerCommand(CLEAR_CMD, async () => {

@@ -1,0 +1,105 @@
+// "Explain DMA-API Log" in a real VS Code (code-server + Chromium): a dma-debug report about the
+// example driver, selected in an editor, leads to the offending unmap with the explanation beside it.
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Workbench, poll } from './workbench.mjs';
+import { ROOT } from '../../scripts/vscode/install.mjs';
+
+/** 1-based line of `text` and visual column of `token` on it (the locator points at the call itself). */
+function lineOf(wb, file, text, token) {
+  const lines = readFileSync(join(wb.workspace, file), 'utf8').split('\n');
+  const i = lines.findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} not found in ${file}`);
+  // the status bar counts columns with tabs expanded (tab size 4 in this workspace)
+  let col = 0;
+  for (const ch of lines[i].slice(0, lines[i].indexOf(token))) col = ch === '\t' ? col + 4 - (col % 4) : col + 1;
+  return { line: i + 1, column: col + 1 };
+}
+
+describe('Explain DMA-API Log in a real VS Code', function () {
+  const wb = new Workbench();
+
+  before(async function () {
+    this.timeout(240000);
+    await wb.open();
+    copyFileSync(join(ROOT, 'examples', 'logs', 'unmap-size.log'), join(wb.workspace, 'unmap-size.log'));
+  });
+
+  after(async function () {
+    this.timeout(30000);
+    await wb.close();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await wb.screenshot(`FAILED-explain-log-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 40)}`);
+  });
+
+  it('a selected "frees DMA memory with different size" report opens the offending unmap with the explanation beside it', async function () {
+    this.timeout(120000);
+    await wb.openFile('unmap-size.log');
+    await wb.editor().locator('.view-lines').click();
+    await wb.page.keyboard.press('Control+A');
+    await poll(async () => /\(\d+ selected\)/.test(await wb.statusCursor()), { what: 'the whole log selected' });
+    // the palette, without Workbench.runCommand's Escape (which would drop the selection)
+    await wb.page.keyboard.press('Control+Shift+P');
+    await wb.quickInput().waitFor({ state: 'visible' });
+    await wb.quickInput().fill('>DMA Scope: Explain DMA-API Log');
+    await wb.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Explain DMA-API Log' }).waitFor();
+    await wb.page.keyboard.press('Enter');
+
+    // the single report opens its trigger location: the unmap in dsnic_rx_poll
+    const at = lineOf(wb, 'dsnic_rx.c', 'dma_unmap_single(priv->dev, rx_buf->dma, len', 'dma_unmap_single');
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'dsnic_rx.c' }).waitFor({ timeout: 60000 });
+    await poll(async () => (await wb.statusCursor()) === `Ln ${at.line}, Col ${at.column}`, { what: `cursor at ${at.line}:${at.column}`, timeout: 30000 });
+
+    // the explanation is rendered after the line
+    const after = await poll(
+      () =>
+        wb.editor().evaluate((ed) => {
+          for (const el of ed.querySelectorAll('.view-line span, .view-overlays div')) {
+            const c = getComputedStyle(el, '::after').content;
+            if (c && c.includes('dma-debug')) return c;
+          }
+          return '';
+        }),
+      { what: 'the dma-debug decoration', timeout: 30000 },
+    );
+    assert.match(after, /dma-debug: unmap size differs from the map size/);
+    await wb.screenshot('explain-log-unmap');
+
+    // the report tree lists the report, its explanation and both locations
+    const view = wb.page.locator('.pane', { hasText: 'DMA-API Log Reports' });
+    await view.locator('.monaco-list-row', { hasText: 'unmap-size' }).first().waitFor({ timeout: 30000 });
+    const rows = await view.locator('.monaco-list-row').allInnerTexts();
+    assert.ok(rows.some((r) => r.includes('dsnic 0000:00:04.0')), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes('dsnic_rx_poll') && r.includes(`dsnic_rx.c:${at.line}`)), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes('dsnic_rx_refill') && r.includes('mapped here')), rows.join(' | '));
+
+    // clicking the "mapped here" row opens the map call, marked as such
+    const map = lineOf(wb, 'dsnic_rx.c', 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
+    await view.locator('.monaco-list-row', { hasText: 'dsnic_rx_refill' }).first().click();
+    await poll(async () => (await wb.statusCursor()) === `Ln ${map.line}, Col ${map.column}`, { what: `cursor at the map call ${map.line}:${map.column}`, timeout: 30000 });
+    await poll(
+      () =>
+        wb.editor().evaluate((ed) => {
+          for (const el of ed.querySelectorAll('.view-line span, .view-overlays div')) {
+            if (getComputedStyle(el, '::after').content.includes('dma-debug (mapped here)')) return true;
+          }
+          return false;
+        }),
+      { what: 'the mapped-here decoration', timeout: 30000 },
+    );
+    await wb.screenshot('explain-log-mapped-at');
+  });
+
+  it('with nothing selected, the log in the active editor is explained', async function () {
+    this.timeout(120000);
+    await wb.runCommand('DMA Scope: Clear DMA-API Log Reports');
+    await wb.openFile('unmap-size.log');
+    await wb.runCommand('DMA Scope: Explain DMA-API Log');
+    const at = lineOf(wb, 'dsnic_rx.c', 'dma_unmap_single(priv->dev, rx_buf->dma, len', 'dma_unmap_single');
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'dsnic_rx.c' }).waitFor({ timeout: 60000 });
+    await poll(async () => (await wb.statusCursor()) === `Ln ${at.line}, Col ${at.column}`, { what: `cursor at ${at.line}:${at.column}`, timeout: 30000 });
+  });
+});
