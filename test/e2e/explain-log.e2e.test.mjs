@@ -6,15 +6,33 @@ import { join } from 'node:path';
 import { Workbench, poll } from './workbench.mjs';
 import { ROOT } from '../../scripts/vscode/install.mjs';
 
-/** 1-based line of `text` and visual column of `token` on it (the locator points at the call itself). */
-function lineOf(wb, file, text, token) {
-  const lines = readFileSync(join(wb.workspace, file), 'utf8').split('\n');
-  const i = lines.findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} not found in ${file}`);
-  // the status bar counts columns with tabs expanded (tab size 4 in this workspace)
+/** Visual column (tabs expanded to the workspace's tab size 4, as the status bar counts) of `token` on a line. */
+function visualColumn(line, token) {
   let col = 0;
-  for (const ch of lines[i].slice(0, lines[i].indexOf(token))) col = ch === '\t' ? col + 4 - (col % 4) : col + 1;
-  return { line: i + 1, column: col + 1 };
+  for (const ch of line.slice(0, line.indexOf(token))) col = ch === '\t' ? col + 4 - (col % 4) : col + 1;
+  return col + 1;
+}
+
+/**
+ * Where the example driver's size-mismatched unmap is (the line after its `BUG: unmap-size-mismatch`
+ * marker) and the map call it pairs with (the nearest dma_map_single above it), in whichever file.
+ */
+function unmapSizeBug(wb) {
+  for (const file of ['dsnic_main.c', 'dsnic_rx.c', 'dsnic_tx.c']) {
+    const lines = readFileSync(join(wb.workspace, file), 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('BUG: unmap-size-mismatch'));
+    if (i < 0) continue;
+    const u = i + 1;
+    let m = u;
+    while (m >= 0 && !lines[m].includes('dma_map_single(')) m--;
+    assert.ok(m >= 0, 'no dma_map_single above the marked unmap');
+    return {
+      file,
+      unmap: { line: u + 1, column: visualColumn(lines[u], 'dma_unmap_single') },
+      map: { line: m + 1, column: visualColumn(lines[m], 'dma_map_single') },
+    };
+  }
+  throw new Error('no BUG: unmap-size-mismatch marker in examples/driver');
 }
 
 describe('Explain DMA-API Log in a real VS Code', function () {
@@ -48,9 +66,10 @@ describe('Explain DMA-API Log in a real VS Code', function () {
     await wb.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Explain DMA-API Log' }).waitFor();
     await wb.page.keyboard.press('Enter');
 
-    // the single report opens its trigger location: the unmap in dsnic_rx_poll
-    const at = lineOf(wb, 'dsnic_rx.c', 'dma_unmap_single(priv->dev, rx_buf->dma, len', 'dma_unmap_single');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'dsnic_rx.c' }).waitFor({ timeout: 60000 });
+    // the single report opens its trigger location: the marked unmap
+    const bug = unmapSizeBug(wb);
+    const at = bug.unmap;
+    await wb.page.locator('.tabs-container .tab.active', { hasText: bug.file }).waitFor({ timeout: 60000 });
     await poll(async () => (await wb.statusCursor()) === `Ln ${at.line}, Col ${at.column}`, { what: `cursor at ${at.line}:${at.column}`, timeout: 30000 });
 
     // the explanation is rendered after the line
@@ -73,12 +92,12 @@ describe('Explain DMA-API Log in a real VS Code', function () {
     await view.locator('.monaco-list-row', { hasText: 'unmap-size' }).first().waitFor({ timeout: 30000 });
     const rows = await view.locator('.monaco-list-row').allInnerTexts();
     assert.ok(rows.some((r) => r.includes('dsnic 0000:00:04.0')), rows.join(' | '));
-    assert.ok(rows.some((r) => r.includes('dsnic_rx_poll') && r.includes(`dsnic_rx.c:${at.line}`)), rows.join(' | '));
-    assert.ok(rows.some((r) => r.includes('dsnic_rx_refill') && r.includes('mapped here')), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes('dma_unmap_single') && r.includes(`${bug.file}:${at.line}`)), rows.join(' | '));
+    assert.ok(rows.some((r) => r.includes('dma_map_single') && r.includes(`${bug.file}:${bug.map.line}`) && r.includes('mapped here')), rows.join(' | '));
 
     // clicking the "mapped here" row opens the map call, marked as such
-    const map = lineOf(wb, 'dsnic_rx.c', 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
-    await view.locator('.monaco-list-row', { hasText: 'dsnic_rx_refill' }).first().click();
+    const map = bug.map;
+    await view.locator('.monaco-list-row', { hasText: 'mapped here' }).first().click();
     await poll(async () => (await wb.statusCursor()) === `Ln ${map.line}, Col ${map.column}`, { what: `cursor at the map call ${map.line}:${map.column}`, timeout: 30000 });
     await poll(
       () =>
@@ -98,8 +117,9 @@ describe('Explain DMA-API Log in a real VS Code', function () {
     await wb.runCommand('DMA Scope: Clear DMA-API Log Reports');
     await wb.openFile('unmap-size.log');
     await wb.runCommand('DMA Scope: Explain DMA-API Log');
-    const at = lineOf(wb, 'dsnic_rx.c', 'dma_unmap_single(priv->dev, rx_buf->dma, len', 'dma_unmap_single');
-    await wb.page.locator('.tabs-container .tab.active', { hasText: 'dsnic_rx.c' }).waitFor({ timeout: 60000 });
+    const bug = unmapSizeBug(wb);
+    const at = bug.unmap;
+    await wb.page.locator('.tabs-container .tab.active', { hasText: bug.file }).waitFor({ timeout: 60000 });
     await poll(async () => (await wb.statusCursor()) === `Ln ${at.line}, Col ${at.column}`, { what: `cursor at ${at.line}:${at.column}`, timeout: 30000 });
   });
 });
