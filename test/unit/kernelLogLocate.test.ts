@@ -94,6 +94,10 @@ describe('explain-log: frames to source', () => {
     assert.deepStrictEqual([s[0].function, s[0].line, s[0].how], ['xfoo_read_status', lineOf(src('xfoo_main.c'), 'h = dma_map_single(&priv->pdev->dev, status'), 'finding']);
     const m = u.find((l) => l.role === 'mapped-at')!;
     assert.deepStrictEqual([m.function, m.line, m.how], ['xfoo_xmit', lineOf(src('xfoo_tx.c'), 'tb->dma = dma_map_single'), 'finding']);
+    // the static findings on those lines travel with the locations
+    assert.deepStrictEqual(s[0].findings?.map((f) => f.rule), ['map-stack']);
+    assert.match(s[0].findings![0].message ?? '', /stack/);
+    assert.deepStrictEqual(m.findings?.map((f) => f.rule), ['map-error-unchecked']);
   });
 
   it('falls back to the first call of the family when nothing else decides', async () => {
