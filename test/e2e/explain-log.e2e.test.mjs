@@ -85,7 +85,20 @@ describe('Explain DMA-API Log in a real VS Code', function () {
       { what: 'the dma-debug decoration', timeout: 30000 },
     );
     assert.match(after, /dma-debug: unmap size differs from the map size/);
+
+    // hovering the line shows the explanation and the static diagnostics there
+    const lineEl = wb.editor().locator('.view-line', { hasText: /dma_unmap_single\(/ }).first();
+    const hoverText = await poll(async () => {
+      await wb.page.mouse.move(5, 5);
+      await lineEl.locator('span span', { hasText: /^dma_unmap_single$/ }).first().hover();
+      const hover = wb.page.locator('.monaco-hover:visible', { hasText: 'dma-debug' }).first();
+      await hover.waitFor({ timeout: 3000 });
+      return hover.innerText();
+    }, { timeout: 45000, interval: 0, what: 'the explanation hover' });
+    assert.match(hoverText, /must be identical to the mapping/);
+    assert.match(hoverText, /unmap-size-mismatch/);
     await wb.screenshot('explain-log-unmap');
+    await wb.page.keyboard.press('Escape');
 
     // the report tree lists the report, its explanation and both locations
     const view = wb.page.locator('.pane', { hasText: 'DMA-API Log Reports' });
