@@ -20,6 +20,7 @@
 #define DSNIC_RX_BUF_LEN	2048
 #define DSNIC_FW_CHUNK		4096
 #define DSNIC_MAX_SG		8
+#define DSNIC_EEPROM_LEN	256
 
 /* registers (BAR 0) */
 #define DSNIC_REG_CTRL		0x000

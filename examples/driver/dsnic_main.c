@@ -74,6 +74,33 @@ out_release:
 	return err;
 }
 
+/* The device writes its EEPROM image into a buffer; the MAC address is at its start. */
+static int dsnic_read_mac(struct dsnic_priv *priv)
+{
+	u8 *eeprom;
+	dma_addr_t dma;
+	int err = 0;
+
+	eeprom = kmalloc(DSNIC_EEPROM_LEN, GFP_KERNEL);
+	if (!eeprom)
+		return -ENOMEM;
+	dma = dma_map_single(priv->dev, eeprom, DSNIC_EEPROM_LEN, DMA_FROM_DEVICE);
+	if (dma_mapping_error(priv->dev, dma)) {
+		kfree(eeprom);
+		return -ENOMEM;
+	}
+	writeq(dma, priv->hw + DSNIC_REG_CMD_ADDR);
+	if (readl(priv->hw + DSNIC_REG_CTRL) & 2)
+		err = -EIO;
+
+	/* BUG: unmap-size-mismatch: mapped with DSNIC_EEPROM_LEN bytes, unmapped with the ETH_ALEN bytes used */
+	dma_unmap_single(priv->dev, dma, ETH_ALEN, DMA_FROM_DEVICE);
+	if (!err)
+		eth_hw_addr_set(priv->netdev, eeprom);
+	kfree(eeprom);
+	return err;
+}
+
 static const struct net_device_ops dsnic_netdev_ops = {
 	.ndo_start_xmit	= dsnic_xmit_frame,
 };
@@ -118,6 +145,9 @@ static int dsnic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 
 	err = dsnic_load_firmware(priv);
+	if (err)
+		goto err_unmap_bar;
+	err = dsnic_read_mac(priv);
 	if (err)
 		goto err_unmap_bar;
 

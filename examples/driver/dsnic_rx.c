@@ -96,8 +96,8 @@ int dsnic_rx_poll(struct dsnic_priv *priv, int budget)
 			dsnic_rx_reuse(priv, rx_buf, len);
 			desc->status = 0;
 		} else if (dsnic_rx_frame_ok(priv, rx_buf, len)) {
-			/* BUG: unmap-size-mismatch: mapped with DSNIC_RX_BUF_LEN bytes, unmapped with the frame length */
-			dma_unmap_single(priv->dev, rx_buf->dma, len, DMA_FROM_DEVICE);
+			/* unmapped with the size it was mapped with, not the frame length */
+			dma_unmap_single(priv->dev, rx_buf->dma, DSNIC_RX_BUF_LEN, DMA_FROM_DEVICE);
 			rx_buf->skb = NULL;
 			skb_put(skb, len);
 			skb->protocol = eth_type_trans(skb, priv->netdev);

@@ -14,7 +14,8 @@
  *   #matrix table     rows tr[data-platform]; td.outcome[data-outcome=ok|violation|broken];
  *                     td[data-kind] cells; #matrix-summary (one sentence)
  *   #errors           trace parse errors (text)
- *   #notes li         the trace's header comments (where it was extracted from, the path followed)
+ *   #notes li         the trace's header comments (where it was extracted from, the path followed),
+ *                     inside <details id="notes-box"> (closed by default)
  *   body[data-ready="1"] once a trace has been rendered (the selected platform's replay);
  *   body[data-matrix-ready="1"] once the matrix has been computed (a moment later, or at once
  *                     when the matrix tab is shown).
@@ -109,7 +110,9 @@ function buildSkeleton(): void {
     el('label', { class: 'platform-picker', for: 'platform' }, 'Platform '),
     select,
     el('p', { id: 'platform-desc', class: 'muted' }),
-    el('ul', { id: 'notes', class: 'muted', 'aria-label': 'How this lifecycle was extracted' }),
+    el('details', { id: 'notes-box' },
+      el('summary', { id: 'notes-summary', class: 'muted' }, 'How this lifecycle was extracted'),
+      el('ul', { id: 'notes', class: 'muted' })),
   );
   const tabs = el('div', { role: 'tablist', 'aria-label': 'Views', class: 'tabs' },
     el('button', { id: 'tab-replay', role: 'tab', 'aria-controls': 'view-replay', type: 'button' }, 'Replay'),
@@ -361,7 +364,10 @@ function renderAll(): void {
     const text = t.replace(/^#+\s*/, '');
     if (text) notes.append(el('li', {}, text.length > 300 ? `${text.slice(0, 299)}…` : text));
   }
-  notes.hidden = !notes.childElementCount;
+  byId('notes-box').hidden = !notes.childElementCount;
+  // the summary line says what was assumed, so it is worth opening
+  const path = Array.from(notes.children).map((li) => li.textContent ?? '').find((t) => t.startsWith('path:'));
+  byId('notes-summary').textContent = `How this lifecycle was extracted${path ? ` — ${path.length > 90 ? `${path.slice(0, 89)}…` : path}` : ''}`;
   renderTabs();
   renderTimeline();
   renderHazardList();
@@ -528,6 +534,8 @@ function renderBuffer(b: BufferState, step: SimStep): HTMLElement {
   const facts: string[] = [`CPU access: ${b.cpuAccess}`];
   if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}, dma ${hex(m.dma)}`);
   box.append(el('p', { class: 'muted facts' }, facts.join(' · ')));
+  const shown = b.start + b.length - b.pa;
+  if (shown < b.size) box.append(el('p', { class: 'muted window-note' }, `Showing the first ${Math.max(0, shown)} of ${b.size} bytes (the simulator's view window).`));
 
   const lines = Math.max(1, Math.ceil(b.length / b.lineSize));
   const perCell = Math.max(1, Math.ceil(lines / MAX_CELLS));
@@ -600,9 +608,14 @@ function iommuText(e: IommuEntryView): string {
 // ---------------------------------------------------------------------------
 // Matrix
 
+/** A mapping still live when an extracted function returns is usually kept for the device on purpose. */
+function endOfTraceLeak(h: Hazard): boolean {
+  return h.kind === 'LEAK' && /end of the trace/.test(h.detail);
+}
+
 function outcome(r: SimResult): 'ok' | 'violation' | 'broken' {
   if (r.hazards.some((h) => DATA_HAZARDS.includes(h.kind) || h.kind === 'IOMMU_FAULT' || h.kind === 'USE_AFTER_UNMAP' || h.kind === 'USE_AFTER_FREE' || h.kind === 'MAP_ERROR_USED' || h.kind === 'INFO_LEAK')) return 'broken';
-  return r.hazards.length ? 'violation' : 'ok';
+  return r.hazards.some((h) => !endOfTraceLeak(h)) ? 'violation' : 'ok';
 }
 
 function renderMatrix(): void {
@@ -629,7 +642,7 @@ function renderMatrix(): void {
     groups[o].push(PLATFORMS[p]?.label ?? p);
     const tr = el('tr', { 'data-platform': p, tabindex: '0', class: p === model.platform ? 'selected' : '' });
     tr.append(el('th', { scope: 'row', title: PLATFORMS[p]?.description ?? '' }, PLATFORMS[p]?.label ?? p));
-    const label = o === 'ok' ? '✓ works' : o === 'violation' ? '⚠ works by luck (contract violation)' : '✗ broken';
+    const label = o === 'ok' ? (r.hazards.length ? '✓ works (still mapped at the end)' : '✓ works') : o === 'violation' ? '⚠ works by luck (contract violation)' : '✗ broken';
     tr.append(el('td', { class: `outcome ${o}`, 'data-outcome': o }, label));
     for (const k of kinds) {
       const hs = r.hazards.filter((h) => h.kind === k);
