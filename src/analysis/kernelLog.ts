@@ -237,7 +237,7 @@ export function stripLogPrefix(line: string): string {
 const DMA_API_LINE = /^\s*DMA-API: (.*)$/;
 const DRIVER_DEVICE = /^(\S+) (\S+): (.*)$/;
 /** kernels before 4.x put the driver and device before the prefix: "e1000e 0000:00:19.0: DMA-API: …" */
-const OLD_HEADLINE = /^\s*(\S+) (\S+): DMA-API: (device driver .*)$/;
+const OLD_HEADLINE = /^\s*(\S+) (\S+): DMA-API: (.*\S.*)$/;
 const MAPPED_AT = /^\s*(?:DMA-API: )?Mapped at:\s*$/;
 const OVERLAP_LIMIT = /^exceeded (\d+) overlapping mappings of cacheline (\S+)/;
 const DISABLED = /^(?:debugging out of memory(?: error)? - disabl\w+|cacheline tracking ENOMEM, dma-debug disabled)/;

@@ -415,6 +415,9 @@ describe('kernel log parser: dma-debug reports', () => {
   it('reads the pre-4.x headline order "<driver> <device>: DMA-API: …"', () => {
     const [r] = parseKernelLog('[  41.0001] xfoo 0000:03:00.0: DMA-API: device driver tries to free DMA memory it has not allocated [device address=0x00000000443d7040] [size=2048 bytes]');
     assert.deepStrictEqual([r.check, r.driver, r.device, r.fields.size], ['free-not-allocated', 'xfoo', '0000:03:00.0', 2048]);
+    // a check of older kernels (debug_dma_assert_idle, removed in 5.x) is kept as unknown
+    const [u] = parseKernelLog('[  60.0171] xfoo soc:gpu: DMA-API: cpu touching an active dma mapped cacheline [cln=0x0000000000194b80]');
+    assert.deepStrictEqual([u.check, u.driver, u.fields.cln], ['unknown', 'xfoo', '0x0000000000194b80']);
   });
 
   describe('truncated captures', () => {
