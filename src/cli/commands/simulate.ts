@@ -152,7 +152,7 @@ export function matrixText(file: string, results: SimResult[]): string {
     return out.join('\n') + '\n';
   }
   const colW = kinds.map((k) => Math.max(k.length, 4) + 2);
-  out.push(''.padEnd(idW) + kinds.map((k, i) => k.padEnd(colW[i])).join(''));
+  out.push((''.padEnd(idW) + kinds.map((k, i) => k.padEnd(colW[i])).join('')).trimEnd());
   for (const r of results) {
     const cells = kinds.map((k, i) => {
       const n = r.hazards.filter((h) => h.kind === k).length;
