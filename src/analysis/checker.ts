@@ -14,6 +14,7 @@ import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSum
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
+import { helpersKey, callsHelper } from './summaries';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -86,7 +87,7 @@ export const lastRunStats = { analysed: 0, cached: 0 };
 function summaryKey(s: FileSummary, file?: string): string {
   const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].sort().join(',');
-  return `${a}|${b}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  return `${a}|${b}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -193,7 +194,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // functions that name no DMA-API call cannot produce function findings
-    if (!RELEVANT_RE.test(fnText)) continue;
+    if (!RELEVANT_RE.test(fnText) && !callsHelper(fnText, summary)) continue;
     const key = fnText + '\u0000' + sk;
     const hit = cache.get(key);
     if (hit) {

@@ -12,6 +12,7 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
+import { summarizeHelpers, HelperSummary } from './summaries';
 
 export interface Arg {
   text: string;
@@ -99,6 +100,8 @@ export interface FileSummary {
   checksParam: Map<string, number[]>;
   /** field names assigned from a platform-internal predicate anywhere in the file */
   predicateFields: Set<string>;
+  /** helper name → what it does to handles reached from its parameters (src/analysis/summaries.ts) */
+  helpers?: Map<string, HelperSummary>;
 }
 
 export interface FunctionContext {
@@ -285,7 +288,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     }
     return true;
   });
-  return { checksParam, predicateFields };
+  return { checksParam, predicateFields, helpers: summarizeHelpers(fns) };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */
