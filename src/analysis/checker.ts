@@ -314,3 +314,13 @@ export function suppressionFix(text: string, finding: Pick<Finding, 'rule' | 'st
   const indent = /^[ \t]*/.exec(text.slice(ls))![0];
   return { title: `Suppress ${finding.rule} on this line`, edits: [{ start: ls, end: ls, text: `${indent}/* dma-scope: ignore ${finding.rule} */\n` }] };
 }
+
+/**
+ * The DMA objects of a function whose handle or CPU pointer is the given
+ * expression (normalised text, e.g. `dma` or `ring->desc_dma`), for hover on a
+ * handle variable: where it was mapped, checked, synced and released.
+ */
+export function objectsForExpression(facts: FunctionFacts, expr: string): import('./facts').DmaObject[] {
+  const e = expr.replace(/\s+/g, '');
+  return facts.objects.filter((o) => o.handle?.replace(/\s+/g, '') === e || o.cpu?.replace(/\s+/g, '') === e);
+}
