@@ -15,6 +15,7 @@ import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
 import { entriesForPrefilter } from './api';
+import { helpersKey, callsHelper } from './summaries';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -102,7 +103,7 @@ function summaryKey(s: FileSummary, file?: string): string {
   const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].sort().join(',');
   const c = [...s.dmaFunctions].sort().join(',');
-  return `${a}|${b}|${c}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  return `${a}|${b}|${c}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -209,7 +210,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // functions that name no DMA-API call cannot produce function findings
-    if (!RELEVANT_RE.test(fnText)) continue;
+    if (!RELEVANT_RE.test(fnText) && !callsHelper(fnText, summary)) continue;
     const key = fnText + '\u0000' + sk;
     const hit = cache.get(key);
     if (hit) {

@@ -12,6 +12,7 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
+import { summarizeHelpers, HelperSummary } from './summaries';
 
 export interface Arg {
   text: string;
@@ -103,6 +104,8 @@ export interface FileSummary {
   predicateFields: Set<string>;
   /** same-file functions that map, unmap or sync (calls to them may change a handle's state) */
   dmaFunctions: Set<string>;
+  /** helper name → what it does to handles reached from its parameters (src/analysis/summaries.ts) */
+  helpers?: Map<string, HelperSummary>;
 }
 
 export interface FunctionContext {
@@ -294,7 +297,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     }
     return true;
   });
-  return { checksParam, predicateFields, dmaFunctions };
+  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */
