@@ -13,6 +13,8 @@ import { rule as useAfterUnmap } from './use-after-unmap';
 import { rule as mapKmap } from './map-kmap';
 import { rule as mapResourceRam } from './map-resource-ram';
 import { rule as coherentIntoStreaming } from './coherent-into-streaming';
+import { rule as freeCoherentAtomic } from './free-coherent-atomic';
+import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -28,4 +30,6 @@ export const WAVE2_RULES: readonly Rule[] = [
   mapKmap,
   mapResourceRam,
   coherentIntoStreaming,
+  freeCoherentAtomic,
+  allocSleepAtomic,
 ];
