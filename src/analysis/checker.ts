@@ -68,6 +68,7 @@ interface CacheEntry {
 }
 
 const CACHE_MAX = 4000;
+const RELEVANT_RE = /dma_|_dma|sg_init_one|sg_set_buf|pci_|ib_dma|swiotlb|iommu|coherent|cc_platform_has|xen_|hypervisor_is_type/i;
 const cache = new Map<string, CacheEntry>();
 
 /** Drops every cached function result (tests, settings changes). */
@@ -190,7 +191,10 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const sk = summaryKey(summary, file);
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
-    const key = text.slice(fn.startIndex, fn.endIndex) + '\u0000' + sk;
+    const fnText = text.slice(fn.startIndex, fn.endIndex);
+    // functions that name no DMA-API call cannot produce function findings
+    if (!RELEVANT_RE.test(fnText)) continue;
+    const key = fnText + '\u0000' + sk;
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

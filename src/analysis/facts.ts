@@ -255,9 +255,10 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   for (const fn of fns) {
-    const name = functionName(fn);
     const body = fn.childForFieldName('body');
-    if (!name || !body) continue;
+    if (!body || !/mapping_error/.test(body.text)) continue;
+    const name = functionName(fn);
+    if (!name) continue;
     const params = functionParams(fn);
     const idx: number[] = [];
     walk(body, (n) => {
@@ -272,7 +273,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     if (idx.length) checksParam.set(name, idx);
   }
   // fields assigned from platform-internal predicates (cached "is coherent" flags)
-  walk(root, (n) => {
+  if (isPlatformPredicate(root.text)) walk(root, (n) => {
     if (n.type === 'assignment_expression') {
       const l = n.childForFieldName('left');
       const r = n.childForFieldName('right');
@@ -301,6 +302,13 @@ export function isPlatformPredicate(text: string): string | null {
   return m ? m[0].replace(/\s*\($/, '()').replace(/\s+/g, '') : null;
 }
 
+/** A function too deeply nested (or too large) to analyse within the step limits. */
+export class NestingError extends Error {
+  constructor(fn: string) {
+    super(`${fn}() is too deeply nested or too large to analyse; skipped`);
+  }
+}
+
 /** Builds facts and a rule context for one function_definition. */
 export function analyzeFunction(fn: Node, text: string, summary: FileSummary, file?: string): FunctionContext | null {
   const body = fn.childForFieldName('body');
@@ -309,6 +317,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);
+  if (cfg.truncated) throw new NestingError(name);
   const index = new CfgIndex(cfg);
   const calls: CallFact[] = [];
   const callNodes: Node[] = [];
@@ -358,7 +367,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const objects: DmaObject[] = [];
   for (const c of calls) {
     if (c.role === 'map') {
-      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm;
+      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm.replace(/\+\+|--/g, '');
       objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [] });
     } else if (c.role === 'alloc' || c.role === 'pool-alloc') {
       const h = c.handle ? addressOf(c.handle.norm) ?? undefined : undefined;

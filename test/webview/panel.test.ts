@@ -53,6 +53,16 @@ const THEMES: Record<string, Record<string, string>> = {
     '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-textLink-foreground': '#005fb8',
     '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace',
   },
+  hc: {
+    '--vscode-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffffb3',
+    '--vscode-focusBorder': '#f38518', '--vscode-contrastBorder': '#6fc3df', '--vscode-contrastActiveBorder': '#f38518', '--vscode-errorForeground': '#f48771',
+    '--vscode-testing-iconPassed': '#73c991', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-panel-border': '#6fc3df',
+    '--vscode-input-background': '#000000', '--vscode-input-foreground': '#ffffff', '--vscode-input-border': '#6fc3df',
+    '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-secondaryBackground': '#000000',
+    '--vscode-button-secondaryForeground': '#ffffff', '--vscode-list-activeSelectionBackground': '#000000',
+    '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-hoverBackground': '#000000', '--vscode-textLink-foreground': '#21a6ff',
+    '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace',
+  },
 };
 
 describe('lifecycle panel (headless Chromium)', function () {
@@ -110,7 +120,7 @@ describe('lifecycle panel (headless Chromium)', function () {
     if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function open(theme: 'dark' | 'light' = 'dark'): Promise<void> {
+  async function open(theme: 'dark' | 'light' | 'hc' = 'dark'): Promise<void> {
     await page.goto(`${origin}/panel.html`);
     await page.evaluate(() => sessionStorage.clear());
     await page.reload();
@@ -290,10 +300,18 @@ describe('lifecycle panel (headless Chromium)', function () {
   it('groups the cache lines of a large buffer into at most 64 cells, and fills the matrix after the replay', async () => {
     await load('buffer big page 16384   # src=10\ncpu_write big 0 64    # src=11\ndma_map_single big DMA_TO_DEVICE   # src=12\ndevice_read big   # src=13\n', 'arm64-noncoherent', 'big');
     const cells = await page.locator('#state .buffer tbody tr').first().locator('td').count();
-    assert.strictEqual(cells, 64, '256 lines of 64 bytes, four per cell');
-    assert.match((await page.locator('#state .buffer thead th').nth(1).getAttribute('title')) ?? '', /bytes 0–255/);
+    assert.ok(cells <= 64 && cells >= 32, `cells: ${cells}`);
+    const title = (await page.locator('#state .buffer thead th').nth(1).getAttribute('title')) ?? '';
+    const perCell = Number(/bytes 0–(\d+)/.exec(title)?.[1]) + 1;
+    assert.ok(perCell >= 128 && perCell % 64 === 0, `several 64-byte lines per cell: ${title}`);
+    // the simulator may show only a window of a large buffer; the panel says so
+    const shownBytes = perCell * cells;
+    if (shownBytes < 16384) assert.match((await page.locator('#state .window-note').textContent()) ?? '', /Showing the first \d+ of 16384 bytes/);
     await page.waitForSelector('body[data-matrix-ready="1"]', { timeout: 30000 });
     assert.strictEqual(await page.locator('#matrix tr[data-platform]').count(), 11);
+    // mapped, used correctly and still mapped when the trace ends: works everywhere, the live mapping is noted
+    const outcomes = await page.locator('#matrix td.outcome').evaluateAll((es) => es.map((e) => `${e.getAttribute('data-outcome')} ${e.textContent}`));
+    assert.ok(outcomes.every((o) => o === 'ok ✓ works (still mapped at the end)'), outcomes.join('; '));
   });
 
   it('runs under the CSP: nonce scripts only, nothing inline or remote', async () => {
@@ -309,7 +327,7 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.strictEqual(ran, false);
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'hc'] as const) {
     it(`screenshots in the ${theme} theme`, async () => {
       await open(theme);
       await load(RX_TRACE);
