@@ -21,6 +21,7 @@ import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, normText, stripParensAndCasts } from './ast';
 import { reach, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
+import { applyPath } from './summaries';
 import { dirConst, assigns, failureBranch } from './rules/util';
 
 /** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`). */
@@ -216,7 +217,44 @@ export function regions(ctx: FunctionContext): Region[] {
     out.push(r);
     byHandle.set(h, r);
   }
+  // same-file helpers that sync or unmap a handle reached from an argument
+  const helperCalls: { c: CallFact; kind: OwnEvent['kind']; h: string }[] = [];
+  const helpers = ctx.summary.helpers;
+  if (helpers && helpers.size) {
+    for (const n of ctx.allCalls) {
+      const s = helpers.get(callName(n) ?? '');
+      if (!s || s.name === ctx.facts.name) continue;
+      const args = callArgs(n);
+      for (const e of s.effects) {
+        if (e.kind === 'map' || !args[e.param]) continue;
+        const h = applyPath(normText(args[e.param]), e.path);
+        if (!h) continue;
+        const c: CallFact = {
+          id: -1, name: s.name, role: e.kind === 'unmap' ? 'unmap' : e.kind, family: 'single', kind: 'function',
+          start: n.startIndex, end: n.endIndex, args: [], result: 'other', loops: [],
+          dir: e.dir ? { text: e.dir, norm: e.dir, start: n.startIndex, end: n.startIndex } : undefined,
+        };
+        helperCalls.push({ c, kind: e.kind, h });
+        if ((e.kind === 'sync-for-cpu' || e.kind === 'unmap') && !byHandle.has(h)) {
+          const m = /^(.+?)(->|\.)(\w+)$/.exec(h);
+          if (m && !m[1].includes('(')) {
+            const d = dirConst(e.dir);
+            const r: Region = { handle: h, dir: d === 'NONE' ? null : d, roots: [], pages: [], base: m[1], bases: [], toDev: [], toCpu: [] };
+            out.push(r);
+            byHandle.set(h, r);
+          }
+        }
+      }
+    }
+  }
   for (const r of out) {
+    for (const hc of helperCalls) {
+      if (hc.h !== r.handle) continue;
+      const e = ev(hc.c, hc.kind);
+      if (!e) continue;
+      if (hc.kind === 'sync-for-device') r.toDev.push(e);
+      else r.toCpu.push(e);
+    }
     for (const c of ctx.facts.calls) {
       const h = c.role === 'map' ? c.lvalue?.norm : handleOf(c);
       if (h !== r.handle) continue;
