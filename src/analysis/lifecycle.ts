@@ -30,6 +30,8 @@ export interface LifecycleRequest {
   buffer?: string;
   /** shown in the header comment only */
   file?: string;
+  /** when set, steps carry `# src=<srcFile>:<line>` (for traces saved away from their source) */
+  srcFile?: string;
   /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
   headers?: readonly string[];
 }
@@ -1624,12 +1626,14 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     for (const n of notes) lines.push(`# note: ${n}`);
     const decl = ['buffer', name, kind, String(size)];
     const needsDecl = kind !== 'coherent' && kind !== 'noncoherent';
+    // a file name with spaces or '#' cannot be written into a src= token: keep the bare line then
+    const srcPrefix = req.srcFile && /^[^\s#]+$/.test(req.srcFile) ? `${req.srcFile}:` : '';
     const stepLine = (s: LifecycleStep): string => {
       const body = s.op ? [s.op, ...s.args].join(' ') : '';
-      const comment = `# src=${s.line}${s.note ? ` ${s.note}` : ''}`;
+      const comment = `# src=${srcPrefix}${s.line}${s.note ? ` ${s.note}` : ''}`;
       return body ? `${body.padEnd(44)} ${comment}` : comment;
     };
-    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${ctx.allocLine ?? lineOf(fn)}`);
+    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${srcPrefix}${ctx.allocLine ?? lineOf(fn)}`);
     for (const s of ctx.steps) lines.push(stepLine(s));
     const trace = lines.join('\n') + '\n';
     return { trace, name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps, notes: lines.filter((l) => l.startsWith('#')) };
