@@ -19,17 +19,19 @@ copyFileSync(join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), join(d
 const nodeOnly = ['fs', 'fs/promises', 'path', 'module', 'url', 'os', 'crypto', 'worker_threads', 'child_process'];
 
 const common = { bundle: true, sourcemap: true, minify, logLevel: 'warning', target: 'es2022' };
+// web-tree-sitter reads import.meta.url on its Node path; a CJS bundle must supply it
+const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl' }, banner: { js: "var __dmaScopeImportMetaUrl = require('url').pathToFileURL(__filename).href;" } };
 const targets = [
-  { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js'), platform: 'node', format: 'cjs', external: ['vscode'] },
+  { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js'), platform: 'node', format: 'cjs', external: ['vscode'], ...nodeMeta },
   { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
-  { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', define: nodeMeta.define, banner: { js: `#!/usr/bin/env node\n${nodeMeta.banner.js}` } },
 ];
 const optional = [
   { entry: 'src/cli/worker.ts', out: 'worker.js', platform: 'node', format: 'cjs' },
   { entry: 'media/panel/main.ts', out: 'media/panel.js', platform: 'browser', format: 'iife' },
 ];
 for (const o of optional) {
-  if (existsSync(join(root, o.entry))) targets.push({ ...common, entryPoints: [join(root, o.entry)], outfile: join(dist, o.out), platform: o.platform, format: o.format });
+  if (existsSync(join(root, o.entry))) targets.push({ ...common, ...(o.platform === 'node' ? nodeMeta : {}), entryPoints: [join(root, o.entry)], outfile: join(dist, o.out), platform: o.platform, format: o.format });
 }
 // static media (CSS, icons) copied as-is
 const mediaDir = join(root, 'media');

@@ -4,10 +4,16 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
+import { registerHover } from './hover';
+import { registerLifecycle } from './lifecycleCommands';
+import { registerExplainLog } from './explainLog';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
+  context.subscriptions.push(registerHover(services));
+  registerLifecycle(context, services);
+  registerExplainLog(services);
   return { services };
 }
 

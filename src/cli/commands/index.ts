@@ -1,4 +1,8 @@
 /** The registry of CLI commands. Each command lives in its own module. */
 import type { CommandInfo } from '../args';
+import { checkCommand } from './check';
+import { explainCommand } from './explain';
+import { lifecycleCommand } from './lifecycle';
+import { explainLogCommand } from './explainLog';
 
-export const COMMANDS: CommandInfo[] = [];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, explainLogCommand];

@@ -32,7 +32,12 @@ export interface ApiEntry {
   kind: EntryKind;
   /** exact 6.12 prototype or #define, as C */
   signature: string;
-  /** parameter names in order (functions and function-like macros), e.g. ['dev','ptr','size','dir','attrs'] */
+  /**
+   * parameter names in order (functions and function-like macros), e.g. ['dev','ptr','size','dir','attrs'].
+   * For a function these are the prototype's names. For a macro that only forwards to a function
+   * (dma_map_single(d, a, s, r) → dma_map_single_attrs) they are the forwarded function's names,
+   * so a rule can look up 'size' / 'dir' / 'nents' the same way for both.
+   */
   params?: string[];
   /** one paragraph, our own words */
   summary: string;
@@ -58,4 +63,10 @@ export interface ApiEntry {
   replacement?: string;
   /** other names that resolve to this entry (macro aliases) */
   aliases?: string[];
+  /** the header (or source file) that defines it in 6.12, e.g. 'include/linux/dma-mapping.h' */
+  header?: string;
+  /** set when the name does not exist in 6.12: when it went away (or arrived) and what to know */
+  availability?: string;
+  /** exported EXPORT_SYMBOL_GPL only (usable from GPL modules only) */
+  gplOnly?: boolean;
 }

@@ -1,0 +1,61 @@
+/**
+ * The checker's view of the DMA-API catalogue (src/model/catalogue). Every
+ * structural fact the analysis uses (role, family, parameter names, what
+ * releases what, legacy replacements) is read from the catalogue entries; this
+ * module only indexes them by name and alias.
+ */
+import type { ApiEntry, ApiRole } from '../model/catalogue/types';
+import { allEntries } from '../model/catalogue';
+
+let index: Map<string, ApiEntry> | undefined;
+
+function build(): Map<string, ApiEntry> {
+  const m = new Map<string, ApiEntry>();
+  for (const e of allEntries()) {
+    if (!m.has(e.name)) m.set(e.name, e);
+    for (const a of e.aliases ?? []) if (!m.has(a)) m.set(a, e);
+  }
+  return m;
+}
+
+export function apiEntry(name: string | null | undefined): ApiEntry | undefined {
+  if (!name) return undefined;
+  index ??= build();
+  return index.get(name);
+}
+
+export function apiRole(name: string | null | undefined): ApiRole | undefined {
+  return apiEntry(name)?.role;
+}
+
+/** Index of a named parameter of an API call (catalogue `params`), or -1. */
+export function paramIndex(entry: ApiEntry | undefined, ...names: string[]): number {
+  const ps = entry?.params;
+  if (!ps) return -1;
+  for (const n of names) {
+    const i = ps.indexOf(n);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** Parameter-name spellings used across the catalogue for the same concept. */
+export const P = {
+  dev: ['dev', 'hwdev', 'pdev'],
+  buffer: ['ptr', 'page', 'sg', 'sgt', 'phys_addr', 'cpu_addr', 'vaddr'],
+  size: ['size'],
+  dir: ['dir', 'direction'],
+  attrs: ['attrs'],
+  nents: ['nents', 'nelems'],
+  /** the dma_addr_t a map returns / an unmap, sync or free takes */
+  handle: ['addr', 'dma_addr', 'dma_handle', 'dma_address', 'handle'],
+  gfp: ['gfp', 'flag', 'mem_flags'],
+  cpu: ['cpu_addr', 'vaddr', 'page'],
+  offset: ['offset'],
+} as const;
+
+/** Every entry of a given kind (e.g. 'legacy'), for rules that scan identifiers. */
+export function entriesOfKind(kind: ApiEntry['kind']): ApiEntry[] {
+  index ??= build();
+  return [...new Set(index.values())].filter((e) => e.kind === kind);
+}

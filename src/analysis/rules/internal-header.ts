@@ -1,0 +1,31 @@
+import type { Rule } from './types';
+import { walk } from '../ast';
+
+/** Where including the DMA core's internal headers is legitimate: DMA core, IOMMU drivers, architectures. */
+export function isDmaCoreFile(file: string | undefined): boolean {
+  if (!file) return false;
+  const f = file.replace(/\\/g, '/');
+  return /(^|\/)(kernel\/dma|drivers\/iommu|arch|drivers\/xen|drivers\/of|drivers\/base|drivers\/acpi|drivers\/pci|drivers\/hv|drivers\/virtio|lib|mm|include\/linux|include\/xen|include\/asm-generic)\//.test(f)
+    || /(^|\/)drivers\/(bus\/fsl-mc|amba|platform\/x86\/intel)\//.test(f);
+}
+
+export const rule: Rule = {
+  id: 'internal-header',
+  title: 'A driver includes the DMA core headers <linux/dma-map-ops.h> or <linux/dma-direct.h>',
+  severity: 'warning',
+  checkFile(ctx, report) {
+    if (isDmaCoreFile(ctx.file)) return;
+    walk(ctx.root, (n) => {
+      if (n.type === 'function_definition') return false;
+      if (n.type !== 'preproc_include') return true;
+      const p = n.childForFieldName('path');
+      const t = p?.text.replace(/\s/g, '') ?? '';
+      if (t !== '<linux/dma-map-ops.h>' && t !== '<linux/dma-direct.h>') return false;
+      report({
+        start: p!.startIndex, end: p!.endIndex,
+        message: `${t} is internal to the DMA core and IOMMU drivers; a driver should only need <linux/dma-mapping.h>. Whatever it takes from here (coherency, dma ops, direct-mapping details) is a platform assumption.`,
+      });
+      return false;
+    });
+  },
+};

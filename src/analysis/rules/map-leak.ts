@@ -1,0 +1,45 @@
+import type { Rule } from './types';
+import { reach } from '../cfg';
+import { assigns, containsSpan, failureBranch, isErrorReturn } from './util';
+
+export const rule: Rule = {
+  id: 'map-leak',
+  title: 'An error return leaves a successful map or allocation unreleased',
+  severity: 'warning',
+  checkFunction(ctx, report) {
+    if (ctx.cfg.truncated) return;
+    for (const o of ctx.facts.objects) {
+      const c = o.call;
+      if (c.result !== 'assigned' || !c.lvalueLocal) continue;
+      if (o.kind === 'alloc' && (c.family === 'managed' || !o.handle || !ctx.locals.has(o.handle))) continue;
+      if (o.kind === 'map' && c.family !== 'single' && c.family !== 'page') continue;
+      const start = ctx.nodeOf(c);
+      if (!start || start.kind !== 'stmt') continue;
+      const names = [o.handle, o.cpu].filter((x): x is string => !!x);
+      const relSpans = o.releases.map((id) => ctx.facts.calls[id]);
+      const r = reach(ctx.cfg, start.id, {
+        target: (n) => n.kind === 'return' && !!n.node && isErrorReturn(n.node),
+        blocked: (n) =>
+          containsSpan(n, relSpans) || containsSpan(n, o.escapes) || names.some((x) => assigns(n, x)) || n.id === start.id,
+        prune: (n, e) => {
+          if (n.kind !== 'cond' || !n.node || e === '') return false;
+          const fb = failureBranch(ctx, n.node.text, o);
+          return fb !== null && fb === e;
+        },
+        limit: 20000,
+      });
+      if (!r || !r.node) continue;
+      report({
+        start: r.start, end: r.end,
+        message: `This error return leaks the ${o.kind === 'map' ? 'mapping' : 'allocation'} made by ${c.name}() at line ${lineOf(ctx.text, c.start)}; ${o.kind === 'map' ? 'unmap' : 'free'} it before returning (or jump to the unwind label that does).`,
+        related: [{ start: c.start, end: c.end, message: `${o.kind === 'map' ? 'mapped' : 'allocated'} here` }],
+      });
+    }
+  },
+};
+
+function lineOf(text: string, off: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}

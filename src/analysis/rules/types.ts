@@ -1,0 +1,51 @@
+/** The shape of a rule module and of the findings it reports. */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { FunctionContext, FileSummary } from '../facts';
+
+export type Severity = 'info' | 'warning' | 'error';
+export type SeveritySetting = Severity | 'off';
+
+export interface TextEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+/** A finding before positions are turned into lines/columns and settings applied. */
+export interface RawFinding {
+  rule: string;
+  /** overrides the rule's default severity for this finding (e.g. info for single↔page) */
+  severity?: Severity;
+  message: string;
+  start: number;
+  end: number;
+  related?: { start: number; end: number; message: string }[];
+  fixes?: Fix[];
+}
+
+export interface FileContext {
+  tree: Tree;
+  root: Node;
+  text: string;
+  file?: string;
+  functions: FunctionContext[];
+  summary: FileSummary;
+}
+
+export type Report = (f: Omit<RawFinding, 'rule'> & { rule?: string }) => void;
+
+export interface Rule {
+  id: string;
+  /** one line, for SARIF and the docs index */
+  title: string;
+  severity: Severity;
+  /** rules that did not reach the precision bar on the kernel corpus ship disabled */
+  enabledByDefault?: boolean;
+  checkFunction?(ctx: FunctionContext, report: Report): void;
+  checkFile?(ctx: FileContext, report: Report): void;
+}

@@ -1,0 +1,52 @@
+/** `dma-scope lifecycle <file.c>:<line> [--buffer <expr>]`: prints the buffer's lifecycle as a .dmatrace. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CommandInfo, UsageError, parseArgs } from '../args';
+import { CParser } from '../../analysis/parser';
+import { extractLifecycle, LifecycleError, offsetOfLine } from '../../analysis/lifecycle';
+import { readWasm } from '../../node/wasm';
+
+export const lifecycleCommand: CommandInfo = {
+  name: 'lifecycle',
+  usage: 'lifecycle <file.c>:<line> [--buffer <expr>]',
+  summary: 'print the lifecycle of the DMA buffer at a source line as a .dmatrace (for simulate or the panel)',
+  async run(argv, io) {
+    const args = parseArgs(argv, { values: ['--buffer'] });
+    if (args.positionals.length !== 1) throw new UsageError('expected exactly one <file.c>:<line>');
+    const m = /^(.+):(\d+)$/.exec(args.positionals[0]);
+    if (!m) throw new UsageError(`'${args.positionals[0]}' is not <file>:<line>`);
+    const file = m[1];
+    const line = Number(m[2]);
+    if (line < 1) throw new UsageError('line numbers start at 1');
+    let text: string;
+    try {
+      const full = path.resolve(io.cwd, file);
+      if (fs.statSync(full).isDirectory()) throw new Error(`${file} is a directory`);
+      text = fs.readFileSync(full, 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      io.err(`dma-scope lifecycle: cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}\n`);
+      return 2;
+    }
+    const lines = text.split('\n').length;
+    if (line > lines) {
+      io.err(`dma-scope lifecycle: ${file} has only ${lines} lines\n`);
+      return 2;
+    }
+    const parser = await CParser.create(readWasm());
+    const tree = parser.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer: args.values.get('--buffer'), file });
+      io.out(r.trace);
+      return 0;
+    } catch (e) {
+      if (e instanceof LifecycleError) {
+        io.err(`dma-scope lifecycle: ${file}:${line}: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    } finally {
+      tree.delete();
+    }
+  },
+};

@@ -1,0 +1,18 @@
+/** Worker thread for `dma-scope check --jobs N`: checks the files it is sent, one message per file. */
+import { parentPort, workerData } from 'worker_threads';
+import { checkOneFile, BatchOptions } from '../node/checkFiles';
+
+const { cwd, opts } = workerData as { cwd: string; opts: BatchOptions };
+
+parentPort?.on('message', async (msg: { file?: string; done?: boolean }) => {
+  if (msg.done) {
+    process.exit(0);
+  }
+  if (!msg.file) return;
+  try {
+    const r = await checkOneFile(msg.file, cwd, opts);
+    parentPort!.postMessage(r);
+  } catch (e) {
+    parentPort!.postMessage({ file: msg.file, findings: [], errors: [{ file: msg.file, message: (e as Error).message }], ms: 0 });
+  }
+});

@@ -1,0 +1,26 @@
+/** VS Code glue for hover: the tree comes from Services, the text from src/analysis/hover.ts. */
+import * as vscode from 'vscode';
+import type { Services } from './services';
+import { hoverAt } from '../analysis/hover';
+
+export const C_SELECTOR: vscode.DocumentSelector = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
+
+export function registerHover(services: Services): vscode.Disposable {
+  return vscode.languages.registerHoverProvider(C_SELECTOR, {
+    async provideHover(doc, position, token) {
+      try {
+        const t = await services.tree(doc);
+        if (!t || token.isCancellationRequested) return undefined;
+        const h = hoverAt(t.tree, t.text, doc.offsetAt(position));
+        if (!h) return undefined;
+        const md = new vscode.MarkdownString(h.markdown);
+        md.supportHtml = false;
+        md.isTrusted = false;
+        return new vscode.Hover(md, new vscode.Range(doc.positionAt(h.start), doc.positionAt(h.end)));
+      } catch (e) {
+        services.reportOnce(`hover:${doc.uri.toString()}`, 'DMA Scope hover failed', e);
+        return undefined;
+      }
+    },
+  });
+}

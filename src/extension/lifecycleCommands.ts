@@ -1,0 +1,183 @@
+/**
+ * The lifecycle commands: Replay Buffer Lifecycle, Show Platform Matrix,
+ * Select Platform (with its status bar item), Open Trace…, Export Lifecycle
+ * as Trace, and the "Replay lifecycle" CodeLens on map/alloc calls.
+ */
+import * as vscode from 'vscode';
+import { extractLifecycle, LifecycleError, lifecycleTargets } from '../analysis/lifecycle';
+import { PLATFORMS } from '../model/platforms';
+import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
+import type { PanelView } from '../model/panelProtocol';
+import { MAX_TRACE_CHARS } from '../model/panelProtocol';
+import { LifecyclePanel } from './panel';
+import type { Services } from './services';
+
+const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
+
+export function selectedPlatform(): PlatformId {
+  const v = vscode.workspace.getConfiguration('dmaScope').get<string>('platform', DEFAULT_PLATFORM);
+  return isPlatformId(v) ? v : DEFAULT_PLATFORM;
+}
+
+interface Extracted {
+  trace: string;
+  title: string;
+  doc: vscode.TextDocument;
+}
+
+/** The lifecycle at a position (the cursor by default). Shows the reason when there is none. */
+async function extractAt(services: Services, uri?: vscode.Uri, offset?: number): Promise<Extracted | undefined> {
+  let doc: vscode.TextDocument | undefined;
+  let off = offset;
+  if (uri instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uri);
+  else {
+    const ed = vscode.window.activeTextEditor;
+    doc = ed?.document;
+    if (ed) off = ed.document.offsetAt(ed.selection.active);
+  }
+  if (!doc || !(doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri.path))) {
+    void vscode.window.showInformationMessage('DMA Scope: open a C file and put the cursor on a dma_map_* or dma_alloc_* call.');
+    return undefined;
+  }
+  if (typeof off !== 'number' || !Number.isInteger(off) || off < 0) off = 0;
+  const t = await services.tree(doc);
+  if (!t) {
+    void vscode.window.showWarningMessage('DMA Scope: this file could not be analysed (too large or unparseable).');
+    return undefined;
+  }
+  try {
+    const name = doc.uri.path.split('/').pop() ?? '';
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name });
+    return { trace: r.trace, title: `${r.name} in ${r.functionName}()`, doc };
+  } catch (e) {
+    if (e instanceof LifecycleError) {
+      void vscode.window.showInformationMessage(`DMA Scope: ${e.message}`);
+      return undefined;
+    }
+    services.reportOnce(`lifecycle:${doc.uri.toString()}`, 'lifecycle extraction failed', e);
+    void vscode.window.showErrorMessage('DMA Scope: the lifecycle could not be extracted (see the DMA Scope output).');
+    return undefined;
+  }
+}
+
+class PlatformStatus implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('dmaScope.platform', vscode.StatusBarAlignment.Right, 100);
+  constructor() {
+    this.item.name = 'DMA Scope platform';
+    this.item.command = 'dmaScope.selectPlatform';
+    this.update();
+    this.item.show();
+  }
+  update(): void {
+    const p = PLATFORMS[selectedPlatform()];
+    this.item.text = `$(circuit-board) DMA: ${p.label}`;
+    this.item.tooltip = `DMA Scope replays lifecycles on ${p.label}: ${p.description}. Click to change.`;
+  }
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+async function setPlatformSetting(p: PlatformId): Promise<void> {
+  const cfg = vscode.workspace.getConfiguration('dmaScope');
+  const target = cfg.inspect('platform')?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await cfg.update('platform', p, target);
+}
+
+class ReplayLens implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  constructor(private readonly services: Services) {}
+  refresh(): void {
+    this.changed.fire();
+  }
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    const t = await this.services.tree(doc);
+    if (!t) return [];
+    return lifecycleTargets(t.tree).map((x) => {
+      const pos = doc.positionAt(x.offset);
+      return new vscode.CodeLens(new vscode.Range(pos, pos), { title: 'Replay lifecycle', tooltip: `Replay this ${x.call} buffer on every DMA platform`, command: 'dmaScope.replayLifecycle', arguments: [doc.uri, x.offset] });
+    });
+  }
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** Registers the lifecycle commands, the platform status bar item and the CodeLens. */
+export function registerLifecycle(context: vscode.ExtensionContext, services: Services): void {
+  const status = new PlatformStatus();
+  const lens = new ReplayLens(services);
+  const log = (m: string) => services.output.appendLine(m);
+  const open = async (view: PanelView, uri?: vscode.Uri, offset?: number) => {
+    const panel = LifecyclePanel.active;
+    // Show Platform Matrix with the panel already open and no C editor: just switch the tab
+    if (view === 'matrix' && !uri && panel?.shown && !vscode.window.activeTextEditor) {
+      panel.setView('matrix');
+      return;
+    }
+    const x = await extractAt(services, uri, offset);
+    if (!x) return;
+    LifecyclePanel.show(context.extensionUri, { trace: x.trace, title: x.title, platform: selectedPlatform(), view, source: x.doc.uri }, log);
+  };
+  context.subscriptions.push(
+    status,
+    lens,
+    LifecyclePanel.onDidPickPlatform,
+    LifecyclePanel.onDidPickPlatform.event((p) => void setPlatformSetting(p)),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('dmaScope.platform')) return;
+      status.update();
+      const panel = LifecyclePanel.active;
+      if (panel?.shown && panel.shown.platform !== selectedPlatform()) panel.setPlatform(selectedPlatform());
+    }),
+    vscode.languages.registerCodeLensProvider([{ language: 'c' }], lens),
+    vscode.commands.registerCommand('dmaScope.replayLifecycle', (uri?: unknown, offset?: unknown) =>
+      open('replay', uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined)),
+    vscode.commands.registerCommand('dmaScope.showMatrix', (uri?: unknown, offset?: unknown) =>
+      open('matrix', uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined)),
+    vscode.commands.registerCommand('dmaScope.selectPlatform', async (arg?: unknown) => {
+      let pick: PlatformId | undefined = typeof arg === 'string' && isPlatformId(arg) ? arg : undefined;
+      if (!pick) {
+        const cur = selectedPlatform();
+        const items = PLATFORM_IDS.map((id) => ({ label: PLATFORMS[id].label, description: id === cur ? `${id} (current)` : id, detail: PLATFORMS[id].description, id }));
+        const chosen = await vscode.window.showQuickPick(items, { title: 'DMA Scope: platform for lifecycle replays', placeHolder: 'Which machine should the buffer lifecycle run on?', matchOnDescription: true, matchOnDetail: true });
+        pick = chosen?.id;
+      }
+      if (!pick) return;
+      await setPlatformSetting(pick);
+      status.update();
+      LifecyclePanel.active?.setPlatform(pick);
+    }),
+    vscode.commands.registerCommand('dmaScope.openTrace', async (arg?: unknown) => {
+      let uri = arg instanceof vscode.Uri ? arg : undefined;
+      if (!uri && vscode.window.activeTextEditor?.document.languageId === 'dmatrace') uri = vscode.window.activeTextEditor.document.uri;
+      if (!uri) {
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'DMA traces': ['dmatrace'], 'All files': ['*'] }, openLabel: 'Replay' });
+        uri = picked?.[0];
+      }
+      if (!uri) return;
+      let text: string;
+      try {
+        const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri!.toString());
+        text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      } catch (e) {
+        void vscode.window.showErrorMessage(`DMA Scope: cannot read ${uri.fsPath || uri.toString()}: ${(e as Error).message}`);
+        return;
+      }
+      if (text.length > MAX_TRACE_CHARS) {
+        void vscode.window.showErrorMessage('DMA Scope: this trace is too large to replay.');
+        return;
+      }
+      const name = uri.path.split('/').pop() ?? 'trace';
+      const baseDir = vscode.Uri.joinPath(uri, '..');
+      LifecyclePanel.show(context.extensionUri, { trace: text, title: name, platform: selectedPlatform(), baseDir }, log);
+    }),
+    vscode.commands.registerCommand('dmaScope.exportTrace', async (uri?: unknown, offset?: unknown) => {
+      const x = await extractAt(services, uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined);
+      if (!x) return;
+      const doc = await vscode.workspace.openTextDocument({ language: 'dmatrace', content: x.trace });
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    }),
+  );
+}

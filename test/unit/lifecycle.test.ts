@@ -1,0 +1,160 @@
+import * as assert from 'assert';
+import { extractLifecycle, LifecycleError, offsetOfLine, traceName } from '../../src/analysis/lifecycle';
+import { main } from '../../src/cli/main';
+import type { CliIO } from '../../src/cli/args';
+import { fixture, lineOf, testParser, REPO_ROOT } from '../helpers';
+
+async function extract(name: string, needle: string, opts: { nth?: number; buffer?: string } = {}) {
+  const text = fixture(`lifecycle/${name}.c`);
+  const p = await testParser();
+  const tree = p.parse(text);
+  try {
+    let off = -1;
+    for (let i = 0; i <= (opts.nth ?? 0); i++) off = text.indexOf(needle, off + 1);
+    assert.ok(off >= 0, `${needle} not in ${name}`);
+    return extractLifecycle({ text, tree, offset: off, buffer: opts.buffer, file: `${name}.c` });
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Steps only (no comments), as `op args @line`, for readable assertions. */
+function steps(trace: string): string[] {
+  return trace.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
+    const [body, comment] = l.split('#');
+    const src = /src=(\d+)/.exec(comment ?? '')?.[1];
+    return `${body.trim()} @${src}`;
+  });
+}
+
+function memIO(): CliIO & { stdout: string; stderr: string } {
+  const io = { stdout: '', stderr: '', errIsTTY: false, cwd: REPO_ROOT, out(t: string) { io.stdout += t; }, err(t: string) { io.stderr += t; }, readStdin: async () => '' };
+  return io;
+}
+
+describe('lifecycle extraction', () => {
+  const cases: [string, string][] = [
+    ['rx_refill_no_sync', 'dma_map_single'],
+    ['tx_copy_map', 'dma_map_single'],
+    ['coherent_ring', 'dma_alloc_coherent'],
+    ['stack_buf', 'dma_map_single'],
+    ['page_rx', 'dma_map_page'],
+  ];
+  for (const [name, needle] of cases) {
+    it(`${name}.c gives the expected trace`, async () => {
+      const r = await extract(name, needle);
+      assert.strictEqual(r.trace, fixture(`lifecycle/${name}.expected.dmatrace`));
+    });
+  }
+
+  it('RX refill without sync_for_cpu: the device write comes at the descriptor store, the read at the memcpy', async () => {
+    const text = fixture('lifecycle/rx_refill_no_sync.c');
+    const r = await extract('rx_refill_no_sync', 'dma_map_single');
+    assert.deepStrictEqual(steps(r.trace), [
+      `buffer buf kmalloc 1536 @${lineOf(text, 'buf = kmalloc')}`,
+      `dma_map_single buf DMA_FROM_DEVICE @${lineOf(text, 'dma_map_single')}`,
+      `dma_mapping_error buf @${lineOf(text, 'dma_mapping_error')}`,
+      `device_write buf @${lineOf(text, 'desc->addr =')}`,
+      `cpu_read buf @${lineOf(text, 'memcpy(priv->frame')}`,
+      `dma_unmap_single buf DMA_FROM_DEVICE @${lineOf(text, 'dma_unmap_single')}`,
+    ]);
+    assert.strictEqual(r.kind, 'kmalloc');
+    assert.strictEqual(r.size, 1536);
+    assert.deepStrictEqual(r.handles, ['dma']);
+    assert.match(r.trace, /# path: the main path, to the return at line 52; branches not followed at lines 31, 35/);
+  });
+
+  it('finds the same lifecycle from the alloc, the buffer, the handle and the unmap', async () => {
+    const want = (await extract('rx_refill_no_sync', 'dma_map_single')).trace;
+    for (const needle of ['kmalloc(', 'buf, len', 'dma_unmap_single', 'dma_mapping_error']) {
+      assert.strictEqual((await extract('rx_refill_no_sync', needle)).trace, want, needle);
+    }
+    assert.strictEqual((await extract('rx_refill_no_sync', 'u32 len', { buffer: 'dma' })).trace, want, '--buffer names the handle');
+    assert.strictEqual((await extract('rx_refill_no_sync', 'u32 len', { buffer: 'buf' })).trace, want, '--buffer names the buffer');
+  });
+
+  it('a line offset (the CLI) picks the DMA call on that line', async () => {
+    const text = fixture('lifecycle/tx_copy_map.c');
+    const p = await testParser();
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: offsetOfLine(text, lineOf(text, 'handle = dma_map_single')), file: 'tx_copy_map.c' });
+      assert.strictEqual(r.trace, fixture('lifecycle/tx_copy_map.expected.dmatrace'));
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('TX: kzalloc zeroing, the memcpy and the field write come before the map; the register write is the hand-off', async () => {
+    const r = await extract('tx_copy_map', 'dma_map_single');
+    assert.deepStrictEqual(r.steps.map((s) => s.op), ['cpu_write', 'cpu_write', 'cpu_write', 'dma_map_single', 'dma_mapping_error', 'device_read', 'dma_unmap_single', '']);
+    assert.strictEqual(r.size, 56, 'sizeof(*buf) of struct bar_cmd');
+    assert.match(r.trace, /branches not followed at lines 28, 36, 45/);
+  });
+
+  it('coherent memory: allocation, CPU writes, a device read and write at the register hand-off', async () => {
+    const r = await extract('coherent_ring', 'dma_alloc_coherent');
+    assert.strictEqual(r.kind, 'coherent');
+    assert.strictEqual(r.name, 'status');
+    assert.ok(!/^buffer /m.test(r.trace), 'dma_alloc_coherent declares the buffer itself');
+  });
+
+  it('stack arrays are recognised with their sizeof', async () => {
+    const r = await extract('stack_buf', 'dma_map_single');
+    assert.strictEqual(r.kind, 'stack');
+    assert.strictEqual(r.size, 64);
+    assert.match(r.trace, /loop bodies taken once/);
+  });
+
+  it('reports a one-line error outside a function or without DMA', async () => {
+    const p = await testParser();
+    const text = 'int x;\nstatic int f(void)\n{\n\treturn g(1);\n}\n';
+    const tree = p.parse(text);
+    try {
+      assert.throws(() => extractLifecycle({ text, tree, offset: 2 }), LifecycleError);
+      assert.throws(() => extractLifecycle({ text, tree, offset: text.indexOf('g(1)') }), LifecycleError);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('survives 10,000 nested blocks', async () => {
+    const p = await testParser();
+    const depth = 10000;
+    const text = `void f(struct d *d)\n{\n${'{'.repeat(depth)}\n\th = dma_map_single(d->dev, buf, 64, DMA_TO_DEVICE);\n${'}'.repeat(depth)}\n}\n`;
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
+      assert.ok(r.steps.some((s) => s.op === 'dma_map_single'));
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('trace names are C identifiers', () => {
+    assert.strictEqual(traceName('priv->rx_buf[i]'), 'rx_buf');
+    assert.strictEqual(traceName('skb->data'), 'skb_data');
+    assert.strictEqual(traceName('page_address(page)'), 'page');
+    assert.match(traceName('<img src=x onerror=alert(1)>'), /^[A-Za-z_]\w*$/);
+  });
+
+  describe('dma-scope lifecycle', () => {
+    it('prints the trace and exits 0', async () => {
+      const io = memIO();
+      const file = 'test/fixtures/lifecycle/rx_refill_no_sync.c';
+      const code = await main(['lifecycle', `${file}:${lineOf(fixture('lifecycle/rx_refill_no_sync.c'), 'dma_map_single')}`], io);
+      assert.strictEqual(code, 0, io.stderr);
+      assert.match(io.stdout, /^dma_map_single buf DMA_FROM_DEVICE +# src=34$/m);
+      assert.match(io.stdout, /rx_refill_no_sync\.c:23/);
+    });
+
+    it('exits 2 with one line for bad input', async () => {
+      for (const argv of [['lifecycle'], ['lifecycle', 'nope.c:3'], ['lifecycle', 'test/fixtures/lifecycle/page_rx.c'], ['lifecycle', 'test/fixtures/lifecycle/page_rx.c:2'], ['lifecycle', 'test/fixtures/lifecycle/page_rx.c:9999'], ['lifecycle', 'x.c:1', '--nope'], ['lifecycle', 'test/fixtures/lifecycle:1']]) {
+        const io = memIO();
+        assert.strictEqual(await main(argv, io), 2, argv.join(' '));
+        assert.ok(!/\n\s+at /.test(io.stderr), `no stack trace for ${argv.join(' ')}`);
+        assert.strictEqual(io.stdout, '');
+      }
+    });
+  });
+});
