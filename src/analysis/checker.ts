@@ -14,6 +14,8 @@ import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSum
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
+import { entriesForPrefilter } from './api';
+import { helpersKey, callsHelper } from './summaries';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -68,7 +70,22 @@ interface CacheEntry {
 }
 
 const CACHE_MAX = 4000;
+const RELEVANT_RE = /dma_|_dma|sg_init_one|sg_set_buf|pci_|ib_dma|swiotlb|iommu|coherent|cc_platform_has|xen_|hypervisor_is_type/i;
 const cache = new Map<string, CacheEntry>();
+
+let relevantRe: RegExp | undefined;
+
+/**
+ * Cheap text prefilter: false when the text names no DMA-API call, legacy
+ * wrapper or internal header, so no rule can fire (the CLI skips parsing).
+ */
+export function mayHaveFindings(text: string): boolean {
+  if (!relevantRe) {
+    const names = entriesForPrefilter();
+    relevantRe = new RegExp(`\\b(?:${names.join('|')})\\b|dma-map-ops\\.h|dma-direct\\.h|\\bsg_init_one\\b|\\bsg_set_buf\\b`);
+  }
+  return relevantRe.test(text);
+}
 
 /** Drops every cached function result (tests, settings changes). */
 export function clearCheckCache(): void {
@@ -85,7 +102,8 @@ export const lastRunStats = { analysed: 0, cached: 0 };
 function summaryKey(s: FileSummary, file?: string): string {
   const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].sort().join(',');
-  return `${a}|${b}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  const c = [...s.dmaFunctions].sort().join(',');
+  return `${a}|${b}|${c}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -180,7 +198,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   lastRunStats.analysed = 0;
   lastRunStats.cached = 0;
   let fns: ReturnType<typeof functionDefinitions> = [];
-  let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set() };
+  let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
     fns = functionDefinitions(tree);
     summary = summarizeFile(tree.rootNode, fns);
@@ -190,7 +208,10 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const sk = summaryKey(summary, file);
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
-    const key = text.slice(fn.startIndex, fn.endIndex) + '\u0000' + sk;
+    const fnText = text.slice(fn.startIndex, fn.endIndex);
+    // functions that name no DMA-API call cannot produce function findings
+    if (!RELEVANT_RE.test(fnText) && !callsHelper(fnText, summary)) continue;
+    const key = fnText + '\u0000' + sk;
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);
@@ -293,4 +314,14 @@ export function suppressionFix(text: string, finding: Pick<Finding, 'rule' | 'st
   const ls = text.lastIndexOf('\n', finding.start - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(ls))![0];
   return { title: `Suppress ${finding.rule} on this line`, edits: [{ start: ls, end: ls, text: `${indent}/* dma-scope: ignore ${finding.rule} */\n` }] };
+}
+
+/**
+ * The DMA objects of a function whose handle or CPU pointer is the given
+ * expression (normalised text, e.g. `dma` or `ring->desc_dma`), for hover on a
+ * handle variable: where it was mapped, checked, synced and released.
+ */
+export function objectsForExpression(facts: FunctionFacts, expr: string): import('./facts').DmaObject[] {
+  const e = expr.replace(/\s+/g, '');
+  return facts.objects.filter((o) => o.handle?.replace(/\s+/g, '') === e || o.cpu?.replace(/\s+/g, '') === e);
 }

@@ -12,6 +12,7 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
+import { summarizeHelpers, HelperSummary } from './summaries';
 
 export interface Arg {
   text: string;
@@ -81,6 +82,8 @@ export interface FunctionFacts {
   objects: DmaObject[];
   /** true when control flow could not be built completely (depth/size limits) */
   truncated: boolean;
+  /** the parser recovered from a syntax error inside the function (paths are unreliable) */
+  hasError: boolean;
 }
 
 export interface LocalDecl {
@@ -99,6 +102,10 @@ export interface FileSummary {
   checksParam: Map<string, number[]>;
   /** field names assigned from a platform-internal predicate anywhere in the file */
   predicateFields: Set<string>;
+  /** same-file functions that map, unmap or sync (calls to them may change a handle's state) */
+  dmaFunctions: Set<string>;
+  /** helper name → what it does to handles reached from its parameters (src/analysis/summaries.ts) */
+  helpers?: Map<string, HelperSummary>;
 }
 
 export interface FunctionContext {
@@ -254,10 +261,16 @@ function enclosingLoops(n: Node, body: Node): { start: number; end: number }[] {
 export function summarizeFile(root: Node, fns: Node[]): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
+  const dmaFunctions = new Set<string>();
   for (const fn of fns) {
-    const name = functionName(fn);
     const body = fn.childForFieldName('body');
-    if (!name || !body) continue;
+    if (body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text)) {
+      const nm = functionName(fn);
+      if (nm) dmaFunctions.add(nm);
+    }
+    if (!body || !/mapping_error/.test(body.text)) continue;
+    const name = functionName(fn);
+    if (!name) continue;
     const params = functionParams(fn);
     const idx: number[] = [];
     walk(body, (n) => {
@@ -272,7 +285,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     if (idx.length) checksParam.set(name, idx);
   }
   // fields assigned from platform-internal predicates (cached "is coherent" flags)
-  walk(root, (n) => {
+  if (isPlatformPredicate(root.text)) walk(root, (n) => {
     if (n.type === 'assignment_expression') {
       const l = n.childForFieldName('left');
       const r = n.childForFieldName('right');
@@ -284,7 +297,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     }
     return true;
   });
-  return { checksParam, predicateFields };
+  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */
@@ -301,6 +314,13 @@ export function isPlatformPredicate(text: string): string | null {
   return m ? m[0].replace(/\s*\($/, '()').replace(/\s+/g, '') : null;
 }
 
+/** A function too deeply nested (or too large) to analyse within the step limits. */
+export class NestingError extends Error {
+  constructor(fn: string) {
+    super(`${fn}() is too deeply nested or too large to analyse; skipped`);
+  }
+}
+
 /** Builds facts and a rule context for one function_definition. */
 export function analyzeFunction(fn: Node, text: string, summary: FileSummary, file?: string): FunctionContext | null {
   const body = fn.childForFieldName('body');
@@ -309,6 +329,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);
+  if (cfg.truncated) throw new NestingError(name);
   const index = new CfgIndex(cfg);
   const calls: CallFact[] = [];
   const callNodes: Node[] = [];
@@ -358,7 +379,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const objects: DmaObject[] = [];
   for (const c of calls) {
     if (c.role === 'map') {
-      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm;
+      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm.replace(/\+\+|--/g, '');
       objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [] });
     } else if (c.role === 'alloc' || c.role === 'pool-alloc') {
       const h = c.handle ? addressOf(c.handle.norm) ?? undefined : undefined;
@@ -388,6 +409,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     calls,
     objects,
     truncated: cfg.truncated,
+    hasError: fn.hasError,
   };
   const ctx: FunctionContext = {
     facts, fn, body, text, cfg, index, locals, callNodes, summary, file, allCalls,

@@ -12,7 +12,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { lookup, isDmaMappingIdentifier, paramIndex, ApiEntry } from '../model/catalogue';
 import { PLATFORM_IDS } from '../model/platformIds';
 import { ruleDocUrl } from '../model/links';
-import { callArgs, callName, enclosingFunction, normText, stripParensAndCasts, walk } from './ast';
+import { callArgs, callName, enclosingFunction, normText, stripParensAndCasts } from './ast';
 import { blankAnnotations } from './preprocess';
 
 export interface HoverResult {
@@ -148,16 +148,17 @@ function trackLater(fn: Node, call: Node, entry: ApiEntry, facts: CallFacts): vo
   const releasers = new Set(entry.releasedBy);
   const checkedAt: number[] = [];
   const releasedAt: { name: string; line: number }[] = [];
-  walk(fn, (n) => {
-    if (n.type !== 'call_expression' || n.startIndex <= call.startIndex) return true;
+  // the native query only materialises call nodes, which keeps hover cheap in 1,000-line functions
+  for (const n of fn.descendantsOfType('call_expression', call.endPosition, fn.endPosition)) {
+    if (!n || n.startIndex <= call.startIndex) continue;
     const name = callName(n);
-    if (!name) return true;
+    if (!name) continue;
     const e = lookup(name);
+    if (!(e?.role === 'mapping-error' && !sgLike) && !releasers.has(name)) continue;
     const args = callArgs(n).map((a) => normText(stripParensAndCasts(a)));
     if (e?.role === 'mapping-error' && !sgLike && args.includes(key)) checkedAt.push(n.startPosition.row + 1);
     if (releasers.has(name) && args.includes(key)) releasedAt.push({ name, line: n.startPosition.row + 1 });
-    return true;
-  });
+  }
   if (checkedAt.length) facts.checkedAt = checkedAt;
   if (releasedAt.length) facts.releasedAt = releasedAt;
 }

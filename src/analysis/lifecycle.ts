@@ -30,6 +30,27 @@ export interface LifecycleRequest {
   buffer?: string;
   /** shown in the header comment only */
   file?: string;
+  /** when set, steps carry `# src=<srcFile>:<line>` (for traces saved away from their source) */
+  srcFile?: string;
+  /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
+  headers?: readonly string[];
+}
+
+/** The `#include "x.h"` names of a file (quoted includes only: the driver's own headers). */
+export function localIncludes(text: string, limit = 16): string[] {
+  const out: string[] = [];
+  const re = /^[ \t]*#[ \t]*include[ \t]+"([^"\n]{1,200})"/gm;
+  for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) out.push(m[1]);
+  return out;
+}
+
+/** Object-like #defines of a header (`#define NAME value`), read line by line. */
+function headerDefines(text: string, into: Map<string, string>): void {
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]*?)[ \t]*(?:\/\*.*|\/\/.*)?$/gm;
+  let count = 0;
+  for (let m = re.exec(text); m && count < 100000; m = re.exec(text), count++) {
+    if (!into.has(m[1]) && m[2] && !m[2].endsWith('\\')) into.set(m[1], m[2]);
+  }
 }
 
 export interface LifecycleStep {
@@ -144,7 +165,9 @@ const COPY_CALLS: Record<string, [number, number, number]> = {
 };
 
 /** Calls whose name suggests they fill the buffer passed to them (heuristic). */
-const WRITER_NAME = /(fill|write|put|build|prepare|prep|init|setup|set|encode|format|copy_to|store|zero|clear|make)/i;
+const WRITER_NAME = /(fill|write|put|build|prepare|prep|init|setup|set|encode|format|copy_to|store|zero|clear|make|random|read|recv|fetch|^get_)/i;
+/** …but these consume what the buffer holds, whatever else their name says. */
+const READER_NAME = /(receive|process|parse|handle|check|verify|dump|print|crc|csum|xmit|send|tx|compare|cmp|hash)/i;
 
 /** Pure value helpers that neither read nor write the memory a pointer argument points to. */
 const NEUTRAL_CALLS = new Set(['sizeof', 'likely', 'unlikely', 'virt_to_page', 'virt_to_phys', 'offset_in_page', 'page_to_phys', 'IS_ERR', 'PTR_ERR', 'IS_ERR_OR_NULL', 'WARN_ON', 'BUG_ON', 'ALIGN', 'PTR_ALIGN', 'IS_ALIGNED', 'dev_dbg', 'netdev_dbg', 'pr_debug', 'dma_mapping_error', 'skb_reserve', 'skb_put', 'skb_push', 'skb_pull', 'skb_headroom', 'skb_tailroom', 'prefetch', 'prefetchw', 'net_prefetch', 'page_address']);
@@ -538,6 +561,9 @@ interface PathNotes {
   truncated?: boolean;
 }
 
+/** Conditions that ask the platform whether a sync is needed (dma-model.md §2.7: never decide that). */
+const PLATFORM_GUARD = /\b(dev_is_dma_coherent|dma_need_sync|dma_dev_need_sync|is_swiotlb_\w+|cc_platform_has|iommu_present|device_iommu_mapped|intel_iommu_enabled|dma_is_direct)\b/;
+
 /** Does a statement always leave the enclosing block (return/goto/break/continue)? Depth-bounded. */
 function exits(n: Node | null, depth = 0): boolean {
   if (!n || depth > 64) return false;
@@ -549,7 +575,8 @@ function exits(n: Node | null, depth = 0): boolean {
       return true;
     case 'compound_statement': {
       const kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-      return kids.length > 0 && kids.some((k) => exits(k, depth + 1) && (k.type !== 'if_statement' || true) && isLastExit(kids, k));
+      // an unconditional exit anywhere in a block makes the rest unreachable: the block exits
+      return kids.some((k) => exits(k, depth + 1));
     }
     case 'if_statement': {
       const alt = n.childForFieldName('alternative');
@@ -565,11 +592,6 @@ function exits(n: Node | null, depth = 0): boolean {
     default:
       return false;
   }
-}
-
-function isLastExit(kids: Node[], k: Node): boolean {
-  // any unconditional exit in a block makes the rest unreachable: the block exits
-  return kids.includes(k);
 }
 
 function elseBody(alt: Node): Node | null {
@@ -626,10 +648,13 @@ interface Ctx {
   /** the device owns the buffer since this step index (map or sync_for_device), not yet handed off */
   ownedSince: number | null;
   handedOff: boolean;
-  handoffNotes: string[];
   seen: Set<number>;
   /** index of the device access inferred at a coherent buffer's hand-off */
   coherentHandoff?: number;
+  /** an offset the main path must pass through (the map/alloc the user pointed at) */
+  anchor: number;
+  /** false until the allocation of a coherent/pool/noncoherent buffer has been seen */
+  started: boolean;
 }
 
 function lineOf(n: Node): number {
@@ -662,6 +687,8 @@ function containsHandle(ctx: Ctx, n: Node): boolean {
   let hit = false;
   walk(n, (c) => {
     if (hit) return false;
+    // &handle is where an allocator stores the address, not a use of it
+    if (c.type === 'pointer_expression' && c.child(0)?.text === '&') return false;
     if (matchesHandle(ctx, c)) { hit = true; return false; }
     return true;
   });
@@ -677,11 +704,11 @@ function accessBase(n: Node): Node | null {
 }
 
 function push(ctx: Ctx, node: Node, op: string, args: string[], note?: string): void {
+  // before its allocation, the name refers to an earlier object (a reused pointer): not this lifecycle
+  if (!ctx.started) return;
   const line = lineOf(node);
-  const key = `${op} ${args.join(' ')}@${line}`;
   // one access of one kind per line is enough for a replay (a loop of byte reads on one line is one read)
   if ((op === 'cpu_read' || op === 'cpu_write') && ctx.steps.some((s) => s.line === line && s.op === op && s.args.join(' ') === args.join(' '))) return;
-  void key;
   ctx.steps.push({ op, args, line, note });
 }
 
@@ -694,8 +721,6 @@ function rangeArgs(ctx: Ctx, lenNode: Node | undefined, offset = 0): string[] {
 
 function deviceAccess(ctx: Ctx, node: Node, how: string): void {
   if (ctx.handedOff) return;
-  const name = ctx.steps.length ? ctx.target.bufferExpr : '';
-  void name;
   const n = nameOf(ctx);
   const dir = ctx.mapDir;
   const kindCoherent = ctx.kind === 'coherent' || ctx.kind === 'pool';
@@ -761,6 +786,11 @@ function initEvent(ctx: Ctx, n: Node): void {
 /** `x = <buffer or handle>` makes x an alias. */
 function aliasFrom(ctx: Ctx, lhs: string, rhs: Node): void {
   const r = stripParensAndCasts(rhs);
+  if (r.type === 'binary_expression' && r.childForFieldName('operator')?.text === '+') {
+    // buf + N past the end of the buffer is another object, not an alias
+    const off = foldConst(ctx.facts, r.childForFieldName('right'), 0, ctx.fn);
+    if (off === undefined || off >= ctx.size) return;
+  }
   if (matchesHandle(ctx, r)) ctx.target.handles.add(lhs);
   else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') ctx.target.buffers.add(lhs);
   else if (r.type === 'call_expression' && (callName(r) === 'page_address') && matchesBuffer(ctx, r)) ctx.target.buffers.add(lhs);
@@ -824,6 +854,7 @@ function callEvent(ctx: Ctx, call: Node): void {
   const args = callArgs(call);
   const bufName = nameOf(ctx);
   if (ctx.allocNode && call.id === ctx.allocNode.id) {
+    ctx.started = true;
     if (ctx.kind === 'coherent') push(ctx, call, 'dma_alloc_coherent', [bufName, String(ctx.size)]);
     else if (ctx.kind === 'noncoherent') push(ctx, call, 'dma_alloc_noncoherent', [bufName, String(ctx.size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL']);
     else if (ctx.zeroAtAlloc) push(ctx, call, 'cpu_write', [bufName, 'value=0'], `${name} zeroes the buffer`);
@@ -848,9 +879,6 @@ function callEvent(ctx: Ctx, call: Node): void {
     push(ctx, call, op, out);
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
-    else if (call.parent && containsHandleSink(call)) {
-      // mapped straight into a descriptor field: desc->addr = cpu_to_le64(dma_map_single(...))
-    }
     ctx.ownedSince = ctx.steps.length - 1;
     ctx.handedOff = false;
     // mapped straight into a descriptor: the hand-off is this very line
@@ -876,7 +904,8 @@ function callEvent(ctx: Ctx, call: Node): void {
       const len = foldConst(ctx.facts, args[2], 0, ctx.fn);
       if (len !== undefined && len < ctx.size) out.push('0', String(len));
     }
-    const op = name.includes('_sg') ? (forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device') : forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
+    // the trace format has single-range syncs only; an sg sync is replayed as one over the whole buffer
+    const op = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
     if (forCpu) closeOwnership(ctx, call);
     push(ctx, call, op, out);
     if (!forCpu) {
@@ -927,6 +956,13 @@ function callEvent(ctx: Ctx, call: Node): void {
     }
     return;
   }
+  if (!name.startsWith('dma_') && !NEUTRAL_CALLS.has(name) && !HANDLE_WRAPPERS.has(name) && args.some((a) => containsHandle(ctx, a))) {
+    // a driver helper given the DMA address (foo_write64(priv, REG, dma), foo_fill_desc(desc, dma)): that is the hand-off
+    if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {
+      deviceAccess(ctx, call, `handle passed to ${name}(), taken as the hand-off to the device`);
+    }
+    return;
+  }
   if (name in COPY_CALLS) {
     const [d, s, l] = COPY_CALLS[name];
     if (s >= 0 && matchesBuffer(ctx, args[s])) push(ctx, call, 'cpu_read', [nameOf(ctx), ...rangeArgs(ctx, l >= 0 ? args[l] : undefined)]);
@@ -954,7 +990,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     if (!matchesBuffer(ctx, a)) continue;
     const s = stripParensAndCasts(a);
     if (s.type === 'pointer_expression' && s.child(0)?.text === '&' && s.childForFieldName('argument')?.type !== 'subscript_expression') continue;
-    const writes = WRITER_NAME.test(name);
+    const writes = WRITER_NAME.test(name) && !READER_NAME.test(name);
     push(ctx, call, writes ? 'cpu_write' : 'cpu_read', [nameOf(ctx)], `${name}() is given the buffer (assumed to ${writes ? 'fill' : 'read'} it)`);
     break;
   }
@@ -1025,7 +1061,9 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         let kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
         if (n.type !== 'compound_statement') {
           // #if/#ifdef blocks: take the first branch (the code that is there), skip #else
-          kids = kids.filter((k) => !['identifier', 'preproc_else', 'preproc_elif', 'preproc_defined', 'binary_expression', 'unary_expression', 'call_expression', 'parenthesized_expression', 'number_literal'].includes(k.type) || k.type === 'call_expression' && false);
+          // the children after the condition are the #if branch's statements
+          const cond = n.childForFieldName('condition') ?? n.childForFieldName('name');
+          kids = kids.filter((k) => k.id !== cond?.id && k.type !== 'preproc_else' && k.type !== 'preproc_elif' && k.type !== 'preproc_elifdef');
         }
         for (let i = kids.length - 1; i >= 0; i--) pushBlock(kids[i]);
         break;
@@ -1039,7 +1077,10 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         const tEx = exits(cons);
         const eEx = alt ? exits(alt) : false;
         let take: Node | null;
-        if (tEx && !eEx) take = alt;
+        const holds = (b: Node | null) => !!b && ctx.anchor >= b.startIndex && ctx.anchor < b.endIndex;
+        if (holds(cons)) take = cons;
+        else if (holds(alt)) take = alt;
+        else if (tEx && !eEx) take = alt;
         else if (eEx && !tEx) take = cons;
         else if (tEx && eEx) {
           const tk = exitKind(cons);
@@ -1047,7 +1088,12 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
           take = ek === 'success' && tk !== 'success' ? alt : tk === 'success' && ek !== 'success' ? cons : errorCondition(cond) ? alt : cons;
         } else if (!alt) {
           // no exit either way: `if (x) { … }` — take it when it touches the buffer, unless it tests an error
-          take = errorCondition(cond) ? null : eventsIn(cons) > 0 ? cons : null;
+          // a sync guarded by a platform test is the skip-sync heuristic: replay the path where it is
+          // skipped, which is what happens on the platforms the guard gets wrong
+          if (cond && PLATFORM_GUARD.test(cond.text) && eventsIn(cons) > 0) {
+            take = null;
+            notes.branches.push(`the DMA calls under \`if ${truncate(normText(cond), 50)}\` at line ${lineOf(n)} are skipped, as on a platform where that test is false (for example x86 under swiotlb)`);
+          } else take = eventsIn(cons) > 0 ? cons : null;
         } else {
           take = eventsIn(alt) > eventsIn(cons) ? alt : cons;
         }
@@ -1077,7 +1123,9 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         let best: Node | null = null;
         let bestHits = -1;
         for (const c of cases) {
-          const h = eventsIn(c);
+          // the case holding the anchor; else the one touching the buffer most; never an error exit if avoidable
+          const errorExit = c.namedChildren.some((k) => !!k && ((k.type === 'return_statement' && exitKind(k) === 'error') || (k.type === 'goto_statement' && exitKind(k) === 'error')));
+          const h = ctx.anchor >= c.startIndex && ctx.anchor < c.endIndex ? Infinity : eventsIn(c) * 10 + (errorExit ? 0 : 1);
           if (h > bestHits) { best = c; bestHits = h; }
         }
         if (best) {
@@ -1159,7 +1207,7 @@ function findLabel(fn: Node, label: string): Node | null {
 interface Origin { kind: BufferKind; size?: number; sizeExpr?: string; line?: number; node?: Node; zero: boolean; note?: string; count?: number }
 
 /** The allocation that produced the buffer expression, searched before `before` (an offset) in the function. */
-function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages: Set<string>, skbs: Set<string>, before: number): Origin | undefined {
+function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages: Set<string>, skbs: Set<string>, before: number, depth = 0): Origin | undefined {
   let best: Origin | undefined;
   const consider = (lhs: string, call: Node) => {
     const name = callName(call);
@@ -1197,14 +1245,28 @@ function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages:
       best = { ...base, kind: spec.kind, size, sizeExpr, zero: !!spec.zero };
     }
   };
+  let aliasOf: { name: string; at: number; line: number } | undefined;
   walk(ctx.fn, (n) => {
     if (n.startIndex >= before) return false;
     if (n.type === 'call_expression') {
       const lhs = assignedTo(n);
       if (lhs) consider(normText(lhs), n);
+    } else if ((n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') || n.type === 'init_declarator') {
+      // buf = alloc + offset; / u8 *buf = alloc;
+      const l = n.type === 'init_declarator' ? declaratorName(n.childForFieldName('declarator') ?? n) : normText(n.childForFieldName('left') ?? n);
+      let r = n.childForFieldName(n.type === 'init_declarator' ? 'value' : 'right');
+      if (l === bufExpr && r) {
+        r = stripParensAndCasts(r);
+        if (r.type === 'binary_expression' && r.childForFieldName('operator')?.text === '+') r = stripParensAndCasts(r.childForFieldName('left') ?? r);
+        if (r.type === 'identifier' || r.type === 'field_expression') aliasOf = { name: normText(r), at: n.startIndex, line: lineOf(n) };
+      }
     }
     return true;
   });
+  if (!best && aliasOf && depth < 4) {
+    const o = findOrigin(ctx, aliasOf.name, pages, skbs, aliasOf.at, depth + 1);
+    if (o) return { ...o, note: `${bufExpr} points into ${aliasOf.name} (line ${aliasOf.line})` };
+  }
   return best;
 }
 
@@ -1264,10 +1326,95 @@ function pickTarget(fn: Node, tree: Tree, offset: number): Pick | undefined {
     return true;
   });
   if (onLine) return onLine;
+  // the name of a plain call (memcpy(dst, rx->buf, len)): the first argument that is a DMA buffer
+  const at = tree.rootNode.descendantForIndex(offset, offset);
+  if (at?.type === 'identifier' && at.parent?.type === 'call_expression' && at.parent.childForFieldName('function')?.id === at.id) {
+    for (const a of callArgs(at.parent)) {
+      const s = stripParensAndCasts(a);
+      if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression') continue;
+      const t = normText(s);
+      const base = /^[A-Za-z_]\w*/.exec(t)?.[0];
+      if (findMapFor(fn, { bufExpr: t }) || findMapFor(fn, { handle: t }) || (base && t !== base && syncedHandleWithBase(fn, base))) return { bufExpr: t };
+    }
+  }
   // an identifier or member expression under the cursor
   while (n && n.parent && (n.parent.type === 'field_expression' || n.parent.type === 'subscript_expression') && n.parent.childForFieldName('index')?.id !== n.id) n = n.parent;
   if (n && (n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression' || n.type === 'field_identifier')) return { bufExpr: normText(n.type === 'field_identifier' && n.parent ? n.parent : n) };
   return undefined;
+}
+
+/**
+ * For a handle that is a struct field (`rx_buf->dma`) synced or unmapped in a function that does
+ * not map it: the CPU-side buffer reached through the same struct (`rx_buf->skb->data`, `rx_buf->va`)
+ * that the function copies from, indexes or dereferences, and the direction of the first sync/unmap.
+ */
+function siblingBuffer(fn: Node, handle: string): { expr: string; dir: Direction; size?: Node } | undefined {
+  const m = /^(.+?)(->|\.)[A-Za-z_]\w*$/.exec(handle);
+  if (!m) return undefined;
+  const base = m[1];
+  let dir: Direction | undefined;
+  let expr: string | undefined;
+  let size: Node | undefined;
+  const copies: Record<string, [number, number, number]> = { ...COPY_CALLS, skb_put_data: [-1, 1, 2], __skb_put_data: [-1, 1, 2], memset: [0, -1, 2] };
+  walk(fn, (n) => {
+    if (n.type === 'call_expression') {
+      const name = callName(n) ?? '';
+      const args = callArgs(n);
+      if (!dir && (SYNC_CALLS.has(name) || UNMAP_CALLS.has(name)) && args[1] && normText(stripParensAndCasts(args[1])) === handle) {
+        const ranged = name.includes('_range_');
+        dir = dirText(args[ranged ? 4 : 3]);
+        if (!ranged && !name.includes('_sg')) size = args[2];
+      }
+      if (!expr && name in copies) {
+        const [d, src] = copies[name];
+        for (const i of [src, d]) {
+          const a = i >= 0 ? args[i] : undefined;
+          const t = a ? normText(stripParensAndCasts(a)) : '';
+          if (t.startsWith(`${base}->`) && t !== handle && !t.startsWith(`${handle}`)) { expr = t; break; }
+        }
+      }
+    } else if (!expr && (n.type === 'subscript_expression' || (n.type === 'pointer_expression' && n.child(0)?.text === '*'))) {
+      const b = n.type === 'subscript_expression' ? n.childForFieldName('argument') : n.childForFieldName('argument');
+      const t = b ? normText(stripParensAndCasts(b)) : '';
+      if (t.startsWith(`${base}->`) && t !== handle) expr = t;
+    }
+    return true;
+  });
+  return expr && dir ? { expr, dir, size } : undefined;
+}
+
+/** The handle of the first sync/unmap in the function whose handle is a field of `base`. */
+function syncedHandleWithBase(fn: Node, base: string): string | undefined {
+  let h: string | undefined;
+  walk(fn, (n) => {
+    if (h) return false;
+    if (n.type === 'call_expression') {
+      const name = callName(n) ?? '';
+      const a = callArgs(n)[1];
+      const t = a ? normText(stripParensAndCasts(a)) : '';
+      if ((SYNC_CALLS.has(name) || UNMAP_CALLS.has(name)) && (t.startsWith(`${base}->`) || t.startsWith(`${base}.`))) h = t;
+    }
+    return true;
+  });
+  return h;
+}
+
+/** Start of the DMA call the cursor is in or on the cursor's line, if any. */
+function pickedCallStart(fn: Node, tree: Tree, offset: number): number | undefined {
+  const n = tree.rootNode.descendantForIndex(offset, offset);
+  for (let cur: Node | null = n; cur && cur.id !== fn.id; cur = cur.parent) {
+    const name = cur.type === 'call_expression' ? callName(cur) ?? '' : '';
+    if (MAP_CALLS.has(name) || COHERENT_ALLOC.has(name) || NONCOHERENT_ALLOC.has(name) || POOL_ALLOC.has(name) || name in CPU_ALLOC) return cur.startIndex;
+  }
+  const row = n?.startPosition.row;
+  let found: number | undefined;
+  walk(fn, (c) => {
+    if (found !== undefined || c.startPosition.row > (row ?? -1) || c.endPosition.row < (row ?? -1)) return false;
+    const name = c.type === 'call_expression' ? callName(c) ?? '' : '';
+    if (c.startPosition.row === row && (MAP_CALLS.has(name) || COHERENT_ALLOC.has(name) || NONCOHERENT_ALLOC.has(name) || POOL_ALLOC.has(name))) found = c.startIndex;
+    return true;
+  });
+  return found;
 }
 
 /** Finds the map call for a handle (`h = dma_map_single(dev, buf, …)`) or for a buffer. */
@@ -1300,6 +1447,7 @@ function findMapFor(fn: Node, opts: { handle?: string; bufExpr?: string }): { ca
  */
 export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
   const facts = fileFacts(req.tree);
+  for (const h of req.headers ?? []) headerDefines(h, facts.defines);
   currentFacts = facts;
   nameCache = new WeakMap();
   try {
@@ -1322,12 +1470,38 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       const m = findMapFor(fn, { handle: pick.handle });
       if (m) pick = { ...pick, bufExpr: m.bufExpr };
     }
+    let mappedElsewhere: { dir: Direction; line: number; handle: string; size?: Node } | undefined;
+    if (pick.bufExpr && !pick.handle && !findMapFor(fn, { bufExpr: pick.bufExpr }) && !findMapFor(fn, { handle: pick.bufExpr })) {
+      // the cursor is on a buffer this function does not map: is it synced/unmapped through a sibling handle?
+      const base = /^[A-Za-z_]\w*/.exec(pick.bufExpr)?.[0];
+      const h = base ? syncedHandleWithBase(fn, base) : undefined;
+      if (h && h !== pick.bufExpr) {
+        const found = siblingBuffer(fn, h);
+        if (found) {
+          const userPick = pick.bufExpr.startsWith(`${base}->`) && pick.bufExpr.includes('->', base!.length + 2) ? pick.bufExpr : found.expr;
+          pick = { ...pick, bufExpr: userPick, handle: h };
+          mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: h, size: found.size };
+        }
+      }
+    }
+    if (!pick.bufExpr && pick.handle && !findMapFor(fn, { handle: pick.handle })) {
+      // the mapping is made elsewhere (a refill function) and this one syncs/unmaps it: the buffer is
+      // the memory reached through the same structure (rx_buf->dma ↔ rx_buf->skb->data)
+      const found = siblingBuffer(fn, pick.handle);
+      if (found) {
+        pick.bufExpr = found.expr;
+        mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: pick.handle, size: found.size };
+      }
+    }
     if (!pick.bufExpr) {
       if (!pick.handle) throw new LifecycleError(`no DMA buffer found in ${fname}()`);
       pick.bufExpr = pick.handle; // only a handle is known: the buffer is named after it
     }
     const bufExpr = pick.bufExpr;
-    const target: Target = { buffers: new Set([bufExpr]), handles: new Set(pick.handle ? [pick.handle] : []), pages: new Set(), skbs: new Set(), bufferExpr: bufExpr };
+    // the handle becomes live at the map/alloc that produces it (a handle variable may be reused
+    // for an earlier mapping); only a handle with no map in this function is followed from the start
+    const producer = findMapFor(fn, { bufExpr }) ?? (pick.handle ? findMapFor(fn, { handle: pick.handle }) : undefined);
+    const target: Target = { buffers: new Set([bufExpr]), handles: new Set(pick.handle && !producer ? [pick.handle] : []), pages: new Set(), skbs: new Set(), bufferExpr: bufExpr };
     // page buffers: dma_map_page(dev, page, …) / page_address(page)
     const pageM = /^page_address\((.+)\)$/.exec(bufExpr);
     if (pageM) target.pages.add(pageM[1]);
@@ -1336,7 +1510,15 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
 
     // provenance
     const mapCall = findMapFor(fn, { bufExpr });
-    const originLimit = mapCall ? mapCall.call.startIndex : fn.endIndex;
+    const anchorStart = req.buffer === undefined ? pickedCallStart(fn, req.tree, req.offset) : undefined;
+    let anchorEnd: number | undefined;
+    if (anchorStart !== undefined) {
+      for (let c: Node | null = req.tree.rootNode.descendantForIndex(anchorStart, anchorStart); c && c.id !== fn.id; c = c.parent) {
+        if (c.type === 'call_expression' && c.startIndex === anchorStart) { anchorEnd = c.endIndex; break; }
+      }
+    }
+    // the allocation is the last one before the call the user pointed at (or before the map)
+    const originLimit = anchorEnd ?? (mapCall ? mapCall.call.endIndex : fn.endIndex);
     let origin = findOrigin({ facts, fn }, bufExpr, target.pages, target.skbs, originLimit) ?? findOrigin({ facts, fn }, bufExpr, target.pages, target.skbs, fn.endIndex);
     const mapped = mapCall ? mapArgs(callName(mapCall.call) ?? '', callArgs(mapCall.call)) : undefined;
     if (mapCall && /^dma_map_page/.test(callName(mapCall.call) ?? '') && !origin) {
@@ -1358,10 +1540,11 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       sizeNote = 'allocation not found in this function; assumed kmalloc';
     }
     if (size === undefined) {
-      const ms = mapped?.size ? foldConst(facts, mapped.size, 0, fn) : undefined;
+      const sizeNode = mapped?.size ?? mappedElsewhere?.size;
+      const ms = sizeNode ? foldConst(facts, sizeNode, 0, fn) : undefined;
       if (ms !== undefined && ms > 0) {
         size = ms;
-        sizeNote += `; size ${ms} taken from the map call`;
+        sizeNote += `; size ${ms} taken from the ${mapped?.size ? 'map' : 'sync/unmap'} call`;
       } else {
         size = DEFAULT_BUFFER_SIZE;
         const expr = origin?.sizeExpr ?? mapped?.size?.text;
@@ -1375,10 +1558,23 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     const ctx: Ctx = {
       text: req.text, facts, fn, target, steps: [], kind, size, sizeNote,
       allocLine: origin?.line, allocNode: origin?.node?.type === 'call_expression' ? origin.node : undefined,
-      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, handoffNotes: [], seen: new Set(),
+      anchor: anchorStart ?? producer?.call.startIndex ?? -1,
+      started: !(origin?.node?.type === 'call_expression' && (kind === 'coherent' || kind === 'pool' || kind === 'noncoherent')),
+      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, seen: new Set(),
       mapDir: kind === 'noncoherent' && origin?.node ? dirText(callArgs(origin.node)[3]) : undefined,
     };
     const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };
+    if (mappedElsewhere) {
+      // the buffer arrives mapped: replay the map (assumed) and the device's turn first
+      ctx.mapDir = mappedElsewhere.dir;
+      ctx.steps.push({ op: 'dma_map_single', args: [traceName(bufExpr), mappedElsewhere.dir], line: mappedElsewhere.line, note: `assumed: ${truncate(mappedElsewhere.handle, 40)} was mapped before ${fname}() runs` });
+      ctx.ownedSince = 0;
+      ctx.handedOff = false;
+      // …and the device has had its turn by the time this function looks at the buffer
+      deviceAccess(ctx, fn, 'assumed: the device accessed the buffer before this function runs');
+      for (const st of ctx.steps) st.line = mappedElsewhere.line;
+      notes.push(`${fname}() does not map the buffer; the mapping behind ${truncate(mappedElsewhere.handle, 40)} is assumed to be made earlier (direction from its sync/unmap)`);
+    }
     walkMainPath(ctx, body, pathNotes);
     // the device still owns the buffer at the end: it does its DMA after this function returns
     if (ctx.ownedSince !== null && !ctx.handedOff) {
@@ -1394,6 +1590,13 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       }
     }
     const liveAtEnd = ctx.ownedSince !== null;
+    // coherent memory must be allocated before the trace can use it, even when the
+    // allocation is not on the main path (another function, or a branch not followed)
+    if (kind === 'coherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_coherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift({ op: 'dma_alloc_coherent', args: [nameOf(ctx), String(size)], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+    } else if (kind === 'noncoherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_noncoherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift({ op: 'dma_alloc_noncoherent', args: [nameOf(ctx), String(size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL'], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+    }
     if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
 
     const name = nameOf(ctx);
@@ -1413,12 +1616,14 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     for (const n of notes) lines.push(`# note: ${n}`);
     const decl = ['buffer', name, kind, String(size)];
     const needsDecl = kind !== 'coherent' && kind !== 'noncoherent';
+    // a file name with spaces or '#' cannot be written into a src= token: keep the bare line then
+    const srcPrefix = req.srcFile && /^[^\s#]+$/.test(req.srcFile) ? `${req.srcFile}:` : '';
     const stepLine = (s: LifecycleStep): string => {
       const body = s.op ? [s.op, ...s.args].join(' ') : '';
-      const comment = `# src=${s.line}${s.note ? ` ${s.note}` : ''}`;
+      const comment = `# src=${srcPrefix}${s.line}${s.note ? ` ${s.note}` : ''}`;
       return body ? `${body.padEnd(44)} ${comment}` : comment;
     };
-    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${ctx.allocLine ?? lineOf(fn)}`);
+    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${srcPrefix}${ctx.allocLine ?? lineOf(fn)}`);
     for (const s of ctx.steps) lines.push(stepLine(s));
     const trace = lines.join('\n') + '\n';
     return { trace, name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps, notes: lines.filter((l) => l.startsWith('#')) };

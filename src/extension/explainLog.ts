@@ -1,6 +1,7 @@
 /**
  * `DMA Scope: Explain DMA-API Log`: reads a kernel log (the selection, else
- * the clipboard, else a file the user picks), finds the dma-debug reports,
+ * the active editor when it holds a log, else the clipboard, else a file the
+ * user picks), finds the dma-debug reports,
  * and lists them in the "DMA-API Log Reports" view: report → explanation and
  * source locations. Clicking a location opens the code at that line with the
  * explanation (and the static diagnostics there) shown beside it.
@@ -8,7 +9,7 @@
 import * as vscode from 'vscode';
 import { Services } from './services';
 import { CHECKS, KernelLogReport, parseKernelLog } from '../analysis/kernelLog';
-import { FindingLike, SourceLocation, SourceText, locateReports, wantedFunctions } from '../analysis/logLocate';
+import { FindingLike, FindingsFn, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../analysis/logLocate';
 import { explainReport } from '../analysis/logExplain';
 
 const VIEW_ID = 'dmaScope.logReports';
@@ -74,7 +75,9 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
         return t;
       }
       case 'explanation': {
-        const t = new vscode.TreeItem(node.item.explanation, vscode.TreeItemCollapsibleState.None);
+        // the first sentence as the label; the whole paragraph in the tooltip
+        const first = /^.*?[.!?](?=\s|$)/.exec(node.item.explanation)?.[0] ?? node.item.explanation;
+        const t = new vscode.TreeItem(first, vscode.TreeItemCollapsibleState.None);
         t.tooltip = reportMarkdown(node.item);
         t.iconPath = new vscode.ThemeIcon('info');
         return t;
@@ -85,7 +88,7 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
         t.description = `${l.file}:${l.line} · ${l.how === 'definition' ? 'function in the trace' : ROLE_LABEL[l.role]}`;
         t.tooltip = locationMarkdown(node.item, l, node.uri);
         t.iconPath = new vscode.ThemeIcon(l.role === 'mapped-at' ? 'debug-stackframe-dot' : 'debug-stackframe');
-        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation] };
+        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation, l.role, l.findings ?? []] };
         t.resourceUri = node.uri;
         return t;
       }
@@ -115,12 +118,25 @@ function diagnosticsAt(uri: vscode.Uri, line: number): vscode.Diagnostic[] {
 function locationMarkdown(e: Explained, l: SourceLocation, uri: vscode.Uri): vscode.MarkdownString {
   const md = reportMarkdown(e);
   md.appendMarkdown(`\n---\n${l.file}:${l.line} (${ROLE_LABEL[l.role]})\n`);
-  const diags = diagnosticsAt(uri, l.line);
-  if (diags.length > 0) {
-    md.appendMarkdown('\n**Static diagnostics at this line:**\n\n');
-    for (const d of diags) md.appendMarkdown(`- ${typeof d.code === 'object' ? d.code.value : d.code ?? ''}: ${d.message}\n`);
-  }
+  appendStatic(md, staticAt(uri, l.line, l.findings));
   return md;
+}
+
+/** The static diagnostics shown at a line plus the checker's findings there (one entry per rule and message). */
+function staticAt(uri: vscode.Uri, line: number, findings: readonly FindingLike[] = []): { rule: string; message: string }[] {
+  const out = new Map<string, { rule: string; message: string }>();
+  for (const d of diagnosticsAt(uri, line)) {
+    const rule = String(typeof d.code === 'object' ? d.code.value : d.code ?? '');
+    out.set(`${rule}\u0000${d.message}`, { rule, message: d.message });
+  }
+  for (const f of findings) if (![...out.values()].some((o) => o.rule === f.rule)) out.set(`${f.rule}\u0000${f.message ?? ''}`, { rule: f.rule, message: f.message ?? '' });
+  return [...out.values()];
+}
+
+function appendStatic(md: vscode.MarkdownString, items: readonly { rule: string; message: string }[]): void {
+  if (items.length === 0) return;
+  md.appendMarkdown('\n**Static diagnostics at this line:**\n\n');
+  for (const d of items) md.appendMarkdown(`- \`${d.rule}\`: ${d.message}\n`);
 }
 
 /** Reads the workspace C files (open documents first, so unsaved edits count) that mention one of the wanted functions, plus Makefiles. */
@@ -154,15 +170,18 @@ async function workspaceSources(wanted: ReadonlySet<string>): Promise<{ files: S
   return { files, uris };
 }
 
-/** The static diagnostics DMA Scope already shows for a file, as checker findings. */
-function diagnosticFindings(uris: Map<string, vscode.Uri>) {
-  return (file: SourceText): readonly FindingLike[] => {
+/** The checker's findings for a file, plus the diagnostics shown for it (which may come from unsaved edits). */
+function findingsFor(uris: Map<string, vscode.Uri>): FindingsFn {
+  return (file, tree) => {
+    const out: FindingLike[] = [...checkerFindings(file, tree)];
     const uri = uris.get(file.path);
-    if (!uri) return [];
-    return vscode.languages
-      .getDiagnostics(uri)
-      .filter((d) => d.code !== undefined)
-      .map((d) => ({ rule: String(typeof d.code === 'object' ? d.code.value : d.code ?? ''), line: d.range.start.line + 1, column: d.range.start.character + 1 }));
+    if (uri) {
+      for (const d of vscode.languages.getDiagnostics(uri)) {
+        if (d.code === undefined) continue;
+        out.push({ rule: String(typeof d.code === 'object' ? d.code.value : d.code), line: d.range.start.line + 1, column: d.range.start.character + 1 });
+      }
+    }
+    return out;
   };
 }
 
@@ -175,7 +194,17 @@ async function readLog(arg: unknown): Promise<{ text: string; from: string } | u
     const text = ed.selections.map((s) => ed.document.getText(s)).join('\n');
     return { text, from: 'selection' };
   }
-  const clip = await vscode.env.clipboard.readText();
+  // a log opened in an editor (not C source) counts as the whole selection
+  if (ed && !Services.isC(ed.document)) {
+    const text = ed.document.getText();
+    if (parseKernelLog(text).length > 0) return { text, from: ed.document.uri.fsPath || 'editor' };
+  }
+  let clip = '';
+  try {
+    clip = await vscode.env.clipboard.readText();
+  } catch {
+    // no clipboard access (e.g. a browser without the permission): go on to the file picker
+  }
   if (clip && parseKernelLog(clip).length > 0) return { text: clip, from: 'clipboard' };
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Explain', title: 'Kernel log with DMA-API reports', filters: { 'Kernel logs': ['log', 'txt', 'dmesg'], 'All files': ['*'] } });
   if (!picked?.[0]) return undefined;
@@ -190,7 +219,7 @@ export function registerExplainLog(services: Services): void {
     backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorWarning.foreground'), fontStyle: 'italic' },
   });
-  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string } | undefined;
+  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string; role: SourceLocation['role']; findings: FindingLike[] } | undefined;
 
   const applyMark = (): void => {
     for (const ed of vscode.window.visibleTextEditors) {
@@ -200,14 +229,13 @@ export function registerExplainLog(services: Services): void {
       }
       const line = Math.min(marked.line - 1, ed.document.lineCount - 1);
       const hover = new vscode.MarkdownString(`**dma-debug: ${CHECKS[marked.check].title}**\n\n${marked.explanation}`);
-      const diags = diagnosticsAt(ed.document.uri, marked.line);
-      if (diags.length > 0) {
-        hover.appendMarkdown('\n\n**Static diagnostics at this line:**\n\n');
-        for (const d of diags) hover.appendMarkdown(`- ${typeof d.code === 'object' ? d.code.value : d.code ?? ''}: ${d.message}\n`);
-      }
+      const diags = staticAt(ed.document.uri, marked.line, marked.findings);
+      hover.appendMarkdown('\n');
+      appendStatic(hover, diags);
       const range = ed.document.lineAt(line).range;
       const extra = diags.length > 0 ? ` · ${diags.length} static diagnostic${diags.length === 1 ? '' : 's'} here` : '';
-      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug: ${CHECKS[marked.check].title}${extra}` } } }]);
+      const role = marked.role === 'trigger' ? '' : ` (${ROLE_LABEL[marked.role]})`;
+      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug${role}: ${CHECKS[marked.check].title}${extra}` } } }]);
     }
   };
 
@@ -226,7 +254,7 @@ export function registerExplainLog(services: Services): void {
       let locs: SourceLocation[][] = reports.map(() => []);
       if (files.length > 0) {
         const parser = await services.parser();
-        locs = locateReports(parser, files, reports, { findings: diagnosticFindings(uris) });
+        locs = locateReports(parser, files, reports, { findings: findingsFor(uris) });
       }
       const items: Explained[] = reports.map((report, i) => ({
         report,
@@ -235,11 +263,11 @@ export function registerExplainLog(services: Services): void {
       }));
       tree.set(items);
       await vscode.commands.executeCommand('setContext', CONTEXT_KEY, true);
-      await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+      await Promise.resolve(vscode.commands.executeCommand(`${VIEW_ID}.focus`)).catch(() => undefined);
       const first = items.find((e) => e.locations.length > 0);
       if (first && items.length === 1) {
         const l = first.locations[0];
-        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation);
+        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation, l.loc.role, l.loc.findings ?? []);
       }
       return reports.length;
     } catch (e) {
@@ -254,12 +282,12 @@ export function registerExplainLog(services: Services): void {
     view,
     decoration,
     vscode.commands.registerCommand('dmaScope.explainLog', explain),
-    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string) => {
+    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string, role: SourceLocation['role'] = 'trigger', findings: FindingLike[] = []) => {
       const doc = await vscode.workspace.openTextDocument(uri);
       const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
       const ed = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
       ed.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      marked = { uri, line, check, explanation };
+      marked = { uri, line, check, explanation, role, findings };
       applyMark();
     }),
     vscode.commands.registerCommand(CLEAR_CMD, async () => {

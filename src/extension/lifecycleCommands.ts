@@ -4,7 +4,7 @@
  * as Trace, and the "Replay lifecycle" CodeLens on map/alloc calls.
  */
 import * as vscode from 'vscode';
-import { extractLifecycle, LifecycleError, lifecycleTargets } from '../analysis/lifecycle';
+import { extractLifecycle, LifecycleError, lifecycleTargets, localIncludes } from '../analysis/lifecycle';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -26,7 +26,7 @@ interface Extracted {
 }
 
 /** The lifecycle at a position (the cursor by default). Shows the reason when there is none. */
-async function extractAt(services: Services, uri?: vscode.Uri, offset?: number): Promise<Extracted | undefined> {
+async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, forExport = false): Promise<Extracted | undefined> {
   let doc: vscode.TextDocument | undefined;
   let off = offset;
   if (uri instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uri);
@@ -45,9 +45,20 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number):
     void vscode.window.showWarningMessage('DMA Scope: this file could not be analysed (too large or unparseable).');
     return undefined;
   }
+  const headers: string[] = [];
+  for (const inc of localIncludes(t.text)) {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(doc.uri, '..', inc));
+      if (bytes.byteLength <= services.maxFileSize) headers.push(new TextDecoder().decode(bytes));
+    } catch {
+      // a missing header only costs a size
+    }
+  }
   try {
     const name = doc.uri.path.split('/').pop() ?? '';
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name });
+    // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
+    const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile });
     return { trace: r.trace, title: `${r.name} in ${r.functionName}()`, doc };
   } catch (e) {
     if (e instanceof LifecycleError) {
@@ -170,11 +181,11 @@ export function registerLifecycle(context: vscode.ExtensionContext, services: Se
         return;
       }
       const name = uri.path.split('/').pop() ?? 'trace';
-      const baseDir = vscode.Uri.joinPath(uri, '..');
+      const baseDir = uri.scheme === 'untitled' ? undefined : vscode.Uri.joinPath(uri, '..');
       LifecyclePanel.show(context.extensionUri, { trace: text, title: name, platform: selectedPlatform(), baseDir }, log);
     }),
     vscode.commands.registerCommand('dmaScope.exportTrace', async (uri?: unknown, offset?: unknown) => {
-      const x = await extractAt(services, uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined);
+      const x = await extractAt(services, uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined, true);
       if (!x) return;
       const doc = await vscode.workspace.openTextDocument({ language: 'dmatrace', content: x.trace });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });

@@ -2,10 +2,10 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseKernelLog, KernelLogReport } from '../../src/analysis/kernelLog';
-import { LogLocator, SourceText, foldConstant, locateReports } from '../../src/analysis/logLocate';
+import { LogLocator, SourceText, checkerFindings, foldConstant, locateReports } from '../../src/analysis/logLocate';
 import { main } from '../../src/cli/main';
 import { CliIO } from '../../src/cli/args';
-import { FIXTURES, fixture, lineOf, testParser } from '../helpers';
+import { FIXTURES, REPO_ROOT, fixture, lineOf, testParser } from '../helpers';
 
 const WS = path.join(FIXTURES, 'dmesg');
 const XFOO = 'drivers/net/ethernet/xfoo';
@@ -86,10 +86,28 @@ describe('explain-log: frames to source', () => {
     assert.ok(seen.includes(`${XFOO}/xfoo_rx.c`));
   });
 
+  it('with the real checker: the map-stack and map-error-unchecked findings pick the map calls', async () => {
+    const parser = await testParser();
+    const stack = report('device driver maps memory from stack [probable addr=000000007d1b2c3e]', ['debug_dma_map_page+0xf0/0x130', 'xfoo_read_status+0x4c/0xa0 [xfoo]']);
+    const unchecked = report('device driver failed to check map error[device address=0x00000000ffd8a000] [size=1514 bytes] [mapped as single]', ['xfoo_tx_complete+0x60/0x90 [xfoo]'], ['xfoo_xmit+0x2d4/0x3a0 [xfoo]']);
+    const [s, u] = locateReports(parser, workspace(), [stack, unchecked], { findings: checkerFindings });
+    assert.deepStrictEqual([s[0].function, s[0].line, s[0].how], ['xfoo_read_status', lineOf(src('xfoo_main.c'), 'h = dma_map_single(&priv->pdev->dev, status'), 'finding']);
+    const m = u.find((l) => l.role === 'mapped-at')!;
+    assert.deepStrictEqual([m.function, m.line, m.how], ['xfoo_xmit', lineOf(src('xfoo_tx.c'), 'tb->dma = dma_map_single'), 'finding']);
+    // the static findings on those lines travel with the locations
+    assert.deepStrictEqual(s[0].findings?.map((f) => f.rule), ['map-stack']);
+    assert.match(s[0].findings![0].message ?? '', /stack/);
+    assert.deepStrictEqual(m.findings?.map((f) => f.rule), ['map-error-unchecked']);
+  });
+
   it('falls back to the first call of the family when nothing else decides', async () => {
-    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=2048 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
+    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=1500 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
     const t = (await locate(r))[0];
     assert.deepStrictEqual([t.line, t.how, t.call], [lineOf(src('xfoo_rx.c'), 'dma_unmap_single(ring->dev, rb->dma, XFOO_RX_BUF_LEN'), 'family', 'dma_unmap_single']);
+    // with the size of one of the unmaps, that one
+    const sized = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=256 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
+    const u = (await locate(sized))[0];
+    assert.deepStrictEqual([u.line, u.how], [lineOf(src('xfoo_rx.c'), 'dma_unmap_single(ring->dev, rb->dma, XFOO_RX_HDR_LEN'), 'fields']);
   });
 
   it('prefers the file of the module the frame names (Makefile composite objects), and follows the module name', async () => {
@@ -155,6 +173,16 @@ describe('explain-log: frames to source', () => {
     assert.strictEqual((await locate(ro))[0].line, lineOf(src('xfoo_tx.c'), 'h = dma_map_single(ring->dev, (void *)xfoo_pad_pattern'));
   });
 
+  it('finds the DMA call in a static helper the compiler inlined into the frame\'s function', async () => {
+    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=1514 bytes]', ['debug_dma_unmap_page+0x86/0xa0', 'xfoo_tx_timeout+0x48/0x90 [xfoo]']);
+    const locs = await locate(r);
+    const tx = src('xfoo_tx.c');
+    assert.deepStrictEqual(locs.map((l) => [l.role, l.function, l.line]), [
+      ['trigger', 'xfoo_tx_drop', lineOf(tx, 'dma_unmap_single(ring->dev, tb->dma, tb->len, DMA_TO_DEVICE)')],
+      ['caller', 'xfoo_tx_timeout', lineOf(tx, 'xfoo_tx_drop(ring, &ring->tx')],
+    ]);
+  });
+
   it('leak at unbind: the leaked mapping from "Mapped at"', async () => {
     const r = report('device driver has pending DMA allocations while released from device [count=255]', ['dma_debug_device_change+0x10c/0x150', 'device_release_driver_internal+0x1b0/0x230', 'pci_unregister_driver+0x3c/0xb0', 'xfoo_driver_exit+0x10/0x7e0 [xfoo]'], ['debug_dma_map_page+0x60/0x130', 'xfoo_rx_fill+0x11a/0x3c0 [xfoo]', 'xfoo_probe+0xd2/0x1f0 [xfoo]']);
     const locs = await locate(r);
@@ -180,7 +208,7 @@ describe('explain-log: frames to source', () => {
   });
 });
 
-function io(stdin = ''): CliIO & { stdout: string; stderr: string } {
+function io(stdin = '', cwd = WS): CliIO & { stdout: string; stderr: string } {
   const o = {
     stdout: '',
     stderr: '',
@@ -192,7 +220,7 @@ function io(stdin = ''): CliIO & { stdout: string; stderr: string } {
     },
     errIsTTY: false,
     readStdin: async () => stdin,
-    cwd: WS,
+    cwd,
   };
   return o;
 }
@@ -241,5 +269,23 @@ describe('dma-scope explain-log', () => {
       assert.ok(x.stderr.length > 0 && !/\n\s+at /.test(x.stderr), x.stderr);
       assert.strictEqual(x.stdout, '');
     }
+  });
+
+  it('examples/logs/unmap-size.log lands on the unmap the example driver marks as unmap-size-mismatch', async () => {
+    const x = io('', REPO_ROOT);
+    assert.strictEqual(await main(['explain-log', 'examples/logs/unmap-size.log', '--json', '--workspace', 'examples/driver'], x), 1, x.stderr);
+    const [r] = JSON.parse(x.stdout).reports;
+    assert.strictEqual(r.check, 'unmap-size');
+    // the driver marks its bug with a comment on the line before the call
+    const dir = path.join(REPO_ROOT, 'examples', 'driver');
+    const marked = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => ({ f, lines: fs.readFileSync(path.join(dir, f), 'utf8').split('\n') }))
+      .map(({ f, lines }) => ({ file: `examples/driver/${f}`, line: lines.findIndex((l) => l.includes('BUG: unmap-size-mismatch')) + 2 }))
+      .filter((m) => m.line > 1);
+    assert.strictEqual(marked.length, 1);
+    assert.deepStrictEqual({ file: r.locations[0].file, line: r.locations[0].line, role: r.locations[0].role }, { ...marked[0], role: 'trigger' });
+    assert.ok(r.locations.some((l: { role: string }) => l.role === 'mapped-at'));
   });
 });

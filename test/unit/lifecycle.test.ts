@@ -1,8 +1,9 @@
 import * as assert from 'assert';
-import { extractLifecycle, LifecycleError, offsetOfLine, traceName } from '../../src/analysis/lifecycle';
+import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine, traceName } from '../../src/analysis/lifecycle';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { fixture, lineOf, testParser, REPO_ROOT } from '../helpers';
+import { parseTrace, simulate } from '../../src/model/sim';
 
 async function extract(name: string, needle: string, opts: { nth?: number; buffer?: string } = {}) {
   const text = fixture(`lifecycle/${name}.c`);
@@ -39,6 +40,7 @@ describe('lifecycle extraction', () => {
     ['coherent_ring', 'dma_alloc_coherent'],
     ['stack_buf', 'dma_map_single'],
     ['page_rx', 'dma_map_page'],
+    ['rx_poll_elsewhere', 'dma_sync_single_for_cpu(mp'],
   ];
   for (const [name, needle] of cases) {
     it(`${name}.c gives the expected trace`, async () => {
@@ -126,6 +128,112 @@ describe('lifecycle extraction', () => {
     try {
       const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
       assert.ok(r.steps.some((s) => s.op === 'dma_map_single'));
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('takes sizes from #defines in the driver\'s own headers', async () => {
+    const p = await testParser();
+    const text = '#include <linux/dma-mapping.h>\n#include "qux_hw.h"\n\nint qux_rx(struct qux *q)\n{\n\tvoid *b = kmalloc(QUX_RX_LEN, GFP_KERNEL);\n\tdma_addr_t h = dma_map_single(q->dev, b, QUX_RX_LEN, DMA_FROM_DEVICE);\n\treturn 0;\n}\n';
+    assert.deepStrictEqual(localIncludes(text), ['qux_hw.h']);
+    const tree = p.parse(text);
+    try {
+      const without = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
+      assert.strictEqual(without.size, 2048);
+      assert.match(without.trace, /`QUX_RX_LEN` is not a constant, 2048 bytes assumed/);
+      const header = '#ifndef QUX_HW_H\n#define QUX_HW_H\n#define QUX_RX_PAGES\t2\n#define QUX_RX_LEN\t(QUX_RX_PAGES * 768)\t/* two halves */\n#endif\n';
+      const withHeader = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), headers: [header] });
+      assert.strictEqual(withHeader.size, 1536);
+      assert.match(withHeader.trace, /^buffer b kmalloc 1536 +# src=6$/m);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('follows the branch holding the call at the cursor, and a reused handle only from its own mapping', async () => {
+    const p = await testParser();
+    const text = [
+      'int f(struct d *d, bool big)',
+      '{',
+      '\tif (big)',
+      '\t\td->v = dma_alloc_coherent(d->dev, 4096, &d->h, GFP_KERNEL);',
+      '\telse',
+      '\t\td->v = dma_alloc_coherent(d->dev, 256, &d->h, GFP_KERNEL);',
+      '\tif (!d->v)',
+      '\t\treturn -ENOMEM;',
+      '\twritel(d->h, d->regs + 8);',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const tree = p.parse(text);
+    try {
+      const small = extractLifecycle({ text, tree, offset: offsetOfLine(text, 6) });
+      assert.deepStrictEqual(steps(small.trace), ['dma_alloc_coherent v 256 @6', 'device_write v @9']);
+      const big = extractLifecycle({ text, tree, offset: offsetOfLine(text, 4) });
+      assert.deepStrictEqual(steps(big.trace), ['dma_alloc_coherent v 4096 @4', 'device_write v @9']);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('a function that only syncs a buffer mapped elsewhere: the map and the device write are assumed first', async () => {
+    const text = fixture('lifecycle/rx_poll_elsewhere.c');
+    const viaSync = await extract('rx_poll_elsewhere', 'dma_sync_single_for_cpu(mp');
+    const viaCopy = await extract('rx_poll_elsewhere', 'skb_put_data(copy');
+    const viaBuffer = await extract('rx_poll_elsewhere', 'slot->skb->data, len');
+    assert.strictEqual(viaCopy.trace, viaSync.trace, 'cursor on the copy call');
+    assert.strictEqual(viaBuffer.trace, viaSync.trace, 'cursor on the buffer');
+    assert.match(viaSync.trace, /assumed: slot->dma was mapped before moo_rx_copybreak\(\) runs/);
+    // replayed on arm64 non-coherent, the copy before the sync reads stale data at its own line
+    const { trace, errors } = parseTrace(viaSync.trace);
+    assert.deepStrictEqual(errors, []);
+    const r = simulate(trace, 'arm64-noncoherent', { snapshots: false });
+    const stale = r.hazards.find((h) => h.kind === 'STALE_CPU_READ');
+    assert.ok(stale, 'stale read on arm64');
+    assert.strictEqual(r.steps[stale.step].source?.line, lineOf(text, 'skb_put_data(copy'));
+  });
+
+  it('a sync guarded by a platform test is replayed as skipped, and says so', async () => {
+    const text = fixture('lifecycle/rx_poll_elsewhere.c');
+    const r = await extract('rx_poll_elsewhere', 'dma_sync_single_for_cpu(mp', { nth: 1 });
+    assert.match(r.trace, /# path: the DMA calls under `if \(!dev_is_dma_coherent\(mp->dev\)\)` at line \d+ are skipped/);
+    assert.ok(!r.steps.some((st) => st.op === 'dma_sync_single_for_cpu'));
+    const { trace } = parseTrace(r.trace);
+    const res = simulate(trace, 'x86-swiotlb', { snapshots: false });
+    assert.ok(res.hazards.some((h) => h.kind === 'STALE_CPU_READ' && res.steps[h.step].source?.line === lineOf(text, 'data[0] == 0x45')));
+  });
+
+  it('extracts a replayable trace at every map and alloc call of the fixtures', async () => {
+    const p = await testParser();
+    const { lifecycleTargets } = await import('../../src/analysis/lifecycle');
+    for (const name of ['rx_refill_no_sync', 'tx_copy_map', 'coherent_ring', 'stack_buf', 'page_rx']) {
+      const text = fixture(`lifecycle/${name}.c`);
+      const tree = p.parse(text);
+      try {
+        for (const t of lifecycleTargets(tree)) {
+          const r = extractLifecycle({ text, tree, offset: t.offset });
+          assert.deepStrictEqual(parseTrace(r.trace).errors, [], `${name}:${t.row + 1}`);
+        }
+      } finally {
+        tree.delete();
+      }
+    }
+  });
+
+  it('names the source file in every step when asked (exported traces)', async () => {
+    const text = fixture('lifecycle/rx_refill_no_sync.c');
+    const p = await testParser();
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), srcFile: 'drivers/net/foo/foo_rx.c' });
+      const { trace, errors } = parseTrace(r.trace);
+      assert.deepStrictEqual(errors, []);
+      const map = trace.steps.find((st) => st.op === 'dma_map_single');
+      assert.deepStrictEqual(map?.source, { file: 'drivers/net/foo/foo_rx.c', line: lineOf(text, 'dma_map_single') });
+      const spaced = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), srcFile: 'my drivers/foo.c' });
+      assert.match(spaced.trace, /^dma_map_single buf DMA_FROM_DEVICE +# src=34$/m, 'no file when it cannot be written as one token');
     } finally {
       tree.delete();
     }

@@ -4,6 +4,7 @@ import { walk, normText, callName } from '../ast';
 import { apiEntry } from '../api';
 import type { DmaObject, FunctionContext } from '../facts';
 import { mentions, stripOuterParens } from '../facts';
+import { exclusiveBranches } from './pairing';
 
 export function isStreamingSingle(o: DmaObject): boolean {
   return o.kind === 'map' && (o.call.family === 'single' || o.call.family === 'page' || o.call.family === 'resource');
@@ -32,6 +33,14 @@ export function handleComparisons(ctx: FunctionContext, o: DmaObject): { node: N
     return true;
   });
   return out;
+}
+
+function inCondition(n: Node): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'if_statement' || p.type === 'while_statement' || p.type === 'conditional_expression') return true;
+    if (p.type.endsWith('statement') || p.type === 'declaration') return false;
+  }
+  return false;
 }
 
 function isCondition(n: Node): boolean {
@@ -73,7 +82,7 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
   }
   if (c.result !== 'assigned' || !o.handle) return true;
   const h = o.handle;
-  const nextAssign = ctx.facts.calls.find((x) => x.start > c.end && x.lvalue?.norm === h && x.role === 'map');
+  const nextAssign = ctx.facts.calls.find((x) => x.start > c.end && x.lvalue?.norm === h && x.role === 'map' && !exclusiveBranches(ctx, c, x));
   const limit = nextAssign ? nextAssign.start : Infinity;
   const loops = c.loops;
   let found = false;
@@ -88,7 +97,8 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
     const at = args ? normText(args) : '';
     if (role === 'mapping-error' && mentions(at, h)) found = true;
     else if (ctx.summary.checksParam.has(nm) && mentions(at, h)) found = true;
-    else if (!role && /map(ping)?_?err|dma_err|check_dma|dma_check|_mapping_error/i.test(nm) && mentions(at, h)) found = true;
+    else if (!role && /err|check|valid|fail/i.test(nm) && mentions(at, h)) found = true;
+    else if (!role && mentions(at, h) && inCondition(n)) found = true;
     return true;
   });
   if (found) return true;
