@@ -297,6 +297,15 @@ export function regions(ctx: FunctionContext): Region[] {
       if (hc.kind === 'sync-for-device') r.toDev.push(e);
       else r.toCpu.push(e);
     }
+    // dmaengine_unmap_put(unmap) releases every handle stored in unmap->addr[]
+    for (const n of ctx.allCalls) {
+      if (callName(n) !== 'dmaengine_unmap_put') continue;
+      const a = callArgs(n)[0];
+      if (!a || !r.handle.startsWith(normText(a) + '->addr[')) continue;
+      const c: CallFact = { id: -1, name: 'dmaengine_unmap_put', role: 'unmap', family: 'single', kind: 'function', start: n.startIndex, end: n.endIndex, args: [], result: 'other', loops: [] };
+      const e = ev(c, 'unmap');
+      if (e) r.toCpu.push(e);
+    }
     for (const c of ctx.facts.calls) {
       const h = c.role === 'map' ? c.lvalue?.norm : canon(handleOf(c));
       if (h !== r.handle) continue;
@@ -442,6 +451,8 @@ export function accesses(ctx: FunctionContext): Access[] {
         for (const a of accessesIn(r, n)) {
           // the access inside the map/sync call itself (its arguments) is not a CPU access
           if ([...r.toDev, ...r.toCpu].some((e) => e.call.start <= a.start && a.end <= e.call.end)) continue;
+          // reading the handle kept inside the mapped struct itself is bookkeeping, not data
+          if (normText(a.expr) === r.handle) continue;
           out.push(a);
         }
       }

@@ -28,6 +28,8 @@ export const rule: Rule = {
   id: 'dma-addr-truncation',
   title: 'A DMA address kept in a 32-bit (or narrower) integer',
   severity: 'error',
+  // off by default: most corpus findings are drivers for 32-bit-only SoCs where dma_addr_t is 32 bits (docs/rules/dma-addr-truncation.md)
+  enabledByDefault: false,
   checkFunction(ctx, report) {
     for (const c of ctx.facts.calls) {
       if (c.role !== 'map' || (c.family !== 'single' && c.family !== 'page' && c.family !== 'resource')) continue;
