@@ -14,6 +14,7 @@ import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSum
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
+import { mentionsDmaApi } from './relevance';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -80,7 +81,7 @@ export function cacheSize(): number {
 }
 
 /** Statistics of the last checkTree call: how many functions were analysed vs served from cache. */
-export const lastRunStats = { analysed: 0, cached: 0 };
+export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
 
 function summaryKey(s: FileSummary, file?: string): string {
   const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
@@ -179,6 +180,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const file = opts.file;
   lastRunStats.analysed = 0;
   lastRunStats.cached = 0;
+  lastRunStats.skipped = 0;
   let fns: ReturnType<typeof functionDefinitions> = [];
   let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set() };
   try {
@@ -190,7 +192,13 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const sk = summaryKey(summary, file);
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
-    const key = text.slice(fn.startIndex, fn.endIndex) + '\u0000' + sk;
+    const fnText = text.slice(fn.startIndex, fn.endIndex);
+    // a function that names no DMA-API entry cannot produce a finding: no walk, no CFG
+    if (!mentionsDmaApi(fnText)) {
+      lastRunStats.skipped++;
+      continue;
+    }
+    const key = fnText + '\u0000' + sk;
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

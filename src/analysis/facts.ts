@@ -12,6 +12,7 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
+import { mentionsMappingError } from './relevance';
 
 export interface Arg {
   text: string;
@@ -255,9 +256,11 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   for (const fn of fns) {
-    const name = functionName(fn);
     const body = fn.childForFieldName('body');
-    if (!name || !body) continue;
+    // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
+    if (!body || !mentionsMappingError(body.text)) continue;
+    const name = functionName(fn);
+    if (!name) continue;
     const params = functionParams(fn);
     const idx: number[] = [];
     walk(body, (n) => {
@@ -271,19 +274,28 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     });
     if (idx.length) checksParam.set(name, idx);
   }
-  // fields assigned from platform-internal predicates (cached "is coherent" flags)
-  walk(root, (n) => {
-    if (n.type === 'assignment_expression') {
-      const l = n.childForFieldName('left');
-      const r = n.childForFieldName('right');
+  // fields assigned from platform-internal predicates (cached "is coherent" flags);
+  // most files name no predicate at all, so test the text before walking the tree
+  // most files name no predicate at all: look only around the textual matches
+  // (the outermost assignment above each match), never over the whole tree
+  const rootText = root.text;
+  for (const re of [PRED_CALL_RE, PRED_IDENT_RE]) {
+    const g = new RegExp(re.source, 'g');
+    for (let m = g.exec(rootText); m; m = g.exec(rootText)) {
+      let outer: Node | null = null;
+      let n: Node | null = root.descendantForIndex(m.index, m.index);
+      for (let depth = 0; n && depth < 200 && n.type !== 'function_definition' && n.type !== 'translation_unit'; depth++, n = n.parent) {
+        if (n.type === 'assignment_expression') outer = n;
+      }
+      if (!outer) continue;
+      const l = outer.childForFieldName('left');
+      const r = outer.childForFieldName('right');
       if (l && r && l.type === 'field_expression' && isPlatformPredicate(r.text)) {
         const f = l.childForFieldName('field');
         if (f) predicateFields.add(f.text);
       }
-      return false;
     }
-    return true;
-  });
+  }
   return { checksParam, predicateFields };
 }
 

@@ -2,6 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule, Fix } from './types';
 import { walk, callArgs, stripParensAndCasts } from '../ast';
 import { apiEntry } from '../api';
+import { mentionsLegacyPciDma } from '../relevance';
 
 /** The dma_* name of a legacy entry, from the catalogue's `replacement` text. */
 function replacementName(name: string): string | null {
@@ -44,6 +45,7 @@ export const rule: Rule = {
   title: 'Removed pci_* DMA wrappers and PCI_DMA_* constants',
   severity: 'error',
   checkFile(ctx, report) {
+    if (!mentionsLegacyPciDma(ctx.text)) return;
     walk(ctx.root, (n) => {
       if (n.type !== 'identifier') return true;
       const name = n.text;
