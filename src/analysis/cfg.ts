@@ -225,12 +225,15 @@ export function buildCfg(body: Node): Cfg {
       case 'preproc_else':
       case 'preproc_elif':
       case 'preproc_elifdef': {
-        // Treat every preprocessor arm as reachable, in sequence (an approximation that never
-        // loses a statement); nested arms are walked as ordinary statements.
-        const kids = s.namedChildren.filter(
-          (x): x is Node => !!x && x.type !== 'comment' && x.id !== s.childForFieldName('condition')?.id && x.id !== s.childForFieldName('name')?.id,
-        );
-        return seq(kids, next, ctx, depth + 1);
+        // #if / #else arms are alternatives: a branch to each arm (and past the block when there is no #else)
+        const alt = s.childForFieldName('alternative');
+        const skip = new Set([s.childForFieldName('condition')?.id, s.childForFieldName('name')?.id, alt?.id]);
+        const kids = s.namedChildren.filter((x): x is Node => !!x && x.type !== 'comment' && !skip.has(x.id));
+        if (s.type === 'preproc_else') return seq(kids, next, ctx, depth + 1);
+        const b = mk('stmt', null, s.startIndex, s.startIndex);
+        link(b, seq(kids, next, ctx, depth + 1));
+        link(b, alt ? stmt(alt, next, ctx, depth + 1) : next);
+        return b;
       }
       case 'comment':
       case 'preproc_call':

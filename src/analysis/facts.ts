@@ -275,7 +275,6 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     if (idx.length) checksParam.set(name, idx);
   }
   // fields assigned from platform-internal predicates (cached "is coherent" flags);
-  // most files name no predicate at all, so test the text before walking the tree
   // most files name no predicate at all: look only around the textual matches
   // (the outermost assignment above each match), never over the whole tree
   const rootText = root.text;
@@ -313,6 +312,13 @@ export function isPlatformPredicate(text: string): string | null {
   return m ? m[0].replace(/\s*\($/, '()').replace(/\s+/g, '') : null;
 }
 
+/** A function too deeply nested (or too large) to analyse within the step limits. */
+export class NestingError extends Error {
+  constructor(fn: string) {
+    super(`${fn}() is too deeply nested or too large to analyse; skipped`);
+  }
+}
+
 /** Builds facts and a rule context for one function_definition. */
 export function analyzeFunction(fn: Node, text: string, summary: FileSummary, file?: string): FunctionContext | null {
   const body = fn.childForFieldName('body');
@@ -321,6 +327,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);
+  if (cfg.truncated) throw new NestingError(name);
   const index = new CfgIndex(cfg);
   const calls: CallFact[] = [];
   const callNodes: Node[] = [];
@@ -370,7 +377,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const objects: DmaObject[] = [];
   for (const c of calls) {
     if (c.role === 'map') {
-      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm;
+      const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm.replace(/\+\+|--/g, '');
       objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [] });
     } else if (c.role === 'alloc' || c.role === 'pool-alloc') {
       const h = c.handle ? addressOf(c.handle.norm) ?? undefined : undefined;

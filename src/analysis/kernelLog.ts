@@ -203,8 +203,10 @@ const PREFIXES: readonly RegExp[] = [
   /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ kernel: /,
   // journalctl -o short-iso / short-precise / rfc3339: "2026-11-24T13:56:27+0000 host kernel: "
   /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? \S+ kernel: /,
-  // bare "kernel: " (some syslog forwarders)
-  /^kernel: /,
+  // dmesg --time-format iso: "2026-11-24T13:56:27,123456+00:00 "
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d) /,
+  // bare "kernel: " (some syslog forwarders), or "host kernel: " after a stripped timestamp (journalctl -o short-monotonic)
+  /^(?:[\w.-]+ )?kernel: /,
   // monotonic timestamp "[   12.345678] " and dmesg -T "[Tue Nov 24 13:56:27 2026] "
   /^\[\s*\d+\.\d+\] ?/,
   /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ?/,

@@ -30,6 +30,25 @@ export interface LifecycleRequest {
   buffer?: string;
   /** shown in the header comment only */
   file?: string;
+  /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
+  headers?: readonly string[];
+}
+
+/** The `#include "x.h"` names of a file (quoted includes only: the driver's own headers). */
+export function localIncludes(text: string, limit = 16): string[] {
+  const out: string[] = [];
+  const re = /^[ \t]*#[ \t]*include[ \t]+"([^"\n]{1,200})"/gm;
+  for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) out.push(m[1]);
+  return out;
+}
+
+/** Object-like #defines of a header (`#define NAME value`), read line by line. */
+function headerDefines(text: string, into: Map<string, string>): void {
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]*?)[ \t]*(?:\/\*.*|\/\/.*)?$/gm;
+  let count = 0;
+  for (let m = re.exec(text); m && count < 100000; m = re.exec(text), count++) {
+    if (!into.has(m[1]) && m[2] && !m[2].endsWith('\\')) into.set(m[1], m[2]);
+  }
 }
 
 export interface LifecycleStep {
@@ -144,7 +163,9 @@ const COPY_CALLS: Record<string, [number, number, number]> = {
 };
 
 /** Calls whose name suggests they fill the buffer passed to them (heuristic). */
-const WRITER_NAME = /(fill|write|put|build|prepare|prep|init|setup|set|encode|format|copy_to|store|zero|clear|make)/i;
+const WRITER_NAME = /(fill|write|put|build|prepare|prep|init|setup|set|encode|format|copy_to|store|zero|clear|make|random|read|recv|fetch|^get_)/i;
+/** …but these consume what the buffer holds, whatever else their name says. */
+const READER_NAME = /(receive|process|parse|handle|check|verify|dump|print|crc|csum|xmit|send|tx|compare|cmp|hash)/i;
 
 /** Pure value helpers that neither read nor write the memory a pointer argument points to. */
 const NEUTRAL_CALLS = new Set(['sizeof', 'likely', 'unlikely', 'virt_to_page', 'virt_to_phys', 'offset_in_page', 'page_to_phys', 'IS_ERR', 'PTR_ERR', 'IS_ERR_OR_NULL', 'WARN_ON', 'BUG_ON', 'ALIGN', 'PTR_ALIGN', 'IS_ALIGNED', 'dev_dbg', 'netdev_dbg', 'pr_debug', 'dma_mapping_error', 'skb_reserve', 'skb_put', 'skb_push', 'skb_pull', 'skb_headroom', 'skb_tailroom', 'prefetch', 'prefetchw', 'net_prefetch', 'page_address']);
@@ -630,6 +651,10 @@ interface Ctx {
   seen: Set<number>;
   /** index of the device access inferred at a coherent buffer's hand-off */
   coherentHandoff?: number;
+  /** an offset the main path must pass through (the map/alloc the user pointed at) */
+  anchor: number;
+  /** false until the allocation of a coherent/pool/noncoherent buffer has been seen */
+  started: boolean;
 }
 
 function lineOf(n: Node): number {
@@ -662,6 +687,8 @@ function containsHandle(ctx: Ctx, n: Node): boolean {
   let hit = false;
   walk(n, (c) => {
     if (hit) return false;
+    // &handle is where an allocator stores the address, not a use of it
+    if (c.type === 'pointer_expression' && c.child(0)?.text === '&') return false;
     if (matchesHandle(ctx, c)) { hit = true; return false; }
     return true;
   });
@@ -677,6 +704,8 @@ function accessBase(n: Node): Node | null {
 }
 
 function push(ctx: Ctx, node: Node, op: string, args: string[], note?: string): void {
+  // before its allocation, the name refers to an earlier object (a reused pointer): not this lifecycle
+  if (!ctx.started) return;
   const line = lineOf(node);
   const key = `${op} ${args.join(' ')}@${line}`;
   // one access of one kind per line is enough for a replay (a loop of byte reads on one line is one read)
@@ -761,6 +790,11 @@ function initEvent(ctx: Ctx, n: Node): void {
 /** `x = <buffer or handle>` makes x an alias. */
 function aliasFrom(ctx: Ctx, lhs: string, rhs: Node): void {
   const r = stripParensAndCasts(rhs);
+  if (r.type === 'binary_expression' && r.childForFieldName('operator')?.text === '+') {
+    // buf + N past the end of the buffer is another object, not an alias
+    const off = foldConst(ctx.facts, r.childForFieldName('right'), 0, ctx.fn);
+    if (off === undefined || off >= ctx.size) return;
+  }
   if (matchesHandle(ctx, r)) ctx.target.handles.add(lhs);
   else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') ctx.target.buffers.add(lhs);
   else if (r.type === 'call_expression' && (callName(r) === 'page_address') && matchesBuffer(ctx, r)) ctx.target.buffers.add(lhs);
@@ -824,6 +858,7 @@ function callEvent(ctx: Ctx, call: Node): void {
   const args = callArgs(call);
   const bufName = nameOf(ctx);
   if (ctx.allocNode && call.id === ctx.allocNode.id) {
+    ctx.started = true;
     if (ctx.kind === 'coherent') push(ctx, call, 'dma_alloc_coherent', [bufName, String(ctx.size)]);
     else if (ctx.kind === 'noncoherent') push(ctx, call, 'dma_alloc_noncoherent', [bufName, String(ctx.size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL']);
     else if (ctx.zeroAtAlloc) push(ctx, call, 'cpu_write', [bufName, 'value=0'], `${name} zeroes the buffer`);
@@ -876,7 +911,8 @@ function callEvent(ctx: Ctx, call: Node): void {
       const len = foldConst(ctx.facts, args[2], 0, ctx.fn);
       if (len !== undefined && len < ctx.size) out.push('0', String(len));
     }
-    const op = name.includes('_sg') ? (forCpu ? 'dma_sync_sg_for_cpu' : 'dma_sync_sg_for_device') : forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
+    // the trace format has single-range syncs only; an sg sync is replayed as one over the whole buffer
+    const op = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
     if (forCpu) closeOwnership(ctx, call);
     push(ctx, call, op, out);
     if (!forCpu) {
@@ -927,6 +963,13 @@ function callEvent(ctx: Ctx, call: Node): void {
     }
     return;
   }
+  if (!name.startsWith('dma_') && !NEUTRAL_CALLS.has(name) && !HANDLE_WRAPPERS.has(name) && args.some((a) => containsHandle(ctx, a))) {
+    // a driver helper given the DMA address (foo_write64(priv, REG, dma), foo_fill_desc(desc, dma)): that is the hand-off
+    if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {
+      deviceAccess(ctx, call, `handle passed to ${name}(), taken as the hand-off to the device`);
+    }
+    return;
+  }
   if (name in COPY_CALLS) {
     const [d, s, l] = COPY_CALLS[name];
     if (s >= 0 && matchesBuffer(ctx, args[s])) push(ctx, call, 'cpu_read', [nameOf(ctx), ...rangeArgs(ctx, l >= 0 ? args[l] : undefined)]);
@@ -954,7 +997,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     if (!matchesBuffer(ctx, a)) continue;
     const s = stripParensAndCasts(a);
     if (s.type === 'pointer_expression' && s.child(0)?.text === '&' && s.childForFieldName('argument')?.type !== 'subscript_expression') continue;
-    const writes = WRITER_NAME.test(name);
+    const writes = WRITER_NAME.test(name) && !READER_NAME.test(name);
     push(ctx, call, writes ? 'cpu_write' : 'cpu_read', [nameOf(ctx)], `${name}() is given the buffer (assumed to ${writes ? 'fill' : 'read'} it)`);
     break;
   }
@@ -1039,7 +1082,10 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         const tEx = exits(cons);
         const eEx = alt ? exits(alt) : false;
         let take: Node | null;
-        if (tEx && !eEx) take = alt;
+        const holds = (b: Node | null) => !!b && ctx.anchor >= b.startIndex && ctx.anchor < b.endIndex;
+        if (holds(cons)) take = cons;
+        else if (holds(alt)) take = alt;
+        else if (tEx && !eEx) take = alt;
         else if (eEx && !tEx) take = cons;
         else if (tEx && eEx) {
           const tk = exitKind(cons);
@@ -1077,7 +1123,9 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         let best: Node | null = null;
         let bestHits = -1;
         for (const c of cases) {
-          const h = eventsIn(c);
+          // the case holding the anchor; else the one touching the buffer most; never an error exit if avoidable
+          const errorExit = c.namedChildren.some((k) => !!k && ((k.type === 'return_statement' && exitKind(k) === 'error') || (k.type === 'goto_statement' && exitKind(k) === 'error')));
+          const h = ctx.anchor >= c.startIndex && ctx.anchor < c.endIndex ? Infinity : eventsIn(c) * 10 + (errorExit ? 0 : 1);
           if (h > bestHits) { best = c; bestHits = h; }
         }
         if (best) {
@@ -1159,7 +1207,7 @@ function findLabel(fn: Node, label: string): Node | null {
 interface Origin { kind: BufferKind; size?: number; sizeExpr?: string; line?: number; node?: Node; zero: boolean; note?: string; count?: number }
 
 /** The allocation that produced the buffer expression, searched before `before` (an offset) in the function. */
-function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages: Set<string>, skbs: Set<string>, before: number): Origin | undefined {
+function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages: Set<string>, skbs: Set<string>, before: number, depth = 0): Origin | undefined {
   let best: Origin | undefined;
   const consider = (lhs: string, call: Node) => {
     const name = callName(call);
@@ -1197,14 +1245,28 @@ function findOrigin(ctx: { facts: FileFacts; fn: Node }, bufExpr: string, pages:
       best = { ...base, kind: spec.kind, size, sizeExpr, zero: !!spec.zero };
     }
   };
+  let aliasOf: { name: string; at: number; line: number } | undefined;
   walk(ctx.fn, (n) => {
     if (n.startIndex >= before) return false;
     if (n.type === 'call_expression') {
       const lhs = assignedTo(n);
       if (lhs) consider(normText(lhs), n);
+    } else if ((n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') || n.type === 'init_declarator') {
+      // buf = alloc + offset; / u8 *buf = alloc;
+      const l = n.type === 'init_declarator' ? declaratorName(n.childForFieldName('declarator') ?? n) : normText(n.childForFieldName('left') ?? n);
+      let r = n.childForFieldName(n.type === 'init_declarator' ? 'value' : 'right');
+      if (l === bufExpr && r) {
+        r = stripParensAndCasts(r);
+        if (r.type === 'binary_expression' && r.childForFieldName('operator')?.text === '+') r = stripParensAndCasts(r.childForFieldName('left') ?? r);
+        if (r.type === 'identifier' || r.type === 'field_expression') aliasOf = { name: normText(r), at: n.startIndex, line: lineOf(n) };
+      }
     }
     return true;
   });
+  if (!best && aliasOf && depth < 4) {
+    const o = findOrigin(ctx, aliasOf.name, pages, skbs, aliasOf.at, depth + 1);
+    if (o) return { ...o, note: `${bufExpr} points into ${aliasOf.name} (line ${aliasOf.line})` };
+  }
   return best;
 }
 
@@ -1270,6 +1332,24 @@ function pickTarget(fn: Node, tree: Tree, offset: number): Pick | undefined {
   return undefined;
 }
 
+/** Start of the DMA call the cursor is in or on the cursor's line, if any. */
+function pickedCallStart(fn: Node, tree: Tree, offset: number): number | undefined {
+  const n = tree.rootNode.descendantForIndex(offset, offset);
+  for (let cur: Node | null = n; cur && cur.id !== fn.id; cur = cur.parent) {
+    const name = cur.type === 'call_expression' ? callName(cur) ?? '' : '';
+    if (MAP_CALLS.has(name) || COHERENT_ALLOC.has(name) || NONCOHERENT_ALLOC.has(name) || POOL_ALLOC.has(name) || name in CPU_ALLOC) return cur.startIndex;
+  }
+  const row = n?.startPosition.row;
+  let found: number | undefined;
+  walk(fn, (c) => {
+    if (found !== undefined || c.startPosition.row > (row ?? -1) || c.endPosition.row < (row ?? -1)) return false;
+    const name = c.type === 'call_expression' ? callName(c) ?? '' : '';
+    if (c.startPosition.row === row && (MAP_CALLS.has(name) || COHERENT_ALLOC.has(name) || NONCOHERENT_ALLOC.has(name) || POOL_ALLOC.has(name))) found = c.startIndex;
+    return true;
+  });
+  return found;
+}
+
 /** Finds the map call for a handle (`h = dma_map_single(dev, buf, …)`) or for a buffer. */
 function findMapFor(fn: Node, opts: { handle?: string; bufExpr?: string }): { call: Node; bufExpr: string; handle?: string } | undefined {
   let found: { call: Node; bufExpr: string; handle?: string } | undefined;
@@ -1300,6 +1380,7 @@ function findMapFor(fn: Node, opts: { handle?: string; bufExpr?: string }): { ca
  */
 export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
   const facts = fileFacts(req.tree);
+  for (const h of req.headers ?? []) headerDefines(h, facts.defines);
   currentFacts = facts;
   nameCache = new WeakMap();
   try {
@@ -1327,7 +1408,10 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       pick.bufExpr = pick.handle; // only a handle is known: the buffer is named after it
     }
     const bufExpr = pick.bufExpr;
-    const target: Target = { buffers: new Set([bufExpr]), handles: new Set(pick.handle ? [pick.handle] : []), pages: new Set(), skbs: new Set(), bufferExpr: bufExpr };
+    // the handle becomes live at the map/alloc that produces it (a handle variable may be reused
+    // for an earlier mapping); only a handle with no map in this function is followed from the start
+    const producer = findMapFor(fn, { bufExpr }) ?? (pick.handle ? findMapFor(fn, { handle: pick.handle }) : undefined);
+    const target: Target = { buffers: new Set([bufExpr]), handles: new Set(pick.handle && !producer ? [pick.handle] : []), pages: new Set(), skbs: new Set(), bufferExpr: bufExpr };
     // page buffers: dma_map_page(dev, page, …) / page_address(page)
     const pageM = /^page_address\((.+)\)$/.exec(bufExpr);
     if (pageM) target.pages.add(pageM[1]);
@@ -1336,7 +1420,15 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
 
     // provenance
     const mapCall = findMapFor(fn, { bufExpr });
-    const originLimit = mapCall ? mapCall.call.startIndex : fn.endIndex;
+    const anchorStart = req.buffer === undefined ? pickedCallStart(fn, req.tree, req.offset) : undefined;
+    let anchorEnd: number | undefined;
+    if (anchorStart !== undefined) {
+      for (let c: Node | null = req.tree.rootNode.descendantForIndex(anchorStart, anchorStart); c && c.id !== fn.id; c = c.parent) {
+        if (c.type === 'call_expression' && c.startIndex === anchorStart) { anchorEnd = c.endIndex; break; }
+      }
+    }
+    // the allocation is the last one before the call the user pointed at (or before the map)
+    const originLimit = anchorEnd ?? (mapCall ? mapCall.call.endIndex : fn.endIndex);
     let origin = findOrigin({ facts, fn }, bufExpr, target.pages, target.skbs, originLimit) ?? findOrigin({ facts, fn }, bufExpr, target.pages, target.skbs, fn.endIndex);
     const mapped = mapCall ? mapArgs(callName(mapCall.call) ?? '', callArgs(mapCall.call)) : undefined;
     if (mapCall && /^dma_map_page/.test(callName(mapCall.call) ?? '') && !origin) {
@@ -1375,6 +1467,8 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     const ctx: Ctx = {
       text: req.text, facts, fn, target, steps: [], kind, size, sizeNote,
       allocLine: origin?.line, allocNode: origin?.node?.type === 'call_expression' ? origin.node : undefined,
+      anchor: anchorStart ?? producer?.call.startIndex ?? -1,
+      started: !(origin?.node?.type === 'call_expression' && (kind === 'coherent' || kind === 'pool' || kind === 'noncoherent')),
       zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, handoffNotes: [], seen: new Set(),
       mapDir: kind === 'noncoherent' && origin?.node ? dirText(callArgs(origin.node)[3]) : undefined,
     };
@@ -1394,6 +1488,13 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       }
     }
     const liveAtEnd = ctx.ownedSince !== null;
+    // coherent memory must be allocated before the trace can use it, even when the
+    // allocation is not on the main path (another function, or a branch not followed)
+    if (kind === 'coherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_coherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift({ op: 'dma_alloc_coherent', args: [nameOf(ctx), String(size)], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+    } else if (kind === 'noncoherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_noncoherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift({ op: 'dma_alloc_noncoherent', args: [nameOf(ctx), String(size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL'], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+    }
     if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
 
     const name = nameOf(ctx);

@@ -24,13 +24,14 @@ export interface FindingLike {
   line: number;
   /** 1-based */
   column?: number;
+  message?: string;
 }
 
 export type FindingsFn = (file: SourceText, tree: Tree) => readonly FindingLike[];
 
 /** Findings of our static checker (every rule, whatever the user's settings), for picking the call a report is about. */
 export const checkerFindings: FindingsFn = (file, tree) =>
-  checkTree(tree, file.text, { file: file.path, rules: [...RULE_IDS] }).findings.map((f) => ({ rule: f.rule, line: f.line, column: f.column }));
+  checkTree(tree, file.text, { file: file.path, rules: [...RULE_IDS] }).findings.map((f) => ({ rule: f.rule, line: f.line, column: f.column, message: f.message }));
 
 export interface LocateOptions {
   /** static findings per file (the checker's checkTree); used to pick the exact call */
@@ -56,6 +57,8 @@ export interface SourceLocation {
   call?: string;
   /** index of the frame in report.frames (or report.mappedAt for 'mapped-at') */
   frame: number;
+  /** the static checker's findings on this line (when LocateOptions.findings is given) */
+  findings?: FindingLike[];
 }
 
 // ---------------------------------------------------------------------------
@@ -326,6 +329,26 @@ export class LogLocator {
   }
 
   locate(report: KernelLogReport): SourceLocation[] {
+    const out = this.locateFrames(report);
+    if (this.options.findings) {
+      for (const l of out) {
+        const def = this.byPath(l.file);
+        if (!def) continue;
+        const here = this.findings(def).filter((f) => f.line === l.line);
+        if (here.length > 0) l.findings = here.map((f) => ({ ...f }));
+      }
+    }
+    return out;
+  }
+
+  /** A parsed file by path, as a FnDef-like handle for the findings cache. */
+  private byPath(path: string): FnDef | undefined {
+    const file = this.cSources.find((f) => f.path === path);
+    const tree = file ? this.trees.get(path) : undefined;
+    return file && tree ? { file, node: tree.rootNode, tree } : undefined;
+  }
+
+  private locateFrames(report: KernelLogReport): SourceLocation[] {
     const out: SourceLocation[] = [];
     const info = CHECKS[report.check];
     const trace = this.resolveFrames(report.frames);

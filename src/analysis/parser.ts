@@ -34,7 +34,10 @@ let initPromise: Promise<Language> | undefined;
 /** Loads the runtime and the grammar once per process (or web worker). */
 function loadLanguage(wasm: WasmBytes): Promise<Language> {
   initPromise ??= (async () => {
-    await Parser.init({ wasmBinary: wasm.treeSitter } as object);
+    // locateFile: emscripten derives the runtime's file name from import.meta.url even when
+    // wasmBinary is given; in a CommonJS bundle running in a web worker that URL is undefined
+    // and `new URL()` throws. The name is never fetched (the bytes are passed in).
+    await Parser.init({ wasmBinary: wasm.treeSitter, locateFile: (name: string) => name } as object);
     return Language.load(wasm.language);
   })();
   return initPromise;

@@ -11,7 +11,6 @@ import { allEntries } from '../model/catalogue';
 const EXTRA_NAMES = ['sg_dma_address', 'sg_dma_len', 'sg_init_one', 'sg_set_buf', 'for_each_sgtable_sg', 'for_each_sg'];
 
 let relevantRe: RegExp | undefined;
-let legacyRe: RegExp | undefined;
 
 function namesRegExp(names: Iterable<string>): RegExp {
   const uniq = [...new Set(names)].filter((n) => /^\w+$/.test(n)).sort((a, b) => b.length - a.length);
@@ -27,12 +26,6 @@ export function relevantNamesRegExp(): RegExp {
 /** True when a text (a file or one function) mentions anything the DMA checker reasons about. */
 export function mentionsDmaApi(text: string): boolean {
   return relevantNamesRegExp().test(text);
-}
-
-/** True when a text mentions one of the removed pci_* DMA wrappers or PCI_DMA_* constants. */
-export function mentionsLegacyPciDma(text: string): boolean {
-  legacyRe ??= namesRegExp(allEntries().filter((e) => e.kind === 'legacy').flatMap((e) => [e.name, ...(e.aliases ?? [])]));
-  return legacyRe.test(text);
 }
 
 let mappingErrorRe: RegExp | undefined;

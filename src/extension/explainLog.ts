@@ -1,6 +1,7 @@
 /**
  * `DMA Scope: Explain DMA-API Log`: reads a kernel log (the selection, else
- * the clipboard, else a file the user picks), finds the dma-debug reports,
+ * the active editor when it holds a log, else the clipboard, else a file the
+ * user picks), finds the dma-debug reports,
  * and lists them in the "DMA-API Log Reports" view: report → explanation and
  * source locations. Clicking a location opens the code at that line with the
  * explanation (and the static diagnostics there) shown beside it.
@@ -85,7 +86,7 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
         t.description = `${l.file}:${l.line} · ${l.how === 'definition' ? 'function in the trace' : ROLE_LABEL[l.role]}`;
         t.tooltip = locationMarkdown(node.item, l, node.uri);
         t.iconPath = new vscode.ThemeIcon(l.role === 'mapped-at' ? 'debug-stackframe-dot' : 'debug-stackframe');
-        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation] };
+        t.command = { command: OPEN_CMD, title: 'Open', arguments: [node.uri, l.line, l.column, node.item.report.check, node.item.explanation, l.role, l.findings ?? []] };
         t.resourceUri = node.uri;
         return t;
       }
@@ -115,12 +116,25 @@ function diagnosticsAt(uri: vscode.Uri, line: number): vscode.Diagnostic[] {
 function locationMarkdown(e: Explained, l: SourceLocation, uri: vscode.Uri): vscode.MarkdownString {
   const md = reportMarkdown(e);
   md.appendMarkdown(`\n---\n${l.file}:${l.line} (${ROLE_LABEL[l.role]})\n`);
-  const diags = diagnosticsAt(uri, l.line);
-  if (diags.length > 0) {
-    md.appendMarkdown('\n**Static diagnostics at this line:**\n\n');
-    for (const d of diags) md.appendMarkdown(`- ${typeof d.code === 'object' ? d.code.value : d.code ?? ''}: ${d.message}\n`);
-  }
+  appendStatic(md, staticAt(uri, l.line, l.findings));
   return md;
+}
+
+/** The static diagnostics shown at a line plus the checker's findings there (one entry per rule and message). */
+function staticAt(uri: vscode.Uri, line: number, findings: readonly FindingLike[] = []): { rule: string; message: string }[] {
+  const out = new Map<string, { rule: string; message: string }>();
+  for (const d of diagnosticsAt(uri, line)) {
+    const rule = String(typeof d.code === 'object' ? d.code.value : d.code ?? '');
+    out.set(`${rule}\u0000${d.message}`, { rule, message: d.message });
+  }
+  for (const f of findings) if (![...out.values()].some((o) => o.rule === f.rule)) out.set(`${f.rule}\u0000${f.message ?? ''}`, { rule: f.rule, message: f.message ?? '' });
+  return [...out.values()];
+}
+
+function appendStatic(md: vscode.MarkdownString, items: readonly { rule: string; message: string }[]): void {
+  if (items.length === 0) return;
+  md.appendMarkdown('\n**Static diagnostics at this line:**\n\n');
+  for (const d of items) md.appendMarkdown(`- \`${d.rule}\`: ${d.message}\n`);
 }
 
 /** Reads the workspace C files (open documents first, so unsaved edits count) that mention one of the wanted functions, plus Makefiles. */
@@ -178,7 +192,17 @@ async function readLog(arg: unknown): Promise<{ text: string; from: string } | u
     const text = ed.selections.map((s) => ed.document.getText(s)).join('\n');
     return { text, from: 'selection' };
   }
-  const clip = await vscode.env.clipboard.readText();
+  // a log opened in an editor (not C source) counts as the whole selection
+  if (ed && !Services.isC(ed.document)) {
+    const text = ed.document.getText();
+    if (parseKernelLog(text).length > 0) return { text, from: ed.document.uri.fsPath || 'editor' };
+  }
+  let clip = '';
+  try {
+    clip = await vscode.env.clipboard.readText();
+  } catch {
+    // no clipboard access (e.g. a browser without the permission): go on to the file picker
+  }
   if (clip && parseKernelLog(clip).length > 0) return { text: clip, from: 'clipboard' };
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Explain', title: 'Kernel log with DMA-API reports', filters: { 'Kernel logs': ['log', 'txt', 'dmesg'], 'All files': ['*'] } });
   if (!picked?.[0]) return undefined;
@@ -193,7 +217,7 @@ export function registerExplainLog(services: Services): void {
     backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorWarning.foreground'), fontStyle: 'italic' },
   });
-  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string } | undefined;
+  let marked: { uri: vscode.Uri; line: number; check: KernelLogReport['check']; explanation: string; role: SourceLocation['role']; findings: FindingLike[] } | undefined;
 
   const applyMark = (): void => {
     for (const ed of vscode.window.visibleTextEditors) {
@@ -203,14 +227,13 @@ export function registerExplainLog(services: Services): void {
       }
       const line = Math.min(marked.line - 1, ed.document.lineCount - 1);
       const hover = new vscode.MarkdownString(`**dma-debug: ${CHECKS[marked.check].title}**\n\n${marked.explanation}`);
-      const diags = diagnosticsAt(ed.document.uri, marked.line);
-      if (diags.length > 0) {
-        hover.appendMarkdown('\n\n**Static diagnostics at this line:**\n\n');
-        for (const d of diags) hover.appendMarkdown(`- ${typeof d.code === 'object' ? d.code.value : d.code ?? ''}: ${d.message}\n`);
-      }
+      const diags = staticAt(ed.document.uri, marked.line, marked.findings);
+      hover.appendMarkdown('\n');
+      appendStatic(hover, diags);
       const range = ed.document.lineAt(line).range;
       const extra = diags.length > 0 ? ` · ${diags.length} static diagnostic${diags.length === 1 ? '' : 's'} here` : '';
-      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug: ${CHECKS[marked.check].title}${extra}` } } }]);
+      const role = marked.role === 'trigger' ? '' : ` (${ROLE_LABEL[marked.role]})`;
+      ed.setDecorations(decoration, [{ range, hoverMessage: hover, renderOptions: { after: { contentText: `◀ dma-debug${role}: ${CHECKS[marked.check].title}${extra}` } } }]);
     }
   };
 
@@ -242,7 +265,7 @@ export function registerExplainLog(services: Services): void {
       const first = items.find((e) => e.locations.length > 0);
       if (first && items.length === 1) {
         const l = first.locations[0];
-        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation);
+        await vscode.commands.executeCommand(OPEN_CMD, l.uri, l.loc.line, l.loc.column, first.report.check, first.explanation, l.loc.role, l.loc.findings ?? []);
       }
       return reports.length;
     } catch (e) {
@@ -257,12 +280,12 @@ export function registerExplainLog(services: Services): void {
     view,
     decoration,
     vscode.commands.registerCommand('dmaScope.explainLog', explain),
-    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string) => {
+    vscode.commands.registerCommand(OPEN_CMD, async (uri: vscode.Uri, line: number, column: number, check: KernelLogReport['check'], explanation: string, role: SourceLocation['role'] = 'trigger', findings: FindingLike[] = []) => {
       const doc = await vscode.workspace.openTextDocument(uri);
       const pos = new vscode.Position(Math.max(0, line - 1), Math.max(0, column - 1));
       const ed = await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos), preview: true });
       ed.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      marked = { uri, line, check, explanation };
+      marked = { uri, line, check, explanation, role, findings };
       applyMark();
     }),
     vscode.commands.registerCommand(CLEAR_CMD, async () => {

@@ -7,6 +7,8 @@ import { Services } from './services';
 import { registerHover } from './hover';
 import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
+import { registerDiagnostics } from './diagnostics';
+import { registerCodeActions } from './codeActions';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
@@ -14,6 +16,7 @@ export function activate(context: vscode.ExtensionContext): { services: Services
   context.subscriptions.push(registerHover(services));
   registerLifecycle(context, services);
   registerExplainLog(services);
+  registerCodeActions(context, registerDiagnostics(context, services));
   return { services };
 }
 

@@ -4,7 +4,7 @@
  * as Trace, and the "Replay lifecycle" CodeLens on map/alloc calls.
  */
 import * as vscode from 'vscode';
-import { extractLifecycle, LifecycleError, lifecycleTargets } from '../analysis/lifecycle';
+import { extractLifecycle, LifecycleError, lifecycleTargets, localIncludes } from '../analysis/lifecycle';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -45,9 +45,18 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number):
     void vscode.window.showWarningMessage('DMA Scope: this file could not be analysed (too large or unparseable).');
     return undefined;
   }
+  const headers: string[] = [];
+  for (const inc of localIncludes(t.text)) {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(doc.uri, '..', inc));
+      if (bytes.byteLength <= services.maxFileSize) headers.push(new TextDecoder().decode(bytes));
+    } catch {
+      // a missing header only costs a size
+    }
+  }
   try {
     const name = doc.uri.path.split('/').pop() ?? '';
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name });
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers });
     return { trace: r.trace, title: `${r.name} in ${r.functionName}()`, doc };
   } catch (e) {
     if (e instanceof LifecycleError) {

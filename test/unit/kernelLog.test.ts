@@ -155,6 +155,8 @@ describe('kernel log parser: dma-debug reports', () => {
     ['journalctl -o short-iso', (l) => `2026-11-24T13:56:27+0000 testbox kernel: ${l.replace(/^\[[^\]]*\] /, '')}`],
     ['dmesg -T', (l) => l.replace(/^\[[^\]]*\]/, '[Tue Nov 24 13:56:27 2026]')],
     ['dmesg -x', (l) => `kern  :warn  : ${l}`],
+    ['journalctl -o short-monotonic', (l) => l.replace(/^(\[[^\]]*\]) /, '$1 testbox kernel: ')],
+    ['dmesg --time-format iso', (l) => `2026-11-24T13:56:27,503064+00:00 ${l.replace(/^\[[^\]]*\] /, '')}`],
     ['printk caller ids', (l) => l.replace(/^(\[[^\]]*\]) /, '$1[    T412] ')],
     ['serial console: CRLF and colour codes', (l) => `\x1b[33m${l}\x1b[0m\r`],
   ];

@@ -5,7 +5,7 @@ import { parseKernelLog, KernelLogReport } from '../../src/analysis/kernelLog';
 import { LogLocator, SourceText, checkerFindings, foldConstant, locateReports } from '../../src/analysis/logLocate';
 import { main } from '../../src/cli/main';
 import { CliIO } from '../../src/cli/args';
-import { FIXTURES, fixture, lineOf, testParser } from '../helpers';
+import { FIXTURES, REPO_ROOT, fixture, lineOf, testParser } from '../helpers';
 
 const WS = path.join(FIXTURES, 'dmesg');
 const XFOO = 'drivers/net/ethernet/xfoo';
@@ -94,6 +94,10 @@ describe('explain-log: frames to source', () => {
     assert.deepStrictEqual([s[0].function, s[0].line, s[0].how], ['xfoo_read_status', lineOf(src('xfoo_main.c'), 'h = dma_map_single(&priv->pdev->dev, status'), 'finding']);
     const m = u.find((l) => l.role === 'mapped-at')!;
     assert.deepStrictEqual([m.function, m.line, m.how], ['xfoo_xmit', lineOf(src('xfoo_tx.c'), 'tb->dma = dma_map_single'), 'finding']);
+    // the static findings on those lines travel with the locations
+    assert.deepStrictEqual(s[0].findings?.map((f) => f.rule), ['map-stack']);
+    assert.match(s[0].findings![0].message ?? '', /stack/);
+    assert.deepStrictEqual(m.findings?.map((f) => f.rule), ['map-error-unchecked']);
   });
 
   it('falls back to the first call of the family when nothing else decides', async () => {
@@ -190,7 +194,7 @@ describe('explain-log: frames to source', () => {
   });
 });
 
-function io(stdin = ''): CliIO & { stdout: string; stderr: string } {
+function io(stdin = '', cwd = WS): CliIO & { stdout: string; stderr: string } {
   const o = {
     stdout: '',
     stderr: '',
@@ -202,7 +206,7 @@ function io(stdin = ''): CliIO & { stdout: string; stderr: string } {
     },
     errIsTTY: false,
     readStdin: async () => stdin,
-    cwd: WS,
+    cwd,
   };
   return o;
 }
@@ -251,5 +255,23 @@ describe('dma-scope explain-log', () => {
       assert.ok(x.stderr.length > 0 && !/\n\s+at /.test(x.stderr), x.stderr);
       assert.strictEqual(x.stdout, '');
     }
+  });
+
+  it('examples/logs/unmap-size.log lands on the unmap the example driver marks as unmap-size-mismatch', async () => {
+    const x = io('', REPO_ROOT);
+    assert.strictEqual(await main(['explain-log', 'examples/logs/unmap-size.log', '--json', '--workspace', 'examples/driver'], x), 1, x.stderr);
+    const [r] = JSON.parse(x.stdout).reports;
+    assert.strictEqual(r.check, 'unmap-size');
+    // the driver marks its bug with a comment on the line before the call
+    const dir = path.join(REPO_ROOT, 'examples', 'driver');
+    const marked = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => ({ f, lines: fs.readFileSync(path.join(dir, f), 'utf8').split('\n') }))
+      .map(({ f, lines }) => ({ file: `examples/driver/${f}`, line: lines.findIndex((l) => l.includes('BUG: unmap-size-mismatch')) + 2 }))
+      .filter((m) => m.line > 1);
+    assert.strictEqual(marked.length, 1);
+    assert.deepStrictEqual({ file: r.locations[0].file, line: r.locations[0].line, role: r.locations[0].role }, { ...marked[0], role: 'trigger' });
+    assert.ok(r.locations.some((l: { role: string }) => l.role === 'mapped-at'));
   });
 });

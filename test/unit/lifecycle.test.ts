@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { extractLifecycle, LifecycleError, offsetOfLine, traceName } from '../../src/analysis/lifecycle';
+import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine, traceName } from '../../src/analysis/lifecycle';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { fixture, lineOf, testParser, REPO_ROOT } from '../helpers';
@@ -126,6 +126,51 @@ describe('lifecycle extraction', () => {
     try {
       const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
       assert.ok(r.steps.some((s) => s.op === 'dma_map_single'));
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('takes sizes from #defines in the driver\'s own headers', async () => {
+    const p = await testParser();
+    const text = '#include <linux/dma-mapping.h>\n#include "qux_hw.h"\n\nint qux_rx(struct qux *q)\n{\n\tvoid *b = kmalloc(QUX_RX_LEN, GFP_KERNEL);\n\tdma_addr_t h = dma_map_single(q->dev, b, QUX_RX_LEN, DMA_FROM_DEVICE);\n\treturn 0;\n}\n';
+    assert.deepStrictEqual(localIncludes(text), ['qux_hw.h']);
+    const tree = p.parse(text);
+    try {
+      const without = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
+      assert.strictEqual(without.size, 2048);
+      assert.match(without.trace, /`QUX_RX_LEN` is not a constant, 2048 bytes assumed/);
+      const header = '#ifndef QUX_HW_H\n#define QUX_HW_H\n#define QUX_RX_PAGES\t2\n#define QUX_RX_LEN\t(QUX_RX_PAGES * 768)\t/* two halves */\n#endif\n';
+      const withHeader = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), headers: [header] });
+      assert.strictEqual(withHeader.size, 1536);
+      assert.match(withHeader.trace, /^buffer b kmalloc 1536 +# src=6$/m);
+    } finally {
+      tree.delete();
+    }
+  });
+
+  it('follows the branch holding the call at the cursor, and a reused handle only from its own mapping', async () => {
+    const p = await testParser();
+    const text = [
+      'int f(struct d *d, bool big)',
+      '{',
+      '\tif (big)',
+      '\t\td->v = dma_alloc_coherent(d->dev, 4096, &d->h, GFP_KERNEL);',
+      '\telse',
+      '\t\td->v = dma_alloc_coherent(d->dev, 256, &d->h, GFP_KERNEL);',
+      '\tif (!d->v)',
+      '\t\treturn -ENOMEM;',
+      '\twritel(d->h, d->regs + 8);',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const tree = p.parse(text);
+    try {
+      const small = extractLifecycle({ text, tree, offset: offsetOfLine(text, 6) });
+      assert.deepStrictEqual(steps(small.trace), ['dma_alloc_coherent v 256 @6', 'device_write v @9']);
+      const big = extractLifecycle({ text, tree, offset: offsetOfLine(text, 4) });
+      assert.deepStrictEqual(steps(big.trace), ['dma_alloc_coherent v 4096 @4', 'device_write v @9']);
     } finally {
       tree.delete();
     }

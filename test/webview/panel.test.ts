@@ -53,6 +53,16 @@ const THEMES: Record<string, Record<string, string>> = {
     '--vscode-list-activeSelectionForeground': '#000000', '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-textLink-foreground': '#005fb8',
     '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace',
   },
+  hc: {
+    '--vscode-foreground': '#ffffff', '--vscode-editor-background': '#000000', '--vscode-descriptionForeground': '#ffffffb3',
+    '--vscode-focusBorder': '#f38518', '--vscode-contrastBorder': '#6fc3df', '--vscode-contrastActiveBorder': '#f38518', '--vscode-errorForeground': '#f48771',
+    '--vscode-testing-iconPassed': '#73c991', '--vscode-editorWarning-foreground': '#ffd370', '--vscode-panel-border': '#6fc3df',
+    '--vscode-input-background': '#000000', '--vscode-input-foreground': '#ffffff', '--vscode-input-border': '#6fc3df',
+    '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-button-secondaryBackground': '#000000',
+    '--vscode-button-secondaryForeground': '#ffffff', '--vscode-list-activeSelectionBackground': '#000000',
+    '--vscode-list-activeSelectionForeground': '#ffffff', '--vscode-list-hoverBackground': '#000000', '--vscode-textLink-foreground': '#21a6ff',
+    '--vscode-font-family': 'system-ui, sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace',
+  },
 };
 
 describe('lifecycle panel (headless Chromium)', function () {
@@ -110,7 +120,7 @@ describe('lifecycle panel (headless Chromium)', function () {
     if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
-  async function open(theme: 'dark' | 'light' = 'dark'): Promise<void> {
+  async function open(theme: 'dark' | 'light' | 'hc' = 'dark'): Promise<void> {
     await page.goto(`${origin}/panel.html`);
     await page.evaluate(() => sessionStorage.clear());
     await page.reload();
@@ -287,6 +297,18 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.deepStrictEqual(pageErrors, []);
   });
 
+  it('groups the cache lines of a large buffer into at most 64 cells, and fills the matrix after the replay', async () => {
+    await load('buffer big page 16384   # src=10\ncpu_write big 0 64    # src=11\ndma_map_single big DMA_TO_DEVICE   # src=12\ndevice_read big   # src=13\n', 'arm64-noncoherent', 'big');
+    const cells = await page.locator('#state .buffer tbody tr').first().locator('td').count();
+    assert.strictEqual(cells, 64, '256 lines of 64 bytes, four per cell');
+    assert.match((await page.locator('#state .buffer thead th').nth(1).getAttribute('title')) ?? '', /bytes 0–255/);
+    await page.waitForSelector('body[data-matrix-ready="1"]', { timeout: 30000 });
+    assert.strictEqual(await page.locator('#matrix tr[data-platform]').count(), 11);
+    // mapped, used correctly and still mapped when the trace ends: works everywhere, the live mapping is noted
+    const outcomes = await page.locator('#matrix td.outcome').evaluateAll((es) => es.map((e) => `${e.getAttribute('data-outcome')} ${e.textContent}`));
+    assert.ok(outcomes.every((o) => o === 'ok ✓ works (still mapped at the end)'), outcomes.join('; '));
+  });
+
   it('runs under the CSP: nonce scripts only, nothing inline or remote', async () => {
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.match(csp ?? '', /^default-src 'none'; style-src http:\/\/127\.0\.0\.1:\d+; font-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+; script-src 'nonce-/);
@@ -300,7 +322,7 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.strictEqual(ran, false);
   });
 
-  for (const theme of ['dark', 'light'] as const) {
+  for (const theme of ['dark', 'light', 'hc'] as const) {
     it(`screenshots in the ${theme} theme`, async () => {
       await open(theme);
       await load(RX_TRACE);
@@ -311,4 +333,21 @@ describe('lifecycle panel (headless Chromium)', function () {
       assert.ok(fs.statSync(path.join(SHOTS, `${theme}-replay.png`)).size > 10000);
     });
   }
+
+  it('screenshot of a narrow panel (opened beside the editor)', async () => {
+    await page.setViewportSize({ width: 560, height: 900 });
+    try {
+      await open('dark');
+      await load(RX_TRACE);
+      await page.locator('#timeline .step[data-line="48"]').click();
+      await page.screenshot({ path: path.join(SHOTS, 'dark-narrow-replay.png'), fullPage: true });
+      // the step list and the picture stack instead of squeezing side by side
+      const [tl, st] = await Promise.all([page.locator('.timeline-wrap').boundingBox(), page.locator('#state').boundingBox()]);
+      assert.ok(tl && st && st.y >= tl.y + tl.height - 1, 'stacked');
+      // nothing pushes the page wider than the panel: the line grid scrolls inside its box
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal page scroll');
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
+  });
 });

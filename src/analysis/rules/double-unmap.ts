@@ -17,7 +17,7 @@ export const rule: Rule = {
     const reported = new Set<number>();
     for (const a of rel) {
       const h = handleOf(a);
-      if (!h || /\[[^\]]*[A-Za-z_][^\]]*\]/.test(h) || /\(/.test(h)) continue;
+      if (!h || /\[[^\]]*[A-Za-z_][^\]]*\]/.test(h) || /\(|\+\+|--/.test(h)) continue;
       const na = ctx.nodeOf(a);
       if (!na) continue;
       for (const b of rel) {

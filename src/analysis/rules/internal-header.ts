@@ -14,7 +14,7 @@ export const rule: Rule = {
   title: 'A driver includes the DMA core headers <linux/dma-map-ops.h> or <linux/dma-direct.h>',
   severity: 'warning',
   checkFile(ctx, report) {
-    if (isDmaCoreFile(ctx.file)) return;
+    if (isDmaCoreFile(ctx.file) || !/dma-(map-ops|direct)\.h/.test(ctx.text)) return;
     walk(ctx.root, (n) => {
       if (n.type === 'function_definition') return false;
       if (n.type !== 'preproc_include') return true;

@@ -1,8 +1,9 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule, Fix } from './types';
 import { walk, callArgs, stripParensAndCasts } from '../ast';
-import { apiEntry } from '../api';
-import { mentionsLegacyPciDma } from '../relevance';
+import { apiEntry, entriesOfKind } from '../api';
+
+let legacyRe: RegExp | undefined;
 
 /** The dma_* name of a legacy entry, from the catalogue's `replacement` text. */
 function replacementName(name: string): string | null {
@@ -45,7 +46,8 @@ export const rule: Rule = {
   title: 'Removed pci_* DMA wrappers and PCI_DMA_* constants',
   severity: 'error',
   checkFile(ctx, report) {
-    if (!mentionsLegacyPciDma(ctx.text)) return;
+    legacyRe ??= new RegExp(`\\b(?:${entriesOfKind('legacy').map((e) => e.name).filter((n) => /^(pci_|PCI_DMA_)/.test(n)).join('|')})\\b`);
+    if (!legacyRe.test(ctx.text)) return;
     walk(ctx.root, (n) => {
       if (n.type !== 'identifier') return true;
       const name = n.text;

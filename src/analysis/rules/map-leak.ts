@@ -13,6 +13,8 @@ export const rule: Rule = {
       if (c.result !== 'assigned' || !c.lvalueLocal) continue;
       if (o.kind === 'alloc' && (c.family === 'managed' || !o.handle || !ctx.locals.has(o.handle))) continue;
       if (o.kind === 'map' && c.family !== 'single' && c.family !== 'page') continue;
+      // stored somewhere inside a loop: which iterations store it is beyond this analysis
+      if (o.escapes.some((e) => inLoopWithout(ctx, e, c))) continue;
       const start = ctx.nodeOf(c);
       if (!start || start.kind !== 'stmt') continue;
       const names = [o.handle, o.cpu].filter((x): x is string => !!x);
@@ -37,6 +39,17 @@ export const rule: Rule = {
     }
   },
 };
+
+function inLoopWithout(ctx: import('../facts').FunctionContext, e: { start: number; end: number }, c: { start: number }): boolean {
+  for (const x of ctx.cfg.nodes) {
+    let span: { start: number; end: number } | null = null;
+    if (x.kind === 'cond' && x.loop) span = { start: x.loop.startIndex, end: x.loop.endIndex };
+    else if (x.kind === 'loop-head' && x.node) span = { start: x.start, end: x.node.nextNamedSibling?.endIndex ?? x.end };
+    if (!span) continue;
+    if (span.start <= e.start && e.end <= span.end && !(span.start <= c.start && c.start < span.end)) return true;
+  }
+  return false;
+}
 
 function lineOf(text: string, off: number): number {
   let n = 1;

@@ -32,7 +32,7 @@ export function zeroTests(body: Node, v: string, after: number): { zero: boolean
     } else if (n.type === 'conditional_expression') {
       const c = n.childForFieldName('condition');
       if (c && stripOuterParens(normText(c)) === v) { zero = true; any = true; }
-    } else if (n.type === 'return_statement' || n.type === 'call_expression' && /^(WARN|BUG)/.test(callName(n) ?? '')) {
+    } else if (n.type === 'call_expression' && /^(WARN|BUG)/.test(callName(n) ?? '')) {
       if (normText(n).includes(v)) { zero = true; any = true; }
     }
     return true;

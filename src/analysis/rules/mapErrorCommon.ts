@@ -34,6 +34,14 @@ export function handleComparisons(ctx: FunctionContext, o: DmaObject): { node: N
   return out;
 }
 
+function inCondition(n: Node): boolean {
+  for (let p = n.parent; p; p = p.parent) {
+    if (p.type === 'if_statement' || p.type === 'while_statement' || p.type === 'conditional_expression') return true;
+    if (p.type.endsWith('statement') || p.type === 'declaration') return false;
+  }
+  return false;
+}
+
 function isCondition(n: Node): boolean {
   for (let p = n.parent; p; p = p.parent) {
     if (p.type === 'parenthesized_expression' || p.type === 'binary_expression' || p.type === 'unary_expression') {
@@ -88,7 +96,8 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
     const at = args ? normText(args) : '';
     if (role === 'mapping-error' && mentions(at, h)) found = true;
     else if (ctx.summary.checksParam.has(nm) && mentions(at, h)) found = true;
-    else if (!role && /map(ping)?_?err|dma_err|check_dma|dma_check|_mapping_error/i.test(nm) && mentions(at, h)) found = true;
+    else if (!role && /err|check|valid|fail/i.test(nm) && mentions(at, h)) found = true;
+    else if (!role && mentions(at, h) && inCondition(n)) found = true;
     return true;
   });
   if (found) return true;

@@ -12,22 +12,31 @@ function pairsFor(ctx: FunctionContext, kind: 'releases' | 'syncs'): Pair[] {
   const key = '__pairs_' + kind;
   if (cache[key]) return cache[key]!;
   const out: Pair[] = [];
-  const owner = new Map<number, DmaObject>();
-  for (const o of ctx.facts.objects) {
-    for (const id of o[kind]) {
-      const prev = owner.get(id);
-      // the nearest preceding map/alloc wins
-      if (!prev || prev.call.start < o.call.start) owner.set(id, o);
-    }
-  }
-  for (const [id, obj] of owner) {
+  const cands = new Map<number, DmaObject[]>();
+  for (const o of ctx.facts.objects) for (const id of o[kind]) cands.set(id, [...(cands.get(id) ?? []), o]);
+  for (const [id, objs] of cands) {
     const rel = ctx.facts.calls[id];
-    if (pathBetween(ctx, obj.call, rel) !== true) continue;
-    out.push({ obj, rel });
+    // the nearest preceding map/alloc of the same variable that reaches the release wins
+    objs.sort((x, y) => y.call.start - x.call.start);
+    const obj = objs.find((o) => sameVariable(ctx, o.call, rel) && pathBetween(ctx, o.call, rel) === true);
+    if (obj) out.push({ obj, rel });
   }
   out.sort((a, b) => a.rel.start - b.rel.start);
   cache[key] = out;
   return out;
+}
+
+/** False when the handle's base variable at the map is a block-local that the release cannot see (shadowing). */
+export function sameVariable(ctx: FunctionContext, a: CallFact, b: CallFact): boolean {
+  const lv = a.lvalue?.norm ?? a.buffer?.norm ?? '';
+  const base = /^[&*(]*([A-Za-z_]\w*)/.exec(lv)?.[1];
+  if (!base) return true;
+  for (let p = ctx.callNodes[a.id].parent; p && p.id !== ctx.body.id; p = p.parent) {
+    if (p.type !== 'compound_statement') continue;
+    const declares = p.namedChildren.some((c) => !!c && c.type === 'declaration' && new RegExp(`(^|[^\\w])\\**${base}\\s*(=|;|,|\\[)`).test(c.text.replace(/^[^*\w]*/, ' ')));
+    if (declares) return b.start >= p.startIndex && b.end <= p.endIndex;
+  }
+  return true;
 }
 
 export const releasePairs = (ctx: FunctionContext): Pair[] => pairsFor(ctx, 'releases');

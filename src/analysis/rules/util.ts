@@ -82,7 +82,8 @@ export function errorVars(ctx: FunctionContext, handle: string): Set<string> {
  * Which branch of a condition is the failure branch of a DMA object:
  * 't' (the condition is true on failure), 'f', or null (unrelated).
  */
-export function failureBranch(ctx: FunctionContext, cond: string, o: DmaObject): 't' | 'f' | null {
+export function failureBranch(ctx: FunctionContext, condText: string, o: DmaObject): 't' | 'f' | null {
+  const cond = normText(condText);
   const parts = splitTop(unwrapCond(cond), '||');
   let anyT = false;
   for (const p of parts) {
@@ -108,6 +109,8 @@ function partFailure(ctx: FunctionContext, part: string, o: DmaObject): 't' | 'f
     const ent = apiEntry(call[1]);
     if (ent?.role === 'mapping-error' && h && mentions(call[2], h)) return flip('t');
     if (ctx.summary.checksParam.has(call[1]) && h && mentions(call[2], h)) return flip('t');
+    // a helper of another file that tests the handle (enic_dma_map_check(enic, dma_addr))
+    if (!ent && h && /err|check|valid|fail|map/i.test(call[1]) && mentions(call[2], h)) return flip('t');
     if (/^IS_ERR_OR_NULL$/.test(call[1]) && o.cpu && stripOuterParens(call[2]) === o.cpu) return flip('t');
     if (ent?.role === 'map' && (o.call.family === 'sgtable') && o.call.result === 'condition') return flip('t');
   }
@@ -182,7 +185,8 @@ export function assigns(n: CfgNode, lv: string): boolean {
       const a = x.childForFieldName('argument');
       if (a && (normText(a) === lv || bases.includes(normText(a)))) hit = true;
     } else if (x.type === 'init_declarator') {
-      const d = x.childForFieldName('declarator');
+      let d = x.childForFieldName('declarator');
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
       if (d && (normText(d) === lv || bases.includes(normText(d)))) hit = true;
     } else if (x.type === 'pointer_expression' && x.text.startsWith('&')) {
       const a = x.childForFieldName('argument');

@@ -89,7 +89,16 @@ export function toJson(results: readonly ExplainedReport[]): object {
       fields: r.fields,
       frames: r.frames.map((f) => ({ function: f.function, offset: f.offset, length: f.length, module: f.module ?? null, unreliable: f.unreliable })),
       mappedAt: r.mappedAt.map((f) => ({ function: f.function, offset: f.offset, length: f.length, module: f.module ?? null })),
-      locations: locations.map((l) => ({ file: l.file, line: l.line, column: l.column, function: l.function, role: l.role, how: l.how, call: l.call ?? null })),
+      locations: locations.map((l) => ({
+        file: l.file,
+        line: l.line,
+        column: l.column,
+        function: l.function,
+        role: l.role,
+        how: l.how,
+        call: l.call ?? null,
+        findings: (l.findings ?? []).map((f) => ({ rule: f.rule, line: f.line, column: f.column ?? null, message: f.message ?? '' })),
+      })),
       explanation,
       truncated: r.truncated,
       logLine: r.startLine,
@@ -117,6 +126,14 @@ const ROLE_TEXT: Record<SourceLocation['role'], string> = {
   'mapped-at': 'mapped here',
 };
 
+/** Why this call of the function was picked (shown when it is not obvious). */
+const HOW_TEXT: Partial<Record<SourceLocation['how'], string>> = {
+  finding: 'the checker reports it too',
+  fields: 'its argument matches the report',
+  compare: 'it differs from the map call',
+  family: 'the first call of its kind here',
+};
+
 export function toText(results: readonly ExplainedReport[], logName: string): string {
   const out: string[] = [];
   for (const { report: r, explanation, locations } of results) {
@@ -128,7 +145,9 @@ export function toText(results: readonly ExplainedReport[], logName: string): st
     for (const l of locations) {
       const what = l.call ? `${l.function}: ${l.call}` : l.function;
       const role = l.how === 'definition' ? (l.role === 'mapped-at' ? 'the mapping was made in this function' : 'in the trace; no direct call found') : ROLE_TEXT[l.role];
-      out.push(`  ${l.file}:${l.line}: ${what} (${role})`);
+      const why = l.role === 'trigger' && HOW_TEXT[l.how] ? `; ${HOW_TEXT[l.how]}` : '';
+      out.push(`  ${l.file}:${l.line}: ${what} (${role}${why})`);
+      for (const f of l.findings ?? []) out.push(`      static check here: ${f.rule}${f.message ? `: ${f.message}` : ''}`);
     }
     if (locations.length === 0) {
       const named = r.frames.filter((f) => f.module && !f.unreliable).map((f) => `${f.function} [${f.module}]`);

@@ -3,6 +3,7 @@ import type { CommandInfo } from '../args';
 import { checkCommand } from './check';
 import { explainCommand } from './explain';
 import { lifecycleCommand } from './lifecycle';
+import { simulateCommand } from './simulate';
 import { explainLogCommand } from './explainLog';
 
-export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, explainLogCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand];

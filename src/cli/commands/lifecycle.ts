@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CommandInfo, UsageError, parseArgs } from '../args';
 import { CParser } from '../../analysis/parser';
-import { extractLifecycle, LifecycleError, offsetOfLine } from '../../analysis/lifecycle';
+import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine } from '../../analysis/lifecycle';
 import { readWasm } from '../../node/wasm';
 
 export const lifecycleCommand: CommandInfo = {
@@ -33,10 +33,20 @@ export const lifecycleCommand: CommandInfo = {
       io.err(`dma-scope lifecycle: ${file} has only ${lines} lines\n`);
       return 2;
     }
+    // the driver's own headers next to the file, for the sizes they #define
+    const headers: string[] = [];
+    for (const inc of localIncludes(text)) {
+      try {
+        const h = path.resolve(path.dirname(path.resolve(io.cwd, file)), inc);
+        if (fs.statSync(h).size <= 2 * 1024 * 1024) headers.push(fs.readFileSync(h, 'utf8'));
+      } catch {
+        // a missing header only costs a size
+      }
+    }
     const parser = await CParser.create(readWasm());
     const tree = parser.parse(text);
     try {
-      const r = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer: args.values.get('--buffer'), file });
+      const r = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer: args.values.get('--buffer'), file, headers });
       io.out(r.trace);
       return 0;
     } catch (e) {

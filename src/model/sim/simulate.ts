@@ -29,6 +29,7 @@ import {
   SimStep,
   Step,
   Trace,
+  SNAPSHOT_MAX_BYTES,
 } from './types';
 
 interface Cell {
@@ -153,13 +154,26 @@ class Machine {
   readonly pt = new Map<number, PtEntry>();
   readonly iotlb = new Map<number, PtEntry & { expiresAt: number }>();
   readonly lostSeen = new Set<string>();
+  /** CPU versions dropped by an ARMv7 FROM map: reported only if the CPU later reads the older bytes */
+  readonly deferredLoss = new Map<string, number>();
   poolCursor = POOL_BASE;
   iovaCursor = IOVA_BASE;
   nextMappingId = 1;
   stepIndex = 0;
   stepLine = 0;
   stepOp = '';
+  /** trace line of each step index */
+  stepLines: number[] = [];
   causes = new Set<Cause>();
+  /** address ranges whose copies changed during this step (lost-write detection looks only there) */
+  touched: [number, number][] = [];
+
+  touch(a: number, len: number): void {
+    if (len <= 0) return;
+    const last = this.touched[this.touched.length - 1];
+    if (last && last[1] === a) last[1] = a + len;
+    else this.touched.push([a, a + len]);
+  }
   causeLine = -1;
   hazards: Hazard[] = [];
 
@@ -169,6 +183,10 @@ class Machine {
   }
 
   // ---- hazards -------------------------------------------------------------------------------
+
+  lineAt(stepIdx: number): number {
+    return this.stepLines[stepIdx] ?? 0;
+  }
 
   hz(kind: HazardKind, detail: string, why: string): void {
     if (this.hazards.some((h) => h.kind === kind && h.detail === detail)) return;
@@ -208,6 +226,7 @@ class Machine {
     if (!l || l.state !== 'D') return;
     const base = li * this.p.lineSize;
     for (let i = 0; i < this.p.lineSize; i++) this.mem.set(base + i, l.bytes[i]);
+    this.touch(base, this.p.lineSize);
     l.state = 'S';
     this.causes.add('writeback');
   }
@@ -215,6 +234,7 @@ class Machine {
     const l = this.cache.get(li);
     if (!l) return;
     if (l.state === 'D') this.causes.add('inval');
+    this.touch(li * this.p.lineSize, this.p.lineSize);
     this.cache.delete(li);
   }
   evictLine(li: number): void {
@@ -274,6 +294,7 @@ class Machine {
     return l ? l.bytes[pa - li * this.p.lineSize] : this.m(pa);
   }
   cpuStoreRaw(pa: number, c: Cell, cached: boolean): void {
+    this.touch(pa, 1);
     if (!cached) {
       this.mem.set(pa, c);
       return;
@@ -408,6 +429,7 @@ export function simulate(trace: Trace, platform: PlatformId, options?: SimOption
   const spec = options?.speculativeFill ?? p.speculativeFillDefault;
   const wantSnapshots = options?.snapshots !== false;
   const M = new Machine(p, spec && !p.coherent);
+  M.stepLines = (Array.isArray(trace?.steps) ? trace.steps : []).map((s) => (typeof s?.line === 'number' ? s.line : 0));
   const steps: SimStep[] = [];
   const all: Hazard[] = [];
   const list = Array.isArray(trace?.steps) ? trace.steps : [];
@@ -423,6 +445,7 @@ export function simulate(trace: Trace, platform: PlatformId, options?: SimOption
     M.stepOp = String(s?.op ?? '');
     M.hazards = [];
     M.causes = new Set();
+    M.touched = [];
     // age the lazy IOTLB
     for (const [ip, e] of M.iotlb) if (e.expiresAt < i) M.iotlb.delete(ip);
     try {
@@ -692,7 +715,7 @@ function mapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg: 
     if (other) {
       M.hz(
         'API_MISUSE',
-        `'${name}' is mapped ${short(dir)} while '${other.obj.name}' (mapped at step ${other.mappedAt + 1}) is live in the same cache line`,
+        `'${name}' is mapped ${short(dir)} while '${other.obj.name}' (mapped at line ${M.lineAt(other.mappedAt)}) is live in the same cache line`,
         'dma-debug: "cacheline tracking EEXIST, overlapping mappings aren\'t supported". Two device-writable mappings sharing a cache line corrupt each other on non-coherent platforms, whatever this platform does.',
       );
     }
@@ -711,6 +734,7 @@ function mapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg: 
     m.path = M.p.iommu ? 'iommu+bounce' : 'bounce';
     // o→b of the whole mapping, every direction, even with SKIP_CPU_SYNC (swiotlb_tbl_map_single)
     for (let i = 0; i < size; i++) M.mem.set(slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+    M.touch(o.pa, size);
     if (M.p.bounce.zeroPadding) for (let i = size; i < slot.size; i++) M.mem.set(slot.addr + i, ZERO);
     if (M.p.iommu) {
       const r = M.iommuMap(slot.addr, size, permOf(dir), m.id);
@@ -770,7 +794,10 @@ function syncStep(M: Machine, forCpu: boolean, name: string, dir: Direction, off
     }
     m.owner.fill(0, a, b);
   } else {
-    if (m.slot && toDev(dir)) for (let i = a; i < b; i++) M.mem.set(m.slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+    if (m.slot && toDev(dir)) {
+      for (let i = a; i < b; i++) M.mem.set(m.slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
+      M.touch(o.pa + a, b - a);
+    }
     if (m.path === 'direct' && o.cached) M.arch4dev(dir, o.pa + a, b - a);
     m.owner.fill(1, a, b);
     m.lastDevHandoff = M.stepIndex;
@@ -824,6 +851,7 @@ function unmapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg
       M.causes.add('copyB2O');
     }
     M.causes.add('slotFree');
+    M.touch(o.pa, m.size);
   }
   m.state = 'RELEASED';
   m.owner.fill(0);
@@ -912,7 +940,7 @@ function cpuAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
       M.hz(
         'OWNERSHIP_VIOLATION',
         `the CPU ${what} bytes ${spans(uniq)} of '${name}' while the device owns them`,
-        `'${name}' was handed to the device by ${holder.op === 'dma_alloc_noncoherent' ? 'dma_sync_single_for_device' : holder.op} / dma_sync_single_for_device (step ${holder.lastDevHandoff + 1}) and not yet given back by dma_sync_single_for_cpu or unmap. ` +
+        `'${name}' was handed to the device by ${holder.op === 'dma_alloc_noncoherent' ? 'dma_sync_single_for_device' : holder.op} / dma_sync_single_for_device (line ${M.lineAt(holder.lastDevHandoff)}) and not yet given back by dma_sync_single_for_cpu or unmap. ` +
           `The DMA API forbids CPU access in that window on every platform; on ${M.p.label} the mapping is ${M.pathLabel(holder)}` +
           (M.p.coherent && !holder.slot ? ', so the data happens to be coherent here: it works by luck and breaks on bouncing or non-coherent platforms.' : '.'),
       );
@@ -929,39 +957,62 @@ function cpuAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     return;
   }
   const stale: number[] = [];
+  const reverted: number[] = [];
+  let revertedAt = 0;
+  let revertedV = 0;
   let staleLine: Line | undefined;
   let staleV = 0;
   for (let i = a; i < b; i++) {
     const obs = M.cpuLoad(base + i, o.cached);
     const g = M.g(base + i);
-    if (obs.v < g.v && M.writer.get(g.v) === 'device') {
+    if (obs.v >= g.v) continue;
+    const key = `${base + i}:${g.v}`;
+    const d = M.deferredLoss.get(key);
+    if (d !== undefined) {
+      M.deferredLoss.delete(key);
+      reverted.push(i);
+      revertedAt = d;
+      revertedV = g.v;
+      continue;
+    }
+    if (M.lostSeen.has(key)) continue; // already reported as a lost write
+    if (M.writer.get(g.v) === 'device') {
       stale.push(i);
       staleV = g.v;
       if (o.cached) staleLine = M.cache.get(M.lineOf(base + i));
     }
   }
+  if (reverted.length) {
+    const ws = M.lineAt(M.writerStep.get(revertedV) ?? 0);
+    M.hz(
+      'LOST_CPU_WRITE',
+      `the CPU read bytes ${spans(reverted)} of '${name}' and got older data than its own write of line ${ws}`,
+      `On ${M.p.label} a DMA_FROM_DEVICE map invalidates the buffer's cache lines (line ${M.lineAt(revertedAt)}) instead of cleaning them, so the CPU's write, still dirty in the cache, was discarded; ` +
+        'the bytes the device did not overwrite reverted to the older RAM contents. swiotlb and arm64 preserve the original contents; ARMv7 does not.',
+    );
+  }
   if (stale.length) {
     const m = o.mappings[o.mappings.length - 1];
     let why: string;
-    const devStep = (M.writerStep.get(staleV) ?? 0) + 1;
+    const devStep = M.lineAt(M.writerStep.get(staleV) ?? 0);
     if (m && m.slot) {
       why =
-        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The device wrote the bounce slot (step ${devStep}), not '${o.name}'. ` +
+        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The device wrote the bounce slot (line ${devStep}), not '${o.name}'. ` +
         `The CPU read the original buffer, and no dma_sync_single_for_cpu (or unmap) with DMA_FROM_DEVICE/BIDI copied the slot back (b→o), so it saw the bytes from before the DMA.`;
     } else if (o.cached && staleLine) {
       const how =
         staleLine.how === 'prefetch'
-          ? `speculatively prefetched at step ${staleLine.filledAt + 1} while the device owned the buffer`
+          ? `speculatively prefetched at line ${M.lineAt(staleLine.filledAt)} while the device owned the buffer`
           : staleLine.how === 'explicit'
-            ? `filled by cpu_prefetch at step ${staleLine.filledAt + 1}`
-            : `loaded by an earlier CPU access (step ${staleLine.filledAt + 1}) and left valid by the clean at map time`;
+            ? `filled by cpu_prefetch at line ${M.lineAt(staleLine.filledAt)}`
+            : `loaded by an earlier CPU access (line ${M.lineAt(staleLine.filledAt)}) and left valid by the clean at map time`;
       why =
-        `On ${M.p.label} the device does not snoop the CPU caches: it wrote RAM directly (step ${devStep}), but the CPU read cache line ${hex(M.lineOf(base + stale[0]) * M.p.lineSize)}, which still held the bytes from before the device wrote (${how}). ` +
+        `On ${M.p.label} the device does not snoop the CPU caches: it wrote RAM directly (line ${devStep}), but the CPU read cache line ${hex(M.lineOf(base + stale[0]) * M.p.lineSize)}, which still held the bytes from before the device wrote (${how}). ` +
         `Only dma_sync_single_for_cpu or unmap with DMA_FROM_DEVICE/BIDI invalidates those lines before the CPU looks.`;
     } else {
-      why = `On ${M.p.label} the CPU observed an older version of these bytes than the one the device wrote at step ${devStep}.`;
+      why = `On ${M.p.label} the CPU observed an older version of these bytes than the one the device wrote at line ${devStep}.`;
     }
-    M.hz('STALE_CPU_READ', `the CPU read stale data in bytes ${spans(stale)} of '${name}' (the device's write of step ${devStep} is not visible)`, why);
+    M.hz('STALE_CPU_READ', `the CPU read stale data in bytes ${spans(stale)} of '${name}' (the device's write of line ${devStep} is not visible)`, why);
   }
 }
 
@@ -1013,6 +1064,7 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
         M.lostSeen.add(`${o.pa + i}:${g.v}`);
         M.mem.set(reach + i, { val: value ?? v % 256, v });
       }
+      M.touch(reach + a, b - a);
       M.causes.add('uau');
     }
     return;
@@ -1078,6 +1130,8 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
       M.G.set(o.pa + i, c);
       M.mem.set(target + i, c);
     }
+    M.touch(target + a, inEnd - a);
+    M.touch(o.pa + a, inEnd - a);
     M.causes.add('devWrite');
     return;
   }
@@ -1089,7 +1143,7 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     const g = M.g(o.pa + i);
     if (obs.v < g.v && M.writer.get(g.v) === 'cpu') {
       stale.push(i);
-      cpuStep = (M.writerStep.get(g.v) ?? 0) + 1;
+      cpuStep = M.lineAt(M.writerStep.get(g.v) ?? 0);
       const l = M.cache.get(M.lineOf(o.pa + i));
       if (l && l.state === 'D') cacheDirty = true;
     }
@@ -1098,21 +1152,22 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     let why: string;
     if (m.slot) {
       why =
-        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The CPU wrote '${o.name}' at step ${cpuStep}, after the last copy into the slot (the map, or dma_sync_single_for_device with TO/BIDI); ` +
+        `On ${M.p.label} this mapping was ${M.pathLabel(m)} because ${M.bounceReason(m)}. The CPU wrote '${o.name}' at line ${cpuStep}, after the last copy into the slot (the map, or dma_sync_single_for_device with TO/BIDI); ` +
         `the device read the slot, which still holds the older bytes.`;
     } else if (cacheDirty) {
       why =
-        `On ${M.p.label} the device does not snoop the CPU caches. The CPU's write of step ${cpuStep} is still sitting in a dirty cache line; the device read RAM, and no dma_sync_single_for_device (or map) after the write cleaned the line to memory.`;
+        `On ${M.p.label} the device does not snoop the CPU caches. The CPU's write of line ${cpuStep} is still sitting in a dirty cache line; the device read RAM, and no dma_sync_single_for_device (or map) after the write cleaned the line to memory.`;
     } else {
-      why = `On ${M.p.label} the device read an older version of these bytes than the CPU's write of step ${cpuStep}: that write never reached memory the device reads.`;
+      why = `On ${M.p.label} the device read an older version of these bytes than the CPU's write of line ${cpuStep}: that write never reached memory the device reads.`;
     }
-    M.hz('STALE_DEVICE_READ', `the device read stale data in bytes ${spans(stale)} of '${name}' (the CPU's write of step ${cpuStep} is not visible)`, why);
+    M.hz('STALE_DEVICE_READ', `the device read stale data in bytes ${spans(stale)} of '${name}' (the CPU's write of line ${cpuStep} is not visible)`, why);
   }
 }
 
 function outOfBoundsWrite(M: Machine, o: Obj, m: Mapping, a: number, b: number, value: number | undefined, delta: number): void {
   const v = M.newVersion('device');
   for (let i = a; i < b; i++) M.mem.set(o.pa + i + delta, { val: value ?? v % 256, v });
+  M.touch(o.pa + a + delta, b - a);
   M.causes.add('devWrite');
   void m;
 }
@@ -1161,23 +1216,37 @@ function checkLost(M: Machine): void {
     if (M.m(pa).v === g.v) return;
     for (const s of M.slotCopies(pa)) if (M.m(s).v === g.v) return;
     M.lostSeen.add(key);
+    if (w === 'cpu' && !outside && M.causes.has('inval') && M.stepOp.startsWith('dma_map')) {
+      // ARMv7 FROM map: harmless unless the CPU later reads bytes the device did not overwrite
+      M.deferredLoss.set(key, M.stepIndex);
+      return;
+    }
     const kind: HazardKind = outside ? 'NEIGHBOUR_CORRUPTION' : w === 'cpu' ? 'LOST_CPU_WRITE' : 'LOST_DEVICE_WRITE';
     const gk = `${kind}:${name}:${w}`;
-    const grp = groups.get(gk) ?? { kind, obj: name, idx: [], writerStep: (M.writerStep.get(g.v) ?? 0) + 1, inMapping: !outside };
+    const grp = groups.get(gk) ?? { kind, obj: name, idx: [], writerStep: M.lineAt(M.writerStep.get(g.v) ?? 0), inMapping: !outside };
     grp.idx.push(idx);
     groups.set(gk, grp);
     (grp as Group & { w?: Writer }).w = w;
   };
+  if (!M.touched.length) return;
+  const ranges = M.touched;
+  const each = (start: number, size: number, fn: (pa: number, idx: number) => void): void => {
+    for (const [ra, rb] of ranges) {
+      const a = Math.max(ra, start);
+      const b = Math.min(rb, start + size);
+      for (let pa = a; pa < b; pa++) fn(pa, pa - start);
+    }
+  };
   for (const o of M.objs.values()) {
     if (o.status !== 'live') continue;
     const maxMapped = o.mappings.reduce((x, m) => Math.max(x, m.family === 'coherent' ? 0 : m.size), 0);
-    for (let i = 0; i < o.size; i++) consider(o.name, o, o.pa + i, i, maxMapped > 0 && i >= maxMapped);
-    for (const n of o.neighbours) for (let i = 0; i < n.size; i++) consider(n.name, o, n.pa + i, i, true);
+    each(o.pa, o.size, (pa, i) => consider(o.name, o, pa, i, maxMapped > 0 && i >= maxMapped));
+    for (const n of o.neighbours) each(n.pa, n.size, (pa, i) => consider(n.name, o, pa, i, true));
   }
   for (const g of groups.values()) {
     const w = (g as Group & { w?: Writer }).w;
     const who = w === 'cpu' ? 'CPU' : 'device';
-    const detail = `${who} data written at step ${g.writerStep} to bytes ${spans(g.idx)} of '${g.obj}' was destroyed by ${M.stepOp}`;
+    const detail = `${who} data written at line ${g.writerStep} to bytes ${spans(g.idx)} of '${g.obj}' was destroyed by ${M.stepOp}`;
     M.hz(g.kind, detail, lostWhy(M, w === 'cpu', g.kind === 'NEIGHBOUR_CORRUPTION', g.obj));
   }
 }
@@ -1220,10 +1289,19 @@ function speculate(M: Machine): void {
   if (!M.spec) return;
   for (const m of M.mappings) {
     if (m.state !== 'LIVE' || m.path !== 'direct' || !m.obj.cached || m.obj.status !== 'live') continue;
-    for (let i = 0; i < m.size; i++) {
-      if (!m.owner[i]) continue;
+    const ls = M.p.lineSize;
+    for (let i = 0; i < m.size; ) {
       const li = M.lineOf(m.obj.pa + i);
-      if (!M.cache.has(li)) M.fill(li, 'prefetch');
+      const next = (li + 1) * ls - m.obj.pa;
+      if (!M.cache.has(li)) {
+        let owned = false;
+        for (let j = i; j < next && j < m.size; j++) if (m.owner[j]) {
+          owned = true;
+          break;
+        }
+        if (owned) M.fill(li, 'prefetch');
+      }
+      i = next;
     }
   }
 }
@@ -1242,7 +1320,8 @@ function snapshot(M: Machine): SimState {
   const buffers: BufferState[] = [];
   for (const o of M.objs.values()) {
     if (o.status === 'undeclared') continue;
-    const len = o.winEnd - o.winStart;
+    const fullLength = o.winEnd - o.winStart;
+    const len = Math.min(fullLength, SNAPSHOT_MAX_BYTES);
     const truth: Cell[] = [];
     const ram: Cell[] = [];
     const cpu: Cell[] = [];
@@ -1255,7 +1334,7 @@ function snapshot(M: Machine): SimState {
     let cache: CacheLineView[] | null = null;
     if (o.cached) {
       cache = [];
-      for (let a = o.winStart; a < o.winEnd; a += M.p.lineSize) {
+      for (let a = o.winStart; a < o.winStart + len; a += M.p.lineSize) {
         const li = M.lineOf(a);
         const l = M.cache.get(li);
         const t = truth.slice(a - o.winStart, a - o.winStart + M.p.lineSize);
@@ -1274,6 +1353,8 @@ function snapshot(M: Machine): SimState {
       size: o.size,
       start: o.winStart,
       length: len,
+      fullLength,
+      truncated: len < fullLength,
       lineSize: M.p.lineSize,
       objects,
       cpuAccess: o.cached ? 'cached' : M.p.coherent ? 'transparent' : 'uncached',
@@ -1296,20 +1377,21 @@ function snapshot(M: Machine): SimState {
       dma: m.dma,
       path: m.path,
       state,
-      owner: Array.from(m.owner, (x) => (x ? 'D' : 'C')).join(''),
+      owner: Array.from(m.owner.subarray(0, SNAPSHOT_MAX_BYTES), (x) => (x ? 'D' : 'C')).join(''),
       errChecked: m.errChecked,
     };
     if (m.state === 'LIVE') {
+      const n = Math.min(m.size, SNAPSHOT_MAX_BYTES);
       const truth: Cell[] = [];
-      for (let i = 0; i < m.size; i++) truth.push(M.g(m.obj.pa + i));
+      for (let i = 0; i < n; i++) truth.push(M.g(m.obj.pa + i));
       if (m.slot) {
         const cells: Cell[] = [];
-        for (let i = 0; i < m.size; i++) cells.push(M.m(m.slot.addr + i));
+        for (let i = 0; i < n; i++) cells.push(M.m(m.slot.addr + i));
         v.bounce = { addr: m.slot.addr, size: m.slot.size, bytes: row(cells, truth) };
       }
       const base = m.slot ? m.slot.addr : m.obj.pa;
       const dev: Cell[] = [];
-      for (let i = 0; i < m.size; i++) dev.push(M.m(base + i));
+      for (let i = 0; i < n; i++) dev.push(M.m(base + i));
       v.device = row(dev, truth);
     }
     return v;

@@ -163,7 +163,7 @@ export interface MappingView {
   /** per byte of the mapping: 'D' device-owned, 'C' CPU-owned (partial syncs) */
   owner: string;
   errChecked: boolean;
-  /** the bounce slot (bounced mappings while live) */
+  /** the bounce slot (bounced mappings while live); rows cut at SNAPSHOT_MAX_BYTES like BufferState */
   bounce?: { addr: number; size: number; bytes: ByteRow };
   /** what a device read through this mapping would return right now, per mapped byte (live mappings) */
   device?: ByteRow;
@@ -193,9 +193,12 @@ export interface BufferState {
   /** physical address and size of the buffer itself */
   pa: number;
   size: number;
-  /** window start (line-aligned) and length */
+  /** window start (line-aligned) and the length of the rows below */
   start: number;
   length: number;
+  /** the whole window's length; rows are cut at SNAPSHOT_MAX_BYTES (8 KiB) for huge buffers */
+  fullLength: number;
+  truncated: boolean;
   lineSize: number;
   objects: ObjectSpan[];
   /** cached: CPU accesses go through the cache; uncached: coherent memory on a NC platform or a snooping platform (the cache is transparent) */
@@ -212,6 +215,9 @@ export interface BufferState {
   /** ids of this buffer's mappings, oldest first */
   mappings: number[];
 }
+
+/** Byte rows in snapshots are cut after this many bytes (a 1 MiB buffer would otherwise cost megabytes per step). */
+export const SNAPSHOT_MAX_BYTES = 8192;
 
 export interface SimState {
   /** the last version number handed out */

