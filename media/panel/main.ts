@@ -534,6 +534,8 @@ function renderBuffer(b: BufferState, step: SimStep): HTMLElement {
   const facts: string[] = [`CPU access: ${b.cpuAccess}`];
   if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}, dma ${hex(m.dma)}`);
   box.append(el('p', { class: 'muted facts' }, facts.join(' · ')));
+  const shown = b.start + b.length - b.pa;
+  if (shown < b.size) box.append(el('p', { class: 'muted window-note' }, `Showing the first ${Math.max(0, shown)} of ${b.size} bytes (the simulator's view window).`));
 
   const lines = Math.max(1, Math.ceil(b.length / b.lineSize));
   const perCell = Math.max(1, Math.ceil(lines / MAX_CELLS));

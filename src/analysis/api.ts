@@ -59,3 +59,13 @@ export function entriesOfKind(kind: ApiEntry['kind']): ApiEntry[] {
   index ??= build();
   return [...new Set(index.values())].filter((e) => e.kind === kind);
 }
+
+const PREFILTER_ROLES = new Set<ApiRole>(['map', 'unmap', 'sync-for-cpu', 'sync-for-device', 'alloc', 'free', 'pool-alloc', 'pool-free', 'mapping-error']);
+
+/** Names whose presence in a text means a rule may fire (DMA calls and legacy wrappers). */
+export function entriesForPrefilter(): string[] {
+  index ??= build();
+  const out = new Set<string>();
+  for (const [name, e] of index) if ((e.role && PREFILTER_ROLES.has(e.role)) || e.kind === 'legacy') out.add(name);
+  return [...out].filter((n) => /^\w+$/.test(n)).sort((a, b) => b.length - a.length);
+}

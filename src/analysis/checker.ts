@@ -15,6 +15,8 @@ import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
 import { mentionsDmaApi } from './relevance';
+import { entriesForPrefilter } from './api';
+import { helpersKey, callsHelper } from './summaries';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -71,6 +73,20 @@ interface CacheEntry {
 const CACHE_MAX = 4000;
 const cache = new Map<string, CacheEntry>();
 
+let relevantRe: RegExp | undefined;
+
+/**
+ * Cheap text prefilter: false when the text names no DMA-API call, legacy
+ * wrapper or internal header, so no rule can fire (the CLI skips parsing).
+ */
+export function mayHaveFindings(text: string): boolean {
+  if (!relevantRe) {
+    const names = entriesForPrefilter();
+    relevantRe = new RegExp(`\\b(?:${names.join('|')})\\b|dma-map-ops\\.h|dma-direct\\.h|\\bsg_init_one\\b|\\bsg_set_buf\\b`);
+  }
+  return relevantRe.test(text);
+}
+
 /** Drops every cached function result (tests, settings changes). */
 export function clearCheckCache(): void {
   cache.clear();
@@ -86,7 +102,8 @@ export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
 function summaryKey(s: FileSummary, file?: string): string {
   const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].sort().join(',');
-  return `${a}|${b}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  const c = [...s.dmaFunctions].sort().join(',');
+  return `${a}|${b}|${c}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -182,7 +199,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   lastRunStats.cached = 0;
   lastRunStats.skipped = 0;
   let fns: ReturnType<typeof functionDefinitions> = [];
-  let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set() };
+  let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
     fns = functionDefinitions(tree);
     summary = summarizeFile(tree.rootNode, fns);
@@ -193,8 +210,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
-    // a function that names no DMA-API entry cannot produce a finding: no walk, no CFG
-    if (!mentionsDmaApi(fnText)) {
+    // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
+    if (!mentionsDmaApi(fnText) && !callsHelper(fnText, summary)) {
       lastRunStats.skipped++;
       continue;
     }
@@ -301,4 +318,14 @@ export function suppressionFix(text: string, finding: Pick<Finding, 'rule' | 'st
   const ls = text.lastIndexOf('\n', finding.start - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(ls))![0];
   return { title: `Suppress ${finding.rule} on this line`, edits: [{ start: ls, end: ls, text: `${indent}/* dma-scope: ignore ${finding.rule} */\n` }] };
+}
+
+/**
+ * The DMA objects of a function whose handle or CPU pointer is the given
+ * expression (normalised text, e.g. `dma` or `ring->desc_dma`), for hover on a
+ * handle variable: where it was mapped, checked, synced and released.
+ */
+export function objectsForExpression(facts: FunctionFacts, expr: string): import('./facts').DmaObject[] {
+  const e = expr.replace(/\s+/g, '');
+  return facts.objects.filter((o) => o.handle?.replace(/\s+/g, '') === e || o.cpu?.replace(/\s+/g, '') === e);
 }

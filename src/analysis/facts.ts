@@ -13,6 +13,7 @@ import { walk, callName, callArgs, functionName, stripParensAndCasts, normText }
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
 import { mentionsMappingError } from './relevance';
+import { summarizeHelpers, HelperSummary } from './summaries';
 
 export interface Arg {
   text: string;
@@ -82,6 +83,8 @@ export interface FunctionFacts {
   objects: DmaObject[];
   /** true when control flow could not be built completely (depth/size limits) */
   truncated: boolean;
+  /** the parser recovered from a syntax error inside the function (paths are unreliable) */
+  hasError: boolean;
 }
 
 export interface LocalDecl {
@@ -100,6 +103,10 @@ export interface FileSummary {
   checksParam: Map<string, number[]>;
   /** field names assigned from a platform-internal predicate anywhere in the file */
   predicateFields: Set<string>;
+  /** same-file functions that map, unmap or sync (calls to them may change a handle's state) */
+  dmaFunctions: Set<string>;
+  /** helper name → what it does to handles reached from its parameters (src/analysis/summaries.ts) */
+  helpers?: Map<string, HelperSummary>;
 }
 
 export interface FunctionContext {
@@ -255,8 +262,13 @@ function enclosingLoops(n: Node, body: Node): { start: number; end: number }[] {
 export function summarizeFile(root: Node, fns: Node[]): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
+  const dmaFunctions = new Set<string>();
   for (const fn of fns) {
     const body = fn.childForFieldName('body');
+    if (body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text)) {
+      const nm = functionName(fn);
+      if (nm) dmaFunctions.add(nm);
+    }
     // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
     if (!body || !mentionsMappingError(body.text)) continue;
     const name = functionName(fn);
@@ -295,7 +307,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
       }
     }
   }
-  return { checksParam, predicateFields };
+  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */
@@ -407,6 +419,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     calls,
     objects,
     truncated: cfg.truncated,
+    hasError: fn.hasError,
   };
   const ctx: FunctionContext = {
     facts, fn, body, text, cfg, index, locals, callNodes, summary, file, allCalls,

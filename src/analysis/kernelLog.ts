@@ -237,7 +237,7 @@ export function stripLogPrefix(line: string): string {
 const DMA_API_LINE = /^\s*DMA-API: (.*)$/;
 const DRIVER_DEVICE = /^(\S+) (\S+): (.*)$/;
 /** kernels before 4.x put the driver and device before the prefix: "e1000e 0000:00:19.0: DMA-API: …" */
-const OLD_HEADLINE = /^\s*(\S+) (\S+): DMA-API: (device driver .*)$/;
+const OLD_HEADLINE = /^\s*(\S+) (\S+): DMA-API: (.*\S.*)$/;
 const MAPPED_AT = /^\s*(?:DMA-API: )?Mapped at:\s*$/;
 const OVERLAP_LIMIT = /^exceeded (\d+) overlapping mappings of cacheline (\S+)/;
 const DISABLED = /^(?:debugging out of memory(?: error)? - disabl\w+|cacheline tracking ENOMEM, dma-debug disabled)/;
@@ -270,6 +270,7 @@ const REGISTER_LINE = new RegExp(
   [
     /^\s*(?:RIP|EIP|RSP|ESP|RAX|EAX|RDX|EDX|RBP|EBP|R\d\d|FS|GS|CS|DS|ES|CR\d|DR\d|PKRU|Code|Hardware name|Workqueue|Tainted|pstate|pc|lr|sp|x\d+|epc|ra|gp|tp|t\d|s\d+|a\d|status|badaddr|cause|NIP|LR|CTR|MSR|XER|CFAR|IRQMASK|GPR\d\d|r\d+|Stack|Backtrace|Exception stack|Instruction dump|ORIG_RAX|EFLAGS)\s*:/.source,
     /^\s*(?:x\d+\s*:\s*[0-9a-f]{8,}\s*)+$/.source,
+    /^\s*(?:PC is at|LR is at|task: |Internal error|Process \S+ \(pid)/.source,
     /^\s*[0-9a-f]{8,}(?: [0-9a-f]{8,})+\s*$/.source,
   ].join('|'),
 );
@@ -406,7 +407,7 @@ function newReport(check: DmaDebugCheck, driver: string, device: string, message
 
 /** A WARNING: line that points into the DMA mapping code, or a WARN of dma_map_single_attrs. */
 function isDmaWarning(w: RegExpExecArray): boolean {
-  return /(?:^|\/)kernel\/dma\/|dma-mapping\.h$/.test(w[3] ?? '') || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
+  return /(?:^|\/)kernel\/dma\/|(?:^|\/)lib\/dma-debug\.c$|dma-mapping\.h$/.test(w[3] ?? '') || /^(?:check_unmap|check_sync|check_for_|check_sg_segment|add_dma_entry|active_cacheline|debug_dma_|dma_debug_)/.test(w[5]);
 }
 
 /**
@@ -591,6 +592,14 @@ export function parseKernelLog(text: string): KernelLogReport[] {
       }
       if (CALL_TRACE.test(s)) {
         o.phase = 'trace';
+        o.last = lineNo;
+        continue;
+      }
+      // older arm32 kernels print the frames with no "Backtrace:"/"Call trace:" header
+      const f0 = o.sawWarning ? parseFrame(s, lineNo) : null;
+      if (f0) {
+        o.phase = 'trace';
+        o.report.frames.push(f0);
         o.last = lineNo;
         continue;
       }

@@ -559,6 +559,9 @@ interface PathNotes {
   truncated?: boolean;
 }
 
+/** Conditions that ask the platform whether a sync is needed (dma-model.md §2.7: never decide that). */
+const PLATFORM_GUARD = /\b(dev_is_dma_coherent|dma_need_sync|dma_dev_need_sync|is_swiotlb_\w+|cc_platform_has|iommu_present|device_iommu_mapped|intel_iommu_enabled|dma_is_direct)\b/;
+
 /** Does a statement always leave the enclosing block (return/goto/break/continue)? Depth-bounded. */
 function exits(n: Node | null, depth = 0): boolean {
   if (!n || depth > 64) return false;
@@ -1093,7 +1096,12 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
           take = ek === 'success' && tk !== 'success' ? alt : tk === 'success' && ek !== 'success' ? cons : errorCondition(cond) ? alt : cons;
         } else if (!alt) {
           // no exit either way: `if (x) { … }` — take it when it touches the buffer, unless it tests an error
-          take = errorCondition(cond) ? null : eventsIn(cons) > 0 ? cons : null;
+          // a sync guarded by a platform test is the skip-sync heuristic: replay the path where it is
+          // skipped, which is what happens on the platforms the guard gets wrong
+          if (cond && PLATFORM_GUARD.test(cond.text) && eventsIn(cons) > 0) {
+            take = null;
+            notes.branches.push(`the DMA calls under \`if ${truncate(normText(cond), 50)}\` at line ${lineOf(n)} are skipped, as on a platform where that test is false (for example x86 under swiotlb)`);
+          } else take = eventsIn(cons) > 0 ? cons : null;
         } else {
           take = eventsIn(alt) > eventsIn(cons) ? alt : cons;
         }
@@ -1326,10 +1334,77 @@ function pickTarget(fn: Node, tree: Tree, offset: number): Pick | undefined {
     return true;
   });
   if (onLine) return onLine;
+  // the name of a plain call (memcpy(dst, rx->buf, len)): the first argument that is a DMA buffer
+  const at = tree.rootNode.descendantForIndex(offset, offset);
+  if (at?.type === 'identifier' && at.parent?.type === 'call_expression' && at.parent.childForFieldName('function')?.id === at.id) {
+    for (const a of callArgs(at.parent)) {
+      const s = stripParensAndCasts(a);
+      if (s.type !== 'identifier' && s.type !== 'field_expression' && s.type !== 'subscript_expression') continue;
+      const t = normText(s);
+      const base = /^[A-Za-z_]\w*/.exec(t)?.[0];
+      if (findMapFor(fn, { bufExpr: t }) || findMapFor(fn, { handle: t }) || (base && t !== base && syncedHandleWithBase(fn, base))) return { bufExpr: t };
+    }
+  }
   // an identifier or member expression under the cursor
   while (n && n.parent && (n.parent.type === 'field_expression' || n.parent.type === 'subscript_expression') && n.parent.childForFieldName('index')?.id !== n.id) n = n.parent;
   if (n && (n.type === 'identifier' || n.type === 'field_expression' || n.type === 'subscript_expression' || n.type === 'field_identifier')) return { bufExpr: normText(n.type === 'field_identifier' && n.parent ? n.parent : n) };
   return undefined;
+}
+
+/**
+ * For a handle that is a struct field (`rx_buf->dma`) synced or unmapped in a function that does
+ * not map it: the CPU-side buffer reached through the same struct (`rx_buf->skb->data`, `rx_buf->va`)
+ * that the function copies from, indexes or dereferences, and the direction of the first sync/unmap.
+ */
+function siblingBuffer(fn: Node, handle: string): { expr: string; dir: Direction; size?: Node } | undefined {
+  const m = /^(.+?)(->|\.)[A-Za-z_]\w*$/.exec(handle);
+  if (!m) return undefined;
+  const base = m[1];
+  let dir: Direction | undefined;
+  let expr: string | undefined;
+  let size: Node | undefined;
+  const copies: Record<string, [number, number, number]> = { ...COPY_CALLS, skb_put_data: [-1, 1, 2], __skb_put_data: [-1, 1, 2], memset: [0, -1, 2] };
+  walk(fn, (n) => {
+    if (n.type === 'call_expression') {
+      const name = callName(n) ?? '';
+      const args = callArgs(n);
+      if (!dir && (SYNC_CALLS.has(name) || UNMAP_CALLS.has(name)) && args[1] && normText(stripParensAndCasts(args[1])) === handle) {
+        const ranged = name.includes('_range_');
+        dir = dirText(args[ranged ? 4 : 3]);
+        if (!ranged && !name.includes('_sg')) size = args[2];
+      }
+      if (!expr && name in copies) {
+        const [d, src] = copies[name];
+        for (const i of [src, d]) {
+          const a = i >= 0 ? args[i] : undefined;
+          const t = a ? normText(stripParensAndCasts(a)) : '';
+          if (t.startsWith(`${base}->`) && t !== handle && !t.startsWith(`${handle}`)) { expr = t; break; }
+        }
+      }
+    } else if (!expr && (n.type === 'subscript_expression' || (n.type === 'pointer_expression' && n.child(0)?.text === '*'))) {
+      const b = n.type === 'subscript_expression' ? n.childForFieldName('argument') : n.childForFieldName('argument');
+      const t = b ? normText(stripParensAndCasts(b)) : '';
+      if (t.startsWith(`${base}->`) && t !== handle) expr = t;
+    }
+    return true;
+  });
+  return expr && dir ? { expr, dir, size } : undefined;
+}
+
+/** The handle of the first sync/unmap in the function whose handle is a field of `base`. */
+function syncedHandleWithBase(fn: Node, base: string): string | undefined {
+  let h: string | undefined;
+  walk(fn, (n) => {
+    if (h) return false;
+    if (n.type === 'call_expression') {
+      const name = callName(n) ?? '';
+      const a = callArgs(n)[1];
+      const t = a ? normText(stripParensAndCasts(a)) : '';
+      if ((SYNC_CALLS.has(name) || UNMAP_CALLS.has(name)) && (t.startsWith(`${base}->`) || t.startsWith(`${base}.`))) h = t;
+    }
+    return true;
+  });
+  return h;
 }
 
 /** Start of the DMA call the cursor is in or on the cursor's line, if any. */
@@ -1403,6 +1478,29 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       const m = findMapFor(fn, { handle: pick.handle });
       if (m) pick = { ...pick, bufExpr: m.bufExpr };
     }
+    let mappedElsewhere: { dir: Direction; line: number; handle: string; size?: Node } | undefined;
+    if (pick.bufExpr && !pick.handle && !findMapFor(fn, { bufExpr: pick.bufExpr }) && !findMapFor(fn, { handle: pick.bufExpr })) {
+      // the cursor is on a buffer this function does not map: is it synced/unmapped through a sibling handle?
+      const base = /^[A-Za-z_]\w*/.exec(pick.bufExpr)?.[0];
+      const h = base ? syncedHandleWithBase(fn, base) : undefined;
+      if (h && h !== pick.bufExpr) {
+        const found = siblingBuffer(fn, h);
+        if (found) {
+          const userPick = pick.bufExpr.startsWith(`${base}->`) && pick.bufExpr.includes('->', base!.length + 2) ? pick.bufExpr : found.expr;
+          pick = { ...pick, bufExpr: userPick, handle: h };
+          mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: h, size: found.size };
+        }
+      }
+    }
+    if (!pick.bufExpr && pick.handle && !findMapFor(fn, { handle: pick.handle })) {
+      // the mapping is made elsewhere (a refill function) and this one syncs/unmaps it: the buffer is
+      // the memory reached through the same structure (rx_buf->dma ↔ rx_buf->skb->data)
+      const found = siblingBuffer(fn, pick.handle);
+      if (found) {
+        pick.bufExpr = found.expr;
+        mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: pick.handle, size: found.size };
+      }
+    }
     if (!pick.bufExpr) {
       if (!pick.handle) throw new LifecycleError(`no DMA buffer found in ${fname}()`);
       pick.bufExpr = pick.handle; // only a handle is known: the buffer is named after it
@@ -1450,10 +1548,11 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       sizeNote = 'allocation not found in this function; assumed kmalloc';
     }
     if (size === undefined) {
-      const ms = mapped?.size ? foldConst(facts, mapped.size, 0, fn) : undefined;
+      const sizeNode = mapped?.size ?? mappedElsewhere?.size;
+      const ms = sizeNode ? foldConst(facts, sizeNode, 0, fn) : undefined;
       if (ms !== undefined && ms > 0) {
         size = ms;
-        sizeNote += `; size ${ms} taken from the map call`;
+        sizeNote += `; size ${ms} taken from the ${mapped?.size ? 'map' : 'sync/unmap'} call`;
       } else {
         size = DEFAULT_BUFFER_SIZE;
         const expr = origin?.sizeExpr ?? mapped?.size?.text;
@@ -1473,6 +1572,17 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       mapDir: kind === 'noncoherent' && origin?.node ? dirText(callArgs(origin.node)[3]) : undefined,
     };
     const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };
+    if (mappedElsewhere) {
+      // the buffer arrives mapped: replay the map (assumed) and the device's turn first
+      ctx.mapDir = mappedElsewhere.dir;
+      ctx.steps.push({ op: 'dma_map_single', args: [traceName(bufExpr), mappedElsewhere.dir], line: mappedElsewhere.line, note: `assumed: ${truncate(mappedElsewhere.handle, 40)} was mapped before ${fname}() runs` });
+      ctx.ownedSince = 0;
+      ctx.handedOff = false;
+      // …and the device has had its turn by the time this function looks at the buffer
+      deviceAccess(ctx, fn, 'assumed: the device accessed the buffer before this function runs');
+      for (const st of ctx.steps) st.line = mappedElsewhere.line;
+      notes.push(`${fname}() does not map the buffer; the mapping behind ${truncate(mappedElsewhere.handle, 40)} is assumed to be made earlier (direction from its sync/unmap)`);
+    }
     walkMainPath(ctx, body, pathNotes);
     // the device still owns the buffer at the end: it does its DMA after this function returns
     if (ctx.ownedSince !== null && !ctx.handedOff) {

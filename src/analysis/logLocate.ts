@@ -358,10 +358,10 @@ export class LogLocator {
     // the map call from "Mapped at:" first: the unmap comparison uses it
     if (mapped.length > 0) {
       const first = mapped[0];
-      const pick = this.pickCall(report, first.def, 'map', []);
-      if (pick) {
-        mapSites.push(...pick.sameFamily);
-        out.push(this.loc(first.def, pick.node, 'mapped-at', pick.how, first.index, pick.name));
+      const deep = this.pickCallDeep(report, first.def, 'map', [], report.mappedAt[first.index].module);
+      if (deep) {
+        mapSites.push(...deep.pick.sameFamily);
+        out.push(this.loc(deep.def, deep.pick.node, 'mapped-at', deep.pick.how, first.index, deep.pick.name));
       } else {
         out.push(this.defLoc(first.def, 'mapped-at', first.index));
       }
@@ -372,9 +372,11 @@ export class LogLocator {
     for (let k = 0; k < trace.length; k++) {
       const r = trace[k];
       if (k === 0 && info.family !== 'none') {
-        const pick = this.pickCall(report, r.def, info.family, mapSites);
-        if (pick) {
-          out.splice(0, 0, this.loc(r.def, pick.node, 'trigger', pick.how, r.index, pick.name));
+        const deep = this.pickCallDeep(report, r.def, info.family, mapSites, report.frames[r.index].module);
+        if (deep) {
+          out.splice(0, 0, this.loc(deep.def, deep.pick.node, 'trigger', deep.pick.how, r.index, deep.pick.name));
+          // the DMA call sits in a helper the compiler inlined: also show where the frame's function calls it
+          if (deep.via) out.splice(1, 0, this.loc(r.def, deep.via, 'caller', 'call-site', r.index, callName(deep.via) ?? undefined));
           continue;
         }
       }
@@ -412,6 +414,43 @@ export class LogLocator {
 
   private callSite(fn: Node, name: string): Node | null {
     for (const c of descendantsOfType(fn, 'call_expression')) if (callName(c) === name) return c;
+    return null;
+  }
+
+  /**
+   * pickCall in `def`, or, when `def` makes no call of the family itself, in the
+   * functions it calls (two levels, files of the same module first): a static
+   * helper the compiler inlined leaves no frame of its own. `via` is the call in
+   * `def` that leads to the helper.
+   */
+  private pickCallDeep(
+    report: KernelLogReport,
+    def: FnDef,
+    op: 'map' | 'unmap' | 'sync',
+    mapSites: readonly DmaCall[],
+    module: string | undefined,
+  ): { def: FnDef; pick: NonNullable<ReturnType<LogLocator['pickCall']>>; via?: Node } | null {
+    const direct = this.pickCall(report, def, op, mapSites);
+    if (direct) return { def, pick: direct };
+    const seen = new Set<string>([functionName(def.node) ?? '']);
+    let level: { def: FnDef; via: Node }[] = [{ def, via: def.node }];
+    for (let depth = 0; depth < 2 && level.length > 0; depth++) {
+      const next: { def: FnDef; via: Node }[] = [];
+      for (const cur of level) {
+        for (const c of descendantsOfType(cur.def.node, 'call_expression')) {
+          const name = callName(c);
+          if (!name || seen.has(name) || isGenericFrame(name) || shape(name) || seen.size > 40) continue;
+          seen.add(name);
+          const callee = this.definitions(name, module)[0];
+          if (!callee) continue;
+          const via = depth === 0 ? c : cur.via;
+          const pick = this.pickCall(report, callee, op, mapSites);
+          if (pick) return { def: callee, pick, via };
+          next.push({ def: callee, via });
+        }
+      }
+      level = next;
+    }
     return null;
   }
 

@@ -75,7 +75,9 @@ class ReportTree implements vscode.TreeDataProvider<Node> {
         return t;
       }
       case 'explanation': {
-        const t = new vscode.TreeItem(node.item.explanation, vscode.TreeItemCollapsibleState.None);
+        // the first sentence as the label; the whole paragraph in the tooltip
+        const first = /^.*?[.!?](?=\s|$)/.exec(node.item.explanation)?.[0] ?? node.item.explanation;
+        const t = new vscode.TreeItem(first, vscode.TreeItemCollapsibleState.None);
         t.tooltip = reportMarkdown(node.item);
         t.iconPath = new vscode.ThemeIcon('info');
         return t;

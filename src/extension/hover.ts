@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Services } from './services';
 import { hoverAt } from '../analysis/hover';
+import { handleHoverAt } from '../analysis/handleHover';
 
 export const C_SELECTOR: vscode.DocumentSelector = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
 
@@ -11,7 +12,8 @@ export function registerHover(services: Services): vscode.Disposable {
       try {
         const t = await services.tree(doc);
         if (!t || token.isCancellationRequested) return undefined;
-        const h = hoverAt(t.tree, t.text, doc.offsetAt(position));
+        const off = doc.offsetAt(position);
+        const h = hoverAt(t.tree, t.text, off) ?? handleHoverAt(t.tree, t.text, off);
         if (!h) return undefined;
         const md = new vscode.MarkdownString(h.markdown);
         md.supportHtml = false;

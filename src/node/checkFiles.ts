@@ -5,9 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CParser } from '../analysis/parser';
-import { checkSource, Finding, CheckError, SeveritySetting } from '../analysis/checker';
+import { checkSource, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
 import { readWasm } from './wasm';
-import { mentionsDmaApi } from '../analysis/relevance';
 
 export interface FileResult {
   file: string;
@@ -107,7 +106,7 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   if (looksBinary(buf)) return { file, findings: [], errors: [{ file, message: 'skipped: binary file' }], ms: Date.now() - t0 };
   // invalid UTF-8 sequences decode to U+FFFD (never an exception)
   const text = buf.toString('utf8');
-  if (!mentionsDmaApi(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
+  if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
   const parser = await nodeParser();
   const r = checkSource(parser, text, { file, rules: o.rules, severities: o.severities });
   return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };

@@ -377,6 +377,30 @@ describe('kernel log parser: dma-debug reports', () => {
     assert.strictEqual(r.truncated, false);
   });
 
+  it('reads 4.x reports: "<driver> <device>: DMA-API:", WARNING first, arm32 frames with no header, "PC is at"', () => {
+    const text = stamp([
+      '------------[ cut here ]------------',
+      'WARNING: CPU: 0 PID: 162 at lib/dma-debug.c:1166 check_for_stack+0xc4/0x100()',
+      'xfoo 3f980000.usb: DMA-API: device driver maps memory from stack [addr=b6217c54]',
+      'Modules linked in: xfoo(O+)',
+      'CPU: 0 PID: 162 Comm: systemd-udevd Tainted: G           O    4.0.5-v7+ #6',
+      'Hardware name: BCM2709',
+      'PC is at check_for_stack+0xc4/0x100',
+      'LR is at check_for_stack+0xc4/0x100',
+      '[<80016618>] (unwind_backtrace) from [<80012c1c>] (show_stack+0x20/0x24)',
+      '[<8033a67c>] (check_for_stack) from [<8033add8>] (debug_dma_map_page+0xd8/0xf8)',
+      '[<8033add8>] (debug_dma_map_page) from [<7f001478>] (xfoo_read_status+0x4c/0xa0 [xfoo])',
+      '[<7f001478>] (xfoo_read_status [xfoo]) from [<7f0017b4>] (xfoo_probe+0x150/0x1f0 [xfoo])',
+      '---[ end trace 8d1c3a2b4e5f6a7b ]---',
+    ]);
+    const [r, ...rest] = parseKernelLog(text);
+    assert.strictEqual(rest.length, 0);
+    assert.deepStrictEqual([r.check, r.driver, r.device, r.fields.addr], ['map-stack', 'xfoo', '3f980000.usb', 'b6217c54']);
+    assert.strictEqual(r.warning?.file, 'lib/dma-debug.c');
+    assert.deepStrictEqual(r.frames.map((f) => f.function), ['show_stack', 'debug_dma_map_page', 'xfoo_read_status', 'xfoo_probe']);
+    assert.strictEqual(r.truncated, false);
+  });
+
   it('reads 6.x arm32 " callee from caller+off" frames and powerpc frames', () => {
     const arm = warnBlock({ message: CLASSES[9].message, frames: [] });
     arm.splice(arm.indexOf('Call Trace:'), 1, 'Call trace: ', ' check_unmap from debug_dma_unmap_page+0x8c/0x9c', ' debug_dma_unmap_page from xfoo_tx_complete+0x5c/0xa8 [xfoo]');
@@ -391,6 +415,9 @@ describe('kernel log parser: dma-debug reports', () => {
   it('reads the pre-4.x headline order "<driver> <device>: DMA-API: …"', () => {
     const [r] = parseKernelLog('[  41.0001] xfoo 0000:03:00.0: DMA-API: device driver tries to free DMA memory it has not allocated [device address=0x00000000443d7040] [size=2048 bytes]');
     assert.deepStrictEqual([r.check, r.driver, r.device, r.fields.size], ['free-not-allocated', 'xfoo', '0000:03:00.0', 2048]);
+    // a check of older kernels (debug_dma_assert_idle, removed in 5.x) is kept as unknown
+    const [u] = parseKernelLog('[  60.0171] xfoo soc:gpu: DMA-API: cpu touching an active dma mapped cacheline [cln=0x0000000000194b80]');
+    assert.deepStrictEqual([u.check, u.driver, u.fields.cln], ['unknown', 'xfoo', '0x0000000000194b80']);
   });
 
   describe('truncated captures', () => {

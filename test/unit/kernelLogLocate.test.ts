@@ -169,6 +169,16 @@ describe('explain-log: frames to source', () => {
     assert.strictEqual((await locate(ro))[0].line, lineOf(src('xfoo_tx.c'), 'h = dma_map_single(ring->dev, (void *)xfoo_pad_pattern'));
   });
 
+  it('finds the DMA call in a static helper the compiler inlined into the frame\'s function', async () => {
+    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=1514 bytes]', ['debug_dma_unmap_page+0x86/0xa0', 'xfoo_tx_timeout+0x48/0x90 [xfoo]']);
+    const locs = await locate(r);
+    const tx = src('xfoo_tx.c');
+    assert.deepStrictEqual(locs.map((l) => [l.role, l.function, l.line]), [
+      ['trigger', 'xfoo_tx_drop', lineOf(tx, 'dma_unmap_single(ring->dev, tb->dma, tb->len, DMA_TO_DEVICE)')],
+      ['caller', 'xfoo_tx_timeout', lineOf(tx, 'xfoo_tx_drop(ring, &ring->tx')],
+    ]);
+  });
+
   it('leak at unbind: the leaked mapping from "Mapped at"', async () => {
     const r = report('device driver has pending DMA allocations while released from device [count=255]', ['dma_debug_device_change+0x10c/0x150', 'device_release_driver_internal+0x1b0/0x230', 'pci_unregister_driver+0x3c/0xb0', 'xfoo_driver_exit+0x10/0x7e0 [xfoo]'], ['debug_dma_map_page+0x60/0x130', 'xfoo_rx_fill+0x11a/0x3c0 [xfoo]', 'xfoo_probe+0xd2/0x1f0 [xfoo]']);
     const locs = await locate(r);

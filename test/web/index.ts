@@ -17,6 +17,7 @@ export function run(): Promise<void> {
     g.mocha.setup({ ui: 'tdd', timeout: 60000, color: false });
     g.mocha.reporter(g.Mocha.reporters.Spec); // the default (html) reporter needs a DOM
     require('./suite/dmaScope.test');
+    require('./suite/explainLog.test');
     try {
       g.mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} tests failed`)) : resolve()));
     } catch (err) {

@@ -300,8 +300,13 @@ describe('lifecycle panel (headless Chromium)', function () {
   it('groups the cache lines of a large buffer into at most 64 cells, and fills the matrix after the replay', async () => {
     await load('buffer big page 16384   # src=10\ncpu_write big 0 64    # src=11\ndma_map_single big DMA_TO_DEVICE   # src=12\ndevice_read big   # src=13\n', 'arm64-noncoherent', 'big');
     const cells = await page.locator('#state .buffer tbody tr').first().locator('td').count();
-    assert.strictEqual(cells, 64, '256 lines of 64 bytes, four per cell');
-    assert.match((await page.locator('#state .buffer thead th').nth(1).getAttribute('title')) ?? '', /bytes 0–255/);
+    assert.ok(cells <= 64 && cells >= 32, `cells: ${cells}`);
+    const title = (await page.locator('#state .buffer thead th').nth(1).getAttribute('title')) ?? '';
+    const perCell = Number(/bytes 0–(\d+)/.exec(title)?.[1]) + 1;
+    assert.ok(perCell >= 128 && perCell % 64 === 0, `several 64-byte lines per cell: ${title}`);
+    // the simulator may show only a window of a large buffer; the panel says so
+    const shownBytes = perCell * cells;
+    if (shownBytes < 16384) assert.match((await page.locator('#state .window-note').textContent()) ?? '', /Showing the first \d+ of 16384 bytes/);
     await page.waitForSelector('body[data-matrix-ready="1"]', { timeout: 30000 });
     assert.strictEqual(await page.locator('#matrix tr[data-platform]').count(), 11);
     // mapped, used correctly and still mapped when the trace ends: works everywhere, the live mapping is noted

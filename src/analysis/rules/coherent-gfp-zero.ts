@@ -32,6 +32,9 @@ export const rule: Rule = {
       const allocNode = ctx.nodeOf(c);
       const memNode = ctx.index.at(memset.startIndex, memset.endIndex);
       if (!memNode || memNode.kind !== 'stmt' || !allocNode) continue;
+      // "directly after": the memset is a statement of the same block as the allocation
+      const allocStmt = allocNode.node;
+      if (!allocStmt || !memNode.node || allocStmt.parent?.id !== memNode.node.parent?.id) continue;
       if (c.loops.length) continue;
       const touches = between.some((n) => n.kind !== 'cond' && mentions(cfgNodeText(n), p) && !/\breturn\b|\bgoto\b/.test(cfgNodeText(n)));
       if (touches) continue;

@@ -2,7 +2,6 @@ import type { Rule } from './types';
 import { releasePairs, sizesDiffer } from './pairing';
 import { familyVerdict } from './familyCommon';
 import { replaceFix } from './util';
-import { stripOuterParens, addressOf } from '../facts';
 
 export const rule: Rule = {
   id: 'free-coherent-mismatch',
@@ -21,20 +20,9 @@ export const rule: Rule = {
       if (a.size && r.size && sizesDiffer(ctx, a.size.norm, r.size.norm)) {
         report({ start: r.size.start, end: r.size.end, message: `${r.name}() frees \`${r.size.text}\` bytes but ${a.name}() allocated \`${a.size.text}\`; free with the allocation size.`, related, fixes: [replaceFix(`Use the allocation size \`${a.size.text}\``, r.size.start, r.size.end, a.size.text)] });
       }
-      const h = p.obj.handle;
-      if (h && r.handle && p.obj.cpu && r.cpu) {
-        const rh = stripOuterParens(r.handle.norm);
-        const rc = stripOuterParens(r.cpu.norm);
-        if (rc === p.obj.cpu && rh !== h && /^[\w>.\-]+$/.test(rh) && /^[\w>.\-]+$/.test(h)) {
-          report({ start: r.handle.start, end: r.handle.end, message: `${r.name}() passes handle \`${r.handle.text}\` but ${a.name}() stored it in \`${h}\`.`, related });
-        } else if (rh === h && rc !== p.obj.cpu && /^[\w>.\-]+$/.test(rc) && /^[\w>.\-]+$/.test(p.obj.cpu)) {
-          report({ start: r.cpu.start, end: r.cpu.end, message: `${r.name}() passes CPU address \`${r.cpu.text}\` but ${a.name}() returned it into \`${p.obj.cpu}\`.`, related });
-        }
-      }
       if (a.attrs && r.attrs && a.attrs.norm !== r.attrs.norm && !/[a-z]/.test(a.attrs.norm + r.attrs.norm)) {
         report({ start: r.attrs.start, end: r.attrs.end, message: `${r.name}() passes attrs ${r.attrs.text} but the allocation used ${a.attrs.text}; free with the same attrs.`, related, fixes: [replaceFix('Use the allocation attrs', r.attrs.start, r.attrs.end, a.attrs.text)] });
       }
-      void addressOf;
     }
   },
 };

@@ -9,12 +9,16 @@ export function isDmaCoreFile(file: string | undefined): boolean {
     || /(^|\/)drivers\/(bus\/fsl-mc|amba|platform\/x86\/intel)\//.test(f);
 }
 
+const IMPLEMENTS_RE = /\bstruct\s+dma_map_ops\b|\bset_dma_ops\s*\(|\bdma_range_map\b|\bdev_get_cma_area\s*\(|\bdma_(alloc|release)_from_contiguous\s*\(|\bdma_contiguous_\w+|\barch_setup_dma_ops\s*\(|\bof_dma_configure\w*\s*\(|\bdma_direct_set_offset\s*\(|\bdma_declare_coherent_memory\s*\(/;
+
 export const rule: Rule = {
   id: 'internal-header',
   title: 'A driver includes the DMA core headers <linux/dma-map-ops.h> or <linux/dma-direct.h>',
   severity: 'warning',
   checkFile(ctx, report) {
     if (isDmaCoreFile(ctx.file) || !/dma-(map-ops|direct)\.h/.test(ctx.text)) return;
+    // files that implement or install DMA ops, or set up CMA / bus DMA ranges, are what these headers are for
+    if (IMPLEMENTS_RE.test(ctx.text)) return;
     walk(ctx.root, (n) => {
       if (n.type === 'function_definition') return false;
       if (n.type !== 'preproc_include') return true;

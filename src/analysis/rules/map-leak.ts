@@ -7,7 +7,7 @@ export const rule: Rule = {
   title: 'An error return leaves a successful map or allocation unreleased',
   severity: 'warning',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
+    if (ctx.cfg.truncated || ctx.facts.hasError) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       if (c.result !== 'assigned' || !c.lvalueLocal) continue;
@@ -17,6 +17,8 @@ export const rule: Rule = {
       if (o.escapes.some((e) => inLoopWithout(ctx, e, c))) continue;
       const start = ctx.nodeOf(c);
       if (!start || start.kind !== 'stmt') continue;
+      // the failure branch must leave (return/goto); a branch that only sets a flag is followed by flag tests we cannot correlate
+      if (!failureLeaves(ctx, o)) continue;
       const names = [o.handle, o.cpu].filter((x): x is string => !!x);
       const relSpans = o.releases.map((id) => ctx.facts.calls[id]);
       const r = reach(ctx.cfg, start.id, {
@@ -39,6 +41,20 @@ export const rule: Rule = {
     }
   },
 };
+
+function failureLeaves(ctx: import('../facts').FunctionContext, o: import('../facts').DmaObject): boolean {
+  for (const n of ctx.cfg.nodes) {
+    if (n.kind !== 'cond' || !n.node || n.start < o.call.end) continue;
+    const fb = failureBranch(ctx, n.node.text, o);
+    if (!fb) continue;
+    const ifs = n.node.parent;
+    if (!ifs || ifs.type !== 'if_statement') return true;
+    const branch = fb === 't' ? ifs.childForFieldName('consequence') : ifs.childForFieldName('alternative');
+    if (!branch) return false;
+    return /\b(return|goto|break|continue)\b/.test(branch.text);
+  }
+  return true;
+}
 
 function inLoopWithout(ctx: import('../facts').FunctionContext, e: { start: number; end: number }, c: { start: number }): boolean {
   for (const x of ctx.cfg.nodes) {

@@ -1,6 +1,44 @@
 /** Pairs each unmap/free/sync with the map/alloc of the same handle in the same function. */
 import type { CallFact, DmaObject, FunctionContext } from '../facts';
-import { pathBetween, resolveExpr, hasCall, assignmentCount } from './util';
+import type { Node } from 'web-tree-sitter';
+import { normText } from '../ast';
+import { pathBetween, resolveExpr, hasCall, assignmentCount, assigns } from './util';
+
+/** The CFG node calls a same-file function that maps/unmaps, passing the handle or its base object. */
+export function callsDmaHelperWith(ctx: FunctionContext, n: import('../cfg').CfgNode, h: string): boolean {
+  if (!n.node || !ctx.summary.dmaFunctions.size) return false;
+  const base = /^[&*(]*([A-Za-z_]\w*)/.exec(h)?.[1];
+  const t = normText(n.node);
+  const re = /([A-Za-z_]\w*)\(([^;]*)\)/g;
+  for (let m = re.exec(t); m; m = re.exec(t)) {
+    if (ctx.summary.dmaFunctions.has(m[1]) && m[1] !== ctx.facts.name && (m[2].includes(h) || (base && new RegExp(`\\b${base}\\b`).test(m[2])))) return true;
+  }
+  return false;
+}
+
+/** if-conditions (normalised) around a call, with the branch the call is on. */
+function branches(ctx: FunctionContext, c: CallFact): Map<string, 't' | 'f'> {
+  const out = new Map<string, 't' | 'f'>();
+  let prev: Node = ctx.callNodes[c.id];
+  for (let p = prev.parent; p && p.id !== ctx.body.id; prev = p, p = p.parent) {
+    if (p.type === 'if_statement') {
+      const cond = p.childForFieldName('condition');
+      if (!cond || cond.id === prev.id) continue;
+      out.set(normText(cond), p.childForFieldName('alternative')?.id === prev.id ? 'f' : 't');
+    }
+  }
+  return out;
+}
+
+/** The two calls sit on opposite branches of the same (textually identical) condition. */
+export function exclusiveBranches(ctx: FunctionContext, a: CallFact, b: CallFact): boolean {
+  const ba = branches(ctx, a);
+  for (const [cond, side] of branches(ctx, b)) {
+    const other = ba.get(cond);
+    if (other && other !== side) return true;
+  }
+  return false;
+}
 
 export interface Pair {
   obj: DmaObject;
@@ -12,13 +50,22 @@ function pairsFor(ctx: FunctionContext, kind: 'releases' | 'syncs'): Pair[] {
   const key = '__pairs_' + kind;
   if (cache[key]) return cache[key]!;
   const out: Pair[] = [];
+  if (ctx.facts.hasError) {
+    cache[key] = out;
+    return out;
+  }
   const cands = new Map<number, DmaObject[]>();
   for (const o of ctx.facts.objects) for (const id of o[kind]) cands.set(id, [...(cands.get(id) ?? []), o]);
   for (const [id, objs] of cands) {
     const rel = ctx.facts.calls[id];
     // the nearest preceding map/alloc of the same variable that reaches the release wins
     objs.sort((x, y) => y.call.start - x.call.start);
-    const obj = objs.find((o) => sameVariable(ctx, o.call, rel) && pathBetween(ctx, o.call, rel) === true);
+    const obj = objs.find((o) => {
+      if (!sameVariable(ctx, o.call, rel) || exclusiveBranches(ctx, o.call, rel)) return false;
+      const start = ctx.nodeOf(o.call);
+      const h = o.handle;
+      return pathBetween(ctx, o.call, rel, (n) => n !== start && !!h && (assigns(n, h) || callsDmaHelperWith(ctx, n, h))) === true;
+    });
     if (obj) out.push({ obj, rel });
   }
   out.sort((a, b) => a.rel.start - b.rel.start);
@@ -49,6 +96,10 @@ export function sizesDiffer(ctx: FunctionContext, a: string, b: string): boolean
   const rb = resolveExpr(ctx, b);
   if (ra === rb || ra === b || rb === a) return false;
   if (hasCall(ra) || hasCall(rb)) return false;
+  // struct fields and sizeof expressions are routinely copies or aliases of each other
+  if (/->|\.|sizeof/.test(ra + rb)) return false;
+  // a number against a macro (PAGE_SIZE vs 4096) may well be equal
+  if (/^\d+$/.test(ra) !== /^\d+$/.test(rb)) return false;
   // a local assigned several times may hold either value
   for (const t of [a, b, ra, rb]) {
     for (const id of t.match(/\b[a-z_]\w*\b/g) ?? []) {

@@ -12,7 +12,8 @@ function bodyReadsDma(body: Node | null, it: string): boolean {
     if (hit) return false;
     if (n.type === 'call_expression' && /^sg_dma_(address|len)$/.test(callName(n) ?? '')) {
       const a = callArgs(n)[0];
-      if (a && stripOuterParens(normText(a)) === it) hit = true;
+      const written = n.parent?.type === 'assignment_expression' && n.parent.childForFieldName('left')?.id === n.id;
+      if (a && !written && stripOuterParens(normText(a)) === it) hit = true;
     }
     return true;
   });

@@ -1,6 +1,25 @@
 import type { Rule } from './types';
 import { releasePairs } from './pairing';
 import { familyVerdict } from './familyCommon';
+import type { Pair } from './pairing';
+import type { FunctionContext } from '../facts';
+import { apiEntry } from '../api';
+
+/** `if (page_dma) dma_unmap_page(...); else dma_unmap_single(...);`: the release is chosen per path. */
+function exclusiveFamilies(ctx: FunctionContext, p: Pair): boolean {
+  const call = ctx.callNodes[p.rel.id];
+  for (let n = call.parent; n && n.id !== ctx.body.id; n = n.parent) {
+    if (n.type === 'if_statement' || n.type === 'conditional_expression') {
+      let found = false;
+      for (const c of ctx.facts.calls) {
+        if (c.id === p.rel.id || c.role !== p.rel.role || c.family === p.rel.family || c.start < n.startIndex || c.end > n.endIndex) continue;
+        if (apiEntry(c.name)?.family === p.obj.call.family || c.family === p.obj.call.family) found = true;
+      }
+      if (found) return true;
+    }
+  }
+  return false;
+}
 
 export const rule: Rule = {
   id: 'unmap-wrong-family',
@@ -10,6 +29,9 @@ export const rule: Rule = {
     for (const p of releasePairs(ctx)) {
       const v = familyVerdict(p);
       if (v !== 'wrong' && v !== 'single-page') continue;
+      // the same variable also receives the handle of another kind of object: which one is released depends on the path
+      if (ctx.facts.objects.some((o) => o !== p.obj && o.handle === p.obj.handle && (o.kind !== p.obj.kind || o.call.family === p.rel.family))) continue;
+      if (exclusiveFamilies(ctx, p)) continue;
       report({
         severity: v === 'single-page' ? 'info' : undefined,
         start: p.rel.start,

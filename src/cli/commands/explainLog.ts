@@ -83,6 +83,7 @@ export function toJson(results: readonly ExplainedReport[]): object {
     reports: results.map(({ report: r, explanation, locations }) => ({
       check: r.check,
       rule: r.rule,
+      dmaDebug: CHECKS[r.check].model,
       driver: r.driver,
       device: r.device,
       message: r.message,

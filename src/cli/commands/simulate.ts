@@ -17,7 +17,7 @@ import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, parseTrace, 
 export const simulateCommand: CommandInfo = {
   name: 'simulate',
   usage: 'simulate <file.dmatrace|-> [--platform <id>|all] [--json]',
-  summary: 'replay a buffer lifecycle on one platform or all ten and report the hazards (and why)',
+  summary: 'replay a buffer lifecycle on one platform (default: the trace\'s platform line) or all of them; exit 1 if any hazard',
   async run(argv, io) {
     const args = parseArgs(argv, { values: ['--platform'], booleans: ['--json'], aliases: { '-p': '--platform' } });
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one trace file (or - for standard input)');
@@ -152,7 +152,7 @@ export function matrixText(file: string, results: SimResult[]): string {
     return out.join('\n') + '\n';
   }
   const colW = kinds.map((k) => Math.max(k.length, 4) + 2);
-  out.push(''.padEnd(idW) + kinds.map((k, i) => k.padEnd(colW[i])).join(''));
+  out.push((''.padEnd(idW) + kinds.map((k, i) => k.padEnd(colW[i])).join('')).trimEnd());
   for (const r of results) {
     const cells = kinds.map((k, i) => {
       const n = r.hazards.filter((h) => h.kind === k).length;
@@ -162,7 +162,10 @@ export function matrixText(file: string, results: SimResult[]): string {
     out.push(r.platform.padEnd(idW) + cells.join('').trimEnd());
   }
   // what is the same on every platform (contract findings), and what differs (with the reason)
-  const sig = (h: Hazard) => `${h.kind}|${h.line}|${h.detail}`;
+  // contract findings read the same everywhere; others (e.g. USE_AFTER_UNMAP: silent or faulting)
+  // are grouped only when their explanation is identical too
+  const contract: HazardKind[] = ['OWNERSHIP_VIOLATION', 'API_MISUSE', 'LEAK'];
+  const sig = (h: Hazard) => `${h.kind}|${h.line}|${h.detail}${contract.includes(h.kind) ? '' : `|${h.why}`}`;
   const everywhere = results[0].hazards.filter((h) => results.every((r) => r.hazards.some((x) => sig(x) === sig(h))));
   const common = new Set(everywhere.map(sig));
   if (everywhere.length) {

@@ -69,6 +69,9 @@ interface Obj {
   winEnd: number;
   mappings: Mapping[];
   leakReported: boolean;
+  /** the last snapshot view, reused while nothing in the window changed */
+  view?: BufferState;
+  viewKey?: string;
 }
 
 type Family = 'single' | 'sg' | 'coherent' | 'noncoherent';
@@ -93,6 +96,7 @@ interface Mapping {
   lastDevHandoff: number;
   leakReported: boolean;
   failReason?: string;
+  view?: MappingView;
 }
 
 interface PtEntry {
@@ -103,8 +107,8 @@ interface PtEntry {
 
 const PAGE = 4096;
 const RAM_BASE = 0x10000000;
-const POOL_BASE = 0x80000000;
-const IOVA_BASE = 0xf0000000;
+const POOL_BASE = 0x30000000; // below 2^30: byte addresses stay small integers (fast Map keys)
+const IOVA_BASE = 0x38000000;
 const DMA_MAPPING_ERROR = -1;
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
@@ -167,6 +171,8 @@ class Machine {
   causes = new Set<Cause>();
   /** address ranges whose copies changed during this step (lost-write detection looks only there) */
   touched: [number, number][] = [];
+  /** the object the current step names (its mapping views are rebuilt) */
+  stepObj: Obj | undefined;
 
   touch(a: number, len: number): void {
     if (len <= 0) return;
@@ -219,6 +225,7 @@ class Machine {
     for (let i = 0; i < this.p.lineSize; i++) bytes.push(this.m(base + i));
     const l: Line = { state: 'S', bytes, filledAt: this.stepIndex, how };
     this.cache.set(li, l);
+    this.touch(base, this.p.lineSize);
     return l;
   }
   cleanLine(li: number): void {
@@ -446,6 +453,8 @@ export function simulate(trace: Trace, platform: PlatformId, options?: SimOption
     M.hazards = [];
     M.causes = new Set();
     M.touched = [];
+    const nm = (s as { name?: unknown })?.name;
+    M.stepObj = typeof nm === 'string' ? M.objs.get(nm) ?? M.neighbours.get(nm)?.owner : undefined;
     // age the lazy IOTLB
     for (const [ip, e] of M.iotlb) if (e.expiresAt < i) M.iotlb.delete(ip);
     try {
@@ -623,8 +632,8 @@ function declare(M: Machine, s: Step & { op: 'buffer' | 'dma_alloc_coherent' | '
     m.errChecked = true;
     if (s.op === 'dma_alloc_coherent') {
       const v = M.newVersion('alloc');
+      const c = { val: 0, v }; // cells are immutable: one per write, shared by its bytes
       for (let i = 0; i < o.size; i++) {
-        const c = { val: 0, v };
         M.G.set(o.pa + i, c);
         M.mem.set(o.pa + i, c);
       }
@@ -736,6 +745,7 @@ function mapStep(M: Machine, op: string, name: string, dir: Direction, sizeArg: 
     for (let i = 0; i < size; i++) M.mem.set(slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
     M.touch(o.pa, size);
     if (M.p.bounce.zeroPadding) for (let i = size; i < slot.size; i++) M.mem.set(slot.addr + i, ZERO);
+    M.touch(slot.addr, slot.size);
     if (M.p.iommu) {
       const r = M.iommuMap(slot.addr, size, permOf(dir), m.id);
       m.dma = r.dma;
@@ -797,6 +807,7 @@ function syncStep(M: Machine, forCpu: boolean, name: string, dir: Direction, off
     if (m.slot && toDev(dir)) {
       for (let i = a; i < b; i++) M.mem.set(m.slot.addr + i, M.cpuLoad(o.pa + i, o.cached));
       M.touch(o.pa + a, b - a);
+      M.touch(m.slot.addr + a, b - a);
     }
     if (m.path === 'direct' && o.cached) M.arch4dev(dir, o.pa + a, b - a);
     m.owner.fill(1, a, b);
@@ -949,8 +960,8 @@ function cpuAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
   if (write) {
     const v = M.newVersion('cpu');
     const val = value ?? v % 256;
+    const c = { val, v };
     for (let i = a; i < b; i++) {
-      const c = { val, v };
       M.G.set(base + i, c);
       M.cpuStoreRaw(base + i, c, o.cached);
     }
@@ -1059,10 +1070,11 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
     M.hz(kind, detail, outcome);
     if (write && reach !== undefined) {
       const v = M.newVersion('device');
+      const cell = { val: value ?? v % 256, v };
       for (let i = a; i < b; i++) {
         const g = M.g(o.pa + i);
         M.lostSeen.add(`${o.pa + i}:${g.v}`);
-        M.mem.set(reach + i, { val: value ?? v % 256, v });
+        M.mem.set(reach + i, cell);
       }
       M.touch(reach + a, b - a);
       M.causes.add('uau');
@@ -1125,8 +1137,8 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
   else target = o.pa;
   if (write) {
     const v = M.newVersion('device');
+    const c = { val: value ?? v % 256, v };
     for (let i = a; i < inEnd; i++) {
-      const c = { val: value ?? v % 256, v };
       M.G.set(o.pa + i, c);
       M.mem.set(target + i, c);
     }
@@ -1166,7 +1178,8 @@ function devAccess(M: Machine, name: string, offArg: number | undefined, lenArg:
 
 function outOfBoundsWrite(M: Machine, o: Obj, m: Mapping, a: number, b: number, value: number | undefined, delta: number): void {
   const v = M.newVersion('device');
-  for (let i = a; i < b; i++) M.mem.set(o.pa + i + delta, { val: value ?? v % 256, v });
+  const cell = { val: value ?? v % 256, v };
+  for (let i = a; i < b; i++) M.mem.set(o.pa + i + delta, cell);
   M.touch(o.pa + a + delta, b - a);
   M.causes.add('devWrite');
   void m;
@@ -1309,64 +1322,112 @@ function speculate(M: Machine): void {
 // ---- snapshots -------------------------------------------------------------------------------
 
 function row(cells: Cell[], truth: Cell[]): ByteRow {
+  const n = cells.length;
+  const values = new Array<number>(n);
+  const versions = new Array<number>(n);
+  const fresh = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const c = cells[i];
+    values[i] = c.val;
+    versions[i] = c.v;
+    fresh[i] = c.v === truth[i].v;
+  }
+  return { values, versions, fresh };
+}
+
+function touchedIn(M: Machine, a: number, b: number): boolean {
+  for (const [ra, rb] of M.touched) if (ra < b && rb > a) return true;
+  return false;
+}
+
+function ownerString(o: Uint8Array): string {
+  const n = Math.min(o.length, SNAPSHOT_MAX_BYTES);
+  let out = '';
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j < n && o[j] === o[i]) j++;
+    out += (o[i] ? 'D' : 'C').repeat(j - i);
+    i = j;
+  }
+  return out;
+}
+
+function bufferView(M: Machine, o: Obj): BufferState {
+  const fullLength = o.winEnd - o.winStart;
+  const len = Math.min(fullLength, SNAPSHOT_MAX_BYTES);
+  const truth: Cell[] = new Array(len);
+  const ram: Cell[] = new Array(len);
+  for (let i = 0; i < len; i++) {
+    const pa = o.winStart + i;
+    truth[i] = M.G.get(pa) ?? ZERO;
+    ram[i] = M.mem.get(pa) ?? ZERO;
+  }
+  let cache: CacheLineView[] | null = null;
+  let cpuView: ByteRow;
+  const ramRow = row(ram, truth);
+  if (o.cached) {
+    cache = [];
+    const cpu: Cell[] = ram.slice();
+    const ls = M.p.lineSize;
+    for (let a = o.winStart; a < o.winStart + len; a += ls) {
+      const l = M.cache.get(M.lineOf(a));
+      const off = a - o.winStart;
+      const t = truth.slice(off, off + ls);
+      if (l) {
+        for (let i = 0; i < ls && off + i < len; i++) cpu[off + i] = l.bytes[i];
+        cache.push({ addr: a, state: l.state, bytes: row(l.bytes, t) });
+      } else {
+        const zeros = new Array<number>(ls).fill(0);
+        cache.push({ addr: a, state: 'I', bytes: { values: zeros, versions: zeros.slice(), fresh: new Array<boolean>(ls).fill(false) } });
+      }
+    }
+    cpuView = row(cpu, truth);
+  } else cpuView = ramRow;
+  const objects: ObjectSpan[] = [{ name: o.name, role: 'buffer', offset: o.pa - o.winStart, size: o.size }];
+  for (const n of o.neighbours) objects.push({ name: n.name, role: 'neighbour', offset: n.pa - o.winStart, size: n.size });
   return {
-    values: cells.map((c) => c.val),
-    versions: cells.map((c) => c.v),
-    fresh: cells.map((c, i) => c.v === truth[i].v),
+    name: o.name,
+    kind: o.kind,
+    pa: o.pa,
+    size: o.size,
+    start: o.winStart,
+    length: len,
+    fullLength,
+    truncated: len < fullLength,
+    lineSize: M.p.lineSize,
+    objects,
+    cpuAccess: o.cached ? 'cached' : M.p.coherent ? 'transparent' : 'uncached',
+    status: o.status === 'freed' ? 'freed' : 'live',
+    truth: row(truth, truth),
+    ram: ramRow,
+    cache,
+    cpuView,
+    mappings: o.mappings.map((m) => m.id),
   };
 }
 
+/**
+ * The state after a step. Views of buffers and mappings nothing touched during the step are
+ * shared with the previous snapshot (snapshots are read-only).
+ */
 function snapshot(M: Machine): SimState {
   const buffers: BufferState[] = [];
   for (const o of M.objs.values()) {
     if (o.status === 'undeclared') continue;
-    const fullLength = o.winEnd - o.winStart;
-    const len = Math.min(fullLength, SNAPSHOT_MAX_BYTES);
-    const truth: Cell[] = [];
-    const ram: Cell[] = [];
-    const cpu: Cell[] = [];
-    for (let i = 0; i < len; i++) {
-      const pa = o.winStart + i;
-      truth.push(M.g(pa));
-      ram.push(M.m(pa));
-      cpu.push(M.cpuPeek(pa, o.cached));
+    const key = `${o.status}:${o.mappings.length}`;
+    if (!o.view || o.viewKey !== key || touchedIn(M, o.winStart, o.winEnd)) {
+      o.view = bufferView(M, o);
+      o.viewKey = key;
     }
-    let cache: CacheLineView[] | null = null;
-    if (o.cached) {
-      cache = [];
-      for (let a = o.winStart; a < o.winStart + len; a += M.p.lineSize) {
-        const li = M.lineOf(a);
-        const l = M.cache.get(li);
-        const t = truth.slice(a - o.winStart, a - o.winStart + M.p.lineSize);
-        const cells = l ? l.bytes : Array.from({ length: M.p.lineSize }, () => ZERO);
-        const r = row(cells, t);
-        if (!l) r.fresh = r.fresh.map(() => false);
-        cache.push({ addr: a, state: l ? l.state : 'I', bytes: r });
-      }
-    }
-    const objects: ObjectSpan[] = [{ name: o.name, role: 'buffer', offset: o.pa - o.winStart, size: o.size }];
-    for (const n of o.neighbours) objects.push({ name: n.name, role: 'neighbour', offset: n.pa - o.winStart, size: n.size });
-    buffers.push({
-      name: o.name,
-      kind: o.kind,
-      pa: o.pa,
-      size: o.size,
-      start: o.winStart,
-      length: len,
-      fullLength,
-      truncated: len < fullLength,
-      lineSize: M.p.lineSize,
-      objects,
-      cpuAccess: o.cached ? 'cached' : M.p.coherent ? 'transparent' : 'uncached',
-      status: o.status === 'freed' ? 'freed' : 'live',
-      truth: row(truth, truth),
-      ram: row(ram, truth),
-      cache,
-      cpuView: row(cpu, truth),
-      mappings: o.mappings.map((m) => m.id),
-    });
+    buffers.push(o.view);
   }
   const mappings: MappingView[] = M.mappings.map((m) => {
+    const reuse =
+      m.view &&
+      m.obj !== M.stepObj &&
+      (m.state !== 'LIVE' || (!touchedIn(M, m.obj.pa, m.obj.pa + m.size) && !(m.slot && touchedIn(M, m.slot.addr, m.slot.addr + m.slot.size))));
+    if (reuse) return m.view!;
     const state = m.state === 'LIVE' ? (m.family === 'coherent' || m.owner.some((x) => x === 1) ? 'DEV_OWNED' : 'CPU_OWNED') : m.state;
     const v: MappingView = {
       id: m.id,
@@ -1377,7 +1438,7 @@ function snapshot(M: Machine): SimState {
       dma: m.dma,
       path: m.path,
       state,
-      owner: Array.from(m.owner.subarray(0, SNAPSHOT_MAX_BYTES), (x) => (x ? 'D' : 'C')).join(''),
+      owner: ownerString(m.owner),
       errChecked: m.errChecked,
     };
     if (m.state === 'LIVE') {
@@ -1394,6 +1455,7 @@ function snapshot(M: Machine): SimState {
       for (let i = 0; i < n; i++) dev.push(M.m(base + i));
       v.device = row(dev, truth);
     }
+    m.view = v;
     return v;
   });
   const iommu: IommuEntryView[] = [];

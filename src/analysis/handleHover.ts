@@ -1,0 +1,124 @@
+/**
+ * Hover on a DMA handle or buffer variable: what the ownership analysis knows
+ * at that point of the function (mapped for DMA_FROM_DEVICE at line N, owned
+ * by the device here, synced for the CPU at line M). A pure function of the
+ * syntax tree, like src/analysis/hover.ts, which owns hovers on API names;
+ * the extension shows this one when that one has nothing.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { enclosingFunction, functionDefinitions, normText } from './ast';
+import { analyzeFunction, summarizeFile } from './facts';
+import { reach } from './cfg';
+import { regions, pointsInto, Region, OwnEvent, lineAt } from './ownership';
+
+export interface HandleHover {
+  markdown: string;
+  start: number;
+  end: number;
+  /** what the hovered expression is to the analysis */
+  role: 'handle' | 'buffer';
+  /** the region's direction, 'TO' | 'FROM' | 'BIDI', or null when unknown */
+  dir: string | null;
+  /** who owns the buffer at the hovered point: on every path, on some paths, or unknown */
+  owner: 'device' | 'cpu' | 'either' | 'unknown';
+  /** the ownership events (1-based lines) that reach the hovered point */
+  reaching: { call: string; line: number; kind: OwnEvent['kind'] | 'entry' }[];
+  /** every ownership event of this handle in the function */
+  events: { call: string; line: number; kind: OwnEvent['kind'] }[];
+}
+
+const DIR_NAME: Record<string, string> = { TO: 'DMA_TO_DEVICE', FROM: 'DMA_FROM_DEVICE', BIDI: 'DMA_BIDIRECTIONAL' };
+
+/** The expression under the cursor: an identifier, or the whole `a->b.c` chain when on a field name. */
+function expressionAt(tree: Tree, offset: number): Node | null {
+  let n: Node | null = null;
+  for (const at of [offset, offset - 1]) {
+    if (at < 0) continue;
+    const d = tree.rootNode.descendantForIndex(at, at);
+    if (d && (d.type === 'identifier' || d.type === 'field_identifier')) { n = d; break; }
+  }
+  if (!n) return null;
+  if (n.type === 'field_identifier' && n.parent?.type === 'field_expression') return n.parent;
+  // `rx_buf` in `rx_buf->dma`: the identifier alone
+  return n;
+}
+
+export function handleHoverAt(tree: Tree, text: string, offset: number): HandleHover | null {
+  const expr = expressionAt(tree, offset);
+  if (!expr) return null;
+  const fn = enclosingFunction(expr);
+  if (!fn) return null;
+  const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree)));
+  if (!ctx || ctx.cfg.truncated) return null;
+  const e = normText(expr);
+  const rs = regions(ctx);
+  let region: Region | undefined = rs.find((r) => r.handle === e);
+  let role: HandleHover['role'] = 'handle';
+  if (!region) {
+    region = rs.find((r) => (r.roots.length || r.pages.length || r.base) && pointsInto(r, e));
+    role = 'buffer';
+  }
+  if (!region) return null;
+  const r = region;
+  const here = ctx.index.at(expr.startIndex, expr.endIndex);
+  const all = [...r.toDev, ...r.toCpu].sort((a, b) => a.call.start - b.call.start);
+  const reaching: HandleHover['reaching'] = [];
+  if (here) {
+    const ids = new Set(all.map((x) => x.node.id));
+    const own = all.filter((ev) => ev.node.id === here.id);
+    // on an event's own statement: the state after the call
+    for (const ev of own) reaching.push({ call: ev.call.name, line: lineAt(text, ev.call.start), kind: ev.kind });
+    for (const ev of own.length ? [] : all) {
+      const hit = reach(ctx.cfg, ev.node.id, { target: (n) => n.id === here.id, blocked: (n) => ids.has(n.id) && n.id !== here.id, limit: 20000 });
+      if (hit) reaching.push({ call: ev.call.name, line: lineAt(text, ev.call.start), kind: ev.kind });
+    }
+    if (!r.map && r.toCpu.length && !all.some((x) => x.node.id === here.id)) {
+      const fromEntry = reach(ctx.cfg, ctx.cfg.entry, { target: (n) => n.id === here.id, blocked: (n) => ids.has(n.id), limit: 20000 });
+      if (fromEntry) reaching.push({ call: 'function entry', line: lineAt(text, ctx.facts.start), kind: 'entry' });
+    }
+  }
+  const devSide = reaching.filter((x) => x.kind === 'map' || x.kind === 'sync-for-device' || x.kind === 'entry');
+  const cpuSide = reaching.filter((x) => x.kind === 'sync-for-cpu' || x.kind === 'unmap');
+  const owner: HandleHover['owner'] = !reaching.length ? 'unknown' : devSide.length && cpuSide.length ? 'either' : devSide.length ? 'device' : 'cpu';
+  const events = all.map((x) => ({ call: x.call.name, line: lineAt(text, x.call.start), kind: x.kind }));
+  return {
+    markdown: render(r, role, e, owner, reaching, events),
+    start: expr.startIndex,
+    end: expr.endIndex,
+    role,
+    dir: r.dir,
+    owner,
+    reaching,
+    events,
+  };
+}
+
+function code(s: string): string {
+  return '`' + s.replace(/`/g, "'") + '`';
+}
+
+const KIND_TEXT: Record<OwnEvent['kind'] | 'entry', string> = {
+  map: 'mapped',
+  'sync-for-device': 'handed to the device',
+  'sync-for-cpu': 'synced for the CPU',
+  unmap: 'unmapped',
+  entry: 'owned by the device on entry',
+};
+
+function render(r: Region, role: HandleHover['role'], e: string, owner: HandleHover['owner'], reaching: HandleHover['reaching'], events: HandleHover['events']): string {
+  const out: string[] = [];
+  const dir = r.dir ? DIR_NAME[r.dir] : 'an unknown direction';
+  out.push(`**DMA Scope:** ${code(e)} is ${role === 'handle' ? 'a streaming DMA handle' : `memory of the streaming mapping ${code(r.handle)}`}.`);
+  out.push('');
+  if (r.map) out.push(`- mapped for ${dir} by ${code(r.map.name + '()')} at line ${events.find((x) => x.kind === 'map')?.line ?? '?'}`);
+  else out.push(`- mapped elsewhere (${dir}); this function ${r.toCpu.length ? 'takes it back for the CPU' : 'hands it to the device'}`);
+  for (const ev of events.filter((x) => x.kind !== 'map')) out.push(`- ${KIND_TEXT[ev.kind]} by ${code(ev.call + '()')} at line ${ev.line}`);
+  out.push('');
+  const via = reaching.map((x) => (x.kind === 'entry' ? 'function entry' : `${x.call}() at line ${x.line}`)).join(', ');
+  if (owner === 'device') out.push(`**Here the device owns it** (after ${via}): the CPU must not read or write it until a sync for the CPU or an unmap.`);
+  else if (owner === 'cpu' && reaching.every((x) => x.kind === 'unmap')) out.push(`**Unmapped here** (after ${via}): the CPU owns the memory and the handle is no longer valid for the device.`);
+  else if (owner === 'cpu') out.push(`**Here the CPU owns it** (after ${via})${r.dir !== 'FROM' ? '; sync it for the device before the device uses it again' : ''}.`);
+  else if (owner === 'either') out.push(`**Ownership here depends on the path** (reached from ${via}).`);
+  else out.push('Ownership here is not known (no map, sync or unmap of it reaches this point).');
+  return out.join('\n');
+}

@@ -1,0 +1,503 @@
+/**
+ * Path-sensitive buffer ownership for one function (dma-model.md §2.4).
+ *
+ * A streaming mapping is owned by the device from `dma_map_*` or
+ * `dma_sync_*_for_device` until `dma_sync_*_for_cpu` or `dma_unmap_*`. This
+ * module finds, per handle, the CFG nodes where ownership changes, the
+ * buffer expressions that reach the mapped memory (the pointer given to the
+ * map call, locals derived from it by offsets, casts, `page_address()` or
+ * `kmap_local_page()`, fields of a mapped struct) and the CPU accesses to them
+ * (subscripts, dereferences, `memcpy`/`memset`/`memcmp`/`skb_put_data`-style
+ * copies). Rules then ask path questions: "is this access reachable from a
+ * device-owning event without a CPU-owning one in between?".
+ *
+ * When a function syncs or unmaps a handle for the CPU that it did not map
+ * itself (the usual RX-completion split), the device is taken to own the
+ * buffer at function entry, and the buffer is recognised through sibling
+ * data-pointer fields of the handle's structure (`rx_buf->dma` is the handle,
+ * `rx_buf->skb->data`, `rx_buf->page`, `rx_buf->va` the memory).
+ */
+import type { Node } from 'web-tree-sitter';
+import { walk, callName, callArgs, normText, stripParensAndCasts } from './ast';
+import { reach, CfgNode } from './cfg';
+import { CallFact, FunctionContext, stripOuterParens } from './facts';
+import { applyPath } from './summaries';
+import { dirConst, assigns, failureBranch } from './rules/util';
+
+/** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`). */
+export function reassigns(n: CfgNode, name: string): boolean {
+  if (assigns(n, name)) return true;
+  if (!n.node) return false;
+  let hit = false;
+  walk(n.node, (x) => {
+    if (hit) return false;
+    if (x.type === 'init_declarator' || (x.type === 'declaration' && x.id === n.node!.id)) {
+      let d = x.type === 'init_declarator' ? x.childForFieldName('declarator') : null;
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      if (d && d.text === name) hit = true;
+    }
+    return true;
+  });
+  return hit;
+}
+
+export type Dir = 'TO' | 'FROM' | 'BIDI';
+
+export interface OwnEvent {
+  call: CallFact;
+  node: CfgNode;
+  kind: 'map' | 'sync-for-device' | 'sync-for-cpu' | 'unmap';
+}
+
+export interface Region {
+  /** normalised handle text (dma_addr_t lvalue, or the sg list for sg families) */
+  handle: string;
+  dir: Dir | null;
+  /** the map call in this function, when there is one */
+  map?: CallFact;
+  /** buffer expressions that are the mapped memory itself (normalised) */
+  roots: string[];
+  /** for page mappings: the page expression; only page_address()/kmap*() of it are memory */
+  pages: string[];
+  /** inferred region (no map here): the structure the handle lives in, e.g. `rx_buf` */
+  base?: string;
+  /** identifiers whose reassignment ends the region's identity on a path */
+  bases: string[];
+  toDev: OwnEvent[];
+  toCpu: OwnEvent[];
+}
+
+export interface Access {
+  region: Region;
+  start: number;
+  end: number;
+  node: CfgNode;
+  write: boolean;
+  /** short description: "memcpy() reads", "subscript write" … */
+  how: string;
+  expr: string;
+}
+
+const DATA_FIELD = /^(data|buf|buffer|bufs|va|vaddr|virt|virt_addr|cpu_addr|kaddr|head|payload|frame|pkt|skb_data|rx_buf|tx_buf|mem|vbuf|cpu_buf|hdr)$/;
+const PAGE_FIELD = /^(page|pg|rx_page|pages)$/;
+/** mem* and string copies: [dest index or -1, read indexes] */
+const COPIES: Record<string, { w: number[]; r: number[] }> = {
+  memcpy: { w: [0], r: [1] }, __memcpy: { w: [0], r: [1] }, memmove: { w: [0], r: [1] },
+  memcpy_fromio: { w: [0], r: [] }, memcpy_toio: { w: [], r: [1] },
+  memset: { w: [0], r: [] }, memset32: { w: [0], r: [] }, memset64: { w: [0], r: [] }, memzero_explicit: { w: [0], r: [] },
+  memcmp: { w: [], r: [0, 1] }, crc32_le: { w: [], r: [1] }, crc32_be: { w: [], r: [1] },
+  ether_addr_equal: { w: [], r: [0, 1] }, ether_addr_copy: { w: [0], r: [1] },
+  strcpy: { w: [0], r: [1] }, strscpy: { w: [0], r: [1] }, strncpy: { w: [0], r: [1] }, strlcpy: { w: [0], r: [1] },
+  print_hex_dump: { w: [], r: [6] }, print_hex_dump_bytes: { w: [], r: [2] },
+  csum_partial: { w: [], r: [0] }, get_unaligned_le16: { w: [], r: [0] }, get_unaligned_le32: { w: [], r: [0] },
+  get_unaligned_be16: { w: [], r: [0] }, get_unaligned_be32: { w: [], r: [0] }, get_unaligned_le64: { w: [], r: [0] },
+  put_unaligned_le16: { w: [1], r: [] }, put_unaligned_le32: { w: [1], r: [] }, put_unaligned_be16: { w: [1], r: [] }, put_unaligned_be32: { w: [1], r: [] },
+};
+/** skb helpers that touch skb->data: name → write? */
+const SKB_COPIES: Record<string, boolean> = {
+  skb_put_data: true, skb_copy_to_linear_data: true, skb_copy_to_linear_data_offset: true,
+  skb_copy_from_linear_data: false, skb_copy_from_linear_data_offset: false,
+};
+
+function stripCasts(t: string): string {
+  let s = stripOuterParens(t);
+  for (let g = 0; g < 8; g++) {
+    const m = /^\((?:const )?(?:struct |union |enum |unsigned |signed )?[\w ]+\**\)(.+)$/.exec(s);
+    if (!m) break;
+    s = stripOuterParens(m[1]);
+  }
+  return s;
+}
+
+/** The pointer an expression reaches memory through: `p+off` → p, `&p[i]` → p, casts removed. */
+export function pointerBase(t: string): string {
+  let s = stripCasts(t);
+  for (let g = 0; g < 8; g++) {
+    const plus = /^(.+?)\+(.+)$/.exec(s);
+    const amp = /^&(.+)\[[^\]]*\]$/.exec(s);
+    if (amp) s = stripCasts(amp[1]);
+    else if (plus && !plus[1].includes('(') ) s = stripCasts(plus[1]);
+    else if (plus && balancedParens(plus[1])) s = stripCasts(plus[1]);
+    else break;
+  }
+  return s;
+}
+
+function balancedParens(s: string): boolean {
+  let d = 0;
+  for (const c of s) {
+    if (c === '(' || c === '[') d++;
+    else if (c === ')' || c === ']') { if (--d < 0) return false; }
+  }
+  return d === 0;
+}
+
+function handleOf(c: CallFact): string | undefined {
+  const a = c.family === 'sg' || c.family === 'sgtable' ? c.buffer : c.handle;
+  return a ? stripOuterParens(a.norm) : undefined;
+}
+
+/** Locals assigned from an expression based on one of `roots` (offsets, casts, page_address/kmap of a page). */
+function derivedLocals(ctx: FunctionContext, r: Region): string[] {
+  const out: string[] = [];
+  const isRoot = (t: string): boolean => {
+    const b = pointerBase(t);
+    if (out.includes(b) || pointsInto(r, b)) return true;
+    const m = /^(?:page_address|kmap|kmap_local_page|kmap_atomic|lowmem_page_address|phys_to_virt|sg_virt)\((.+)\)$/.exec(b);
+    return !!m && (r.pages.includes(stripCasts(m[1])) || r.roots.includes(stripCasts(m[1])) || (!!r.base && pointsIntoBase(r, stripCasts(m[1]), true)));
+  };
+  for (let round = 0; round < 2; round++) {
+    walk(ctx.body, (x) => {
+      let l: Node | null = null;
+      let v: Node | null = null;
+      if (x.type === 'assignment_expression' && x.childForFieldName('operator')?.text === '=') {
+        l = x.childForFieldName('left');
+        v = x.childForFieldName('right');
+      } else if (x.type === 'init_declarator') {
+        let d = x.childForFieldName('declarator');
+        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+        l = d;
+        v = x.childForFieldName('value');
+      }
+      if (l && v && l.type === 'identifier' && ctx.locals.has(l.text) && !out.includes(l.text) && !r.roots.includes(l.text)) {
+        if (isRoot(normText(v))) out.push(l.text);
+      }
+      return true;
+    });
+  }
+  return out;
+}
+
+function idents(t: string): string[] {
+  const m = t.match(/^[A-Za-z_]\w*/);
+  return m ? [m[0]] : [];
+}
+
+/** Builds the regions of a function: one per mapped handle, plus inferred ones for handles synced for the CPU. */
+export function regions(ctx: FunctionContext): Region[] {
+  const cache = ctx as unknown as { __regions?: Region[] };
+  if (cache.__regions) return cache.__regions;
+  const out: Region[] = [];
+  const byHandle = new Map<string, Region>();
+  const ev = (c: CallFact, kind: OwnEvent['kind']): OwnEvent | null => {
+    const node = ctx.nodeOf(c);
+    return node ? { call: c, node, kind } : null;
+  };
+  for (const c of ctx.facts.calls) {
+    if (c.role !== 'map' || (c.family !== 'single' && c.family !== 'page')) continue;
+    const h = c.lvalue?.norm;
+    if (!h || c.result !== 'assigned' || !c.buffer) continue;
+    const buf = pointerBase(c.buffer.norm.startsWith('&') ? c.buffer.norm : c.buffer.norm);
+    const roots: string[] = [];
+    const pages: string[] = [];
+    if (c.family === 'page') {
+      const m = /^virt_to_page\((.+)\)$/.exec(stripCasts(c.buffer.norm));
+      if (m) roots.push(pointerBase(m[1]));
+      else pages.push(stripCasts(c.buffer.norm));
+    } else if (buf.startsWith('&')) roots.push(stripOuterParens(buf.slice(1)));
+    else roots.push(buf);
+    let r = byHandle.get(h);
+    if (!r || r.map) {
+      r = { handle: h, dir: dirConst(c.dir?.norm) as Dir | null, map: c, roots, pages, bases: [], toDev: [], toCpu: [] };
+      if (r.dir === ('NONE' as unknown)) r.dir = null;
+      out.push(r);
+      byHandle.set(h, r);
+    }
+  }
+  // inferred regions: a sync_for_cpu / unmap of a field handle never mapped here
+  for (const c of ctx.facts.calls) {
+    if (c.role !== 'sync-for-cpu' && c.role !== 'unmap') continue;
+    if (c.family !== 'single' && c.family !== 'page') continue;
+    const h = handleOf(c);
+    if (!h || byHandle.has(h)) continue;
+    const m = /^(.+?)(->|\.)(\w+)$/.exec(h);
+    if (!m || m[1].includes('(')) continue;
+    const d = dirConst(c.dir?.norm);
+    const r: Region = { handle: h, dir: d === 'NONE' ? null : d, roots: [], pages: [], base: m[1], bases: [], toDev: [], toCpu: [] };
+    out.push(r);
+    byHandle.set(h, r);
+  }
+  // same-file helpers that sync or unmap a handle reached from an argument
+  const helperCalls: { c: CallFact; kind: OwnEvent['kind']; h: string }[] = [];
+  const helpers = ctx.summary.helpers;
+  if (helpers && helpers.size) {
+    for (const n of ctx.allCalls) {
+      const s = helpers.get(callName(n) ?? '');
+      if (!s || s.name === ctx.facts.name) continue;
+      const args = callArgs(n);
+      for (const e of s.effects) {
+        if (e.kind === 'map' || !args[e.param]) continue;
+        const h = applyPath(normText(args[e.param]), e.path);
+        if (!h) continue;
+        const c: CallFact = {
+          id: -1, name: s.name, role: e.kind === 'unmap' ? 'unmap' : e.kind, family: 'single', kind: 'function',
+          start: n.startIndex, end: n.endIndex, args: [], result: 'other', loops: [],
+          dir: e.dir ? { text: e.dir, norm: e.dir, start: n.startIndex, end: n.startIndex } : undefined,
+        };
+        helperCalls.push({ c, kind: e.kind, h });
+        if ((e.kind === 'sync-for-cpu' || e.kind === 'unmap') && !byHandle.has(h)) {
+          const m = /^(.+?)(->|\.)(\w+)$/.exec(h);
+          if (m && !m[1].includes('(')) {
+            const d = dirConst(e.dir);
+            const r: Region = { handle: h, dir: d === 'NONE' ? null : d, roots: [], pages: [], base: m[1], bases: [], toDev: [], toCpu: [] };
+            out.push(r);
+            byHandle.set(h, r);
+          }
+        }
+      }
+    }
+  }
+  for (const r of out) {
+    for (const hc of helperCalls) {
+      if (hc.h !== r.handle) continue;
+      const e = ev(hc.c, hc.kind);
+      if (!e) continue;
+      if (hc.kind === 'sync-for-device') r.toDev.push(e);
+      else r.toCpu.push(e);
+    }
+    for (const c of ctx.facts.calls) {
+      const h = c.role === 'map' ? c.lvalue?.norm : handleOf(c);
+      if (h !== r.handle) continue;
+      const kind: OwnEvent['kind'] | null =
+        c.role === 'map' ? 'map' : c.role === 'sync-for-device' ? 'sync-for-device' : c.role === 'sync-for-cpu' ? 'sync-for-cpu' : c.role === 'unmap' ? 'unmap' : null;
+      if (!kind) continue;
+      if (kind === 'map' && c !== r.map && r.map) {
+        // a later map of the same handle variable is a new region of its own
+        continue;
+      }
+      const e = ev(c, kind);
+      if (!e) continue;
+      if (kind === 'map' || kind === 'sync-for-device') r.toDev.push(e);
+      else r.toCpu.push(e);
+    }
+    const bs = new Set<string>();
+    for (const t of [...r.roots, ...r.pages, ...(r.base ? [r.base] : [])]) for (const i of idents(t)) bs.add(i);
+    r.bases = [...bs];
+    r.roots.push(...derivedLocals(ctx, r));
+  }
+  cache.__regions = out;
+  return out;
+}
+
+/** Does a pointer expression (normalised) point into the region's memory? */
+export function pointsInto(r: Region, t: string): boolean {
+  const b = pointerBase(t);
+  if (r.roots.includes(b)) return true;
+  const m = /^(?:page_address|kmap|kmap_local_page|kmap_atomic|lowmem_page_address)\((.+)\)$/.exec(b);
+  if (m && r.pages.includes(stripCasts(m[1]))) return true;
+  if (r.base) return pointsIntoBase(r, b, !!m);
+  return false;
+}
+
+/** Inferred regions: `base->…->data`-like sibling fields of the handle (page fields only through page_address/kmap). */
+function pointsIntoBase(r: Region, b: string, viaPageMap: boolean): boolean {
+  {
+    if (!r.base) return false;
+    if (!b.startsWith(r.base + '->') && !b.startsWith(r.base + '.')) return false;
+    if (b === r.handle) return false;
+    const rest = b.slice(r.base.length).replace(/^(->|\.)/, '');
+    const fields = rest.split(/->|\./);
+    if (fields.some((f) => /[\[\(]/.test(f))) return false;
+    const last = fields[fields.length - 1];
+    if (DATA_FIELD.test(last)) return true;
+    if (viaPageMap && PAGE_FIELD.test(last)) return true;
+    return false;
+  }
+}
+
+/** Is the expression a mapped struct itself (root), so that `x->f` / `x.f` is its memory? */
+function structRoot(r: Region, t: string): boolean {
+  return !r.base && r.roots.includes(t) && r.pages.length === 0;
+}
+
+/** CPU accesses to a region inside one CFG node's syntax. */
+function accessesIn(r: Region, n: CfgNode): Access[] {
+  const out: Access[] = [];
+  if (!n.node) return out;
+  const add = (x: Node, write: boolean, how: string, expr: string): void => {
+    out.push({ region: r, start: x.startIndex, end: x.endIndex, node: n, write, how, expr });
+  };
+  walk(n.node, (x) => {
+    if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression' || x.type === 'alignof_expression') return false;
+    // nested statements belong to their own CFG nodes
+    if (x.id !== n.node!.id && (x.type === 'compound_statement' || x.type.endsWith('_statement') && x.type !== 'expression_statement')) return false;
+    if (x.type === 'call_expression') {
+      const name = callName(x) ?? '';
+      const args = callArgs(x);
+      const cp = COPIES[name];
+      if (cp) {
+        for (const i of cp.w) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], true, `${name}() writes`, args[i].text);
+        for (const i of cp.r) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], false, `${name}() reads`, args[i].text);
+      } else if (name in SKB_COPIES && args[0]) {
+        const t = normText(args[0]) + '->data';
+        if (pointsInto(r, t)) add(args[0], SKB_COPIES[name], `${name}() ${SKB_COPIES[name] ? 'writes' : 'reads'}`, args[0].text + '->data');
+      }
+      return true;
+    }
+    if (x.type === 'subscript_expression') {
+      const a = x.childForFieldName('argument');
+      if (a && pointsInto(r, normText(a))) add(x, isWritten(x), 'subscript', x.text);
+      return true;
+    }
+    if (x.type === 'pointer_expression' && x.text.startsWith('*')) {
+      const a = x.childForFieldName('argument');
+      if (a && pointsInto(r, normText(a))) add(x, isWritten(x), 'dereference', x.text);
+      return true;
+    }
+    if (x.type === 'field_expression') {
+      const a = x.childForFieldName('argument');
+      if (!a) return true;
+      const at = normText(stripParensAndCasts(a));
+      const op = x.childForFieldName('operator')?.text;
+      // `((struct hdr *)buf)->len`: a cast of a buffer pointer
+      const cast = a.type === 'parenthesized_expression' || a.type === 'cast_expression';
+      if ((op === '->' && (structRoot(r, at) || (cast && pointsInto(r, at)))) || (op === '.' && structRoot(r, at) && r.roots.includes(at))) {
+        if (op === '.' && !r.map?.buffer?.norm.startsWith('&')) return true;
+        add(x, isWritten(x), 'field', x.text);
+        return false;
+      }
+      return true;
+    }
+    return true;
+  });
+  return out;
+}
+
+function isWritten(x: Node): boolean {
+  let cur = x;
+  let p = x.parent;
+  while (p && p.type === 'parenthesized_expression') { cur = p; p = p.parent; }
+  if (!p) return false;
+  if (p.type === 'assignment_expression' && p.childForFieldName('left')?.id === cur.id) return true;
+  if (p.type === 'update_expression') return true;
+  return false;
+}
+
+/** Every CPU access to every region of the function. */
+export function accesses(ctx: FunctionContext): Access[] {
+  const cache = ctx as unknown as { __accesses?: Access[] };
+  if (cache.__accesses) return cache.__accesses;
+  const out: Access[] = [];
+  const rs = regions(ctx).filter((r) => r.roots.length || r.pages.length || r.base);
+  if (rs.length) {
+    for (const n of ctx.cfg.nodes) {
+      if (!n.node || n.kind === 'label' || n.kind === 'goto' || n.kind === 'jump' || n.kind === 'loop-head') continue;
+      for (const r of rs) {
+        for (const a of accessesIn(r, n)) {
+          // the access inside the map/sync call itself (its arguments) is not a CPU access
+          if ([...r.toDev, ...r.toCpu].some((e) => e.call.start <= a.start && a.end <= e.call.end)) continue;
+          out.push(a);
+        }
+      }
+    }
+  }
+  cache.__accesses = out;
+  return out;
+}
+
+/**
+ * The device-owning event from which `a` is reachable with no CPU-owning event (and no
+ * reassignment of the region's base variables) in between, or 'entry' for an inferred region.
+ */
+export function deviceOwnerAt(ctx: FunctionContext, a: Access): OwnEvent | 'entry' | null {
+  const r = a.region;
+  const cpuIds = new Set(r.toCpu.map((e) => e.node.id));
+  const blocked = (n: CfgNode): boolean => cpuIds.has(n.id) || r.bases.some((b) => reassigns(n, b));
+  const obj = r.map ? ctx.facts.objects.find((o) => o.call === r.map) : undefined;
+  const prune = (n: CfgNode, e: 't' | 'f' | ''): boolean => {
+    if (!obj || n.kind !== 'cond' || !n.node || e === '') return false;
+    const fb = failureBranch(ctx, n.node.text, obj);
+    return fb !== null && fb === e;
+  };
+  const mapNode = r.toDev.find((e) => e.kind === 'map')?.node;
+  for (const e of r.toDev) {
+    if (e.node.id === a.node.id) continue;
+    // a sync_for_device only re-arms this buffer when it follows the map (or there is no map here)
+    if (e.kind === 'sync-for-device' && mapNode && !reach(ctx.cfg, mapNode.id, { target: (n) => n.id === e.node.id, blocked, prune, limit: 20000 })) continue;
+    const inner = (n: CfgNode): boolean => blocked(n) || (n.id !== a.node.id && r.toDev.some((d) => d.node.id === n.id && d.kind === 'map'));
+    const hit = reach(ctx.cfg, e.node.id, { target: (n) => n.id === a.node.id, blocked: inner, prune, limit: 20000 });
+    if (!hit) continue;
+    // a read right after the map, before the device was told about the buffer, sees the CPU's own data
+    if (!a.write && e.kind === 'map') {
+      const handed = ctx.cfg.nodes.some((h) => h.id !== e.node.id && h.id !== a.node.id && handsOff(ctx, h, r) &&
+        !!reach(ctx.cfg, e.node.id, { target: (n) => n.id === h.id, blocked: inner, prune, limit: 20000 }) &&
+        !!reach(ctx.cfg, h.id, { target: (n) => n.id === a.node.id, blocked: inner, prune, limit: 20000 }));
+      if (!handed) continue;
+    }
+    return e;
+  }
+  if (r.base && r.toCpu.length && !r.map) {
+    // inferred: the read must precede a CPU-owning event of the same handle on some path…
+    const before = reach(ctx.cfg, a.node.id, { target: (n) => cpuIds.has(n.id), blocked: (n) => r.bases.some((b) => reassigns(n, b)), limit: 20000 });
+    if (!before) return null;
+    // …and be reachable from entry without one
+    const fromEntry = reach(ctx.cfg, ctx.cfg.entry, { target: (n) => n.id === a.node.id, blocked: (n) => cpuIds.has(n.id) || r.toDev.some((d) => d.node.id === n.id), limit: 20000 });
+    if (fromEntry && !cpuIds.has(a.node.id)) return 'entry';
+  }
+  return null;
+}
+
+const MMIO_OR_KICK = /\b(writel|writel_relaxed|writeq|writeq_relaxed|writew|writeb|iowrite32|iowrite16|iowrite64|lo_hi_writeq|hi_lo_writeq|__raw_writel|__raw_writeq|wmb|dma_wmb|mb)\s*\(/;
+const NOT_HANDOFF = /^(dma_\w+|pr_\w+|dev_(err|warn|info|dbg|notice)\w*|netdev_(err|warn|info|dbg)\w*|printk|WARN\w*|unlikely|likely|trace_\w+)$/;
+
+/** Does the node give the region's handle to the device (MMIO write, barrier, descriptor store, a call taking the handle)? */
+export function handsOff(ctx: FunctionContext, n: CfgNode, r: Region): boolean {
+  if (!n.node || n.kind === 'cond' && !/\(/.test(n.node.text)) return false;
+  const t = n.node.text;
+  if (MMIO_OR_KICK.test(t)) return true;
+  let hit = false;
+  walk(n.node, (x) => {
+    if (hit) return false;
+    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
+    if (x.type === 'call_expression') {
+      const name = callName(x) ?? '';
+      if (NOT_HANDOFF.test(name)) return false;
+      if (callArgs(x).some((y) => mentionsNorm(normText(y), r.handle))) hit = true;
+      // an unknown call may start the device; only count calls that take the handle or look like submission
+      if (/(submit|kick|start|post|send|doorbell|ring|issue|exec|cmd|command|wait|xmit|trigger|notify|write)/i.test(name) && !/^(memcpy|memset|kmalloc|kzalloc|kfree)$/.test(name)) hit = true;
+    } else if (x.type === 'assignment_expression') {
+      const rr = x.childForFieldName('right');
+      const l = x.childForFieldName('left');
+      if (rr && l && normText(l) !== r.handle && mentionsNorm(normText(rr), r.handle)) hit = true;
+    }
+    return true;
+  });
+  return hit;
+}
+
+function mentionsNorm(hay: string, needle: string): boolean {
+  let i = hay.indexOf(needle);
+  while (i >= 0) {
+    const b = i > 0 ? hay[i - 1] : '';
+    const e = hay[i + needle.length] ?? '';
+    if (!/[\w.>]/.test(b) && !/[\w\[]/.test(e) && !(e === '-' && hay[i + needle.length + 1] === '>') && e !== '.') return true;
+    i = hay.indexOf(needle, i + 1);
+  }
+  return false;
+}
+
+/** Is function exit (or a return) reachable from the access without a sync_for_device / unmap of the region? */
+export function exitsWithoutSyncForDevice(ctx: FunctionContext, a: Access): CfgNode | null | undefined {
+  const r = a.region;
+  const stop = new Set([...r.toDev.filter((e) => e.kind === 'sync-for-device').map((e) => e.node.id), ...r.toCpu.filter((e) => e.kind === 'unmap').map((e) => e.node.id)]);
+  if (stop.has(a.node.id)) return null;
+  return reach(ctx.cfg, a.node.id, { target: (n) => n.kind === 'exit' || n.kind === 'return', blocked: (n) => stop.has(n.id), limit: 20000 });
+}
+
+export function lineAt(text: string, off: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Keeps the first access of each region per rule (one finding per buffer, not per field). */
+export function firstPerRegion<T extends { a: Access }>(xs: T[]): T[] {
+  const seen = new Set<Region>();
+  const out: T[] = [];
+  for (const x of [...xs].sort((p, q) => p.a.start - q.a.start)) {
+    if (seen.has(x.a.region)) continue;
+    seen.add(x.a.region);
+    out.push(x);
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+import type { Rule } from './types';
+import type { Node } from 'web-tree-sitter';
+import { reach, CfgNode } from '../cfg';
+import { walk, callName, callArgs, normText, stripParensAndCasts } from '../ast';
+import { mentions, stripOuterParens } from '../facts';
+import { reassigns } from '../ownership';
+import { baseNames } from './util';
+import { lineAt } from './wave2Common';
+
+const MMIO = /^(writel|writel_relaxed|writeq|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq|iowrite64_lo_hi|iowrite64_hi_lo|__raw_writel|__raw_writeq)$/;
+const TO_HW = /^(cpu_to_le(32|64)|cpu_to_be(32|64)|lower_32_bits|upper_32_bits)\(/;
+
+/** A statement giving `h` to the hardware: an MMIO write of it, or a byte-order conversion of it stored somewhere. */
+function handOff(n: CfgNode, h: string): Node | null {
+  if (!n.node) return null;
+  let hit: Node | null = null;
+  walk(n.node, (x) => {
+    if (hit) return false;
+    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
+    if (x.type === 'call_expression' && MMIO.test(callName(x) ?? '')) {
+      const a = callArgs(x)[0];
+      if (a && mentions(normText(a), h)) hit = x;
+    } else if (x.type === 'assignment_expression') {
+      const r = x.childForFieldName('right');
+      if (r) {
+        const t = normText(stripParensAndCasts(r));
+        if (TO_HW.test(t) && mentions(t, h)) hit = x;
+      }
+    }
+    return true;
+  });
+  return hit;
+}
+
+/** A dereference of `p` (subscript, `*p`, `p->f`, memset/memcpy of it). */
+function deref(n: CfgNode, p: string): Node | null {
+  if (!n.node) return null;
+  let hit: Node | null = null;
+  walk(n.node, (x) => {
+    if (hit) return false;
+    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
+    if (x.type === 'sizeof_expression') return false;
+    if (x.type === 'subscript_expression' || (x.type === 'field_expression' && x.childForFieldName('operator')?.text === '->') || (x.type === 'pointer_expression' && x.text.startsWith('*'))) {
+      const a = x.childForFieldName('argument');
+      if (a && normText(stripParensAndCasts(a)) === p) hit = x;
+    } else if (x.type === 'call_expression' && /^(memset|memcpy|memmove|memcmp)$/.test(callName(x) ?? '')) {
+      if (callArgs(x).slice(0, 2).some((a) => normText(stripParensAndCasts(a)) === p)) hit = x;
+    }
+    return true;
+  });
+  return hit;
+}
+
+export const rule: Rule = {
+  id: 'use-after-unmap',
+  title: 'A DMA handle given to the hardware after unmap, or a coherent buffer used after dma_free_coherent()',
+  severity: 'error',
+  checkFunction(ctx, report) {
+    if (ctx.cfg.truncated) return;
+    for (const u of ctx.facts.calls) {
+      const un = ctx.nodeOf(u);
+      if (!un) continue;
+      let subject: string | undefined;
+      let kind: 'handle' | 'cpu';
+      if (u.role === 'unmap' && (u.family === 'single' || u.family === 'page') && u.handle) {
+        subject = stripOuterParens(u.handle.norm);
+        kind = 'handle';
+      } else if (u.role === 'free' && u.cpu && u.family !== 'managed') {
+        subject = stripOuterParens(u.cpu.norm).replace(/^\([^()]*\*\)/, '');
+        kind = 'cpu';
+      } else continue;
+      if (!subject || /[()]/.test(subject)) continue;
+      const h = subject;
+      const names = [h, ...baseNames(h)];
+      let where: Node | null = null;
+      const hit = reach(ctx.cfg, un.id, {
+        target: (n) => !!(where = kind === 'handle' ? handOff(n, h) : deref(n, h)),
+        blocked: (n) => names.some((x) => reassigns(n, x)),
+        limit: 20000,
+      });
+      if (!hit || !where) continue;
+      const w = where as Node;
+      report({
+        start: w.startIndex, end: w.endIndex,
+        message: kind === 'handle'
+          ? `\`${h}\` was unmapped by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is given to the device here; without an IOMMU the device writes freed memory, with one it faults.`
+          : `\`${h}\` was freed by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is used here.`,
+        related: [{ start: u.start, end: u.end, message: kind === 'handle' ? 'unmapped here' : 'freed here' }],
+      });
+    }
+  },
+};

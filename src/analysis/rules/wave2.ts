@@ -1,0 +1,25 @@
+/** Wave-2 rules (ownership, memory provenance, allocation and pools), appended to the registry in index.ts. */
+import type { Rule } from './types';
+import { rule as cpuAccess } from './cpu-access-device-owned';
+import { rule as missingSyncCpu } from './missing-sync-for-cpu';
+import { rule as missingSyncDev } from './missing-sync-for-device';
+import { rule as allocNull } from './alloc-null-unchecked';
+import { rule as maskUnchecked } from './mask-unchecked';
+import { rule as mask64 } from './mask-64-fallback-dead';
+import { rule as poolParams } from './pool-params';
+import { rule as poolZalloc } from './pool-zalloc';
+import { rule as syncAfterUnmap } from './sync-after-unmap';
+import { rule as useAfterUnmap } from './use-after-unmap';
+
+export const WAVE2_RULES: readonly Rule[] = [
+  cpuAccess,
+  missingSyncCpu,
+  missingSyncDev,
+  syncAfterUnmap,
+  useAfterUnmap,
+  allocNull,
+  maskUnchecked,
+  mask64,
+  poolParams,
+  poolZalloc,
+];
