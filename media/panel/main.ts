@@ -441,6 +441,21 @@ function reveal(s: SimStep): void {
   vscode.postMessage(file ? { type: 'reveal', line, file } : { type: 'reveal', line });
 }
 
+/**
+ * The simulator's texts name trace lines ("line 7"); next to the C source that reads as a source
+ * line. Rewrite each mention of a step's trace line as "step k, source line n".
+ */
+function inSourceTerms(text: string, steps: SimStep[]): string {
+  const byTraceLine = new Map<number, SimStep>();
+  for (const st of steps) if (!byTraceLine.has(st.line)) byTraceLine.set(st.line, st);
+  return text.replace(/\bline (\d+)\b/g, (m, n: string) => {
+    const st = byTraceLine.get(Number(n));
+    if (!st) return m;
+    const src = sourceLine(st);
+    return `step ${st.index + 1}${src !== undefined ? `, source line ${src}` : ''}`;
+  });
+}
+
 function hazardElement(h: Hazard, steps: SimStep[]): HTMLElement {
   const s = steps[h.step];
   const src = s ? sourceLine(s) : undefined;
@@ -457,8 +472,8 @@ function hazardElement(h: Hazard, steps: SimStep[]): HTMLElement {
   box.append(
     el('h3', {}, el('span', { class: 'hazard-icon', 'aria-hidden': 'true' }, data ? '✗ ' : '⚠ '), el('span', { class: 'hazard-kind' }, h.kind)),
     el('p', { class: 'hazard-where' }, jump),
-    el('p', { class: 'hazard-detail' }, h.detail),
-    el('p', { class: 'hazard-why' }, h.why),
+    el('p', { class: 'hazard-detail' }, inSourceTerms(h.detail, steps)),
+    el('p', { class: 'hazard-why' }, inSourceTerms(h.why, steps)),
   );
   return box;
 }

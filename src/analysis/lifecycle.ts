@@ -30,6 +30,8 @@ export interface LifecycleRequest {
   buffer?: string;
   /** shown in the header comment only */
   file?: string;
+  /** when set, steps carry `# src=<srcFile>:<line>` (for traces saved away from their source) */
+  srcFile?: string;
   /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
   headers?: readonly string[];
 }
@@ -573,7 +575,8 @@ function exits(n: Node | null, depth = 0): boolean {
       return true;
     case 'compound_statement': {
       const kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-      return kids.length > 0 && kids.some((k) => exits(k, depth + 1) && (k.type !== 'if_statement' || true) && isLastExit(kids, k));
+      // an unconditional exit anywhere in a block makes the rest unreachable: the block exits
+      return kids.some((k) => exits(k, depth + 1));
     }
     case 'if_statement': {
       const alt = n.childForFieldName('alternative');
@@ -589,11 +592,6 @@ function exits(n: Node | null, depth = 0): boolean {
     default:
       return false;
   }
-}
-
-function isLastExit(kids: Node[], k: Node): boolean {
-  // any unconditional exit in a block makes the rest unreachable: the block exits
-  return kids.includes(k);
 }
 
 function elseBody(alt: Node): Node | null {
@@ -650,7 +648,6 @@ interface Ctx {
   /** the device owns the buffer since this step index (map or sync_for_device), not yet handed off */
   ownedSince: number | null;
   handedOff: boolean;
-  handoffNotes: string[];
   seen: Set<number>;
   /** index of the device access inferred at a coherent buffer's hand-off */
   coherentHandoff?: number;
@@ -710,10 +707,8 @@ function push(ctx: Ctx, node: Node, op: string, args: string[], note?: string): 
   // before its allocation, the name refers to an earlier object (a reused pointer): not this lifecycle
   if (!ctx.started) return;
   const line = lineOf(node);
-  const key = `${op} ${args.join(' ')}@${line}`;
   // one access of one kind per line is enough for a replay (a loop of byte reads on one line is one read)
   if ((op === 'cpu_read' || op === 'cpu_write') && ctx.steps.some((s) => s.line === line && s.op === op && s.args.join(' ') === args.join(' '))) return;
-  void key;
   ctx.steps.push({ op, args, line, note });
 }
 
@@ -726,8 +721,6 @@ function rangeArgs(ctx: Ctx, lenNode: Node | undefined, offset = 0): string[] {
 
 function deviceAccess(ctx: Ctx, node: Node, how: string): void {
   if (ctx.handedOff) return;
-  const name = ctx.steps.length ? ctx.target.bufferExpr : '';
-  void name;
   const n = nameOf(ctx);
   const dir = ctx.mapDir;
   const kindCoherent = ctx.kind === 'coherent' || ctx.kind === 'pool';
@@ -886,9 +879,6 @@ function callEvent(ctx: Ctx, call: Node): void {
     push(ctx, call, op, out);
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
-    else if (call.parent && containsHandleSink(call)) {
-      // mapped straight into a descriptor field: desc->addr = cpu_to_le64(dma_map_single(...))
-    }
     ctx.ownedSince = ctx.steps.length - 1;
     ctx.handedOff = false;
     // mapped straight into a descriptor: the hand-off is this very line
@@ -1071,7 +1061,9 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
         let kids = n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
         if (n.type !== 'compound_statement') {
           // #if/#ifdef blocks: take the first branch (the code that is there), skip #else
-          kids = kids.filter((k) => !['identifier', 'preproc_else', 'preproc_elif', 'preproc_defined', 'binary_expression', 'unary_expression', 'call_expression', 'parenthesized_expression', 'number_literal'].includes(k.type) || k.type === 'call_expression' && false);
+          // the children after the condition are the #if branch's statements
+          const cond = n.childForFieldName('condition') ?? n.childForFieldName('name');
+          kids = kids.filter((k) => k.id !== cond?.id && k.type !== 'preproc_else' && k.type !== 'preproc_elif' && k.type !== 'preproc_elifdef');
         }
         for (let i = kids.length - 1; i >= 0; i--) pushBlock(kids[i]);
         break;
@@ -1568,7 +1560,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       allocLine: origin?.line, allocNode: origin?.node?.type === 'call_expression' ? origin.node : undefined,
       anchor: anchorStart ?? producer?.call.startIndex ?? -1,
       started: !(origin?.node?.type === 'call_expression' && (kind === 'coherent' || kind === 'pool' || kind === 'noncoherent')),
-      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, handoffNotes: [], seen: new Set(),
+      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, seen: new Set(),
       mapDir: kind === 'noncoherent' && origin?.node ? dirText(callArgs(origin.node)[3]) : undefined,
     };
     const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };
@@ -1624,12 +1616,14 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     for (const n of notes) lines.push(`# note: ${n}`);
     const decl = ['buffer', name, kind, String(size)];
     const needsDecl = kind !== 'coherent' && kind !== 'noncoherent';
+    // a file name with spaces or '#' cannot be written into a src= token: keep the bare line then
+    const srcPrefix = req.srcFile && /^[^\s#]+$/.test(req.srcFile) ? `${req.srcFile}:` : '';
     const stepLine = (s: LifecycleStep): string => {
       const body = s.op ? [s.op, ...s.args].join(' ') : '';
-      const comment = `# src=${s.line}${s.note ? ` ${s.note}` : ''}`;
+      const comment = `# src=${srcPrefix}${s.line}${s.note ? ` ${s.note}` : ''}`;
       return body ? `${body.padEnd(44)} ${comment}` : comment;
     };
-    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${ctx.allocLine ?? lineOf(fn)}`);
+    if (needsDecl) lines.push(`${decl.join(' ').padEnd(44)} # src=${srcPrefix}${ctx.allocLine ?? lineOf(fn)}`);
     for (const s of ctx.steps) lines.push(stepLine(s));
     const trace = lines.join('\n') + '\n';
     return { trace, name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps, notes: lines.filter((l) => l.startsWith('#')) };

@@ -17,7 +17,7 @@ export const EXPLANATIONS: Readonly<Record<DmaDebugCheck, string>> = {
   'map-vmalloc':
     'The driver tried to map vmalloc memory with dma_map_single(). vmalloc memory is only virtually contiguous, so a single DMA address cannot describe it; since 6.x dma_map_single() refuses it with a WARN and returns DMA_MAPPING_ERROR. Use kmalloc()/the page allocator for DMA buffers, or build an sg table over the vmalloc pages (vmalloc_to_page) and map that.',
   overlap:
-    'Two mappings that the device may write (FROM_DEVICE or BIDIRECTIONAL) are live at the same time and start in the same CPU cache line. On a non-coherent system the cache maintenance for one of them can destroy data of the other. Usually the same buffer was mapped twice, or two small buffers share a cache line. Unmap before re-mapping, or give each DMA buffer its own cache-line-aligned allocation (ARCH_DMA_MINALIGN).',
+    'Two mappings that the device may write (FROM_DEVICE or BIDIRECTIONAL) are live at the same time and start in the same CPU cache line. On a non-coherent system the cache maintenance for one of them can destroy data of the other. Usually the same buffer was mapped twice, or two small buffers share a cache line. Unmap before re-mapping, or give each DMA buffer its own cache-line-aligned allocation (ARCH_DMA_MINALIGN). The trace and the "Mapped at:" stack both show the second mapping, the one being added.',
   'overlap-limit':
     'More than the tracked maximum of mappings overlap one cache line at once. This almost always means mappings are leaking: something maps the same memory again and again without unmapping it. Find the map call that lacks its unmap (often on an error or recycle path).',
   'sg-segment-length':
@@ -46,7 +46,7 @@ export const EXPLANATIONS: Readonly<Record<DmaDebugCheck, string>> = {
   'map-error-not-checked':
     'A mapping created by dma_map_single()/dma_map_page()/dma_map_resource() was unmapped without its result ever being passed to dma_mapping_error(). Mapping can fail (swiotlb or IOVA space exhausted, address beyond the device mask), and using the error value as a bus address corrupts memory. Call dma_mapping_error(dev, handle) right after the map and bail out on failure. The "Mapped at:" stack points at the map call that lacks the check.',
   'sync-not-allocated':
-    'The driver synced a DMA address range that no live mapping of this device contains: the buffer was already unmapped (sync after unmap), was never mapped, or the address/offset is wrong. Sync only between map and unmap, with the handle returned by the map.',
+    'The driver synced a DMA address range that no live mapping of this device contains: the buffer was already unmapped (sync after unmap), was never mapped, the address/offset is wrong, or the sync runs past the end of the mapping (dma-debug only finds a mapping that contains the whole synced range, so an overrun is reported this way). Sync only between map and unmap, with the handle returned by the map and at most the mapped length.',
   'sync-range':
     'A sync covers more than the mapping: offset plus size goes past the end of the mapped range. A bounce-buffer copy would overrun the slot. Sync at most the mapped size, using the same length as the map. ' +
     MAPPED_AT_HINT,

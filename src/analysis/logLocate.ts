@@ -538,6 +538,12 @@ export class LogLocator {
         case 'sync-sg-nents':
           if (typeof f.syncCount === 'number') hit = byField((c) => countOf(c) === f.syncCount);
           break;
+        case 'free-not-allocated':
+        case 'sync-not-allocated':
+        case 'unmap-wrong-function':
+          // the size the release or sync was called with
+          if (typeof f.size === 'number') hit = byField((c) => sizeOf(c) === f.size);
+          break;
         case 'sync-range':
           if (typeof f.allocationSize === 'number') hit = byField((c) => (sizeOf(c) ?? 0) > (f.allocationSize as number));
           break;

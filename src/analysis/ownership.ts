@@ -24,13 +24,21 @@ import { CallFact, FunctionContext, stripOuterParens } from './facts';
 import { applyPath } from './summaries';
 import { dirConst, assigns, failureBranch } from './rules/util';
 
-/** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`). */
+/** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`), and assignments to a prefix of it (`np->cur_rx = …` changes `np->cur_rx->buffer`). */
 export function reassigns(n: CfgNode, name: string): boolean {
   if (assigns(n, name)) return true;
   if (!n.node) return false;
   let hit = false;
+  const isPrefix = (l: string): boolean => l === name || (name.startsWith(l) && /^(->|\.|\[)/.test(name.slice(l.length)));
   walk(n.node, (x) => {
     if (hit) return false;
+    if (x.type === 'assignment_expression') {
+      const l = x.childForFieldName('left');
+      if (l && isPrefix(normText(l))) hit = true;
+    } else if (x.type === 'update_expression') {
+      const a = x.childForFieldName('argument');
+      if (a && isPrefix(normText(a))) hit = true;
+    }
     if (x.type === 'init_declarator' || (x.type === 'declaration' && x.id === n.node!.id)) {
       let d = x.type === 'init_declarator' ? x.childForFieldName('declarator') : null;
       while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
@@ -160,6 +168,11 @@ function derivedLocals(ctx: FunctionContext, r: Region): string[] {
         v = x.childForFieldName('value');
       }
       if (l && v && l.type === 'identifier' && ctx.locals.has(l.text) && !out.includes(l.text) && !r.roots.includes(l.text)) {
+        const vt = stripCasts(normText(v));
+        // `base + size`: the first byte after the mapped region
+        const size = r.map?.size ? stripOuterParens(r.map.size.norm) : null;
+        const plus = /^(.+?)\+(.+)$/.exec(vt);
+        if (size && plus && stripOuterParens(plus[2]) === size) return true;
         if (isRoot(normText(v))) out.push(l.text);
       }
       return true;
@@ -247,16 +260,31 @@ export function regions(ctx: FunctionContext): Region[] {
       }
     }
   }
+  // locals that copy a handle (`dest_dma = unmap->addr[n];`) name the same mapping
+  const aliases = new Map<string, string>();
+  walk(ctx.body, (x) => {
+    let l: Node | null = null;
+    let v: Node | null = null;
+    if (x.type === 'assignment_expression' && x.childForFieldName('operator')?.text === '=') { l = x.childForFieldName('left'); v = x.childForFieldName('right'); }
+    else if (x.type === 'init_declarator') { l = x.childForFieldName('declarator'); v = x.childForFieldName('value'); }
+    if (l && v && l.type === 'identifier' && ctx.locals.has(l.text)) {
+      const vt = stripOuterParens(normText(v));
+      const r = byHandle.get(vt);
+      if (r && r.handle !== l.text && !byHandle.has(l.text)) aliases.set(l.text, r.handle);
+    }
+    return true;
+  });
+  const canon = (h: string | undefined): string | undefined => (h && aliases.get(h)) ?? h;
   for (const r of out) {
     for (const hc of helperCalls) {
-      if (hc.h !== r.handle) continue;
+      if (canon(hc.h) !== r.handle) continue;
       const e = ev(hc.c, hc.kind);
       if (!e) continue;
       if (hc.kind === 'sync-for-device') r.toDev.push(e);
       else r.toCpu.push(e);
     }
     for (const c of ctx.facts.calls) {
-      const h = c.role === 'map' ? c.lvalue?.norm : handleOf(c);
+      const h = c.role === 'map' ? c.lvalue?.norm : canon(handleOf(c));
       if (h !== r.handle) continue;
       const kind: OwnEvent['kind'] | null =
         c.role === 'map' ? 'map' : c.role === 'sync-for-device' ? 'sync-for-device' : c.role === 'sync-for-cpu' ? 'sync-for-cpu' : c.role === 'unmap' ? 'unmap' : null;
@@ -307,7 +335,11 @@ function pointsIntoBase(r: Region, b: string, viaPageMap: boolean): boolean {
 
 /** Is the expression a mapped struct itself (root), so that `x->f` / `x.f` is its memory? */
 function structRoot(r: Region, t: string): boolean {
-  return !r.base && r.roots.includes(t) && r.pages.length === 0;
+  if (r.base || !r.roots.includes(t) || r.pages.length) return false;
+  // only when the mapping covers the whole object: `sizeof(*p)`, `sizeof(struct x)`, `sizeof(p->…)` is not enough
+  const size = r.map?.size ? stripOuterParens(r.map.size.norm) : '';
+  const root = r.roots[0];
+  return size === `sizeof(*${root})` || size === `sizeof(*(${root}))` || /^sizeof\((struct|union) \w+\)$/.test(size) || (!!r.map?.buffer?.norm.startsWith('&') && size === `sizeof(${root})`);
 }
 
 /** CPU accesses to a region inside one CFG node's syntax. */

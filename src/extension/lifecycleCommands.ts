@@ -26,7 +26,7 @@ interface Extracted {
 }
 
 /** The lifecycle at a position (the cursor by default). Shows the reason when there is none. */
-async function extractAt(services: Services, uri?: vscode.Uri, offset?: number): Promise<Extracted | undefined> {
+async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, forExport = false): Promise<Extracted | undefined> {
   let doc: vscode.TextDocument | undefined;
   let off = offset;
   if (uri instanceof vscode.Uri) doc = await vscode.workspace.openTextDocument(uri);
@@ -56,7 +56,9 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number):
   }
   try {
     const name = doc.uri.path.split('/').pop() ?? '';
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers });
+    // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
+    const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile });
     return { trace: r.trace, title: `${r.name} in ${r.functionName}()`, doc };
   } catch (e) {
     if (e instanceof LifecycleError) {
@@ -179,11 +181,11 @@ export function registerLifecycle(context: vscode.ExtensionContext, services: Se
         return;
       }
       const name = uri.path.split('/').pop() ?? 'trace';
-      const baseDir = vscode.Uri.joinPath(uri, '..');
+      const baseDir = uri.scheme === 'untitled' ? undefined : vscode.Uri.joinPath(uri, '..');
       LifecyclePanel.show(context.extensionUri, { trace: text, title: name, platform: selectedPlatform(), baseDir }, log);
     }),
     vscode.commands.registerCommand('dmaScope.exportTrace', async (uri?: unknown, offset?: unknown) => {
-      const x = await extractAt(services, uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined);
+      const x = await extractAt(services, uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined, true);
       if (!x) return;
       const doc = await vscode.workspace.openTextDocument({ language: 'dmatrace', content: x.trace });
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });

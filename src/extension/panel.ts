@@ -138,11 +138,20 @@ export class LifecyclePanel implements vscode.Disposable {
   private async reveal(line: number, file?: string): Promise<void> {
     let uri = this.content?.source;
     if (file) {
-      // only files under the trace's folder or the workspace, never a URI scheme from the page
-      if (/^[a-z][a-z0-9+.-]*:/i.test(file) || file.includes('..')) return;
-      const base = this.content?.baseDir ?? vscode.workspace.workspaceFolders?.[0]?.uri;
-      if (!base) return;
-      uri = file.startsWith('/') ? base.with({ path: file }) : vscode.Uri.joinPath(base, file);
+      // only files under the trace's folder or a workspace folder, never a URI scheme from the page
+      if (/^[a-z][a-z0-9+.-]*:/i.test(file) || file.split(/[\\/]/).includes('..') || file.startsWith('/')) return;
+      uri = undefined;
+      const bases = [this.content?.baseDir, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)].filter((b): b is vscode.Uri => !!b);
+      for (const base of bases) {
+        const candidate = vscode.Uri.joinPath(base, file);
+        try {
+          await vscode.workspace.fs.stat(candidate);
+          uri = candidate;
+          break;
+        } catch {
+          // not under this base
+        }
+      }
     }
     if (!uri) return;
     try {

@@ -9,6 +9,9 @@ import { ROOT, ensureChromium } from '../../scripts/vscode/install.mjs';
 import { startCodeServer } from '../../scripts/vscode/code-server.mjs';
 
 export const SHOTS = join(ROOT, 'test-output', 'e2e');
+// one numbering for the whole mocha run, whichever suite (and Workbench) takes the screenshot
+let shotsCleared = false;
+let shotCount = 0;
 
 /** Polls fn until it returns a truthy value (returned) or the time runs out (throws with the last value). */
 export async function poll(fn, { timeout = 20000, interval = 100, what = 'condition' } = {}) {
@@ -34,13 +37,15 @@ export class Workbench {
   context;
   tmp;
   workspace;
-  shot = 0;
 
   async open() {
     this.tmp = mkdtempSync(join(tmpdir(), 'dma-scope-e2e-'));
     this.workspace = join(this.tmp, 'driver');
     cpSync(join(ROOT, 'examples', 'driver'), this.workspace, { recursive: true });
-    rmSync(SHOTS, { recursive: true, force: true }); // only this run's screenshots
+    if (!shotsCleared) {
+      rmSync(SHOTS, { recursive: true, force: true }); // only this run's screenshots
+      shotsCleared = true;
+    }
     mkdirSync(SHOTS, { recursive: true });
     const onSignal = (sig) => {
       this.killNow();
@@ -101,8 +106,8 @@ export class Workbench {
   }
 
   async screenshot(name) {
-    this.shot += 1;
-    const file = join(SHOTS, `${String(this.shot).padStart(2, '0')}-${name}.png`);
+    shotCount += 1;
+    const file = join(SHOTS, `${String(shotCount).padStart(2, '0')}-${name}.png`);
     await this.page.screenshot({ path: file }).catch(() => {});
     return file;
   }
@@ -144,7 +149,10 @@ export class Workbench {
 
   /** Moves the cursor with Go to Line (Ctrl+G); line and column are 1-based. */
   async goTo(line, column = 1) {
-    await this.page.locator('.tabs-container .tab.active').click(); // focuses its editor
+    // a click in the visible line-number gutter focuses the editor (a click on the tab can leave
+    // its tooltip up, which makes the quick input inert)
+    await this.editor().locator('.overflow-guard').click({ position: { x: 12, y: 8 } });
+    await this.page.mouse.move(1, 1);
     await this.page.keyboard.press('Control+G');
     await this.quickInput().waitFor({ state: 'visible' });
     await this.quickInput().fill(`:${line}:${column}`);

@@ -101,9 +101,13 @@ describe('explain-log: frames to source', () => {
   });
 
   it('falls back to the first call of the family when nothing else decides', async () => {
-    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=2048 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
+    const r = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=1500 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
     const t = (await locate(r))[0];
     assert.deepStrictEqual([t.line, t.how, t.call], [lineOf(src('xfoo_rx.c'), 'dma_unmap_single(ring->dev, rb->dma, XFOO_RX_BUF_LEN'), 'family', 'dma_unmap_single']);
+    // with the size of one of the unmaps, that one
+    const sized = report('device driver tries to free DMA memory it has not allocated [device address=0x00000000fffe0000] [size=256 bytes]', ['xfoo_rx_clean+0x1c4/0x3d0 [xfoo]']);
+    const u = (await locate(sized))[0];
+    assert.deepStrictEqual([u.line, u.how], [lineOf(src('xfoo_rx.c'), 'dma_unmap_single(ring->dev, rb->dma, XFOO_RX_HDR_LEN'), 'fields']);
   });
 
   it('prefers the file of the module the frame names (Makefile composite objects), and follows the module name', async () => {

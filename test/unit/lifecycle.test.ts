@@ -222,6 +222,23 @@ describe('lifecycle extraction', () => {
     }
   });
 
+  it('names the source file in every step when asked (exported traces)', async () => {
+    const text = fixture('lifecycle/rx_refill_no_sync.c');
+    const p = await testParser();
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), srcFile: 'drivers/net/foo/foo_rx.c' });
+      const { trace, errors } = parseTrace(r.trace);
+      assert.deepStrictEqual(errors, []);
+      const map = trace.steps.find((st) => st.op === 'dma_map_single');
+      assert.deepStrictEqual(map?.source, { file: 'drivers/net/foo/foo_rx.c', line: lineOf(text, 'dma_map_single') });
+      const spaced = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single'), srcFile: 'my drivers/foo.c' });
+      assert.match(spaced.trace, /^dma_map_single buf DMA_FROM_DEVICE +# src=34$/m, 'no file when it cannot be written as one token');
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('trace names are C identifiers', () => {
     assert.strictEqual(traceName('priv->rx_buf[i]'), 'rx_buf');
     assert.strictEqual(traceName('skb->data'), 'skb_data');

@@ -191,7 +191,11 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.strictEqual(await h.count(), 1);
     assert.strictEqual(await h.getAttribute('data-line'), '48');
     assert.strictEqual(await h.getAttribute('data-step'), '4');
-    assert.match((await h.locator('.hazard-why').textContent()) ?? '', /arm64 non-coherent.*dma_sync_single_for_cpu/s);
+    const why = (await h.locator('.hazard-why').textContent()) ?? '';
+    assert.match(why, /arm64 non-coherent.*dma_sync_single_for_cpu/s);
+    // trace lines in the simulator's text are shown as steps with their source lines
+    assert.ok(!/\bline [5-9]\b/.test(why), why);
+    assert.match(why, /step 4, source line 40/);
     await page.locator('#timeline .step[data-line="48"]').click();
     assert.strictEqual(await stepLabel(), 'Step 5 of 6');
     assert.ok(await page.locator('#timeline .step[data-line="48"]').evaluate((e) => e.classList.contains('has-hazard') && e.classList.contains('data-hazard')));

@@ -1,6 +1,9 @@
 import type { Rule } from './types';
 import { reach } from '../cfg';
-import { assigns, containsSpan, failureBranch, isErrorReturn } from './util';
+import type { CfgNode } from '../cfg';
+import type { FunctionContext } from '../facts';
+import { normText } from '../ast';
+import { assigns, containsSpan, failureBranch, isErrorReturn, unwrapCond } from './util';
 
 export const rule: Rule = {
   id: 'map-leak',
@@ -32,15 +35,84 @@ export const rule: Rule = {
         },
         limit: 20000,
       });
-      if (!r || !r.node) continue;
+      let hit = r && r.node ? r : null;
+      if (!hit && r !== undefined) hit = viaErrorVariable(ctx, start.id, (n) =>
+        containsSpan(n, relSpans) || containsSpan(n, o.escapes) || names.some((x) => assigns(n, x)) || n.id === start.id,
+        (n, e) => {
+          if (n.kind !== 'cond' || !n.node || e === '') return false;
+          const fb = failureBranch(ctx, n.node.text, o);
+          return fb !== null && fb === e;
+        });
+      if (!hit) continue;
+      const rr = hit;
       report({
-        start: r.start, end: r.end,
+        start: rr.start, end: rr.end,
         message: `This error return leaks the ${o.kind === 'map' ? 'mapping' : 'allocation'} made by ${c.name}() at line ${lineOf(ctx.text, c.start)}; ${o.kind === 'map' ? 'unmap' : 'free'} it before returning (or jump to the unwind label that does).`,
         related: [{ start: c.start, end: c.end, message: `${o.kind === 'map' ? 'mapped' : 'allocated'} here` }],
       });
     }
   },
 };
+
+/**
+ * `ret = -ENOMEM; goto err;` … `err: return ret;` and `ret = foo(); if (ret) goto err;`: a return of a
+ * local error variable that holds an error on this path. Search over (node, "variable holds an error").
+ */
+function viaErrorVariable(
+  ctx: FunctionContext,
+  from: number,
+  blocked: (n: CfgNode) => boolean,
+  prune: (n: CfgNode, e: 't' | 'f' | '') => boolean,
+): CfgNode | null {
+  const vars = new Set<string>();
+  for (const n of ctx.cfg.nodes) {
+    if (n.kind !== 'return' || !n.node) continue;
+    const v = normText(n.node).replace(/^return\s*/, '').replace(/;$/, '');
+    if (/^(ret|rc|err|error|retval|status|result|res|rv)$/.test(v) && ctx.locals.has(v)) vars.add(v);
+  }
+  for (const v of vars) {
+    const setsErr = new RegExp(`(^|[^\\w.>])${v}=(-E[A-Z0-9]+|PTR_ERR\\(|ERR_PTR\\()`);
+    const reassign = new RegExp(`(^|[^\\w.>])${v}=[^=]`);
+    const testsErr = (t: string): boolean => {
+      const u = unwrapCond(t);
+      return u === v || u === `${v}<0` || u === `${v}!=0` || u === `IS_ERR_VALUE(${v})`;
+    };
+    const seen = new Set<string>();
+    const queue: [number, boolean][] = [];
+    const push = (n: CfgNode, flag: boolean): void => {
+      n.succ.forEach((s, i) => {
+        const e = n.edge[i];
+        if (prune(n, e)) return;
+        let f = flag;
+        if (n.kind === 'cond' && n.node && e === 't' && testsErr(normText(n.node))) f = true;
+        if (n.kind === 'cond' && n.node && e === 'f' && testsErr(normText(n.node))) f = false;
+        const k = `${s}:${f}`;
+        if (!seen.has(k)) {
+          seen.add(k);
+          queue.push([s, f]);
+        }
+      });
+    };
+    push(ctx.cfg.nodes[from], false);
+    let steps = 0;
+    while (queue.length) {
+      if (++steps > 40000) return null;
+      const [id, flag0] = queue.shift()!;
+      const n = ctx.cfg.nodes[id];
+      let flag = flag0;
+      const t = n.node && n.kind !== 'cond' ? normText(n.node) : '';
+      if (n.kind === 'return') {
+        if (flag && t.replace(/^return\s*/, '').replace(/;$/, '') === v) return n;
+        continue;
+      }
+      if (blocked(n)) continue;
+      if (t && setsErr.test(t)) flag = true;
+      else if (t && reassign.test(t)) flag = false;
+      push(n, flag);
+    }
+  }
+  return null;
+}
 
 function failureLeaves(ctx: import('../facts').FunctionContext, o: import('../facts').DmaObject): boolean {
   for (const n of ctx.cfg.nodes) {

@@ -4,6 +4,7 @@ import { walk, normText, callName } from '../ast';
 import { apiEntry } from '../api';
 import type { DmaObject, FunctionContext } from '../facts';
 import { mentions, stripOuterParens } from '../facts';
+import { exclusiveBranches } from './pairing';
 
 export function isStreamingSingle(o: DmaObject): boolean {
   return o.kind === 'map' && (o.call.family === 'single' || o.call.family === 'page' || o.call.family === 'resource');
@@ -81,7 +82,7 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
   }
   if (c.result !== 'assigned' || !o.handle) return true;
   const h = o.handle;
-  const nextAssign = ctx.facts.calls.find((x) => x.start > c.end && x.lvalue?.norm === h && x.role === 'map');
+  const nextAssign = ctx.facts.calls.find((x) => x.start > c.end && x.lvalue?.norm === h && x.role === 'map' && !exclusiveBranches(ctx, c, x));
   const limit = nextAssign ? nextAssign.start : Infinity;
   const loops = c.loops;
   let found = false;

@@ -19,7 +19,7 @@ export const rule: Rule = {
       if (u.role !== 'unmap') continue;
       const h = handleOf(u);
       const un = ctx.nodeOf(u);
-      if (!h || !un) continue;
+      if (!h || !un || h.includes('(')) continue;
       const names = [h, ...baseNames(h)];
       for (const s of ctx.facts.calls) {
         if ((s.role !== 'sync-for-cpu' && s.role !== 'sync-for-device') || handleOf(s) !== h) continue;

@@ -5,6 +5,19 @@ import type { Pair } from './pairing';
 import type { FunctionContext } from '../facts';
 import { apiEntry } from '../api';
 
+/** `if (dma_addr) dma_pool_free(...)`: a handle that may come from several places, tested before release. */
+function guardedByHandle(ctx: FunctionContext, p: Pair): boolean {
+  const h = p.obj.handle;
+  if (!h) return false;
+  for (let n = ctx.callNodes[p.rel.id].parent; n && n.id !== ctx.body.id; n = n.parent) {
+    if (n.type === 'if_statement') {
+      const c = n.childForFieldName('condition');
+      if (c && new RegExp(`(^|[^\\w>.])${h.replace(/[.*+?^${}()|[\]\\>-]/g, '\\$&')}($|[^\\w])`).test(c.text)) return true;
+    }
+  }
+  return false;
+}
+
 /** `if (page_dma) dma_unmap_page(...); else dma_unmap_single(...);`: the release is chosen per path. */
 function exclusiveFamilies(ctx: FunctionContext, p: Pair): boolean {
   const call = ctx.callNodes[p.rel.id];
@@ -31,7 +44,7 @@ export const rule: Rule = {
       if (v !== 'wrong' && v !== 'single-page') continue;
       // the same variable also receives the handle of another kind of object: which one is released depends on the path
       if (ctx.facts.objects.some((o) => o !== p.obj && o.handle === p.obj.handle && (o.kind !== p.obj.kind || o.call.family === p.rel.family))) continue;
-      if (exclusiveFamilies(ctx, p)) continue;
+      if (exclusiveFamilies(ctx, p) || guardedByHandle(ctx, p)) continue;
       report({
         severity: v === 'single-page' ? 'info' : undefined,
         start: p.rel.start,

@@ -10,6 +10,11 @@ import { rule as poolParams } from './pool-params';
 import { rule as poolZalloc } from './pool-zalloc';
 import { rule as syncAfterUnmap } from './sync-after-unmap';
 import { rule as useAfterUnmap } from './use-after-unmap';
+import { rule as mapKmap } from './map-kmap';
+import { rule as mapResourceRam } from './map-resource-ram';
+import { rule as coherentIntoStreaming } from './coherent-into-streaming';
+import { rule as freeCoherentAtomic } from './free-coherent-atomic';
+import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -22,4 +27,9 @@ export const WAVE2_RULES: readonly Rule[] = [
   mask64,
   poolParams,
   poolZalloc,
+  mapKmap,
+  mapResourceRam,
+  coherentIntoStreaming,
+  freeCoherentAtomic,
+  allocSleepAtomic,
 ];

@@ -4,6 +4,7 @@ import { callName, callArgs, normText } from '../ast';
 import { apiEntry, paramIndex } from '../api';
 import type { ApiRole } from '../../model/catalogue/types';
 import type { FunctionContext } from '../facts';
+import { assignedValues } from './memoryCommon';
 
 /** Folds a small integer constant expression (`64`, `0x40`, `1 << 12`, `SZ_4K`, `4 * 1024`); null when not constant. */
 export function constValue(text: string): number | null {
@@ -47,4 +48,13 @@ export function lineAt(text: string, off: number): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
   return n;
+}
+
+/** Every value a local takes: its initialiser (also behind `*p = …` declarators) and its plain assignments; null when unknown. */
+export function localValues(ctx: FunctionContext, name: string): Node[] | null {
+  const vals = assignedValues(ctx, name);
+  if (vals === null) return null;
+  const d = ctx.locals.get(name);
+  if (d?.init && !vals.some((v) => v.id === d.init!.id)) vals.push(d.init);
+  return vals;
 }
