@@ -99,11 +99,19 @@ export function cacheSize(): number {
 /** Statistics of the last checkTree call: how many functions were analysed vs served from cache. */
 export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
 
-function summaryKey(s: FileSummary, file?: string): string {
-  const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
-  const b = [...s.predicateFields].sort().join(',');
-  const c = [...s.dmaFunctions].sort().join(',');
-  return `${a}|${b}|${c}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+/**
+ * The part of the file summary a function's results depend on: only entries
+ * whose names occur in the function's text (rules consult the summary for the
+ * helpers a function calls and the fields it reads). An edit elsewhere in the
+ * file that changes another entry leaves this function's cache entry valid.
+ */
+function summaryKey(s: FileSummary, fnText: string, file?: string): string {
+  const has = (name: string): boolean => fnText.includes(name);
+  const a = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
+  const b = [...s.predicateFields].filter(has).sort().join(',');
+  const c = [...s.dmaFunctions].filter(has).sort().join(',');
+  const h = s.helpers ? helpersKey(new Map([...s.helpers].filter(([k]) => has(k)))) : '';
+  return `${a}|${b}|${c}|${h}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -206,7 +214,6 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   } catch (e) {
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
-  const sk = summaryKey(summary, file);
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
@@ -215,7 +222,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
       lastRunStats.skipped++;
       continue;
     }
-    const key = fnText + '\u0000' + sk;
+    const key = fnText + '\u0000' + summaryKey(summary, fnText, file);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);
