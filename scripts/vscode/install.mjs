@@ -36,7 +36,11 @@ function run(cmd, args, { cwd, env, label }) {
     let last = Date.now();
     let child;
     try {
-      child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Under `npm run`, the outer npm exports npm_config_user_agent ("npm/… node/v20…"); an inner npm
+      // reads it back as config, and code-server's postinstall then believes it runs on the outer Node.
+      const childEnv = { ...process.env, ...env };
+      if (!env?.npm_config_user_agent) delete childEnv.npm_config_user_agent;
+      child = spawn(cmd, args, { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       reject(new SetupError(`cannot run ${cmd}: ${e.message}`));
       return;

@@ -36,6 +36,8 @@ export const rule: Rule = {
       const allocStmt = allocNode.node;
       if (!allocStmt || !memNode.node || allocStmt.parent?.id !== memNode.node.parent?.id) continue;
       if (c.loops.length) continue;
+      // a label in between: the memset is also reached from elsewhere (buffer reuse)
+      if (between.some((n) => n.kind === 'label')) continue;
       const touches = between.some((n) => n.kind !== 'cond' && mentions(cfgNodeText(n), p) && !/\breturn\b|\bgoto\b/.test(cfgNodeText(n)));
       if (touches) continue;
       const stmt = memNode.node!;

@@ -15,6 +15,9 @@ export function handleComparisons(ctx: FunctionContext, o: DmaObject): { node: N
   const h = o.handle;
   const out: { node: Node; zero: boolean }[] = [];
   if (!h) return out;
+  // `h = 0` elsewhere: 0 is this driver's "not mapped" sentinel, so the comparison is not a failure test
+  const fnText = normText(ctx.body);
+  if (new RegExp(`(^|[^\\w.>])${h.replace(/[.*+?^${}()|[\]\\>-]/g, '\\$&')}\\s*=\\s*(0|NULL)\\s*[;,)]`).test(fnText)) return out;
   walk(ctx.body, (n) => {
     if (n.endIndex <= o.call.end) return n.startIndex < o.call.end;
     if (n.type === 'binary_expression') {
@@ -85,6 +88,7 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
   const nextAssign = ctx.facts.calls.find((x) => x.start > c.end && x.lvalue?.norm === h && x.role === 'map' && !exclusiveBranches(ctx, c, x));
   const limit = nextAssign ? nextAssign.start : Infinity;
   const loops = c.loops;
+  const base = /^[&*(]*([A-Za-z_]\w*)(->|\.)/.exec(h)?.[1];
   let found = false;
   walk(ctx.body, (n) => {
     if (found) return false;
@@ -96,6 +100,8 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
     const args = n.childForFieldName('arguments');
     const at = args ? normText(args) : '';
     if (role === 'mapping-error' && mentions(at, h)) found = true;
+    // checked through an accessor of the same object: ib_dma_mapping_error(dev, rdmab_addr(rb)) for rb->rg_iov.addr
+    else if (role === 'mapping-error' && base && /\w\(/.test(at.replace(/^\(/, '')) && new RegExp(`\\(\\s*&?${base}\\s*\\)`).test(at)) found = true;
     else if (ctx.summary.checksParam.has(nm) && mentions(at, h)) found = true;
     else if (!role && /err|check|valid|fail/i.test(nm) && mentions(at, h)) found = true;
     else if (!role && mentions(at, h) && inCondition(n)) found = true;

@@ -25,7 +25,7 @@ export const rule: Rule = {
   title: 'sg_dma_address()/sg_dma_len() read over the original nents instead of the mapped count',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (!/\bfor_each_sg(?:table_sg)?\b/.test(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
+    if (!/for_each_sg/.test(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
     const macros: { call: Node; body: Node | null }[] = [];
     walk(ctx.body, (n) => {
       if (isIteratorMacro(n)) macros.push({ call: n.namedChild(0)!, body: n.nextNamedSibling });
