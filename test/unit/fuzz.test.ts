@@ -57,7 +57,7 @@ export function mutate(text: string, muts: readonly Mutation[]): string {
   let s = text;
   for (const m of muts) {
     const n = s.length;
-    const a = Math.floor(m.a * n);
+    const a = Math.min(Math.max(0, n - 1), Math.floor(m.a * n));
     const b = Math.min(n, a + Math.floor(m.b * n) + 1);
     if (m.op === 'delete') s = s.slice(0, a) + s.slice(b);
     else if (m.op === 'duplicate') s = s.slice(0, b) + s.slice(a, b) + s.slice(b);

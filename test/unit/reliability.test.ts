@@ -61,7 +61,8 @@ function nested(n: number): string {
   return `static int deep(struct device *dev, void *p)\n{\n\tdma_addr_t h;\n${'{'.repeat(n)}\n\th = dma_map_single(dev, p, 64, DMA_TO_DEVICE);\n${'}'.repeat(n)}\n\treturn 0;\n}\n`;
 }
 
-describe('reliability: a rule that throws', () => {
+describe('reliability: a rule that throws', function () {
+  this.timeout(60000);
   const throwing: Rule[] = [
     { id: 'test-throws-fn', title: 'throws in functions', severity: 'error', checkFunction() { throw new Error('boom in a function rule'); } },
     { id: 'test-throws-file', title: 'throws on files', severity: 'error', checkFile() { throw new TypeError('boom in a file rule'); } },
@@ -112,7 +113,9 @@ describe('reliability: a rule that throws', () => {
   });
 });
 
-describe('reliability: bounds', () => {
+describe('reliability: bounds', function () {
+  // deep inputs take a while on a loaded machine; nothing here is a timed budget
+  this.timeout(120000);
   const DEPTH = 10000;
 
   it('the checker survives 10,000 nested blocks', async () => {
@@ -240,7 +243,8 @@ describe('reliability: CLI files', () => {
   });
 });
 
-describe('reliability: CLI input errors (one line, exit 2, no stack trace)', () => {
+describe('reliability: CLI input errors (one line, exit 2, no stack trace)', function () {
+  this.timeout(60000);
   const dir = tmpdir();
   const empty = path.join(dir, 'empty');
   fs.mkdirSync(empty);
