@@ -34,7 +34,7 @@ export const rule: Rule = {
     if (ctx.cfg.truncated) return;
     const objs: { call: { start: number; end: number; name: string }; v: string }[] = [];
     for (const o of ctx.facts.objects) {
-      if (o.kind !== 'alloc' || o.call.result !== 'assigned' || !o.cpu) continue;
+      if (o.kind !== 'alloc' || o.call.result !== 'assigned' || !o.cpu || o.cpu.startsWith('*')) continue;
       if (o.call.name === 'dma_alloc_noncontiguous') continue;
       objs.push({ call: o.call, v: o.cpu });
     }

@@ -27,6 +27,9 @@ export const rule: Rule = {
       // the memset must follow on a path with no reassignment of the pointer
       const hit = reach(ctx.cfg, start.id, { target: (n) => n.id === tn.id, blocked: (n) => reassigns(n, cpu), limit: 20000 });
       if (!hit) continue;
+      // the memset must only ever clear the fresh block: not reachable from entry or around a loop without the alloc
+      const notFresh = (from: number): boolean => !!reach(ctx.cfg, from, { target: (n) => n.id === tn.id, blocked: (n) => n.id === start.id, limit: 20000 });
+      if (notFresh(ctx.cfg.entry) || notFresh(tn.id)) continue;
       const name = c.args[0] ? callName : null;
       void name;
       report({

@@ -15,6 +15,7 @@ import { rule as mapResourceRam } from './map-resource-ram';
 import { rule as coherentIntoStreaming } from './coherent-into-streaming';
 import { rule as freeCoherentAtomic } from './free-coherent-atomic';
 import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
+import { rule as cpuWritesFrom } from './cpu-writes-from-buffer';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -32,4 +33,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   coherentIntoStreaming,
   freeCoherentAtomic,
   allocSleepAtomic,
+  cpuWritesFrom,
 ];
