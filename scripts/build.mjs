@@ -18,7 +18,7 @@ copyFileSync(join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), join(d
 // Node built-ins that web-tree-sitter references only on its Node code path.
 const nodeOnly = ['fs', 'fs/promises', 'path', 'module', 'url', 'os', 'crypto', 'worker_threads', 'child_process'];
 
-const common = { bundle: true, sourcemap: true, minify, logLevel: 'warning', target: 'es2022' };
+const common = { bundle: true, sourcemap: true, minify, keepNames: minify, logLevel: 'warning', target: 'es2022' };
 // web-tree-sitter reads import.meta.url on its Node path; a CJS bundle must supply it
 const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl' }, banner: { js: "var __dmaScopeImportMetaUrl = require('url').pathToFileURL(__filename).href;" } };
 const targets = [

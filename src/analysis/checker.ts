@@ -14,6 +14,7 @@ import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSum
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
 import { isDmaCoreFile } from './rules/internal-header';
+import { mentionsDmaApi } from './relevance';
 import { entriesForPrefilter } from './api';
 import { helpersKey, callsHelper } from './summaries';
 
@@ -70,7 +71,6 @@ interface CacheEntry {
 }
 
 const CACHE_MAX = 4000;
-const RELEVANT_RE = /dma_|_dma|sg_init_one|sg_set_buf|pci_|ib_dma|swiotlb|iommu|coherent|cc_platform_has|xen_|hypervisor_is_type/i;
 const cache = new Map<string, CacheEntry>();
 
 let relevantRe: RegExp | undefined;
@@ -97,13 +97,21 @@ export function cacheSize(): number {
 }
 
 /** Statistics of the last checkTree call: how many functions were analysed vs served from cache. */
-export const lastRunStats = { analysed: 0, cached: 0 };
+export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
 
-function summaryKey(s: FileSummary, file?: string): string {
-  const a = [...s.checksParam.entries()].map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
-  const b = [...s.predicateFields].sort().join(',');
-  const c = [...s.dmaFunctions].sort().join(',');
-  return `${a}|${b}|${c}|${helpersKey(s.helpers)}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+/**
+ * The part of the file summary a function's results depend on: only entries
+ * whose names occur in the function's text (rules consult the summary for the
+ * helpers a function calls and the fields it reads). An edit elsewhere in the
+ * file that changes another entry leaves this function's cache entry valid.
+ */
+function summaryKey(s: FileSummary, fnText: string, file?: string): string {
+  const has = (name: string): boolean => fnText.includes(name);
+  const a = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
+  const b = [...s.predicateFields].filter(has).sort().join(',');
+  const c = [...s.dmaFunctions].filter(has).sort().join(',');
+  const h = s.helpers ? helpersKey(new Map([...s.helpers].filter(([k]) => has(k)))) : '';
+  return `${a}|${b}|${c}|${h}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -197,6 +205,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   const file = opts.file;
   lastRunStats.analysed = 0;
   lastRunStats.cached = 0;
+  lastRunStats.skipped = 0;
   let fns: ReturnType<typeof functionDefinitions> = [];
   let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
@@ -205,13 +214,15 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   } catch (e) {
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
-  const sk = summaryKey(summary, file);
   const contexts: FunctionContext[] = [];
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
-    // functions that name no DMA-API call cannot produce function findings
-    if (!RELEVANT_RE.test(fnText) && !callsHelper(fnText, summary)) continue;
-    const key = fnText + '\u0000' + sk;
+    // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
+    if (!mentionsDmaApi(fnText) && !callsHelper(fnText, summary)) {
+      lastRunStats.skipped++;
+      continue;
+    }
+    const key = fnText + '\u0000' + summaryKey(summary, fnText, file);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

@@ -12,6 +12,7 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
+import { mentionsMappingError } from './relevance';
 import { summarizeHelpers, HelperSummary } from './summaries';
 
 export interface Arg {
@@ -257,46 +258,75 @@ function enclosingLoops(n: Node, body: Node): { start: number; end: number }[] {
   return out;
 }
 
+interface FnSummary {
+  name: string | null;
+  /** maps, unmaps, syncs or frees something */
+  dma: boolean;
+  /** parameter indexes passed to dma_mapping_error() */
+  idx: number[];
+}
+
+const FN_SUMMARY_CACHE_MAX = 8000;
+const fnSummaryCache = new Map<string, FnSummary>();
+
+function summarizeFunction(fn: Node): FnSummary {
+  const body = fn.childForFieldName('body');
+  const name = functionName(fn);
+  const dma = !!body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text);
+  const idx: number[] = [];
+  // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
+  if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx };
+  const params = functionParams(fn);
+  walk(body, (n) => {
+    if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
+      const a = callArgs(n)[1];
+      if (a) {
+        const i = params.indexOf(normText(stripParensAndCasts(a)));
+        if (i >= 0 && !idx.includes(i)) idx.push(i);
+      }
+    }
+  });
+  return { name, dma, idx };
+}
+
 /** Names of same-file functions that pass a parameter to dma_mapping_error(). */
 export function summarizeFile(root: Node, fns: Node[]): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   const dmaFunctions = new Set<string>();
   for (const fn of fns) {
-    const body = fn.childForFieldName('body');
-    if (body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text)) {
-      const nm = functionName(fn);
-      if (nm) dmaFunctions.add(nm);
+    // the per-function part depends only on the function's text: cached, so an edit re-summarises one function
+    const key = fn.text;
+    let fs = fnSummaryCache.get(key);
+    if (!fs) {
+      fs = summarizeFunction(fn);
+      fnSummaryCache.set(key, fs);
+      if (fnSummaryCache.size > FN_SUMMARY_CACHE_MAX) fnSummaryCache.delete(fnSummaryCache.keys().next().value as string);
     }
-    if (!body || !/mapping_error/.test(body.text)) continue;
-    const name = functionName(fn);
-    if (!name) continue;
-    const params = functionParams(fn);
-    const idx: number[] = [];
-    walk(body, (n) => {
-      if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
-        const a = callArgs(n)[1];
-        if (a) {
-          const i = params.indexOf(normText(stripParensAndCasts(a)));
-          if (i >= 0 && !idx.includes(i)) idx.push(i);
-        }
-      }
-    });
-    if (idx.length) checksParam.set(name, idx);
+    if (fs.dma && fs.name) dmaFunctions.add(fs.name);
+    if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
   }
-  // fields assigned from platform-internal predicates (cached "is coherent" flags)
-  if (isPlatformPredicate(root.text)) walk(root, (n) => {
-    if (n.type === 'assignment_expression') {
-      const l = n.childForFieldName('left');
-      const r = n.childForFieldName('right');
+  // fields assigned from platform-internal predicates (cached "is coherent" flags);
+  // most files name no predicate at all: look only around the textual matches
+  // (the outermost assignment above each match), never over the whole tree
+  const rootText = root.text;
+  for (const re of [PRED_CALL_RE, PRED_IDENT_RE]) {
+    const g = new RegExp(re.source, 'g');
+    for (let m = g.exec(rootText); m; m = g.exec(rootText)) {
+      let outer: Node | null = null;
+      let n: Node | null = root.descendantForIndex(m.index, m.index);
+      for (let depth = 0; n && depth < 200 && n.type !== 'function_definition' && n.type !== 'translation_unit'; depth++, n = n.parent) {
+        if (n.type === 'assignment_expression') outer = n;
+      }
+      if (!outer) continue;
+      const l = outer.childForFieldName('left');
+      const r = outer.childForFieldName('right');
       if (l && r && l.type === 'field_expression' && isPlatformPredicate(r.text)) {
         const f = l.childForFieldName('field');
         if (f) predicateFields.add(f.text);
       }
-      return false;
     }
-    return true;
-  });
+  }
   return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
 }
 

@@ -12,6 +12,7 @@ import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, functionName, normText, stripParensAndCasts } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { functionParams, stripOuterParens } from './facts';
+import { mentionsDmaApi } from './relevance';
 
 export type HelperEffectKind = 'sync-for-cpu' | 'sync-for-device' | 'unmap' | 'map';
 
@@ -52,9 +53,29 @@ function paramPath(expr: string, params: string[]): { param: number; path: strin
 export function summarizeHelpers(fns: Node[]): Map<string, HelperSummary> {
   const out = new Map<string, HelperSummary>();
   for (const fn of fns) {
-    const name = functionName(fn);
+    // a helper's summary depends only on its text: cached, so an edit re-summarises one function
+    const key = fn.text;
+    let cached = helperCache.get(key);
+    if (cached === undefined) {
+      cached = summarizeHelper(fn);
+      helperCache.set(key, cached);
+      if (helperCache.size > HELPER_CACHE_MAX) helperCache.delete(helperCache.keys().next().value as string);
+    }
+    if (cached) out.set(cached.name, cached);
+  }
+  return out;
+}
+
+const HELPER_CACHE_MAX = 8000;
+const helperCache = new Map<string, HelperSummary | null>();
+
+function summarizeHelper(fn: Node): HelperSummary | null {
+  {
     const body = fn.childForFieldName('body');
-    if (!name || !body) continue;
+    // effects come only from DMA-API calls: a body that names no catalogue entry is not walked
+    if (!body || !mentionsDmaApi(body.text)) return null;
+    const name = functionName(fn);
+    if (!name) return null;
     const params = functionParams(fn);
     const effects: HelperEffect[] = [];
     const mappedLocals = new Set<string>();
@@ -97,9 +118,8 @@ export function summarizeHelpers(fns: Node[]): Map<string, HelperSummary> {
       }
       return true;
     });
-    if (effects.length || returnsMapped) out.set(name, { name, effects, returnsMapped });
+    return effects.length || returnsMapped ? { name, effects, returnsMapped } : null;
   }
-  return out;
 }
 
 /** The handle expression an effect reaches from a call's argument: `(rx_buf, '->dma')` → `rx_buf->dma`, `(&ring->buf[i], '.dma')` → `ring->buf[i].dma`. */

@@ -102,7 +102,8 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       const t = await services.tree(doc);
       if (!t || doc.version !== t.version) return;
       const r = checkTree(t.tree, t.text, { severities: ruleSettings(), file: vscode.workspace.asRelativePath(doc.uri, false) });
-      for (const e of r.errors) services.reportOnce(`check:${key}:${e.rule ?? ''}:${e.message}`, `DMA Scope: ${e.message}`);
+      // a throwing rule is logged once (with the file it first failed on), then keeps being skipped quietly
+      for (const e of r.errors) services.reportOnce(e.rule ? `rule:${e.rule}` : `check:${key}:${e.message}`, `DMA Scope: ${doc.uri.fsPath || key}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
       store.set(doc, r.findings);
       collection.set(doc.uri, r.findings.map((f) => toDiagnostic(doc, f)));
     } catch (e) {

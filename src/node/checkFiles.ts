@@ -37,6 +37,7 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
       out.push(input);
       continue;
     }
+    const before = out.length;
     const stack = [input];
     while (stack.length) {
       const dir = stack.pop()!;
@@ -58,6 +59,7 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
       out.push(...files.sort());
       stack.push(...dirs.sort().reverse());
     }
+    if (out.length === before) onError(input, 'no C files (*.c, *.h) in this directory');
   }
   return out;
 }
@@ -68,18 +70,42 @@ export function nodeParser(): Promise<CParser> {
   return parserP;
 }
 
+/**
+ * Byte-level prefilter: false when a file's bytes cannot name any DMA-API entry
+ * (every catalogue name and every scatterlist helper the rules look at contains
+ * one of these needles). Runs on the raw buffer, before any decoding.
+ */
+const NEEDLES = ['dma', 'DMA', 'pci_', 'swiotlb', 'sg_'];
+export function bufferMayMentionDma(buf: Buffer): boolean {
+  return NEEDLES.some((n) => buf.includes(n, 0, 'latin1'));
+}
+
+/** A NUL byte in the first 8 KB: not a C source file. */
+export function looksBinary(buf: Buffer): boolean {
+  return buf.subarray(0, 8192).includes(0);
+}
+
+export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
+
 export async function checkOneFile(file: string, cwd: string, o: BatchOptions): Promise<FileResult> {
   const t0 = Date.now();
-  let text: string;
+  let buf: Buffer;
+  const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   try {
     const abs = path.resolve(cwd, file);
     const size = fs.statSync(abs).size;
-    if (o.maxFileSize && size > o.maxFileSize) return { file, findings: [], errors: [{ file, message: `skipped: ${size} bytes is over the size limit` }], ms: 0 };
-    text = fs.readFileSync(abs, 'utf8');
+    if (max > 0 && size > max) return { file, findings: [], errors: [{ file, message: `skipped: ${size} bytes is over the ${max}-byte size limit` }], ms: 0 };
+    buf = fs.readFileSync(abs);
   } catch (e) {
-    return { file, findings: [], errors: [{ file, message: (e as Error).message }], ms: 0 };
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
+    return { file, findings: [], errors: [{ file, message: `cannot read: ${why}` }], ms: 0 };
   }
-  // cheap prefilter: files that mention no DMA-API name cannot produce findings
+  // cheap prefilters: files that name no DMA-API entry cannot produce findings and are never parsed
+  if (!bufferMayMentionDma(buf)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
+  if (looksBinary(buf)) return { file, findings: [], errors: [{ file, message: 'skipped: binary file' }], ms: Date.now() - t0 };
+  // invalid UTF-8 sequences decode to U+FFFD (never an exception)
+  const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
   const parser = await nodeParser();
   const r = checkSource(parser, text, { file, rules: o.rules, severities: o.severities });

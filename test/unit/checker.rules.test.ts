@@ -25,9 +25,8 @@ describe('checker rules: fixtures', () => {
       it('fires at the exact line and column on the bad fixture', async () => {
         const file = path.join(RULE_DIR, `${rule.id}.bad.c`);
         const text = fs.readFileSync(file, 'utf8');
-        // rules that ship disabled are switched on here by giving them a severity
-        const severities = rule.enabledByDefault === false ? { [rule.id]: rule.severity } : undefined;
-        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.c`, severities });
+        const opts = rule.enabledByDefault === false ? { rules: [rule.id] } : {};
+        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.c`, ...opts });
         assert.deepStrictEqual(r.errors, []);
         const got = r.findings.filter((f) => f.rule === rule.id).map((f) => `${f.rule} ${f.line}:${f.column}`).sort();
         assert.deepStrictEqual(got, expectations(text));

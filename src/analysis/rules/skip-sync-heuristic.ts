@@ -24,6 +24,9 @@ export const rule: Rule = {
   severity: 'error',
   checkFunction(ctx, report) {
     if (isDmaCoreFile(ctx.file)) return;
+    // nothing to explain without a sync/map/unmap, nor without a predicate in the body or a cached platform flag
+    if (!ctx.facts.calls.some((c) => c.role === 'sync-for-cpu' || c.role === 'sync-for-device' || c.role === 'map' || c.role === 'unmap')) return;
+    if (!ctx.summary.predicateFields.size && !isPlatformPredicate(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
     // locals holding a platform predicate (`bool coherent = dev_is_dma_coherent(dev);`)
     const predLocals = new Map<string, string>();
     walk(ctx.body, (n) => {

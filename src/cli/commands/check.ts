@@ -1,11 +1,12 @@
 /** `dma-scope check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N]` */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { CommandInfo, CliIO } from '../args';
 import { parseArgs, UsageError } from '../args';
 import { RULES } from '../../analysis/checker';
 import { ruleDocUrl } from '../../model/links';
-import { collectFiles, checkOneFile, FileResult, BatchOptions } from '../../node/checkFiles';
+import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -88,8 +89,14 @@ function sarif(results: FileResult[]): object {
   };
 }
 
+/** Worker threads by default: one per available CPU, at most 8. */
+export function defaultJobs(): number {
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(8, n));
+}
+
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size'], aliases: { '-j': '--jobs', '-f': '--format' } });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
@@ -98,7 +105,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     const unknown = rules.filter((r) => !RULES.some((x) => x.id === r));
     if (unknown.length) throw new UsageError(`unknown rule ${unknown.join(', ')}`);
   }
-  const jobsText = a.values.get('--jobs') ?? '1';
+  const jobsText = a.values.get('--jobs') ?? String(defaultJobs());
   const jobs = Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
   if (!a.positionals.length) throw new UsageError('no files or directories given');
@@ -115,7 +122,10 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
     }
   };
-  const o: BatchOptions = { rules };
+  const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
+  const maxFileSize = Number(maxText);
+  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
+  const o: BatchOptions = { rules, maxFileSize };
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
     if (!ok) await runSerial(files, io.cwd, o, onResult);
@@ -140,14 +150,14 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   } else {
     for (const e of errors) io.err(`${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
   }
-  if (inputErrors.length && !files.length) return 2;
-  if (inputErrors.length) return 2;
+  // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
+  if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
   return findings.length ? 1 : 0;
 }
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N]',
+  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES]',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   run: runCheck,
 };
