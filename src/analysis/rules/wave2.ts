@@ -17,6 +17,7 @@ import { rule as freeCoherentAtomic } from './free-coherent-atomic';
 import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
 import { rule as cpuWritesFrom } from './cpu-writes-from-buffer';
 import { rule as dmaAddrTrunc } from './dma-addr-truncation';
+import { rule as mapImage } from './map-image';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -36,4 +37,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   allocSleepAtomic,
   cpuWritesFrom,
   dmaAddrTrunc,
+  mapImage,
 ];
