@@ -18,6 +18,7 @@ import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
 import { rule as cpuWritesFrom } from './cpu-writes-from-buffer';
 import { rule as dmaAddrTrunc } from './dma-addr-truncation';
 import { rule as mapImage } from './map-image';
+import { rule as nokmapDeref } from './nokmap-deref';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -38,4 +39,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   cpuWritesFrom,
   dmaAddrTrunc,
   mapImage,
+  nokmapDeref,
 ];
