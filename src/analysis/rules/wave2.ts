@@ -19,6 +19,7 @@ import { rule as cpuWritesFrom } from './cpu-writes-from-buffer';
 import { rule as dmaAddrTrunc } from './dma-addr-truncation';
 import { rule as mapImage } from './map-image';
 import { rule as nokmapDeref } from './nokmap-deref';
+import { rule as poolDestroyBusy } from './pool-destroy-busy';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -40,4 +41,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   dmaAddrTrunc,
   mapImage,
   nokmapDeref,
+  poolDestroyBusy,
 ];
