@@ -60,7 +60,7 @@ export function entriesOfKind(kind: ApiEntry['kind']): ApiEntry[] {
   return [...new Set(index.values())].filter((e) => e.kind === kind);
 }
 
-const PREFILTER_ROLES = new Set<ApiRole>(['map', 'unmap', 'sync-for-cpu', 'sync-for-device', 'alloc', 'free', 'pool-alloc', 'pool-free', 'mapping-error']);
+const PREFILTER_ROLES = new Set<ApiRole>(['map', 'unmap', 'sync-for-cpu', 'sync-for-device', 'alloc', 'free', 'pool-alloc', 'pool-free', 'mapping-error', 'mask', 'pool-create', 'pool-destroy']);
 
 /** Names whose presence in a text means a rule may fire (DMA calls and legacy wrappers). */
 export function entriesForPrefilter(): string[] {

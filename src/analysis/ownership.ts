@@ -154,6 +154,20 @@ function derivedLocals(ctx: FunctionContext, r: Region): string[] {
     const m = /^(?:page_address|kmap|kmap_local_page|kmap_atomic|lowmem_page_address|phys_to_virt|sg_virt)\((.+)\)$/.exec(b);
     return !!m && (r.pages.includes(stripCasts(m[1])) || r.roots.includes(stripCasts(m[1])) || (!!r.base && pointsIntoBase(r, stripCasts(m[1]), true)));
   };
+  // every value the local ever takes must point into the region (`header = &_hdr` elsewhere: unknown)
+  const allDerive = (name: string): boolean => {
+    let ok = true;
+    walk(ctx.body, (x) => {
+      if (!ok) return false;
+      if (x.type === 'assignment_expression') {
+        const l = x.childForFieldName('left');
+        const v = x.childForFieldName('right');
+        if (l && normText(l) === name && (x.childForFieldName('operator')?.text !== '=' || !v || !isRoot(normText(v)))) ok = false;
+      } else if (x.type === 'pointer_expression' && x.text.replace(/\s/g, '') === '&' + name) ok = false;
+      return true;
+    });
+    return ok;
+  };
   for (let round = 0; round < 2; round++) {
     walk(ctx.body, (x) => {
       let l: Node | null = null;
@@ -173,7 +187,7 @@ function derivedLocals(ctx: FunctionContext, r: Region): string[] {
         const size = r.map?.size ? stripOuterParens(r.map.size.norm) : null;
         const plus = /^(.+?)\+(.+)$/.exec(vt);
         if (size && plus && stripOuterParens(plus[2]) === size) return true;
-        if (isRoot(normText(v))) out.push(l.text);
+        if (isRoot(normText(v)) && allDerive(l.text)) out.push(l.text);
       }
       return true;
     });
@@ -283,6 +297,15 @@ export function regions(ctx: FunctionContext): Region[] {
       if (hc.kind === 'sync-for-device') r.toDev.push(e);
       else r.toCpu.push(e);
     }
+    // dmaengine_unmap_put(unmap) releases every handle stored in unmap->addr[]
+    for (const n of ctx.allCalls) {
+      if (callName(n) !== 'dmaengine_unmap_put') continue;
+      const a = callArgs(n)[0];
+      if (!a || !r.handle.startsWith(normText(a) + '->addr[')) continue;
+      const c: CallFact = { id: -1, name: 'dmaengine_unmap_put', role: 'unmap', family: 'single', kind: 'function', start: n.startIndex, end: n.endIndex, args: [], result: 'other', loops: [] };
+      const e = ev(c, 'unmap');
+      if (e) r.toCpu.push(e);
+    }
     for (const c of ctx.facts.calls) {
       const h = c.role === 'map' ? c.lvalue?.norm : canon(handleOf(c));
       if (h !== r.handle) continue;
@@ -368,7 +391,7 @@ function accessesIn(r: Region, n: CfgNode): Access[] {
     }
     if (x.type === 'subscript_expression') {
       const a = x.childForFieldName('argument');
-      if (a && pointsInto(r, normText(a))) add(x, isWritten(x), 'subscript', x.text);
+      if (a && pointsInto(r, normText(a)) && !isAddressOf(x)) add(x, isWritten(x), 'subscript', x.text);
       return true;
     }
     if (x.type === 'pointer_expression' && x.text.startsWith('*')) {
@@ -385,6 +408,7 @@ function accessesIn(r: Region, n: CfgNode): Access[] {
       const cast = a.type === 'parenthesized_expression' || a.type === 'cast_expression';
       if ((op === '->' && (structRoot(r, at) || (cast && pointsInto(r, at)))) || (op === '.' && structRoot(r, at) && r.roots.includes(at))) {
         if (op === '.' && !r.map?.buffer?.norm.startsWith('&')) return true;
+        if (isAddressOf(x)) return false;
         add(x, isWritten(x), 'field', x.text);
         return false;
       }
@@ -395,10 +419,19 @@ function accessesIn(r: Region, n: CfgNode): Access[] {
   return out;
 }
 
+/** `&buf[i]`, `&s->f[2].x`: an address computation, not an access. */
+function isAddressOf(x: Node): boolean {
+  let cur = x;
+  let p = x.parent;
+  while (p && (p.type === 'parenthesized_expression' || ((p.type === 'field_expression' || p.type === 'subscript_expression') && p.childForFieldName('argument')?.id === cur.id && p.childForFieldName('operator')?.text !== '->'))) { cur = p; p = p.parent; }
+  return !!p && p.type === 'pointer_expression' && p.text.startsWith('&');
+}
+
 function isWritten(x: Node): boolean {
   let cur = x;
   let p = x.parent;
-  while (p && p.type === 'parenthesized_expression') { cur = p; p = p.parent; }
+  // the whole lvalue: `scb->sg_list[i].ptr = …` writes through `scb->sg_list`
+  while (p && (p.type === 'parenthesized_expression' || ((p.type === 'field_expression' || p.type === 'subscript_expression') && p.childForFieldName('argument')?.id === cur.id))) { cur = p; p = p.parent; }
   if (!p) return false;
   if (p.type === 'assignment_expression' && p.childForFieldName('left')?.id === cur.id) return true;
   if (p.type === 'update_expression') return true;
@@ -418,6 +451,8 @@ export function accesses(ctx: FunctionContext): Access[] {
         for (const a of accessesIn(r, n)) {
           // the access inside the map/sync call itself (its arguments) is not a CPU access
           if ([...r.toDev, ...r.toCpu].some((e) => e.call.start <= a.start && a.end <= e.call.end)) continue;
+          // reading the handle kept inside the mapped struct itself is bookkeeping, not data
+          if (normText(a.expr) === r.handle) continue;
           out.push(a);
         }
       }
@@ -484,7 +519,7 @@ export function handsOff(ctx: FunctionContext, n: CfgNode, r: Region): boolean {
     if (x.type === 'call_expression') {
       const name = callName(x) ?? '';
       if (NOT_HANDOFF.test(name)) return false;
-      if (callArgs(x).some((y) => mentionsNorm(normText(y), r.handle))) hit = true;
+      if (callArgs(x).some((y) => mentionsNorm(normText(y), r.handle)) && !/(^|_)(set|fill|prep|prepare|build|encode|init|pack|fmt|format)(_|$)|_set_/.test(name)) hit = true;
       // an unknown call may start the device; only count calls that take the handle or look like submission
       if (/(submit|kick|start|post|send|doorbell|ring|issue|exec|cmd|command|wait|xmit|trigger|notify|write)/i.test(name) && !/^(memcpy|memset|kmalloc|kzalloc|kfree)$/.test(name)) hit = true;
     } else if (x.type === 'assignment_expression') {

@@ -25,7 +25,8 @@ describe('checker rules: fixtures', () => {
       it('fires at the exact line and column on the bad fixture', async () => {
         const file = path.join(RULE_DIR, `${rule.id}.bad.c`);
         const text = fs.readFileSync(file, 'utf8');
-        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.c` });
+        const opts = rule.enabledByDefault === false ? { rules: [rule.id] } : {};
+        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.c`, ...opts });
         assert.deepStrictEqual(r.errors, []);
         const got = r.findings.filter((f) => f.rule === rule.id).map((f) => `${f.rule} ${f.line}:${f.column}`).sort();
         assert.deepStrictEqual(got, expectations(text));
@@ -33,7 +34,8 @@ describe('checker rules: fixtures', () => {
       });
       it('stays silent on the good fixture', async () => {
         const text = fs.readFileSync(path.join(RULE_DIR, `${rule.id}.good.c`), 'utf8');
-        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.good.c` });
+        const severities = rule.enabledByDefault === false ? { [rule.id]: rule.severity } : undefined;
+        const r = checkSource(await testParser(), text, { file: `drivers/foo/${rule.id}.good.c`, severities });
         assert.deepStrictEqual(r.errors, []);
         assert.deepStrictEqual(r.findings.map((f) => `${f.rule} ${f.line}:${f.column}`), []);
       });

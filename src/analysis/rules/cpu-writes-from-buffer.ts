@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { reach } from '../cfg';
-import { accesses, deviceOwnerAt, firstPerRegion, lineAt, type Access } from '../ownership';
+import { accesses, deviceOwnerAt, firstPerRegion, lineAt, reassigns, type Access } from '../ownership';
 
 export const rule: Rule = {
   id: 'cpu-writes-from-buffer',
@@ -14,6 +14,9 @@ export const rule: Rule = {
       if (!a.write || r.dir !== 'FROM') continue;
       // writes while the device owns it are cpu-access-device-owned
       if (deviceOwnerAt(ctx, a)) continue;
+      // the buffer must be the mapped one at this point: reachable from its map with no reassignment
+      const mapEv = r.toDev.find((e) => e.kind === 'map');
+      if (mapEv && !reach(ctx.cfg, mapEv.node.id, { target: (n) => n.id === a.node.id, blocked: (n) => r.bases.some((b) => reassigns(n, b)), limit: 20000 })) continue;
       const back = r.toDev.filter((e) => e.kind === 'sync-for-device' && e.call.start > a.end);
       const hit = back.find((e) => !!reach(ctx.cfg, a.node.id, { target: (n) => n.id === e.node.id, blocked: (n) => r.toCpu.some((c) => c.kind === 'unmap' && c.node.id === n.id), limit: 20000 }));
       if (!hit) continue;

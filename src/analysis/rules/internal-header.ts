@@ -15,6 +15,9 @@ export const rule: Rule = {
   id: 'internal-header',
   title: 'A driver includes the DMA core headers <linux/dma-map-ops.h> or <linux/dma-direct.h>',
   severity: 'warning',
+  // On the 6.12 corpus 6 of the 9 remaining findings were driver smells; the rest were framework code
+  // (sound/core, vdpa_sim, the ipu6 MMU layer) with a reason to use the internals. Below the 90% bar: opt-in.
+  enabledByDefault: false,
   checkFile(ctx, report) {
     if (isDmaCoreFile(ctx.file) || !/dma-(map-ops|direct)\.h/.test(ctx.text)) return;
     // files that implement or install DMA ops, or set up CMA / bus DMA ranges, are what these headers are for

@@ -41,6 +41,12 @@ export function heldAt(ctx: FunctionContext, target: Node, irqsOnly: boolean): A
     const k = LOCKS[name];
     if (!k || (irqsOnly && !k.irqsOff)) continue;
     if (l.startIndex >= target.startIndex && l.endIndex <= target.endIndex) continue;
+    // a parse error can swallow several functions into one: a brace in column 0 between the two means another function
+    if (ctx.fn.hasError) {
+      const a = Math.min(l.startIndex, target.startIndex);
+      const b = Math.max(l.endIndex, target.endIndex);
+      if (/\n[{}]/.test(ctx.text.slice(a, b))) continue;
+    }
     const ln = ctx.index.at(l.startIndex, l.endIndex);
     if (!ln || ln.id === tn.id) continue;
     const key = k.keyed && callArgs(l)[0] ? normText(callArgs(l)[0]) : null;

@@ -96,6 +96,9 @@ export function sizesDiffer(ctx: FunctionContext, a: string, b: string): boolean
   const rb = resolveExpr(ctx, b);
   if (ra === rb || ra === b || rb === a) return false;
   if (hasCall(ra) || hasCall(rb)) return false;
+  // one size is the other plus an extra term (`IV` vs `IV + reqctx->b0_len`): a real mismatch whenever the term is not 0
+  const extends_ = (x: string, y: string): boolean => x.startsWith(y + '+') || x.endsWith('+' + y) || x === `2*${y}` || x === `${y}*2`;
+  if ((extends_(ra, rb) || extends_(rb, ra)) && !hasCall(ra) && !hasCall(rb)) return true;
   // struct fields and sizeof expressions are routinely copies or aliases of each other
   if (/->|\.|sizeof/.test(ra + rb)) return false;
   // a number against a macro (PAGE_SIZE vs 4096) may well be equal

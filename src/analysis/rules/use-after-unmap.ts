@@ -51,6 +51,18 @@ function deref(n: CfgNode, p: string): Node | null {
   return hit;
 }
 
+/** Locals set to NULL by later statements of the block holding the release (`skb = priv->x = NULL;`). */
+function nulledAfter(call: Node): Set<string> {
+  const out = new Set<string>();
+  let stmt: Node | null = call;
+  while (stmt && stmt.parent && stmt.parent.type !== 'compound_statement') stmt = stmt.parent;
+  for (let s = stmt?.nextNamedSibling ?? null; s; s = s.nextNamedSibling) {
+    const m = /^\s*(\w+)\s*=\s*(?:[^;=]*=\s*)?NULL\s*;/.exec(s.text);
+    if (m) out.add(m[1]);
+  }
+  return out;
+}
+
 export const rule: Rule = {
   id: 'use-after-unmap',
   title: 'A DMA handle given to the hardware after unmap, or a coherent buffer used after dma_free_coherent()',
@@ -72,10 +84,21 @@ export const rule: Rule = {
       if (!subject || /[()]/.test(subject)) continue;
       const h = subject;
       const names = [h, ...baseNames(h)];
+      const nulled = nulledAfter(ctx.callNodes[u.id]);
       let where: Node | null = null;
       const hit = reach(ctx.cfg, un.id, {
         target: (n) => !!(where = kind === 'handle' ? handOff(n, h) : deref(n, h)),
         blocked: (n) => names.some((x) => reassigns(n, x)),
+        // `skb = NULL;` next to the unmap: a later `if (!skb)` / `if (skb == NULL)` is taken
+        prune: (n, e) => {
+          if (n.kind !== 'cond' || !n.node || e === '' || !nulled.size) return false;
+          const t = stripOuterParens(normText(n.node)).replace(/\s+/g, '');
+          const m = /^!(\w+)$|^(\w+)==NULL$/.exec(t);
+          if (m && nulled.has(m[1] ?? m[2])) return e === 'f';
+          const p = /^(\w+)$|^(\w+)!=NULL$/.exec(t);
+          if (p && nulled.has(p[1] ?? p[2])) return e === 't';
+          return false;
+        },
         limit: 20000,
       });
       if (!hit || !where) continue;

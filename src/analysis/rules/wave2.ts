@@ -16,6 +16,7 @@ import { rule as coherentIntoStreaming } from './coherent-into-streaming';
 import { rule as freeCoherentAtomic } from './free-coherent-atomic';
 import { rule as allocSleepAtomic } from './alloc-sleep-atomic';
 import { rule as cpuWritesFrom } from './cpu-writes-from-buffer';
+import { rule as dmaAddrTrunc } from './dma-addr-truncation';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -34,4 +35,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   freeCoherentAtomic,
   allocSleepAtomic,
   cpuWritesFrom,
+  dmaAddrTrunc,
 ];
