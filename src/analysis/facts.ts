@@ -344,6 +344,9 @@ export function isPlatformPredicate(text: string): string | null {
   return m ? m[0].replace(/\s*\($/, '()').replace(/\s+/g, '') : null;
 }
 
+/** Functions longer than this (UTF-16 code units) are not analysed. */
+export const MAX_FUNCTION_CHARS = 64 * 1024;
+
 /** A function too deeply nested (or too large) to analyse within the step limits. */
 export class NestingError extends Error {
   constructor(fn: string) {
@@ -356,6 +359,9 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   const body = fn.childForFieldName('body');
   if (!body) return null;
   const name = functionName(fn) ?? '<anonymous>';
+  // a "function" this large is a parse accident (an unbalanced brace or #if swallowing its neighbours)
+  // or generated code; its rules would cost seconds per keystroke
+  if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new NestingError(name);
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);

@@ -38,12 +38,6 @@ export const ALIGNMENT_ANNOTATIONS = new Set([
 const BARE_RE = new RegExp(`\\b(?:${BARE_ANNOTATIONS.join('|')})\\b`, 'g');
 const CALL_RE = new RegExp(`\\b(?:${CALL_ANNOTATIONS.join('|')})\\s*\\(`, 'g');
 
-function blank(chars: string[], from: number, to: number): void {
-  for (let i = from; i < to; i++) {
-    if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
-  }
-}
-
 /**
  * Returns the text with annotations replaced by spaces. The result has exactly
  * the same length and the same newlines as the input.
@@ -51,7 +45,8 @@ function blank(chars: string[], from: number, to: number): void {
 export function blankAnnotations(text: string): string {
   // Fast path: most of a file has no double underscore annotations at all.
   if (text.indexOf('__') < 0 && text.indexOf('noinline') < 0 && text.indexOf('notrace') < 0) return text;
-  let chars: string[] | null = null;
+  // blanked ranges, in order (a 700 KB file is never split into a character array)
+  const ranges: [number, number][] = [];
   CALL_RE.lastIndex = 0;
   for (let m = CALL_RE.exec(text); m; m = CALL_RE.exec(text)) {
     // find the matching close parenthesis (bounded: annotations are short)
@@ -67,13 +62,22 @@ export function blankAnnotations(text: string): string {
       } else if (c === 59 /* ; */ || c === 123 /* { */) break;
     }
     if (end < 0) continue;
-    chars ??= text.split("");
-    blank(chars, m.index, end);
+    ranges.push([m.index, end]);
     CALL_RE.lastIndex = end;
   }
-  const base = chars ? chars.join('') : text;
+  let base = text;
+  if (ranges.length) {
+    const parts: string[] = [];
+    let at = 0;
+    for (const [from, to] of ranges) {
+      parts.push(text.slice(at, from), text.slice(from, to).replace(/[^\r\n]/g, ' '));
+      at = to;
+    }
+    parts.push(text.slice(at));
+    base = parts.join('');
+  }
   BARE_RE.lastIndex = 0;
   let any = false;
   const out = base.replace(BARE_RE, (w) => { any = true; return ' '.repeat(w.length); });
-  return any || chars ? out : text;
+  return any || ranges.length ? out : text;
 }

@@ -203,6 +203,17 @@ describe('reliability: bounds', function () {
     }
   });
 
+  it('a function over 64 KB (a parse accident or generated code) is skipped with an error', async () => {
+    const parser = await testParser();
+    const filler = Array.from({ length: 3000 }, (_, i) => `\tv = v * 31 + ${i}; /* padding */`).join('\n');
+    const text = `static int giant(struct device *dev, void *p)\n{\n\tint v = 0;\n\tdma_addr_t h = dma_map_single(dev, p, 64, DMA_TO_DEVICE);\n${filler}\n\treturn v;\n}\n\n${DRIVER}`;
+    assert.ok(text.length > 64 * 1024);
+    const r = checkSource(parser, text, { file: 'giant.c' });
+    assert.strictEqual(r.errors.length, 1);
+    assert.match(r.errors[0].message, /giant\(\) is too deeply nested or too large/);
+    assert.ok(r.findings.some((f) => f.rule === 'map-error-unchecked'), 'the normal function after it is still checked');
+  });
+
   it('random binary and invalid UTF-8 never throw out of checkSource', async () => {
     const parser = await testParser();
     const bytes = Buffer.alloc(20000);

@@ -4,6 +4,7 @@ import { lookup, NOT_MAPPING_PREFIXES, ApiEntry } from '../../model/catalogue';
 import { suggestNames } from '../../model/catalogue/suggest';
 import { PLATFORM_IDS } from '../../model/platformIds';
 import { ruleDocUrl } from '../../model/links';
+import { wrap } from '../text';
 
 /** The stable JSON shape of design.md §5, followed by extra optional fields. */
 export function explainJson(e: ApiEntry): Record<string, unknown> {
@@ -32,19 +33,6 @@ export function explainJson(e: ApiEntry): Record<string, unknown> {
   return out;
 }
 
-function wrap(text: string, indent: string, width = 100): string {
-  const words = text.split(/\s+/).filter(Boolean);
-  const lines: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    if (cur && indent.length + cur.length + 1 + w.length > width) {
-      lines.push(indent + cur);
-      cur = w;
-    } else cur = cur ? `${cur} ${w}` : w;
-  }
-  if (cur) lines.push(indent + cur);
-  return lines.join('\n');
-}
 
 function field(label: string, text: string): string {
   const head = `${label}:`;

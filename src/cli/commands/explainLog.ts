@@ -12,6 +12,7 @@ import { CHECKS, KernelLogReport, parseKernelLog } from '../../analysis/kernelLo
 import { LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../../analysis/logLocate';
 import { explainReport } from '../../analysis/logExplain';
 import { readWasm } from '../../node/wasm';
+import { wrap } from '../text';
 
 const USAGE = 'explain-log <file|-> [--json] [--workspace <dir>]';
 
@@ -107,19 +108,6 @@ export function toJson(results: readonly ExplainedReport[]): object {
   };
 }
 
-function wrap(text: string, width: number, indent: string): string {
-  const words = text.split(/\s+/);
-  const lines: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    if (cur && cur.length + 1 + w.length > width) {
-      lines.push(indent + cur);
-      cur = w;
-    } else cur = cur ? `${cur} ${w}` : w;
-  }
-  if (cur) lines.push(indent + cur);
-  return lines.join('\n');
-}
 
 const ROLE_TEXT: Record<SourceLocation['role'], string> = {
   trigger: 'the call that tripped the check',
@@ -142,7 +130,7 @@ export function toText(results: readonly ExplainedReport[], logName: string): st
     out.push(`${logName}:${r.startLine}: ${r.check}: ${who}${r.message || '(message not in the log)'}`);
     const info = CHECKS[r.check];
     out.push(`  rule: ${r.rule ?? '(no static rule)'}${info.model ? ` (dma-debug ${info.model})` : ''}${r.truncated ? '  [truncated report]' : ''}`);
-    out.push(wrap(explanation, 96, '  '));
+    out.push(wrap(explanation, '  ', 98));
     for (const l of locations) {
       const what = l.call ? `${l.function}: ${l.call}` : l.function;
       const role = l.how === 'definition' ? (l.role === 'mapped-at' ? 'the mapping was made in this function' : 'in the trace; no direct call found') : ROLE_TEXT[l.role];

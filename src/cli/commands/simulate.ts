@@ -13,6 +13,7 @@ import { CommandInfo, UsageError, parseArgs } from '../args';
 import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../model/platformIds';
 import { PLATFORMS } from '../../model/platforms';
 import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, parseTrace, simulate } from '../../model/sim';
+import { wrap } from '../text';
 
 export const simulateCommand: CommandInfo = {
   name: 'simulate',
@@ -92,19 +93,6 @@ export function matrixJson(results: SimResult[]): unknown {
 
 // ---- text ------------------------------------------------------------------------------------
 
-function wrap(text: string, indent: string, width = 100): string {
-  const words = text.split(/\s+/).filter(Boolean);
-  const lines: string[] = [];
-  let cur = '';
-  for (const w of words) {
-    if (cur && indent.length + cur.length + 1 + w.length > width) {
-      lines.push(indent + cur);
-      cur = w;
-    } else cur = cur ? `${cur} ${w}` : w;
-  }
-  if (cur) lines.push(indent + cur);
-  return lines.join('\n');
-}
 
 function summary(hs: Hazard[]): string {
   if (!hs.length) return 'no hazards';
