@@ -264,18 +264,51 @@ interface FnSummary {
   dma: boolean;
   /** parameter indexes passed to dma_mapping_error() */
   idx: number[];
+  /** fields assigned from a platform-internal predicate in this function */
+  fields: string[];
 }
 
 const FN_SUMMARY_CACHE_MAX = 8000;
 const fnSummaryCache = new Map<string, FnSummary>();
+
+/**
+ * Fields assigned from platform-internal predicates (cached "is coherent" flags) in one function:
+ * only around the textual matches (the outermost assignment above each match), never a walk.
+ * Assignments only occur inside functions, so the file's set is the union over its functions.
+ */
+function predicateFieldsOf(fn: Node): string[] {
+  const text = fn.text;
+  const out = new Set<string>();
+  const root = fn.tree.rootNode;
+  for (const re of [PRED_CALL_RE, PRED_IDENT_RE]) {
+    const g = new RegExp(re.source, 'g');
+    for (let m = g.exec(text); m; m = g.exec(text)) {
+      const at = fn.startIndex + m.index;
+      let outer: Node | null = null;
+      let n: Node | null = root.descendantForIndex(at, at);
+      for (let depth = 0; n && depth < 200 && n.type !== 'function_definition' && n.type !== 'translation_unit'; depth++, n = n.parent) {
+        if (n.type === 'assignment_expression') outer = n;
+      }
+      if (!outer) continue;
+      const l = outer.childForFieldName('left');
+      const r = outer.childForFieldName('right');
+      if (l && r && l.type === 'field_expression' && isPlatformPredicate(r.text)) {
+        const f = l.childForFieldName('field');
+        if (f) out.add(f.text);
+      }
+    }
+  }
+  return [...out];
+}
 
 function summarizeFunction(fn: Node): FnSummary {
   const body = fn.childForFieldName('body');
   const name = functionName(fn);
   const dma = !!body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text);
   const idx: number[] = [];
+  const fields = predicateFieldsOf(fn);
   // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
-  if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx };
+  if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx, fields };
   const params = functionParams(fn);
   walk(body, (n) => {
     if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
@@ -286,7 +319,7 @@ function summarizeFunction(fn: Node): FnSummary {
       }
     }
   });
-  return { name, dma, idx };
+  return { name, dma, idx, fields };
 }
 
 /** Names of same-file functions that pass a parameter to dma_mapping_error(). */
@@ -305,27 +338,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     }
     if (fs.dma && fs.name) dmaFunctions.add(fs.name);
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
-  }
-  // fields assigned from platform-internal predicates (cached "is coherent" flags);
-  // most files name no predicate at all: look only around the textual matches
-  // (the outermost assignment above each match), never over the whole tree
-  const rootText = root.text;
-  for (const re of [PRED_CALL_RE, PRED_IDENT_RE]) {
-    const g = new RegExp(re.source, 'g');
-    for (let m = g.exec(rootText); m; m = g.exec(rootText)) {
-      let outer: Node | null = null;
-      let n: Node | null = root.descendantForIndex(m.index, m.index);
-      for (let depth = 0; n && depth < 200 && n.type !== 'function_definition' && n.type !== 'translation_unit'; depth++, n = n.parent) {
-        if (n.type === 'assignment_expression') outer = n;
-      }
-      if (!outer) continue;
-      const l = outer.childForFieldName('left');
-      const r = outer.childForFieldName('right');
-      if (l && r && l.type === 'field_expression' && isPlatformPredicate(r.text)) {
-        const f = l.childForFieldName('field');
-        if (f) predicateFields.add(f.text);
-      }
-    }
+    for (const f of fs.fields) predicateFields.add(f);
   }
   return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
 }
