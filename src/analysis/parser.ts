@@ -5,7 +5,7 @@
  * nothing is ever fetched from the network.
  */
 import { Parser, Language, Tree, Node, Edit, Point } from 'web-tree-sitter';
-import { blankAnnotations } from './preprocess';
+import { blankAnnotations, reblankAnnotations } from './preprocess';
 
 export type { Tree, Node, Point };
 
@@ -112,12 +112,25 @@ export function pointAt(text: string, offset: number): Point {
 export function diffRange(a: string, b: string): { start: number; oldEnd: number; newEnd: number } | null {
   if (a === b) return null;
   const max = Math.min(a.length, b.length);
+  const CHUNK = 2048;
   let start = 0;
+  // whole chunks first (string comparison is a memcmp), then character by character
+  while (start + CHUNK <= max && a.slice(start, start + CHUNK) === b.slice(start, start + CHUNK)) start += CHUNK;
   while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
   let ea = a.length;
   let eb = b.length;
+  while (ea - CHUNK >= start && eb - CHUNK >= start && a.slice(ea - CHUNK, ea) === b.slice(eb - CHUNK, eb)) { ea -= CHUNK; eb -= CHUNK; }
   while (ea > start && eb > start && a.charCodeAt(ea - 1) === b.charCodeAt(eb - 1)) { ea--; eb--; }
   return { start, oldEnd: ea, newEnd: eb };
+}
+
+/** The point reached from `from` after the text `segment`. */
+function advance(from: Point, segment: string): Point {
+  const last = segment.lastIndexOf('\n');
+  if (last < 0) return { row: from.row, column: from.column + segment.length };
+  let rows = 0;
+  for (let i = segment.indexOf('\n'); i >= 0; i = segment.indexOf('\n', i + 1)) rows++;
+  return { row: from.row + rows, column: segment.length - last - 1 };
 }
 
 export function applyChanges(text: string, changes: readonly TextChange[]): string {
@@ -170,21 +183,23 @@ export class DocumentTrees {
   replace(key: string, text: string, version = 0): Tree {
     const entry = this.docs.get(key);
     if (!entry) return this.open(key, text, version);
-    const prepared = blankAnnotations(text);
-    const d = diffRange(entry.prepared, prepared);
+    const raw = diffRange(entry.text, text);
+    const prepared = raw ? reblankAnnotations(entry.prepared, text, raw.start, raw.oldEnd, raw.newEnd) : entry.prepared;
+    const d = raw && diffRange(entry.prepared, prepared);
     if (!d) {
       entry.text = text;
       entry.version = version;
       entry.lastChanged = null;
       return entry.tree;
     }
+    const startPoint = pointAt(prepared, d.start);
     const edit: Edit = {
       startIndex: d.start,
       oldEndIndex: d.oldEnd,
       newEndIndex: d.newEnd,
-      startPosition: pointAt(entry.prepared, d.start),
-      oldEndPosition: pointAt(entry.prepared, d.oldEnd),
-      newEndPosition: pointAt(prepared, d.newEnd),
+      startPosition: startPoint,
+      oldEndPosition: advance(startPoint, entry.prepared.slice(d.start, d.oldEnd)),
+      newEndPosition: advance(startPoint, prepared.slice(d.start, d.newEnd)),
     } as Edit;
     entry.tree.edit(edit);
     let tree: Tree;

@@ -59,7 +59,7 @@ export function blankAnnotations(text: string): string {
       else if (c === 41 /* ) */) {
         depth--;
         if (depth === 0) { end = i + 1; break; }
-      } else if (c === 59 /* ; */ || c === 123 /* { */) break;
+      } else if (c === 59 /* ; */ || c === 123 /* { */ || c === 10 /* \n */) break; // line-local, so edits re-blank only their lines
     }
     if (end < 0) continue;
     ranges.push([m.index, end]);
@@ -80,4 +80,18 @@ export function blankAnnotations(text: string): string {
   let any = false;
   const out = base.replace(BARE_RE, (w) => { any = true; return ' '.repeat(w.length); });
   return any || ranges.length ? out : text;
+}
+
+/**
+ * blankAnnotations() of `text` after one edit, given the blanked text before it.
+ * Blanking is line-local (an annotation never spans a newline here), so only the
+ * lines the edit touched are blanked again. `start`/`oldEnd` are the changed range
+ * in the old text, `newEnd` its end in `text`.
+ */
+export function reblankAnnotations(oldPrepared: string, text: string, start: number, oldEnd: number, newEnd: number): string {
+  const ls = start > 0 ? text.lastIndexOf('\n', start - 1) + 1 : 0;
+  let le = text.indexOf('\n', newEnd);
+  if (le < 0) le = text.length;
+  const oldLe = le - newEnd + oldEnd;
+  return oldPrepared.slice(0, ls) + blankAnnotations(text.slice(ls, le)) + oldPrepared.slice(oldLe);
 }

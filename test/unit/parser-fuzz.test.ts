@@ -1,7 +1,8 @@
 import * as assert from 'assert';
 import * as fc from 'fast-check';
 import { DocumentTrees } from '../../src/analysis/parser';
-import { blankAnnotations } from '../../src/analysis/preprocess';
+import { blankAnnotations, reblankAnnotations } from '../../src/analysis/preprocess';
+import { diffRange } from '../../src/analysis/parser';
 import { testParser } from '../helpers';
 
 const TOKENS = ['{', '}', '(', ')', ';', ',', '*', '&', '->', '.', '=', '==', 'if', 'else', 'for', 'while', 'goto', 'err', ':', 'return', 'int', 'void',
@@ -46,4 +47,27 @@ describe('parser robustness (fast-check)', () => {
       { numRuns: 150 },
     );
   });
+
+  it('re-blanking only the edited lines equals blanking the whole text', () => {
+    const ANN = ['__iomem', '__aligned(64)', '__aligned(', ')', '__attribute__((packed))', '____cacheline_aligned', '__user', 'x', ' ', '\n', '(', ';', '{'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...ANN), { maxLength: 60 }),
+        fc.nat(),
+        fc.nat(12),
+        fc.array(fc.constantFrom(...ANN), { maxLength: 4 }),
+        (toks, at, del, ins) => {
+          const before = toks.join('');
+          const start = before.length ? at % (before.length + 1) : 0;
+          const oldEnd = Math.min(before.length, start + del);
+          const after = before.slice(0, start) + ins.join('') + before.slice(oldEnd);
+          const d = diffRange(before, after);
+          if (!d) return;
+          assert.strictEqual(reblankAnnotations(blankAnnotations(before), after, d.start, d.oldEnd, d.newEnd), blankAnnotations(after));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });
+
