@@ -88,6 +88,12 @@ export function functionName(fn: Node): string | null {
 }
 
 /** Every function_definition in the tree, top level and nested in preprocessor blocks. */
+/** Nodes that can hold function definitions; nothing else is descended into (declarations, tables). */
+const FUNCTION_CONTAINERS = new Set([
+  'translation_unit', 'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef',
+  'linkage_specification', 'declaration_list', 'ERROR',
+]);
+
 export function functionDefinitions(tree: Tree): Node[] {
   const out: Node[] = [];
   walk(tree.rootNode, (n) => {
@@ -95,7 +101,7 @@ export function functionDefinitions(tree: Tree): Node[] {
       out.push(n);
       return false;
     }
-    return true;
+    return FUNCTION_CONTAINERS.has(n.type);
   });
   return out;
 }

@@ -181,7 +181,7 @@ function suppressed(lines: Lines, line: number, rule: string): boolean {
 /** Computes facts for every function of a tree (no rules), e.g. for hover or the dmesg explainer. */
 export function functionFacts(tree: Tree, text: string, file?: string): FunctionFacts[] {
   const fns = functionDefinitions(tree);
-  const summary = summarizeFile(tree.rootNode, fns);
+  const summary = summarizeFile(tree.rootNode, fns, text);
   const out: FunctionFacts[] = [];
   for (const fn of fns) {
     try {
@@ -210,7 +210,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
     fns = functionDefinitions(tree);
-    summary = summarizeFile(tree.rootNode, fns);
+    summary = summarizeFile(tree.rootNode, fns, text);
   } catch (e) {
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }

@@ -323,13 +323,14 @@ function summarizeFunction(fn: Node): FnSummary {
 }
 
 /** Names of same-file functions that pass a parameter to dma_mapping_error(). */
-export function summarizeFile(root: Node, fns: Node[]): FileSummary {
+/** `text`, when given, is the document the tree was parsed from: slicing it is much cheaper than `node.text`. */
+export function summarizeFile(root: Node, fns: Node[], text?: string): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   const dmaFunctions = new Set<string>();
   for (const fn of fns) {
     // the per-function part depends only on the function's text: cached, so an edit re-summarises one function
-    const key = fn.text;
+    const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
     let fs = fnSummaryCache.get(key);
     if (!fs) {
       fs = summarizeFunction(fn);
@@ -340,7 +341,7 @@ export function summarizeFile(root: Node, fns: Node[]): FileSummary {
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
     for (const f of fs.fields) predicateFields.add(f);
   }
-  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns) };
+  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text) };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */

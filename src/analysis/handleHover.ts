@@ -48,7 +48,7 @@ export function handleHoverAt(tree: Tree, text: string, offset: number): HandleH
   if (!expr) return null;
   const fn = enclosingFunction(expr);
   if (!fn) return null;
-  const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree)));
+  const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree), text));
   if (!ctx || ctx.cfg.truncated) return null;
   const e = normText(expr);
   const rs = regions(ctx);

@@ -50,11 +50,11 @@ function paramPath(expr: string, params: string[]): { param: number; path: strin
   return { param: i, path: m[2] };
 }
 
-export function summarizeHelpers(fns: Node[]): Map<string, HelperSummary> {
+export function summarizeHelpers(fns: Node[], text?: string): Map<string, HelperSummary> {
   const out = new Map<string, HelperSummary>();
   for (const fn of fns) {
     // a helper's summary depends only on its text: cached, so an edit re-summarises one function
-    const key = fn.text;
+    const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
     let cached = helperCache.get(key);
     if (cached === undefined) {
       cached = summarizeHelper(fn);
