@@ -16,6 +16,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { callArgs, callName, enclosingFunction, functionName, normText, stripParensAndCasts, walk } from './ast';
+import { MAX_FUNCTION_CHARS } from './facts';
 
 export type BufferKind = 'kmalloc' | 'page' | 'stack' | 'vmalloc' | 'static' | 'coherent' | 'pool' | 'noncoherent';
 export type Direction = 'DMA_TO_DEVICE' | 'DMA_FROM_DEVICE' | 'DMA_BIDIRECTIONAL' | 'DMA_NONE';
@@ -1455,6 +1456,8 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     const fn = at ? enclosingFunction(at) : null;
     if (!fn) throw new LifecycleError('the position is not inside a function');
     const fname = functionName(fn) ?? '<anonymous>';
+    // the checker's bound: a function this large is a parse accident or generated code
+    if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new LifecycleError(`${fname}() is larger than ${MAX_FUNCTION_CHARS / 1024} KB (often a macro the parser could not follow); nothing to replay`);
     const body = fn.childForFieldName('body');
     if (!body) throw new LifecycleError(`${fname}() has no body`);
 

@@ -214,6 +214,21 @@ describe('reliability: bounds', function () {
     assert.ok(r.findings.some((f) => f.rule === 'map-error-unchecked'), 'the normal function after it is still checked');
   });
 
+  it('lifecycle extraction refuses a function over 64 KB with a message instead of spending seconds', async () => {
+    const parser = await testParser();
+    const filler = Array.from({ length: 3000 }, (_, i) => `\tv = v * 31 + ${i}; /* padding */`).join('\n');
+    const text = `static int giant(struct device *dev, void *p)\n{\n\tint v = 0;\n\tdma_addr_t h = dma_map_single(dev, p, 64, DMA_FROM_DEVICE);\n${filler}\n\treturn v;\n}\n`;
+    const tree = parser.parse(text);
+    try {
+      assert.throws(
+        () => extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') + 3, file: 'giant.c' }),
+        (e: unknown) => e instanceof LifecycleError && /giant\(\) is larger than 64 KB/.test((e as Error).message),
+      );
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('random binary and invalid UTF-8 never throw out of checkSource', async () => {
     const parser = await testParser();
     const bytes = Buffer.alloc(20000);
