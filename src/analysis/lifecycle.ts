@@ -312,7 +312,7 @@ function foldConst(facts: FileFacts, n: Node | null, depth = 0, fn?: Node): numb
         if (n.text === 'SZ_4K') return 4096;
         return undefined;
       }
-      return foldText(facts, def, depth + 1);
+      return foldDefine(facts, n.text, def, depth + 1);
     }
     case 'binary_expression': {
       const a = foldConst(facts, n.childForFieldName('left'), depth + 1, fn);
@@ -362,6 +362,20 @@ function foldConst(facts: FileFacts, n: Node | null, depth = 0, fn?: Node): numb
 }
 
 /** Folds the text of a #define value (parsed as a tiny expression by hand). */
+/**
+ * The value of a #define, computed once per extraction: macros built from other macros
+ * (`#define B (A + A + A)`) would otherwise be folded exponentially often. A macro that
+ * refers to itself folds to undefined.
+ */
+const defineValues = new Map<string, number | undefined>();
+function foldDefine(facts: FileFacts, name: string, def: string, depth: number): number | undefined {
+  if (defineValues.has(name)) return defineValues.get(name);
+  defineValues.set(name, undefined);
+  const v = foldText(facts, def, depth);
+  defineValues.set(name, v);
+  return v;
+}
+
 function foldText(facts: FileFacts, text: string, depth: number): number | undefined {
   if (depth > MAX_FOLD_DEPTH) return undefined;
   const t = text.trim();
@@ -384,7 +398,7 @@ function foldText(facts: FileFacts, text: string, depth: number): number | undef
     if (/^[A-Za-z_]/.test(tok)) {
       if (tok === 'PAGE_SIZE') return 4096;
       const def = facts.defines.get(tok);
-      return def !== undefined ? foldText(facts, def, depth + 1) : undefined;
+      return def !== undefined ? foldDefine(facts, tok, def, depth + 1) : undefined;
     }
     return undefined;
   };
@@ -1451,6 +1465,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
   for (const h of req.headers ?? []) headerDefines(h, facts.defines);
   currentFacts = facts;
   nameCache = new WeakMap();
+  defineValues.clear();
   try {
     const at = req.tree.rootNode.descendantForIndex(Math.max(0, Math.min(req.offset, req.text.length)), Math.max(0, Math.min(req.offset, req.text.length)));
     const fn = at ? enclosingFunction(at) : null;

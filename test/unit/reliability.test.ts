@@ -229,6 +229,20 @@ describe('reliability: bounds', function () {
     }
   });
 
+  it('lifecycle extraction folds macros built from macros once each (found by the fuzz run: 30 s before)', async () => {
+    const parser = await testParser();
+    const defs = ['#define A0 4', ...Array.from({ length: 20 }, (_, i) => `#define A${i + 1} (A${i} + A${i} + A${i})`)].join('\n');
+    const text = `${defs}\n#define LOOP (LOOP + 1)\nstatic int f(struct device *dev, void *buf)\n{\n\tdma_addr_t h = dma_map_single(dev, buf, A3, DMA_TO_DEVICE);\n\n\tif (dma_mapping_error(dev, h))\n\t\treturn -ENOMEM;\n\tdma_unmap_single(dev, h, A20 + LOOP, DMA_TO_DEVICE);\n\treturn 0;\n}\n`;
+    const tree = parser.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') + 3, file: 'fold.c' });
+      // A3 = 4 * 27 = 108: the size still folds, through the memoised defines
+      assert.match(r.trace, /^buffer \S+ \S+ 108\b/m);
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('random binary and invalid UTF-8 never throw out of checkSource', async () => {
     const parser = await testParser();
     const bytes = Buffer.alloc(20000);
