@@ -676,11 +676,21 @@ function lineOf(n: Node): number {
   return n.startPosition.row + 1;
 }
 
+/**
+ * Could the node's text, once normalised, be one of `names`? Normalising only drops
+ * blanks and comments, so a node many times longer than every name cannot be one; the
+ * check keeps walks over large expressions from extracting (quadratically) their text.
+ */
+function mayBeOneOf(names: ReadonlySet<string>, n: Node): boolean {
+  let max = 0;
+  for (const x of names) if (x.length > max) max = x.length;
+  return n.endIndex - n.startIndex <= 4 * max + 64;
+}
+
 function matchesBuffer(ctx: Ctx, n: Node | undefined | null): boolean {
   if (!n) return false;
   const s = stripParensAndCasts(n);
-  const t = normText(s);
-  if (ctx.target.buffers.has(t)) return true;
+  if (mayBeOneOf(ctx.target.buffers, s) && ctx.target.buffers.has(normText(s))) return true;
   // buf + off, &buf[i], page_address(page), skb->data
   if (s.type === 'binary_expression' && s.childForFieldName('operator')?.text === '+') return matchesBuffer(ctx, s.childForFieldName('left'));
   if (s.type === 'pointer_expression' && s.child(0)?.text === '&') {
@@ -694,7 +704,7 @@ function matchesBuffer(ctx: Ctx, n: Node | undefined | null): boolean {
 function matchesHandle(ctx: Ctx, n: Node | undefined | null): boolean {
   if (!n) return false;
   const s = stripParensAndCasts(n);
-  return ctx.target.handles.has(normText(s));
+  return mayBeOneOf(ctx.target.handles, s) && ctx.target.handles.has(normText(s));
 }
 
 /** Does the expression contain a handle (through wrappers like cpu_to_le64, + offset)? */
