@@ -123,17 +123,9 @@ export function buildCfg(body: Node): Cfg {
         link(c, f, 'f');
         return c;
       }
-      case 'while_statement': {
-        const cond = s.childForFieldName('condition');
-        const c = mk('cond', cond ?? s);
-        nodes[c].loop = s;
-        const b = s.childForFieldName('body');
-        const be = b ? stmt(b, c, { brk: next, cont: c }, depth + 1) : c;
-        link(c, be, 't');
-        link(c, next, 'f');
-        return c;
-      }
+      case 'while_statement':
       case 'do_statement': {
+        // the same graph; a while loop is entered at its condition, a do loop at its body
         const cond = s.childForFieldName('condition');
         const c = mk('cond', cond ?? s);
         nodes[c].loop = s;
@@ -141,7 +133,7 @@ export function buildCfg(body: Node): Cfg {
         const be = b ? stmt(b, c, { brk: next, cont: c }, depth + 1) : c;
         link(c, be, 't');
         link(c, next, 'f');
-        return be;
+        return s.type === 'do_statement' ? be : c;
       }
       case 'for_statement': {
         const init = s.childForFieldName('initializer');
