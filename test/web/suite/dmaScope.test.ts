@@ -70,6 +70,15 @@ suite('DMA Scope extension (VS Code API)', () => {
     const good = positionOf(tx, 'dma = dma_map_single(priv->dev, skb->data', 'dma_map_single');
     ok(diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === bad.line), 'not reported on the unchecked map');
     ok(!diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === good.line), 'false positive on the tx-map loop');
+    // every diagnostic links to its rule page; a release that disagrees with its map points at the map
+    for (const d of diags) {
+      const target = typeof d.code === 'object' && d.code !== null ? d.code.target.toString() : '';
+      ok(target.endsWith(`/docs/rules/${ruleId(d)}.md`), `${ruleId(d)} has no rule-doc link (${target})`);
+    }
+    const nents = diags.find((d) => ruleId(d) === 'unmap-sg-nents');
+    const rel = nents?.relatedInformation?.[0];
+    ok(rel, 'unmap-sg-nents has no related location');
+    ok(tx.lineAt(rel.location.range.start.line).text.includes('dma_map_sg('), `related location is not the dma_map_sg call: ${tx.lineAt(rel.location.range.start.line).text}`);
   });
 
   test('quick fix inserts a dma_mapping_error check', async () => {
