@@ -20,6 +20,7 @@ import { rule as dmaAddrTrunc } from './dma-addr-truncation';
 import { rule as mapImage } from './map-image';
 import { rule as nokmapDeref } from './nokmap-deref';
 import { rule as poolDestroyBusy } from './pool-destroy-busy';
+import { rule as bypassApi } from './bypass-api';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -42,4 +43,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   mapImage,
   nokmapDeref,
   poolDestroyBusy,
+  bypassApi,
 ];
