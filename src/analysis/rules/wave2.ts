@@ -21,6 +21,7 @@ import { rule as mapImage } from './map-image';
 import { rule as nokmapDeref } from './nokmap-deref';
 import { rule as poolDestroyBusy } from './pool-destroy-busy';
 import { rule as bypassApi } from './bypass-api';
+import { rule as needSyncCached } from './need-sync-cached';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -44,4 +45,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   nokmapDeref,
   poolDestroyBusy,
   bypassApi,
+  needSyncCached,
 ];
