@@ -22,6 +22,7 @@ import { rule as nokmapDeref } from './nokmap-deref';
 import { rule as poolDestroyBusy } from './pool-destroy-busy';
 import { rule as bypassApi } from './bypass-api';
 import { rule as needSyncCached } from './need-sync-cached';
+import { rule as skipCpuSync } from './skip-cpu-sync-misuse';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -46,4 +47,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   poolDestroyBusy,
   bypassApi,
   needSyncCached,
+  skipCpuSync,
 ];
