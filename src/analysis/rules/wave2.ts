@@ -23,6 +23,7 @@ import { rule as poolDestroyBusy } from './pool-destroy-busy';
 import { rule as bypassApi } from './bypass-api';
 import { rule as needSyncCached } from './need-sync-cached';
 import { rule as skipCpuSync } from './skip-cpu-sync-misuse';
+import { rule as refillWithoutSync } from './refill-without-sync';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -48,4 +49,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   bypassApi,
   needSyncCached,
   skipCpuSync,
+  refillWithoutSync,
 ];
