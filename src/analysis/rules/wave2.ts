@@ -24,6 +24,7 @@ import { rule as bypassApi } from './bypass-api';
 import { rule as needSyncCached } from './need-sync-cached';
 import { rule as skipCpuSync } from './skip-cpu-sync-misuse';
 import { rule as refillWithoutSync } from './refill-without-sync';
+import { rule as partialUnwind } from './partial-unwind';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -50,4 +51,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   needSyncCached,
   skipCpuSync,
   refillWithoutSync,
+  partialUnwind,
 ];
