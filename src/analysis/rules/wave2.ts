@@ -25,6 +25,7 @@ import { rule as needSyncCached } from './need-sync-cached';
 import { rule as skipCpuSync } from './skip-cpu-sync-misuse';
 import { rule as refillWithoutSync } from './refill-without-sync';
 import { rule as partialUnwind } from './partial-unwind';
+import { rule as cachelineShare } from './cacheline-share';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -52,4 +53,5 @@ export const WAVE2_RULES: readonly Rule[] = [
   skipCpuSync,
   refillWithoutSync,
   partialUnwind,
+  cachelineShare,
 ];
