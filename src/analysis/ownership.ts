@@ -532,7 +532,8 @@ export function handsOff(ctx: FunctionContext, n: CfgNode, r: Region): boolean {
   return hit;
 }
 
-function mentionsNorm(hay: string, needle: string): boolean {
+/** Does normalised text mention an lvalue as a whole (not `h` inside `h2`, `x->h`, `h->f` or `h[i]`)? */
+export function mentionsNorm(hay: string, needle: string): boolean {
   let i = hay.indexOf(needle);
   while (i >= 0) {
     const b = i > 0 ? hay[i - 1] : '';

@@ -10,20 +10,9 @@ import { apiEntry } from '../api';
 import { reach } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
-import { accesses, lineAt, reassigns, regions, type Region, type Access } from '../ownership';
+import { accesses, lineAt, mentionsNorm, reassigns, regions, type Region, type Access } from '../ownership';
 
 const NOT_DEVICE = /^(pr_\w+|dev_(err|warn|info|dbg|notice|err_ratelimited|warn_ratelimited)|netdev_\w+|netif_\w+|printk|WARN\w*|BUG_ON|unlikely|likely|trace_\w+|memcpy|memset|memcmp|kfree|skb_\w+|napi_\w+|page_address|virt_to_page|lower_32_bits|upper_32_bits|cpu_to_\w+|le\d+_to_cpu|min|max|min_t|max_t|ALIGN|dma_\w+|xdp_\w+|bpf_\w+|build_skb|__skb_\w+|page_pool_\w+|put_page|get_page|__free_pages?|sg_\w+|dma_unmap_\w+|dma_unmap_addr_set)$/;
-
-function mentions(hay: string, handle: string): boolean {
-  let i = hay.indexOf(handle);
-  while (i >= 0) {
-    const b = i > 0 ? hay[i - 1] : '';
-    const e = hay[i + handle.length] ?? '';
-    if (!/[\w.>]/.test(b) && !/[\w[]/.test(e) && !(e === '-' && hay[i + handle.length + 1] === '>') && e !== '.') return true;
-    i = hay.indexOf(handle, i + 1);
-  }
-  return false;
-}
 
 /** The expression in a CFG node that gives the region's handle back to the device, if any. */
 function handBack(ctx: FunctionContext, n: CfgNode, r: Region): Node | null {
@@ -36,14 +25,14 @@ function handBack(ctx: FunctionContext, n: CfgNode, r: Region): Node | null {
       const l = x.childForFieldName('left');
       const v = x.childForFieldName('right');
       // a descriptor field or ring slot gets the handle (not a local copy, not the handle itself)
-      if (l && v && l.type !== 'identifier' && normText(l) !== r.handle && mentions(normText(v), r.handle) && !/\bdma_unmap_addr\b/.test(normText(l))) { hit = x; return false; }
+      if (l && v && l.type !== 'identifier' && normText(l) !== r.handle && mentionsNorm(normText(v), r.handle) && !/\bdma_unmap_addr\b/.test(normText(l))) { hit = x; return false; }
       return true;
     }
     if (x.type === 'call_expression') {
       const name = callName(x) ?? '';
       if (apiEntry(name) || NOT_DEVICE.test(name)) return true;
       if (!/(post|refill|reuse|recycle|give|push|queue|submit|add|put|fill|write|set_desc|alloc_rx|kick)/i.test(name)) return true;
-      if (callArgs(x).some((a) => mentions(normText(a), r.handle))) { hit = x; return false; }
+      if (callArgs(x).some((a) => mentionsNorm(normText(a), r.handle))) { hit = x; return false; }
     }
     return true;
   });
