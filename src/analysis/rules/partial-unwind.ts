@@ -74,7 +74,15 @@ export const rule: Rule = {
       };
       let skbFreed = false;
       // an unwind loop (`while (--i >= 0) dma_unmap_single(…)`) whose body undoes mappings
-      const loopCleans = (loopNode: Node): boolean => ctx.cfg.nodes.some((m) => m.start >= loopNode.startIndex && m.end <= loopNode.endIndex && m.kind === 'stmt' && cleans(ctx, m));
+      const cleanCache = new Map<number, boolean>();
+      const loopCleans = (loopNode: Node): boolean => {
+        let v = cleanCache.get(loopNode.id);
+        if (v === undefined) {
+          v = ctx.cfg.nodes.some((m) => m.start >= loopNode.startIndex && m.end <= loopNode.endIndex && m.kind === 'stmt' && cleans(ctx, m));
+          cleanCache.set(loopNode.id, v);
+        }
+        return v;
+      };
       const isExit = (n: CfgNode): boolean => n.kind === 'return' && !!n.node && (isErrorReturn(n.node) || /NETDEV_TX_(OK|BUSY)/.test(n.node.text) || errVar(n));
       const blocked = (n: CfgNode): boolean => {
         if (n.node && n.kind === 'stmt') walk(n.node, (x) => {

@@ -91,6 +91,29 @@ suite('DMA Scope extension (VS Code API)', () => {
     match(inserted, /if \(dma_mapping_error\(priv->dev, dma\)\)/);
   });
 
+  test('ownership: a read before the sync is reported, and hovering the handle says who owns the buffer', async () => {
+    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_rx.c'));
+    await vscode.window.showTextDocument(rx);
+    const read = positionOf(rx, 'memcpy(skb_put(copy, len), rx_buf->skb->data, len);', 'rx_buf->skb->data', 0);
+    const diag = await until(
+      () => vscode.languages.getDiagnostics(rx.uri).find((d) => ruleId(d) === 'missing-sync-for-cpu'),
+      'missing-sync-for-cpu on dsnic_rx.c',
+      30000,
+    );
+    ok(diag.range.start.line === read.line && diag.range.start.character === read.character, `range starts at ${diag.range.start.line}:${diag.range.start.character}, not on the read`);
+    const rel = diag.relatedInformation?.[0];
+    ok(rel && rx.lineAt(rel.location.range.start.line).text.includes('dma_sync_single_for_cpu('), 'related location is not the sync_for_cpu');
+    // hovering rx_buf->dma on the sync_for_device line: the analysis' view of that handle at that point
+    const at = positionOf(rx, 'dma_sync_single_for_device(priv->dev, rx_buf->dma, len, DMA_FROM_DEVICE);', 'dma, len', 0);
+    const text = await until(async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', rx.uri, at);
+      const t = hoverText(hovers ?? []);
+      return /rx_buf->dma/.test(t) && t;
+    }, 'a handle hover on rx_buf->dma', 30000);
+    match(text, /DMA_FROM_DEVICE/);
+    match(text, /dma_sync_single_for_cpu/);
+  });
+
   test('Replay Buffer Lifecycle opens the panel', async () => {
     const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_rx.c'));
     const editor = await vscode.window.showTextDocument(rx);
