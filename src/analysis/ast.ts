@@ -5,20 +5,25 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 
-/** Calls `visit` for every node in document order; return false to skip a node's children. */
+/**
+ * Calls `visit` for every named node in document order; return false to skip a node's children.
+ * Anonymous tokens (punctuation, keywords, operators) are leaves no visitor looks at: the cursor steps
+ * over them without building a Node object, which is most of the cost of a walk through the wasm
+ * boundary.
+ */
 export function walk(root: Node, visit: (n: Node) => boolean | void): void {
   const cursor = root.walk();
   try {
     let descend = visit(cursor.currentNode) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
-        descend = visit(cursor.currentNode) !== false;
+        descend = cursor.nodeIsNamed ? visit(cursor.currentNode) !== false : false;
         continue;
       }
       for (;;) {
         if (cursor.nodeId === root.id) return;
         if (cursor.gotoNextSibling()) {
-          descend = visit(cursor.currentNode) !== false;
+          descend = cursor.nodeIsNamed ? visit(cursor.currentNode) !== false : false;
           break;
         }
         if (!cursor.gotoParent()) return;

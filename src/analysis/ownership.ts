@@ -22,31 +22,15 @@ import { walk, callName, callArgs, normText, stripParensAndCasts } from './ast';
 import { reach, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
 import { applyPath } from './summaries';
-import { dirConst, assigns, failureBranch } from './rules/util';
+import { dirConst, assigns, failureBranch, nodeWrites } from './rules/util';
 
 /** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`), and assignments to a prefix of it (`np->cur_rx = …` changes `np->cur_rx->buffer`). */
 export function reassigns(n: CfgNode, name: string): boolean {
   if (assigns(n, name)) return true;
   if (!n.node) return false;
-  let hit = false;
+  const w = nodeWrites(n);
   const isPrefix = (l: string): boolean => l === name || (name.startsWith(l) && /^(->|\.|\[)/.test(name.slice(l.length)));
-  walk(n.node, (x) => {
-    if (hit) return false;
-    if (x.type === 'assignment_expression') {
-      const l = x.childForFieldName('left');
-      if (l && isPrefix(normText(l))) hit = true;
-    } else if (x.type === 'update_expression') {
-      const a = x.childForFieldName('argument');
-      if (a && isPrefix(normText(a))) hit = true;
-    }
-    if (x.type === 'init_declarator' || (x.type === 'declaration' && x.id === n.node!.id)) {
-      let d = x.type === 'init_declarator' ? x.childForFieldName('declarator') : null;
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      if (d && d.text === name) hit = true;
-    }
-    return true;
-  });
-  return hit;
+  return w.lefts.some(isPrefix) || w.decls.includes(name);
 }
 
 export type Dir = 'TO' | 'FROM' | 'BIDI';
@@ -145,9 +129,50 @@ function handleOf(c: CallFact): string | undefined {
   return a ? stripOuterParens(a.norm) : undefined;
 }
 
+/** One assignment of the body: `l = v`, `l op= v`, or a declarator `T *l = v`. */
+interface Assignment {
+  /** normalised left side; for declarators the declared identifier */
+  left: string;
+  leftIsIdent: boolean;
+  op: string;
+  /** normalised value, '' when there is none */
+  value: string;
+  /** a declarator (`T *l = v`), and whether the identifier is the declarator itself (not behind `*` or `[]`) */
+  decl: boolean;
+  plain: boolean;
+}
+
+/** Every assignment and initialised declarator of the body, and the names whose address is taken: one walk per function. */
+function bodyAssignments(ctx: FunctionContext): { list: Assignment[]; addressTaken: Set<string> } {
+  const cache = ctx as unknown as { __assignments?: { list: Assignment[]; addressTaken: Set<string> } };
+  if (cache.__assignments) return cache.__assignments;
+  const list: Assignment[] = [];
+  const addressTaken = new Set<string>();
+  walk(ctx.body, (x) => {
+    if (x.type === 'assignment_expression') {
+      const l = x.childForFieldName('left');
+      const v = x.childForFieldName('right');
+      if (l) list.push({ left: normText(l), leftIsIdent: l.type === 'identifier', op: x.childForFieldName('operator')?.text ?? '=', value: v ? normText(v) : '', decl: false, plain: true });
+    } else if (x.type === 'init_declarator') {
+      const d0 = x.childForFieldName('declarator');
+      let d = d0;
+      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+      const v = x.childForFieldName('value');
+      if (d) list.push({ left: d.text, leftIsIdent: true, op: '=', value: v ? normText(v) : '', decl: true, plain: d0?.type === 'identifier' });
+    } else if (x.type === 'pointer_expression') {
+      const t = x.text.replace(/\s/g, '');
+      if (t.startsWith('&')) addressTaken.add(t.slice(1));
+    }
+    return true;
+  });
+  cache.__assignments = { list, addressTaken };
+  return cache.__assignments;
+}
+
 /** Locals assigned from an expression based on one of `roots` (offsets, casts, page_address/kmap of a page). */
 function derivedLocals(ctx: FunctionContext, r: Region): string[] {
   const out: string[] = [];
+  const { list, addressTaken } = bodyAssignments(ctx);
   const isRoot = (t: string): boolean => {
     const b = pointerBase(t);
     if (out.includes(b) || pointsInto(r, b)) return true;
@@ -155,42 +180,18 @@ function derivedLocals(ctx: FunctionContext, r: Region): string[] {
     return !!m && (r.pages.includes(stripCasts(m[1])) || r.roots.includes(stripCasts(m[1])) || (!!r.base && pointsIntoBase(r, stripCasts(m[1]), true)));
   };
   // every value the local ever takes must point into the region (`header = &_hdr` elsewhere: unknown)
-  const allDerive = (name: string): boolean => {
-    let ok = true;
-    walk(ctx.body, (x) => {
-      if (!ok) return false;
-      if (x.type === 'assignment_expression') {
-        const l = x.childForFieldName('left');
-        const v = x.childForFieldName('right');
-        if (l && normText(l) === name && (x.childForFieldName('operator')?.text !== '=' || !v || !isRoot(normText(v)))) ok = false;
-      } else if (x.type === 'pointer_expression' && x.text.replace(/\s/g, '') === '&' + name) ok = false;
-      return true;
-    });
-    return ok;
-  };
+  const allDerive = (name: string): boolean =>
+    !addressTaken.has(name) && list.every((a) => a.decl || a.left !== name || (a.op === '=' && !!a.value && isRoot(a.value)));
+  const size = r.map?.size ? stripOuterParens(r.map.size.norm) : null;
   for (let round = 0; round < 2; round++) {
-    walk(ctx.body, (x) => {
-      let l: Node | null = null;
-      let v: Node | null = null;
-      if (x.type === 'assignment_expression' && x.childForFieldName('operator')?.text === '=') {
-        l = x.childForFieldName('left');
-        v = x.childForFieldName('right');
-      } else if (x.type === 'init_declarator') {
-        let d = x.childForFieldName('declarator');
-        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-        l = d;
-        v = x.childForFieldName('value');
-      }
-      if (l && v && l.type === 'identifier' && ctx.locals.has(l.text) && !out.includes(l.text) && !r.roots.includes(l.text)) {
-        const vt = stripCasts(normText(v));
-        // `base + size`: the first byte after the mapped region
-        const size = r.map?.size ? stripOuterParens(r.map.size.norm) : null;
-        const plus = /^(.+?)\+(.+)$/.exec(vt);
-        if (size && plus && stripOuterParens(plus[2]) === size) return true;
-        if (isRoot(normText(v)) && allDerive(l.text)) out.push(l.text);
-      }
-      return true;
-    });
+    for (const a of list) {
+      if (a.op !== '=' || !a.leftIsIdent || !a.value || !ctx.locals.has(a.left) || out.includes(a.left) || r.roots.includes(a.left)) continue;
+      const vt = stripCasts(a.value);
+      // `base + size`: the first byte after the mapped region
+      const plus = /^(.+?)\+(.+)$/.exec(vt);
+      if (size && plus && stripOuterParens(plus[2]) === size) continue;
+      if (isRoot(a.value) && allDerive(a.left)) out.push(a.left);
+    }
   }
   return out;
 }
@@ -276,18 +277,11 @@ export function regions(ctx: FunctionContext): Region[] {
   }
   // locals that copy a handle (`dest_dma = unmap->addr[n];`) name the same mapping
   const aliases = new Map<string, string>();
-  walk(ctx.body, (x) => {
-    let l: Node | null = null;
-    let v: Node | null = null;
-    if (x.type === 'assignment_expression' && x.childForFieldName('operator')?.text === '=') { l = x.childForFieldName('left'); v = x.childForFieldName('right'); }
-    else if (x.type === 'init_declarator') { l = x.childForFieldName('declarator'); v = x.childForFieldName('value'); }
-    if (l && v && l.type === 'identifier' && ctx.locals.has(l.text)) {
-      const vt = stripOuterParens(normText(v));
-      const r = byHandle.get(vt);
-      if (r && r.handle !== l.text && !byHandle.has(l.text)) aliases.set(l.text, r.handle);
-    }
-    return true;
-  });
+  for (const a of bodyAssignments(ctx).list) {
+    if (a.op !== '=' || !a.leftIsIdent || !a.plain || !a.value || !ctx.locals.has(a.left)) continue;
+    const r = byHandle.get(stripOuterParens(a.value));
+    if (r && r.handle !== a.left && !byHandle.has(a.left)) aliases.set(a.left, r.handle);
+  }
   const canon = (h: string | undefined): string | undefined => (h && aliases.get(h)) ?? h;
   for (const r of out) {
     for (const hc of helperCalls) {
@@ -365,57 +359,89 @@ function structRoot(r: Region, t: string): boolean {
   return size === `sizeof(*${root})` || size === `sizeof(*(${root}))` || /^sizeof\((struct|union) \w+\)$/.test(size) || (!!r.map?.buffer?.norm.startsWith('&') && size === `sizeof(${root})`);
 }
 
+/** A syntax node of a CFG node that may be a CPU access, with what the region tests need (gathered once per node). */
+interface Candidate {
+  kind: 'copy' | 'skb' | 'sub' | 'deref' | 'field';
+  x: Node;
+  start: number;
+  end: number;
+  name?: string;
+  args?: Node[];
+  argNorm?: string;
+  op?: string;
+  cast?: boolean;
+}
+
+function candidatesOf(n: CfgNode): Candidate[] {
+  const c = n as CfgNode & { __cands?: Candidate[] };
+  if (c.__cands) return c.__cands;
+  const out: Candidate[] = [];
+  if (n.node) {
+    walk(n.node, (x) => {
+      if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression' || x.type === 'alignof_expression') return false;
+      // nested statements belong to their own CFG nodes
+      if (x.id !== n.node!.id && (x.type === 'compound_statement' || x.type.endsWith('_statement') && x.type !== 'expression_statement')) return false;
+      const base = { x, start: x.startIndex, end: x.endIndex };
+      if (x.type === 'call_expression') {
+        const name = callName(x) ?? '';
+        if (COPIES[name]) out.push({ ...base, kind: 'copy', name, args: callArgs(x) });
+        else if (name in SKB_COPIES) out.push({ ...base, kind: 'skb', name, args: callArgs(x) });
+      } else if (x.type === 'subscript_expression') {
+        const a = x.childForFieldName('argument');
+        if (a) out.push({ ...base, kind: 'sub', argNorm: normText(a) });
+      } else if (x.type === 'pointer_expression' && x.text.startsWith('*')) {
+        const a = x.childForFieldName('argument');
+        if (a) out.push({ ...base, kind: 'deref', argNorm: normText(a) });
+      } else if (x.type === 'field_expression') {
+        const a = x.childForFieldName('argument');
+        if (a) {
+          out.push({
+            ...base, kind: 'field', argNorm: normText(stripParensAndCasts(a)), op: x.childForFieldName('operator')?.text,
+            cast: a.type === 'parenthesized_expression' || a.type === 'cast_expression',
+          });
+        }
+      }
+      return true;
+    });
+  }
+  c.__cands = out;
+  return out;
+}
+
 /** CPU accesses to a region inside one CFG node's syntax. */
 function accessesIn(r: Region, n: CfgNode): Access[] {
   const out: Access[] = [];
-  if (!n.node) return out;
   const add = (x: Node, write: boolean, how: string, expr: string): void => {
     out.push({ region: r, start: x.startIndex, end: x.endIndex, node: n, write, how, expr });
   };
-  walk(n.node, (x) => {
-    if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression' || x.type === 'alignof_expression') return false;
-    // nested statements belong to their own CFG nodes
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || x.type.endsWith('_statement') && x.type !== 'expression_statement')) return false;
-    if (x.type === 'call_expression') {
-      const name = callName(x) ?? '';
-      const args = callArgs(x);
-      const cp = COPIES[name];
-      if (cp) {
-        for (const i of cp.w) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], true, `${name}() writes`, args[i].text);
-        for (const i of cp.r) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], false, `${name}() reads`, args[i].text);
-      } else if (name in SKB_COPIES && args[0]) {
-        const t = normText(args[0]) + '->data';
-        if (pointsInto(r, t)) add(args[0], SKB_COPIES[name], `${name}() ${SKB_COPIES[name] ? 'writes' : 'reads'}`, args[0].text + '->data');
-      }
-      return true;
-    }
-    if (x.type === 'subscript_expression') {
-      const a = x.childForFieldName('argument');
-      if (a && pointsInto(r, normText(a)) && !isAddressOf(x)) add(x, isWritten(x), 'subscript', x.text);
-      return true;
-    }
-    if (x.type === 'pointer_expression' && x.text.startsWith('*')) {
-      const a = x.childForFieldName('argument');
-      if (a && pointsInto(r, normText(a))) add(x, isWritten(x), 'dereference', x.text);
-      return true;
-    }
-    if (x.type === 'field_expression') {
-      const a = x.childForFieldName('argument');
-      if (!a) return true;
-      const at = normText(stripParensAndCasts(a));
-      const op = x.childForFieldName('operator')?.text;
+  // a matched field expression (or an address-of one) hides the accesses nested inside it
+  let skipEnd = -1;
+  for (const k of candidatesOf(n)) {
+    if (k.start < skipEnd) continue;
+    if (k.kind === 'copy') {
+      const cp = COPIES[k.name!];
+      const args = k.args!;
+      for (const i of cp.w) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], true, `${k.name}() writes`, args[i].text);
+      for (const i of cp.r) if (args[i] && pointsInto(r, normText(args[i]))) add(args[i], false, `${k.name}() reads`, args[i].text);
+    } else if (k.kind === 'skb') {
+      const a0 = k.args![0];
+      if (a0 && pointsInto(r, normText(a0) + '->data')) add(a0, SKB_COPIES[k.name!], `${k.name}() ${SKB_COPIES[k.name!] ? 'writes' : 'reads'}`, a0.text + '->data');
+    } else if (k.kind === 'sub') {
+      if (pointsInto(r, k.argNorm!) && !isAddressOf(k.x)) add(k.x, isWritten(k.x), 'subscript', k.x.text);
+    } else if (k.kind === 'deref') {
+      if (pointsInto(r, k.argNorm!)) add(k.x, isWritten(k.x), 'dereference', k.x.text);
+    } else {
+      const at = k.argNorm!;
+      const op = k.op;
       // `((struct hdr *)buf)->len`: a cast of a buffer pointer
-      const cast = a.type === 'parenthesized_expression' || a.type === 'cast_expression';
-      if ((op === '->' && (structRoot(r, at) || (cast && pointsInto(r, at)))) || (op === '.' && structRoot(r, at) && r.roots.includes(at))) {
-        if (op === '.' && !r.map?.buffer?.norm.startsWith('&')) return true;
-        if (isAddressOf(x)) return false;
-        add(x, isWritten(x), 'field', x.text);
-        return false;
+      if ((op === '->' && (structRoot(r, at) || (k.cast && pointsInto(r, at)))) || (op === '.' && structRoot(r, at) && r.roots.includes(at))) {
+        if (op === '.' && !r.map?.buffer?.norm.startsWith('&')) continue;
+        skipEnd = k.end;
+        if (isAddressOf(k.x)) continue;
+        add(k.x, isWritten(k.x), 'field', k.x.text);
       }
-      return true;
     }
-    return true;
-  });
+  }
   return out;
 }
 

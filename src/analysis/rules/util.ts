@@ -168,38 +168,56 @@ export function cfgNodeText(n: CfgNode): string {
   return n.node ? normText(n.node) : '';
 }
 
+/** What one CFG node writes, gathered in a single walk and kept on the node (rules ask the same node many times). */
+export interface NodeWrites {
+  /** left sides of assignments and arguments of ++/-- (normalised) */
+  lefts: string[];
+  /** identifiers declared with an initialiser */
+  decls: string[];
+  /** `&x` handed to a call that may write it (not a DMA-API call, or an alloc writing a handle) */
+  addrs: string[];
+}
+
+export function nodeWrites(n: CfgNode): NodeWrites {
+  const c = n as CfgNode & { __writes?: NodeWrites };
+  if (c.__writes) return c.__writes;
+  const w: NodeWrites = { lefts: [], decls: [], addrs: [] };
+  if (n.node) {
+    walk(n.node, (x) => {
+      if (x.type === 'assignment_expression') {
+        const l = x.childForFieldName('left');
+        if (l) w.lefts.push(normText(l));
+      } else if (x.type === 'update_expression') {
+        const a = x.childForFieldName('argument');
+        if (a) w.lefts.push(normText(a));
+      } else if (x.type === 'init_declarator') {
+        let d = x.childForFieldName('declarator');
+        while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+        if (d) w.decls.push(normText(d));
+      } else if (x.type === 'pointer_expression' && x.text.startsWith('&')) {
+        const a = x.childForFieldName('argument');
+        if (a && x.parent?.type === 'argument_list') {
+          const call = x.parent.parent;
+          const e = call ? apiEntry(callName(call)) : undefined;
+          // an alloc writing the handle through &h reassigns it
+          if (!e || e.role === 'alloc' || e.role === 'pool-alloc') w.addrs.push(normText(a));
+        }
+      }
+      return true;
+    });
+  }
+  c.__writes = w;
+  return w;
+}
+
 /** True when a CFG node assigns to `lv` (or to the base pointer of `lv`). */
 export function assigns(n: CfgNode, lv: string): boolean {
   if (!n.node) return false;
+  const w = nodeWrites(n);
+  if (!w.lefts.length && !w.decls.length && !w.addrs.length) return false;
   const bases = baseNames(lv);
-  let hit = false;
-  walk(n.node, (x) => {
-    if (hit) return false;
-    if (x.type === 'assignment_expression') {
-      const l = x.childForFieldName('left');
-      if (l) {
-        const t = normText(l);
-        if (t === lv || bases.includes(t)) hit = true;
-      }
-    } else if (x.type === 'update_expression') {
-      const a = x.childForFieldName('argument');
-      if (a && (normText(a) === lv || bases.includes(normText(a)))) hit = true;
-    } else if (x.type === 'init_declarator') {
-      let d = x.childForFieldName('declarator');
-      while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-      if (d && (normText(d) === lv || bases.includes(normText(d)))) hit = true;
-    } else if (x.type === 'pointer_expression' && x.text.startsWith('&')) {
-      const a = x.childForFieldName('argument');
-      if (a && normText(a) === lv && x.parent?.type === 'argument_list') {
-        const call = x.parent.parent;
-        const e = call ? apiEntry(callName(call)) : undefined;
-        // an alloc writing the handle through &h reassigns it
-        if (!e || e.role === 'alloc' || e.role === 'pool-alloc') hit = true;
-      }
-    }
-    return true;
-  });
-  return hit;
+  const hit = (t: string): boolean => t === lv || bases.includes(t);
+  return w.lefts.some(hit) || w.decls.some(hit) || w.addrs.includes(lv);
 }
 
 /** `ring->buf[i].dma` → ['ring', 'ring->buf[i]', 'ring->buf', 'i'] : identifiers whose change changes the lvalue. */
