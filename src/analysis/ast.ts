@@ -11,19 +11,22 @@ import type { Node, Tree } from 'web-tree-sitter';
  * over them without building a Node object, which is most of the cost of a walk through the wasm
  * boundary.
  */
-export function walk(root: Node, visit: (n: Node) => boolean | void): void {
+export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: ReadonlySet<string>): void {
   const cursor = root.walk();
+  const kinds = kindTable(root, skip);
+  // 1: visit; 0: anonymous or skipped (a leaf for this walk); ids past the table (ERROR is 65535): visit
+  const visitHere = (): boolean => kinds[cursor.nodeTypeId] !== 0 && visit(cursor.currentNode) !== false;
   try {
     let descend = visit(cursor.currentNode) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
-        descend = cursor.nodeIsNamed ? visit(cursor.currentNode) !== false : false;
+        descend = visitHere();
         continue;
       }
       for (;;) {
         if (cursor.nodeId === root.id) return;
         if (cursor.gotoNextSibling()) {
-          descend = cursor.nodeIsNamed ? visit(cursor.currentNode) !== false : false;
+          descend = visitHere();
           break;
         }
         if (!cursor.gotoParent()) return;
@@ -33,6 +36,27 @@ export function walk(root: Node, visit: (n: Node) => boolean | void): void {
     cursor.delete();
   }
 }
+
+/** Per language and skip set: node type id → 1 when a walk visits it (named, not skipped), 0 otherwise. */
+const kindTables = new WeakMap<object, Map<ReadonlySet<string> | undefined, Uint8Array>>();
+function kindTable(root: Node, skip: ReadonlySet<string> | undefined): Uint8Array {
+  const lang = root.tree.language;
+  let bySkip = kindTables.get(lang);
+  if (!bySkip) kindTables.set(lang, (bySkip = new Map()));
+  let t = bySkip.get(skip);
+  if (!t) {
+    t = new Uint8Array(lang.types.length);
+    for (let i = 0; i < lang.types.length; i++) t[i] = lang.nodeTypeIsNamed(i) && !skip?.has(lang.types[i]) ? 1 : 0;
+    bySkip.set(skip, t);
+  }
+  return t;
+}
+
+/** Leaf node types that statement- and expression-level walks never look at. */
+export const LEAVES: ReadonlySet<string> = new Set([
+  'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_content',
+  'escape_sequence', 'char_literal', 'primitive_type', 'comment', 'true', 'false', 'null', 'system_lib_string',
+]);
 
 /** All descendants (and the node itself) of the given types, in document order. */
 export function descendantsOfType(root: Node, types: string | readonly string[]): Node[] {
@@ -99,7 +123,12 @@ const FUNCTION_CONTAINERS = new Set([
   'linkage_specification', 'declaration_list', 'ERROR',
 ]);
 
+const fnCache = new WeakMap<Tree, Node[]>();
+
 export function functionDefinitions(tree: Tree): Node[] {
+  // the checker, file rules and hover ask for the same tree's functions: one walk per tree
+  const hit = fnCache.get(tree);
+  if (hit) return hit;
   const out: Node[] = [];
   walk(tree.rootNode, (n) => {
     if (n.type === 'function_definition') {
@@ -108,6 +137,7 @@ export function functionDefinitions(tree: Tree): Node[] {
     }
     return FUNCTION_CONTAINERS.has(n.type);
   });
+  fnCache.set(tree, out);
   return out;
 }
 

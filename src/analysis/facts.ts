@@ -9,7 +9,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
-import { walk, callName, callArgs, functionName, stripParensAndCasts, normText } from './ast';
+import { walk, callName, callArgs, functionName, stripParensAndCasts, normText, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
 import { mentionsMappingError } from './relevance';
@@ -211,7 +211,7 @@ export function collectLocals(fn: Node): Map<string, LocalDecl> {
       if (cur) out.set(cur.text, { name: cur.text, array, pointer, isStatic, init, start: d.startIndex });
     }
     return false;
-  });
+  }, LEAVES);
   return out;
 }
 
@@ -318,7 +318,7 @@ function summarizeFunction(fn: Node): FnSummary {
         if (i >= 0 && !idx.includes(i)) idx.push(i);
       }
     }
-  });
+  }, LEAVES);
   return { name, dma, idx, fields };
 }
 
@@ -424,7 +424,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     calls.push(cf);
     callNodes.push(n);
     return true;
-  });
+  }, LEAVES);
 
   const objects: DmaObject[] = [];
   for (const c of calls) {
@@ -532,7 +532,7 @@ function findEscapes(ctx: FunctionContext, o: DmaObject): DmaObject['escapes'] {
       return true;
     }
     return true;
-  });
+  }, LEAVES);
   return out;
 }
 

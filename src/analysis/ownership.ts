@@ -18,7 +18,7 @@
  * `rx_buf->skb->data`, `rx_buf->page`, `rx_buf->va` the memory).
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, normText, stripParensAndCasts } from './ast';
+import { walk, callName, callArgs, normText, stripParensAndCasts, LEAVES } from './ast';
 import { reach, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
 import { applyPath } from './summaries';
@@ -164,7 +164,7 @@ function bodyAssignments(ctx: FunctionContext): { list: Assignment[]; addressTak
       if (t.startsWith('&')) addressTaken.add(t.slice(1));
     }
     return true;
-  });
+  }, LEAVES);
   cache.__assignments = { list, addressTaken };
   return cache.__assignments;
 }
@@ -402,7 +402,7 @@ function candidatesOf(n: CfgNode): Candidate[] {
         }
       }
       return true;
-    });
+    }, LEAVES);
   }
   c.__cands = out;
   return out;

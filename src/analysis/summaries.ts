@@ -9,7 +9,7 @@
  * checks its argument with dma_mapping_error()".)
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, normText, stripParensAndCasts } from './ast';
+import { walk, callName, callArgs, functionName, normText, stripParensAndCasts, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { functionParams, stripOuterParens } from './facts';
 import { mentionsDmaApi } from './relevance';
@@ -117,7 +117,7 @@ function summarizeHelper(fn: Node): HelperSummary | null {
         if (v && mappedLocals.has(normText(stripParensAndCasts(v)))) returnsMapped = true;
       }
       return true;
-    });
+    }, LEAVES);
     return effects.length || returnsMapped ? { name, effects, returnsMapped } : null;
   }
 }

@@ -4,7 +4,7 @@
  * register, stored into a descriptor (`cpu_to_le*()`), or kept as a `dma_addr_t`.
  */
 import type { Node } from 'web-tree-sitter';
-import type { Rule } from './types';
+import type { Report, Rule } from './types';
 import { walk, callName, callArgs, normText, functionDefinitions } from '../ast';
 import { isDmaCoreFile } from './internal-header';
 
@@ -63,6 +63,8 @@ function declType(fn: Node, name: string): string | null {
   return t;
 }
 
+const fnCache = new Map<string, Parameters<Report>[0][]>();
+
 const DMA_FIELD = /^(dma|dma_addr|dma_address|dma_handle|dmaaddr|busaddr|bus_addr|\w+_dma|dma_\w+)$/;
 
 export const rule: Rule = {
@@ -76,8 +78,19 @@ export const rule: Rule = {
     const orig = (n: Node): string => ctx.text.slice(n.startIndex, n.endIndex);
     const iomem = new Set<string>();
     for (const m of ctx.text.matchAll(/__iomem\s*\*\s*(\w+)\s*[;,[]/g)) iomem.add(m[1]);
+    const iomemKey = [...iomem].sort().join(',');
     for (const fn of functionDefinitions(ctx.tree)) {
-      if (!PHYS_RE.test(ctx.text.slice(fn.startIndex, fn.endIndex))) continue;
+      const fnText = ctx.text.slice(fn.startIndex, fn.endIndex);
+      if (!PHYS_RE.test(fnText)) continue;
+      // a function's findings depend on its text and the file's __iomem fields only: an edit elsewhere reuses them
+      const key = iomemKey + '\u0000' + fnText;
+      const cached = fnCache.get(key);
+      if (cached) {
+        for (const f of cached) report({ ...f, start: f.start + fn.startIndex, end: f.end + fn.startIndex, related: f.related?.map((r) => ({ ...r, start: r.start + fn.startIndex, end: r.end + fn.startIndex })) });
+        continue;
+      }
+      const found: Parameters<typeof report>[0][] = [];
+      const push = (f: Parameters<typeof report>[0]): void => { found.push(f); report(f); };
       // locals that hold a physical address: `phys = virt_to_phys(buf);`
       const tainted = new Map<string, Node>();
       /** `virt_to_phys()` of the device's own memory (an `__iomem` mapping): not RAM, the DMA API does not apply */
@@ -155,7 +168,7 @@ export const rule: Rule = {
         if (deviceMemory(p)) return;
         seen.add(p.startIndex);
         const fnName = callName(p);
-        report({
+        push({
           start: p.startIndex, end: p.endIndex,
           message: `${fnName}() gives the device a CPU physical address (${what}). The device must get the DMA address from dma_map_single()/dma_map_page()/dma_alloc_coherent(): behind an IOMMU, with a bus DMA offset, in an SME/SEV/TDX guest (encryption bit) or when swiotlb bounces, the physical address is not what the device can reach, and no cache maintenance happens. Map the buffer with the DMA API and program the returned dma_addr_t.`,
           related: [{ start: sink.startIndex, end: sink.endIndex, message: 'handed to the device here' }],
@@ -194,6 +207,8 @@ export const rule: Rule = {
         if (l.type === 'identifier' && declType(fn, l.text) === 'dma_addr_t' && handedOn(l.text)) emit(p, n, `kept in the dma_addr_t \`${l.text}\``);
         return true;
       });
+      fnCache.set(key, found.map((f) => ({ ...f, start: f.start - fn.startIndex, end: f.end - fn.startIndex, related: f.related?.map((r) => ({ ...r, start: r.start - fn.startIndex, end: r.end - fn.startIndex })) })));
+      if (fnCache.size > 2000) fnCache.delete(fnCache.keys().next().value as string);
     }
   },
 };

@@ -1,6 +1,6 @@
 /** Helpers shared by rules: failure tests, path queries, argument resolution. */
 import type { Node } from 'web-tree-sitter';
-import { walk, normText, callName, callArgs } from '../ast';
+import { walk, normText, callName, callArgs, LEAVES } from '../ast';
 import { apiEntry } from '../api';
 import type { CfgNode } from '../cfg';
 import { reach } from '../cfg';
@@ -204,7 +204,7 @@ export function nodeWrites(n: CfgNode): NodeWrites {
         }
       }
       return true;
-    });
+    }, LEAVES);
   }
   c.__writes = w;
   return w;
