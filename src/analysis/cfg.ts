@@ -9,7 +9,7 @@
  * stay silent for it.
  */
 import type { Node } from 'web-tree-sitter';
-import { callName } from './ast';
+import { callName, walk } from './ast';
 
 export type CfgKind = 'entry' | 'exit' | 'stmt' | 'cond' | 'return' | 'goto' | 'label' | 'jump' | 'loop-head';
 
@@ -308,4 +308,17 @@ export function reach(cfg: Cfg, from: number, o: ReachOptions): CfgNode | null |
     push(n);
   }
   return null;
+}
+
+/**
+ * Walks the syntax of one CFG node only: nested statements (the branches of an `if`, a loop's body)
+ * belong to CFG nodes of their own and are not entered. `visit` returns false to skip children.
+ */
+export function walkOwn(n: CfgNode, visit: (x: Node) => boolean | void, skip?: ReadonlySet<string>): void {
+  const top = n.node;
+  if (!top) return;
+  walk(top, (x) => {
+    if (x.id !== top.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
+    return visit(x);
+  }, skip);
 }

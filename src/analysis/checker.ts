@@ -13,6 +13,8 @@ import { functionDefinitions } from './ast';
 import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSummary } from './facts';
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
+import { imageKey, iomemMembers, structKey } from './fileScope';
+import { PHYS_ADDRESS } from './rules/bypass-api';
 import { isDmaCoreFile } from './rules/internal-header';
 import { mentionsDmaApi } from './relevance';
 import { entriesForPrefilter } from './api';
@@ -105,13 +107,27 @@ export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
  * helpers a function calls and the fields it reads). An edit elsewhere in the
  * file that changes another entry leaves this function's cache entry valid.
  */
+/** Rules' own reasons to analyse a function the DMA-name prefilter would skip. */
+const ALSO_ANALYSE: RegExp[] = RULES.flatMap((r) => (r.alsoAnalyse ? [r.alsoAnalyse] : []));
+
+/** Calls that hand a CPU buffer to the device (map-image's mappedBuffers). */
+const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;
+
 function summaryKey(s: FileSummary, fnText: string, file?: string): string {
   const has = (name: string): boolean => fnText.includes(name);
   const a = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].filter(has).sort().join(',');
   const c = [...s.dmaFunctions].filter(has).sort().join(',');
   const h = s.helpers ? helpersKey(new Map([...s.helpers].filter(([k]) => has(k)))) : '';
-  return `${a}|${b}|${c}|${h}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  // skip-cpu-sync-misuse asks whether the file syncs a handle for the device anywhere
+  const d = s.syncForDevice && has('DMA_ATTR_SKIP_CPU_SYNC') ? [...s.syncForDevice].sort().join(',') : '';
+  // cacheline-share reads the layout of the structs a mapping function names
+  const e = s.structs && has('dma_map_single') ? [...s.structs()].filter(([k]) => has(k)).map(([k, v]) => `${k}{${structKey(v)}}`).sort().join(';') : '';
+  // map-image reads the declarations of the globals a mapping function hands to the device
+  const g = s.fileObjects && MAPS_MEMORY.test(fnText) ? [...s.fileObjects()].filter(([k]) => has(k)).map(([k, v]) => `${k}${imageKey(v)}`).sort().join(',') : '';
+  // bypass-api: whether the file uses the DMA API or ISA DMA, and which struct members are __iomem
+  const p = PHYS_ADDRESS.test(fnText) ? `${s.usesDmaApi ? 'dma' : ''}${s.isaDma ? 'isa' : ''}:${s.structs ? [...iomemMembers(s.structs())].sort().join(',') : ''}` : '';
+  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -218,7 +234,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!mentionsDmaApi(fnText) && !callsHelper(fnText, summary)) {
+    if (!mentionsDmaApi(fnText) && !callsHelper(fnText, summary) && !ALSO_ANALYSE.some((re) => re.test(fnText))) {
       lastRunStats.skipped++;
       continue;
     }

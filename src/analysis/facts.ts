@@ -12,8 +12,9 @@ import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
 import { walk, callName, callArgs, functionName, stripParensAndCasts, normText, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
-import { mentionsMappingError } from './relevance';
+import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, HelperSummary } from './summaries';
+import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
 
 export interface Arg {
   text: string;
@@ -107,6 +108,15 @@ export interface FileSummary {
   dmaFunctions: Set<string>;
   /** helper name → what it does to handles reached from its parameters (src/analysis/summaries.ts) */
   helpers?: Map<string, HelperSummary>;
+  /** handle keys and directions synced for the device anywhere in the file (syncForDeviceKeys) */
+  syncForDevice?: Set<string>;
+  /** the file's struct definitions with their members' layout facts (computed on first use) */
+  structs?: () => Map<string, StructField[]>;
+  /** the file's file-scope objects (computed on first use) */
+  fileObjects?: () => Map<string, ImageDecl>;
+  /** some function of the file names a DMA-API entry; some uses the ISA DMA controller API */
+  usesDmaApi?: boolean;
+  isaDma?: boolean;
 }
 
 export interface FunctionContext {
@@ -157,6 +167,46 @@ export function stripOuterParens(s: string): string {
     t = t.slice(1, -1).trim();
   }
   return t;
+}
+
+/** The last name of a handle expression: `rx->buf[i].dma + off` → dma, `sg_dma_address(sg)` → sg, `dma_unmap_addr(b, mapping)` → mapping. */
+export function handleKey(t: string): string {
+  let s = stripOuterParens(t);
+  const unmapAddr = /^dma_unmap_addr\(.*,\s*(\w+)\s*\)$/.exec(s);
+  if (unmapAddr) return unmapAddr[1];
+  const acc = /^(?:sg_dma_address|le64_to_cpu|le32_to_cpu|READ_ONCE|page_pool_get_dma_addr)\((.*)\)$/.exec(s);
+  if (acc) s = acc[1];
+  s = s.replace(/\s*[+-].*$/, '');
+  const parts = s.split(/->|\./).map((x) => x.replace(/\[.*$/, '').replace(/[()&*]/g, '').trim());
+  return parts[parts.length - 1] ?? s;
+}
+
+/** Calls that sync for the device without naming a handle the file can match (page_pool, XSK). */
+const OPAQUE_SYNC_FOR_DEVICE = /^(page_pool_dma_sync\w*|xsk_buff_dma_sync_for_device)$/;
+const SYNC_FOR_DEVICE_TEXT = /_for_device\b|page_pool_dma_sync/;
+
+/**
+ * What a function syncs for the device: the handle keys (handleKey) and `dir:<constant>` of each
+ * dma_sync_*_for_device() call; '*' when a sync cannot be matched to a handle or a direction.
+ */
+function syncForDeviceKeys(body: Node): string[] {
+  const keys = new Set<string>();
+  walk(body, (n) => {
+    if (n.type !== 'call_expression') return true;
+    const name = callName(n) ?? '';
+    const e = apiEntry(name);
+    if (e?.role === 'sync-for-device' && e.kind !== 'legacy') {
+      const args = callArgs(n);
+      const h = args[paramIndex(e, ...P.handle, 'sg', 'sgt')];
+      if (h) keys.add(handleKey(normText(h)));
+      const d = args[paramIndex(e, ...P.dir)];
+      const dt = d ? normText(d) : '';
+      // a driver that syncs for the device in this direction manages the hand-off itself (handles are often recomputed)
+      keys.add(/^DMA_(TO_DEVICE|FROM_DEVICE|BIDIRECTIONAL)$/.test(dt) ? 'dir:' + dt : '*');
+    } else if (OPAQUE_SYNC_FOR_DEVICE.test(name)) keys.add('*');
+    return true;
+  }, LEAVES);
+  return [...keys];
 }
 
 /** Where a call's value goes, looking through parentheses and casts. */
@@ -266,6 +316,11 @@ interface FnSummary {
   idx: number[];
   /** fields assigned from a platform-internal predicate in this function */
   fields: string[];
+  /** syncForDeviceKeys() of the body */
+  syncKeys: string[];
+  /** the function names a DMA-API entry / the ISA DMA controller API */
+  dmaApi: boolean;
+  isaDma: boolean;
 }
 
 const FN_SUMMARY_CACHE_MAX = 8000;
@@ -307,8 +362,12 @@ function summarizeFunction(fn: Node): FnSummary {
   const dma = !!body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text);
   const idx: number[] = [];
   const fields = predicateFieldsOf(fn);
+  const syncKeys = body && SYNC_FOR_DEVICE_TEXT.test(body.text) ? syncForDeviceKeys(body) : [];
+  const text = fn.text;
+  const dmaApi = mentionsDmaApi(text);
+  const isaDma = ISA_DMA_RE.test(text);
   // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
-  if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx, fields };
+  if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx, fields, syncKeys, dmaApi, isaDma };
   const params = functionParams(fn);
   walk(body, (n) => {
     if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
@@ -319,8 +378,11 @@ function summarizeFunction(fn: Node): FnSummary {
       }
     }
   }, LEAVES);
-  return { name, dma, idx, fields };
+  return { name, dma, idx, fields, syncKeys, dmaApi, isaDma };
 }
+
+/** The ISA DMA controller API (set_dma_addr() takes bus addresses by design). */
+const ISA_DMA_RE = /\b(set_dma_addr|request_dma|isa_dma_bridge_buggy|claim_dma_lock)\b/;
 
 /** Names of same-file functions that pass a parameter to dma_mapping_error(). */
 /** `text`, when given, is the document the tree was parsed from: slicing it is much cheaper than `node.text`. */
@@ -328,6 +390,9 @@ export function summarizeFile(root: Node, fns: Node[], text?: string): FileSumma
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   const dmaFunctions = new Set<string>();
+  const syncForDevice = new Set<string>();
+  let usesDmaApi = false;
+  let isaDma = false;
   for (const fn of fns) {
     // the per-function part depends only on the function's text: cached, so an edit re-summarises one function
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
@@ -340,8 +405,17 @@ export function summarizeFile(root: Node, fns: Node[], text?: string): FileSumma
     if (fs.dma && fs.name) dmaFunctions.add(fs.name);
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
     for (const f of fs.fields) predicateFields.add(f);
+    for (const k of fs.syncKeys) syncForDevice.add(k);
+    usesDmaApi ||= fs.dmaApi;
+    isaDma ||= fs.isaDma;
   }
-  return { checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text) };
+  let structs: Map<string, StructField[]> | undefined;
+  let objects: Map<string, ImageDecl> | undefined;
+  return {
+    checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text), syncForDevice, usesDmaApi, isaDma,
+    structs: () => (structs ??= structDefinitions(root, text ?? root.text)),
+    fileObjects: () => (objects ??= fileScopeObjects(root)),
+  };
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */

@@ -19,7 +19,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, normText, stripParensAndCasts, LEAVES } from './ast';
-import { reach, CfgNode } from './cfg';
+import { reach, walkOwn, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
 import { applyPath } from './summaries';
 import { dirConst, assigns, failureBranch, nodeWrites } from './rules/util';
@@ -143,7 +143,7 @@ interface Assignment {
 }
 
 /** Every assignment and initialised declarator of the body, and the names whose address is taken: one walk per function. */
-function bodyAssignments(ctx: FunctionContext): { list: Assignment[]; addressTaken: Set<string> } {
+export function bodyAssignments(ctx: FunctionContext): { list: Assignment[]; addressTaken: Set<string> } {
   const cache = ctx as unknown as { __assignments?: { list: Assignment[]; addressTaken: Set<string> } };
   if (cache.__assignments) return cache.__assignments;
   const list: Assignment[] = [];
@@ -377,10 +377,8 @@ function candidatesOf(n: CfgNode): Candidate[] {
   if (c.__cands) return c.__cands;
   const out: Candidate[] = [];
   if (n.node) {
-    walk(n.node, (x) => {
+    walkOwn(n, (x) => {
       if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression' || x.type === 'alignof_expression') return false;
-      // nested statements belong to their own CFG nodes
-      if (x.id !== n.node!.id && (x.type === 'compound_statement' || x.type.endsWith('_statement') && x.type !== 'expression_statement')) return false;
       const base = { x, start: x.startIndex, end: x.endIndex };
       if (x.type === 'call_expression') {
         const name = callName(x) ?? '';
@@ -539,9 +537,8 @@ export function handsOff(ctx: FunctionContext, n: CfgNode, r: Region): boolean {
   const t = n.node.text;
   if (MMIO_OR_KICK.test(t)) return true;
   let hit = false;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type === 'call_expression') {
       const name = callName(x) ?? '';
       if (NOT_HANDOFF.test(name)) return false;

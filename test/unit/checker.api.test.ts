@@ -75,6 +75,36 @@ describe('checker API', () => {
     assert.deepStrictEqual(lines, [5, 17]);
   });
 
+  it('re-checks a cached function when a file-level fact it used changes elsewhere in the file', async () => {
+    const fs = await import('fs');
+    const path = await import('path');
+    const { FIXTURES } = await import('../helpers');
+    const count = async (text: string, rule: string): Promise<number> => (await check(text)).findings.filter((f) => f.rule === rule).length;
+    clearCheckCache();
+    // cacheline-share: aligning the struct member (outside the function) is the fix, and must clear the warning
+    const cls = fs.readFileSync(path.join(FIXTURES, 'rules', 'cacheline-share.bad.c'), 'utf8');
+    assert.strictEqual(await count(cls, 'cacheline-share'), 2);
+    assert.strictEqual(await count(cls.replace('u8 rx_buf[64];', 'u8 rx_buf[64] ____cacheline_aligned;'), 'cacheline-share'), 1);
+    // demo_exec names only struct demo_cmd, which did not change: it still comes from the cache
+    assert.strictEqual(lastRunStats.cached, 1);
+    // skip-cpu-sync-misuse: a sync for the device added in another function answers the finding
+    const skip = fs.readFileSync(path.join(FIXTURES, 'rules', 'skip-cpu-sync-misuse.bad.c'), 'utf8');
+    assert.strictEqual(await count(skip, 'skip-cpu-sync-misuse'), 2);
+    const synced = skip + '\nstatic void demo_refill(struct device *dev, struct demo_rx_buf *rb)\n{\n\tdma_sync_single_for_device(dev, rb->dma, PAGE_SIZE, DMA_FROM_DEVICE);\n}\n';
+    assert.strictEqual(await count(synced, 'skip-cpu-sync-misuse'), 1);
+    // map-image: turning the global buffer into a pointer (to a kmalloc'ed buffer) answers the finding
+    const img = fs.readFileSync(path.join(FIXTURES, 'rules', 'map-image.bad.c'), 'utf8');
+    const before = await count(img, 'map-image');
+    assert.strictEqual(await count(img.replace('static u8 demo_rx_bounce[256];', 'static u8 *demo_rx_bounce;'), 'map-image'), before - 1);
+    // bypass-api: only in a file that uses the DMA API elsewhere; functions naming only virt_to_phys are analysed
+    const phys = 'struct demo_ring {\n\tvoid *desc;\n};\n\nstatic void demo_ring_init(void __iomem *regs, struct demo_ring *r)\n{\n\twritel(lower_32_bits(virt_to_phys(r->desc)), regs + 0x20);\n}\n';
+    assert.strictEqual(await count(phys, 'bypass-api'), 0);
+    const withDma = phys + '\nstatic void demo_stop(struct device *dev, dma_addr_t d, size_t len)\n{\n\tdma_unmap_single(dev, d, len, DMA_TO_DEVICE);\n}\n';
+    assert.strictEqual(await count(withDma, 'bypass-api'), 1);
+    // declaring the member __iomem (device SRAM) answers it again, through the cached function
+    assert.strictEqual(await count(withDma.replace('\tvoid *desc;', '\tvoid __iomem *desc;'), 'bypass-api'), 0);
+  });
+
   it('catches a throwing rule, reports it in errors and keeps the others', async () => {
     const bad: Rule = { id: 'test-throws', title: 't', severity: 'error', checkFunction() { throw new Error('boom'); } };
     (RULES as Rule[]).push(bad);

@@ -1,7 +1,7 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
-import { walk, normText, callName, callArgs, stripParensAndCasts } from '../ast';
-import { reach, CfgNode } from '../cfg';
+import { normText, callName, callArgs, stripParensAndCasts } from '../ast';
+import { reach, walkOwn, CfgNode } from '../cfg';
 import { mentions } from '../facts';
 import { reassigns } from '../ownership';
 import { lineAt } from './wave2Common';
@@ -10,9 +10,8 @@ import { lineAt } from './wave2Common';
 function derefOf(n: CfgNode, v: string): Node | null {
   if (!n.node) return null;
   let hit: Node | null = null;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type === 'sizeof_expression' || x.type === 'offsetof_expression') return false;
     if (x.type === 'subscript_expression' || (x.type === 'field_expression' && x.childForFieldName('operator')?.text === '->') || (x.type === 'pointer_expression' && x.text.startsWith('*'))) {
       const a = x.childForFieldName('argument');

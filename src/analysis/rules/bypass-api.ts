@@ -4,12 +4,15 @@
  * register, stored into a descriptor (`cpu_to_le*()`), or kept as a `dma_addr_t`.
  */
 import type { Node } from 'web-tree-sitter';
-import type { Report, Rule } from './types';
-import { walk, callName, callArgs, normText, functionDefinitions } from '../ast';
+import type { Rule } from './types';
+import { walk, callName, callArgs, normText } from '../ast';
+import { iomemMembers } from '../fileScope';
 import { isDmaCoreFile } from './internal-header';
+import { declaredType } from './wave2Common';
 
 const PHYS_FNS = ['virt_to_phys', '__pa', 'virt_to_bus', 'page_to_phys', '__pa_symbol', 'sg_phys', 'isa_virt_to_bus', 'pfn_to_phys', 'folio_to_phys'];
-const PHYS_RE = new RegExp(`\\b(?:${PHYS_FNS.join('|')})\\s*\\(`);
+/** A call that yields a CPU physical address (the checker also analyses functions that only name these). */
+export const PHYS_ADDRESS = new RegExp(`\\b(?:${PHYS_FNS.join('|')})\\s*\\(`);
 const PHYS_SET = new Set(PHYS_FNS);
 /** MMIO writes: value argument index */
 const MMIO: Record<string, number> = {
@@ -19,7 +22,6 @@ const MMIO: Record<string, number> = {
 };
 /** Files where physical addresses legitimately go to firmware, a hypervisor or a DMA-ops implementation. */
 const EXEMPT_RE = /(^|\/)(drivers\/(firmware|virt|soc|remoteproc|rpmsg|tee|hwtracing|edac|clocksource|irqchip|cpufreq|cpuidle|platform|mailbox|s390|sbus|parisc|macintosh)|tools|samples|kernel|security|init|fs|ipc)\//;
-const ISA_RE = /\b(set_dma_addr|request_dma|isa_dma_bridge_buggy|claim_dma_lock)\b/;
 
 /** The physical-address call a value is made of (through casts, byte-order and split wrappers, `+ offset`, `| flags`); null when the call is nested in anything else (`__va(page_to_phys(p))`). */
 function phys(x: Node): Node | null {
@@ -43,172 +45,136 @@ function phys(x: Node): Node | null {
 
 const WRAP_RE = /^(cpu_to_(le|be)(16|32|64)|lower_32_bits|upper_32_bits|__cpu_to_(le|be)(32|64))$/;
 
-function declType(fn: Node, name: string): string | null {
-  let t: string | null = null;
-  walk(fn, (n) => {
-    if (t !== null) return false;
-    if (n.type !== 'declaration' && n.type !== 'parameter_declaration') return true;
-    const decls = n.type === 'declaration' ? n.childrenForFieldName('declarator') : [n.childForFieldName('declarator')];
-    for (const d of decls) {
-      let cur: Node | null = d;
-      let plain = true;
-      while (cur && cur.type !== 'identifier') {
-        if (cur.type !== 'init_declarator') plain = false;
-        cur = cur.childForFieldName('declarator');
-      }
-      if (cur && cur.text === name && plain) t = normText(n.childForFieldName('type') ?? '');
-    }
-    return n.type === 'declaration' ? false : true;
-  });
-  return t;
-}
-
-const fnCache = new Map<string, Parameters<Report>[0][]>();
-
 const DMA_FIELD = /^(dma|dma_addr|dma_address|dma_handle|dmaaddr|busaddr|bus_addr|\w+_dma|dma_\w+)$/;
 
 export const rule: Rule = {
   id: 'bypass-api',
   title: 'The device is given a CPU physical address (virt_to_phys, __pa, page_to_phys) instead of a DMA address',
   severity: 'error',
-  checkFile(ctx, report) {
+  alsoAnalyse: PHYS_ADDRESS,
+  checkFunction(ctx, report) {
     const f = (ctx.file ?? '').replace(/\\/g, '/');
-    if (isDmaCoreFile(f) || EXEMPT_RE.test(f)) return;
-    if (!PHYS_RE.test(ctx.text) || ISA_RE.test(ctx.text)) return;
+    // a driver that uses the DMA API elsewhere but hands this buffer over by physical address; ISA DMA takes bus addresses
+    if (isDmaCoreFile(f) || EXEMPT_RE.test(f) || !ctx.summary.usesDmaApi || ctx.summary.isaDma) return;
+    const fn = ctx.fn;
+    if (!PHYS_ADDRESS.test(ctx.text.slice(fn.startIndex, fn.endIndex))) return;
     const orig = (n: Node): string => ctx.text.slice(n.startIndex, n.endIndex);
-    const iomem = new Set<string>();
-    for (const m of ctx.text.matchAll(/__iomem\s*\*\s*(\w+)\s*[;,[]/g)) iomem.add(m[1]);
-    const iomemKey = [...iomem].sort().join(',');
-    for (const fn of functionDefinitions(ctx.tree)) {
-      const fnText = ctx.text.slice(fn.startIndex, fn.endIndex);
-      if (!PHYS_RE.test(fnText)) continue;
-      // a function's findings depend on its text and the file's __iomem fields only: an edit elsewhere reuses them
-      const key = iomemKey + '\u0000' + fnText;
-      const cached = fnCache.get(key);
-      if (cached) {
-        for (const f of cached) report({ ...f, start: f.start + fn.startIndex, end: f.end + fn.startIndex, related: f.related?.map((r) => ({ ...r, start: r.start + fn.startIndex, end: r.end + fn.startIndex })) });
-        continue;
-      }
-      const found: Parameters<typeof report>[0][] = [];
-      const push = (f: Parameters<typeof report>[0]): void => { found.push(f); report(f); };
-      // locals that hold a physical address: `phys = virt_to_phys(buf);`
-      const tainted = new Map<string, Node>();
-      /** `virt_to_phys()` of the device's own memory (an `__iomem` mapping): not RAM, the DMA API does not apply */
-      const isIo = (x: Node): boolean => {
-        if (/__iomem|__force|ioremap/.test(orig(x))) return true;
-        const fields = normText(x).split(/->|\./).map((y) => y.replace(/\[.*$/, '').replace(/^[&*(]+|\)+$/g, ''));
-        return fields.slice(1).some((y) => iomem.has(y));
-      };
-      const deviceMemory = (p: Node): boolean => {
-        const a = callArgs(p)[0];
-        if (!a) return false;
-        if (isIo(a)) return true;
-        const t = normText(a).replace(/^\((?:const )?(?:struct |union )?[\w ]+\**\)/, '');
-        let io = false;
-        walk(fn, (n) => {
-          if (io) return false;
-          let l: Node | null = null;
-          let v: Node | null = null;
-          if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); v = n.childForFieldName('value'); }
-          else if (n.type === 'assignment_expression') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
-          while (l && l.type === 'pointer_declarator') l = l.childForFieldName('declarator');
-          if (l && v && normText(l) === t && isIo(v)) io = true;
-          return true;
-        });
-        return io;
-      };
+    const iomem = ctx.summary.structs ? iomemMembers(ctx.summary.structs()) : new Set<string>();
+    // locals that hold a physical address: `phys = virt_to_phys(buf);`
+    const tainted = new Map<string, Node>();
+    /** `virt_to_phys()` of the device's own memory (an `__iomem` mapping): not RAM, the DMA API does not apply */
+    const isIo = (x: Node): boolean => {
+      if (/__iomem|__force|ioremap/.test(orig(x))) return true;
+      const fields = normText(x).split(/->|\./).map((y) => y.replace(/\[.*$/, '').replace(/^[&*(]+|\)+$/g, ''));
+      return fields.slice(1).some((y) => iomem.has(y));
+    };
+    const deviceMemory = (p: Node): boolean => {
+      const a = callArgs(p)[0];
+      if (!a) return false;
+      if (isIo(a)) return true;
+      const t = normText(a).replace(/^\((?:const )?(?:struct |union )?[\w ]+\**\)/, '');
+      let io = false;
       walk(fn, (n) => {
+        if (io) return false;
         let l: Node | null = null;
         let v: Node | null = null;
         if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); v = n.childForFieldName('value'); }
-        else if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
-        if (l?.type === 'identifier' && v) {
-          const p = phys(v);
-          if (p) tainted.set(l.text, p);
-        }
+        else if (n.type === 'assignment_expression') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
+        while (l && l.type === 'pointer_declarator') l = l.childForFieldName('declarator');
+        if (l && v && normText(l) === t && isIo(v)) io = true;
         return true;
       });
-      const physIn = (x: Node): Node | null => {
-        const p = phys(x);
-        if (p) return p;
-        // a tainted local as the value, possibly wrapped (`cpu_to_le64(phys + off)`)
-        let n: Node | null = x;
-        for (let g = 0; n && g < 12; g++) {
-          if (n.type === 'identifier') return tainted.get(n.text) ?? null;
-          if (n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
-          else if (n.type === 'cast_expression') n = n.childForFieldName('value');
-          else if (n.type === 'binary_expression' && /^[+|]$/.test(n.childForFieldName('operator')?.text ?? '')) n = n.childForFieldName('left');
-          else if (n.type === 'call_expression' && WRAP_RE.test(callName(n) ?? '')) n = callArgs(n)[0] ?? null;
-          else return null;
-        }
-        return null;
-      };
-      /** Is the local handed on: an MMIO write, a field store, or an argument of a call that is not a print? */
-      const handedOn = (name: string): boolean => {
-        let hit = false;
-        const re = new RegExp(`(^|[^\\w.>])${name}\\b`);
-        walk(fn, (n) => {
-          if (hit) return false;
-          if (n.type === 'call_expression') {
-            const c = callName(n) ?? '';
-            if (/^(pr_|dev_|netdev_|printk|trace_|WARN|seq_|snprintf|sprintf|scnprintf)/.test(c)) return false;
-            if (callArgs(n).some((a) => a.type === 'identifier' ? a.text === name : re.test(normText(a)) && !/^&/.test(normText(a)))) hit = true;
-          } else if (n.type === 'assignment_expression') {
-            const l = n.childForFieldName('left');
-            const r = n.childForFieldName('right');
-            if (l && r && l.type !== 'identifier' && re.test(normText(r))) hit = true;
-          } else if (n.type === 'return_statement' && re.test(normText(n))) hit = true;
-          return true;
-        });
-        return hit;
-      };
-      const seen = new Set<number>();
-      const emit = (p: Node, sink: Node, what: string): void => {
-        if (seen.has(p.startIndex)) return;
-        if (deviceMemory(p)) return;
-        seen.add(p.startIndex);
-        const fnName = callName(p);
-        push({
-          start: p.startIndex, end: p.endIndex,
-          message: `${fnName}() gives the device a CPU physical address (${what}). The device must get the DMA address from dma_map_single()/dma_map_page()/dma_alloc_coherent(): behind an IOMMU, with a bus DMA offset, in an SME/SEV/TDX guest (encryption bit) or when swiotlb bounces, the physical address is not what the device can reach, and no cache maintenance happens. Map the buffer with the DMA API and program the returned dma_addr_t.`,
-          related: [{ start: sink.startIndex, end: sink.endIndex, message: 'handed to the device here' }],
-        });
-      };
+      return io;
+    };
+    walk(fn, (n) => {
+      let l: Node | null = null;
+      let v: Node | null = null;
+      if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); v = n.childForFieldName('value'); }
+      else if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
+      if (l?.type === 'identifier' && v) {
+        const p = phys(v);
+        if (p) tainted.set(l.text, p);
+      }
+      return true;
+    });
+    const physIn = (x: Node): Node | null => {
+      const p = phys(x);
+      if (p) return p;
+      // a tainted local as the value, possibly wrapped (`cpu_to_le64(phys + off)`)
+      let n: Node | null = x;
+      for (let g = 0; n && g < 12; g++) {
+        if (n.type === 'identifier') return tainted.get(n.text) ?? null;
+        if (n.type === 'parenthesized_expression') n = n.namedChildren.find((c) => !!c && c.type !== 'comment') ?? null;
+        else if (n.type === 'cast_expression') n = n.childForFieldName('value');
+        else if (n.type === 'binary_expression' && /^[+|]$/.test(n.childForFieldName('operator')?.text ?? '')) n = n.childForFieldName('left');
+        else if (n.type === 'call_expression' && WRAP_RE.test(callName(n) ?? '')) n = callArgs(n)[0] ?? null;
+        else return null;
+      }
+      return null;
+    };
+    /** Is the local handed on: an MMIO write, a field store, or an argument of a call that is not a print? */
+    const handedOn = (name: string): boolean => {
+      let hit = false;
+      const re = new RegExp(`(^|[^\\w.>])${name}\\b`);
       walk(fn, (n) => {
+        if (hit) return false;
         if (n.type === 'call_expression') {
-          const name = callName(n) ?? '';
-          const i = MMIO[name];
-          if (i !== undefined) {
-            const a = callArgs(n)[i];
-            const p = a ? physIn(a) : null;
-            if (p) emit(p, n, `written to a device register by ${name}()`);
-          }
-          return true;
-        }
-        let l: Node | null = null;
-        let v: Node | null = null;
-        if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
-        else if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); v = n.childForFieldName('value'); }
-        if (!l || !v) return true;
-        const vt = normText(v);
-        const p = l.type === 'identifier' ? phys(v) : physIn(v);
-        if (!p) return true;
-        const lt = normText(l);
-        if (/^sg_dma_address\(/.test(lt)) { emit(p, n, 'stored as the scatterlist DMA address'); return true; }
-        if (l.type === 'field_expression') {
-          const field = l.childForFieldName('field')?.text ?? '';
-          if (/^cpu_to_(le|be)(32|64)\(/.test(vt) || /^(lower|upper)_32_bits\(/.test(vt) && /(desc|cmd|bd|ring|txd|rxd|sge|prd|entry)/i.test(lt)) {
-            emit(p, n, `stored into the device descriptor field \`${lt}\``);
-          } else if (DMA_FIELD.test(field)) {
-            emit(p, n, `stored as the DMA address \`${lt}\``);
-          }
-          return true;
-        }
-        if (l.type === 'identifier' && declType(fn, l.text) === 'dma_addr_t' && handedOn(l.text)) emit(p, n, `kept in the dma_addr_t \`${l.text}\``);
+          const c = callName(n) ?? '';
+          if (/^(pr_|dev_|netdev_|printk|trace_|WARN|seq_|snprintf|sprintf|scnprintf)/.test(c)) return false;
+          if (callArgs(n).some((a) => a.type === 'identifier' ? a.text === name : re.test(normText(a)) && !/^&/.test(normText(a)))) hit = true;
+        } else if (n.type === 'assignment_expression') {
+          const l = n.childForFieldName('left');
+          const r = n.childForFieldName('right');
+          if (l && r && l.type !== 'identifier' && re.test(normText(r))) hit = true;
+        } else if (n.type === 'return_statement' && re.test(normText(n))) hit = true;
         return true;
       });
-      fnCache.set(key, found.map((f) => ({ ...f, start: f.start - fn.startIndex, end: f.end - fn.startIndex, related: f.related?.map((r) => ({ ...r, start: r.start - fn.startIndex, end: r.end - fn.startIndex })) })));
-      if (fnCache.size > 2000) fnCache.delete(fnCache.keys().next().value as string);
-    }
+      return hit;
+    };
+    const seen = new Set<number>();
+    const emit = (p: Node, sink: Node, what: string): void => {
+      if (seen.has(p.startIndex)) return;
+      if (deviceMemory(p)) return;
+      seen.add(p.startIndex);
+      const fnName = callName(p);
+      report({
+        start: p.startIndex, end: p.endIndex,
+        message: `${fnName}() gives the device a CPU physical address (${what}). The device must get the DMA address from dma_map_single()/dma_map_page()/dma_alloc_coherent(): behind an IOMMU, with a bus DMA offset, in an SME/SEV/TDX guest (encryption bit) or when swiotlb bounces, the physical address is not what the device can reach, and no cache maintenance happens. Map the buffer with the DMA API and program the returned dma_addr_t.`,
+        related: [{ start: sink.startIndex, end: sink.endIndex, message: 'handed to the device here' }],
+      });
+    };
+    walk(fn, (n) => {
+      if (n.type === 'call_expression') {
+        const name = callName(n) ?? '';
+        const i = MMIO[name];
+        if (i !== undefined) {
+          const a = callArgs(n)[i];
+          const p = a ? physIn(a) : null;
+          if (p) emit(p, n, `written to a device register by ${name}()`);
+        }
+        return true;
+      }
+      let l: Node | null = null;
+      let v: Node | null = null;
+      if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') { l = n.childForFieldName('left'); v = n.childForFieldName('right'); }
+      else if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); v = n.childForFieldName('value'); }
+      if (!l || !v) return true;
+      const vt = normText(v);
+      const p = l.type === 'identifier' ? phys(v) : physIn(v);
+      if (!p) return true;
+      const lt = normText(l);
+      if (/^sg_dma_address\(/.test(lt)) { emit(p, n, 'stored as the scatterlist DMA address'); return true; }
+      if (l.type === 'field_expression') {
+        const field = l.childForFieldName('field')?.text ?? '';
+        if (/^cpu_to_(le|be)(32|64)\(/.test(vt) || /^(lower|upper)_32_bits\(/.test(vt) && /(desc|cmd|bd|ring|txd|rxd|sge|prd|entry)/i.test(lt)) {
+          emit(p, n, `stored into the device descriptor field \`${lt}\``);
+        } else if (DMA_FIELD.test(field)) {
+          emit(p, n, `stored as the DMA address \`${lt}\``);
+        }
+        return true;
+      }
+      if (l.type === 'identifier' && declaredType(fn, l.text) === 'dma_addr_t' && handedOn(l.text)) emit(p, n, `kept in the dma_addr_t \`${l.text}\``);
+      return true;
+    });
   },
 };

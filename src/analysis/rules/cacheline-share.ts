@@ -5,62 +5,13 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { walk, normText } from '../ast';
-import { reach } from '../cfg';
+import { normText } from '../ast';
+import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { stripOuterParens } from '../facts';
-import { ALIGNMENT_ANNOTATIONS } from '../preprocess';
 import { lineAt, reassigns, regions } from '../ownership';
 import { dirConst } from './util';
-
-interface FieldInfo {
-  name: string;
-  array: boolean;
-  pointer: boolean;
-  aligned: boolean;
-  /** original declaration text */
-  decl: string;
-}
-
-const ALIGN_RE = new RegExp(`\\b(${[...ALIGNMENT_ANNOTATIONS].join('|')})\\b`);
-
-let structCache: { text: string; structs: Map<string, FieldInfo[]> } | undefined;
-
-/** Struct definitions of the file: name → fields, with the alignment annotations read from the original text. */
-function structsOf(ctx: FunctionContext): Map<string, FieldInfo[]> {
-  if (structCache?.text === ctx.text) return structCache.structs;
-  const structs = new Map<string, FieldInfo[]>();
-  let root: Node = ctx.fn;
-  while (root.parent) root = root.parent;
-  walk(root, (n) => {
-    if (n.type === 'function_definition') return false;
-    if (n.type !== 'struct_specifier') return true;
-    const name = n.childForFieldName('name')?.text;
-    const body = n.childForFieldName('body');
-    if (!name || !body || structs.has(name)) return true;
-    const fields: FieldInfo[] = [];
-    for (const fd of body.namedChildren) {
-      if (!fd || fd.type !== 'field_declaration') continue;
-      const decl = ctx.text.slice(fd.startIndex, fd.endIndex);
-      for (const d of fd.childrenForFieldName('declarator')) {
-        let cur: Node | null = d;
-        let array = false;
-        let pointer = false;
-        while (cur && cur.type !== 'field_identifier') {
-          if (cur.type === 'array_declarator') array = true;
-          if (cur.type === 'pointer_declarator' || cur.type === 'function_declarator') pointer = true;
-          cur = cur.childForFieldName('declarator');
-        }
-        if (cur) fields.push({ name: cur.text, array: array && !pointer, pointer, aligned: ALIGN_RE.test(decl), decl: normText(decl) });
-      }
-    }
-    structs.set(name, fields);
-    return true;
-  });
-  structCache = { text: ctx.text, structs };
-  return structs;
-}
 
 /** `struct T *x` / `struct T x` for a parameter or local of the function. */
 function structTypeOf(ctx: FunctionContext, v: string): string | null {
@@ -92,7 +43,7 @@ export const rule: Rule = {
       if (!mem) continue;
       const type = structTypeOf(ctx, mem.obj);
       if (!type) continue;
-      const fields = structsOf(ctx).get(type);
+      const fields = ctx.summary.structs?.().get(type);
       if (!fields || fields.length < 2) continue;
       const f = fields.find((x) => x.name === mem.field);
       // a pointer member points at a separate allocation; a scalar needs `&`
@@ -103,18 +54,14 @@ export const rule: Rule = {
       if (!mapNode) continue;
       const cpuIds = new Set(r.toCpu.map((e) => e.node.id));
       const objMoved = (n: CfgNode): boolean => reassigns(n, mem.obj);
+      const member = new RegExp(`^\\(?${mem.obj}(->|\\.)(\\w+)`);
       const neighbourWrite = (n: CfgNode): Node | null => {
         if (!n.node || n.kind === 'cond' && !n.node.text.includes('=')) return null;
         let hit: Node | null = null;
-        walk(n.node, (x) => {
+        walkOwn(n, (x) => {
           if (hit) return false;
-          if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
-          let l: Node | null = null;
-          if (x.type === 'assignment_expression') l = x.childForFieldName('left');
-          else if (x.type === 'update_expression') l = x.childForFieldName('argument');
-          if (!l) return true;
-          const lt = normText(l);
-          const m = new RegExp(`^\\(?${mem.obj}(->|\\.)(\\w+)`).exec(lt);
+          const l = x.type === 'assignment_expression' ? x.childForFieldName('left') : x.type === 'update_expression' ? x.childForFieldName('argument') : null;
+          const m = l ? member.exec(normText(l)) : null;
           if (m && m[2] !== mem.field && fields.some((y) => y.name === m[2])) hit = x;
           return true;
         });
@@ -123,8 +70,7 @@ export const rule: Rule = {
       // the map's own statement stores the handle into the same object right after the map returns
       let write: Node | null = c.lvalue && new RegExp(`^${mem.obj}(->|\\.)(?!${mem.field}\\b)`).test(c.lvalue.norm) ? neighbourWrite(mapNode) : null;
       if (!write) {
-        const hitNode = reach(ctx.cfg, mapNode.id, { target: (n) => !cpuIds.has(n.id) && !!neighbourWrite(n), blocked: (n) => cpuIds.has(n.id) || objMoved(n), limit: 20000 });
-        if (hitNode) write = neighbourWrite(hitNode);
+        reach(ctx.cfg, mapNode.id, { target: (n) => !cpuIds.has(n.id) && !!(write = neighbourWrite(n)), blocked: (n) => cpuIds.has(n.id) || objMoved(n), limit: 20000 });
       }
       if (!write) continue;
       report({

@@ -40,7 +40,8 @@ export const rule: Rule = {
       const base = pointerBase(normText(b.arg));
       const direct = stripParensAndCasts(b.arg);
       let src: string | null = null;
-      if (direct.type === 'call_expression' && COHERENT(callName(direct))) src = callName(direct);
+      let from: { start: number; end: number } | null = null;
+      if (direct.type === 'call_expression' && COHERENT(callName(direct))) { src = callName(direct); from = { start: direct.startIndex, end: direct.endIndex }; }
       const mapNode = ctx.index.at(b.callNode.startIndex, b.callNode.endIndex);
       if (!src && mapNode) {
         for (const o of allocs) {
@@ -62,18 +63,19 @@ export const rule: Rule = {
             },
             limit: 20000,
           });
-          if (hit) { src = o.call.name; break; }
+          if (hit) { src = o.call.name; from = o.call; break; }
         }
       }
       if (!src && /^[A-Za-z_]\w*$/.test(base) && ctx.locals.has(base)) {
         const vals = localValues(ctx, base);
         const names = (vals ?? []).map((v) => { const s = stripParensAndCasts(v); return s.type === 'call_expression' ? callName(s) : null; });
-        if (vals && vals.length && names.every((n) => COHERENT(n))) src = names[0];
+        if (vals && vals.length && names.every((n) => COHERENT(n))) { src = names[0]; from = { start: vals[0].startIndex, end: vals[0].endIndex }; }
       }
-      if (!src) continue;
+      if (!src || !from) continue;
       report({
         start: b.arg.startIndex, end: b.arg.endIndex,
         message: `\`${b.arg.text}\` is coherent DMA memory from ${src}(); it already has a DMA address (the dma_handle) and may be uncached or vmalloc-remapped, so ${b.call}() flushes through the wrong alias. Use the handle from the allocation instead of mapping it again.`,
+        related: [{ start: from.start, end: from.end, message: `allocated coherent by ${src}() here` }],
       });
     }
   },

@@ -1,28 +1,7 @@
 import type { Rule } from './types';
-import type { Node } from 'web-tree-sitter';
-import { walk } from '../ast';
+import { declaredType } from './wave2Common';
 
 const NARROW = /^(u32|u16|u8|int|unsigned|unsigned int|uint32_t|uint16_t|__u32|s32|__le32|__be32|unsigned short|short)$/;
-
-/** The declared type of a local (text of the declaration's type), or null. */
-function localType(body: Node, name: string): string | null {
-  let t: string | null = null;
-  walk(body, (n) => {
-    if (t) return false;
-    if (n.type !== 'declaration') return true;
-    for (const d of n.childrenForFieldName('declarator')) {
-      let cur: Node | null = d;
-      let plain = true;
-      while (cur && cur.type !== 'identifier') {
-        if (cur.type !== 'init_declarator') plain = false;
-        cur = cur.type === 'init_declarator' ? cur.childForFieldName('declarator') : cur.childForFieldName('declarator');
-      }
-      if (cur && cur.text === name && plain) t = (n.childForFieldName('type')?.text ?? '').replace(/\s+/g, ' ');
-    }
-    return false;
-  });
-  return t;
-}
 
 export const rule: Rule = {
   id: 'dma-addr-truncation',
@@ -34,7 +13,7 @@ export const rule: Rule = {
     for (const c of ctx.facts.calls) {
       if (c.role !== 'map' || (c.family !== 'single' && c.family !== 'page' && c.family !== 'resource')) continue;
       if (c.result !== 'assigned' || !c.lvalue || !c.lvalueLocal) continue;
-      const t = localType(ctx.body, c.lvalue.norm);
+      const t = declaredType(ctx.body, c.lvalue.norm);
       if (!t || !NARROW.test(t)) continue;
       report({
         start: c.lvalue.start, end: c.lvalue.end,

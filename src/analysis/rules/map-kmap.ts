@@ -1,3 +1,4 @@
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { callName, stripParensAndCasts } from '../ast';
 import { mappedBuffers, rootOf } from './memoryCommon';
@@ -13,7 +14,8 @@ export const rule: Rule = {
     for (const b of mappedBuffers(ctx)) {
       const direct = stripParensAndCasts(b.arg);
       let src: string | null = null;
-      if (direct.type === 'call_expression' && KMAP.test(callName(direct) ?? '')) src = callName(direct);
+      let from: Node | null = null;
+      if (direct.type === 'call_expression' && KMAP.test(callName(direct) ?? '')) { src = callName(direct); from = direct; }
       else if (direct.type === 'binary_expression' || direct.type === 'identifier') {
         const r = rootOf(b.arg);
         if (!r || r.addressTaken || r.viaPointer) continue;
@@ -24,11 +26,13 @@ export const rule: Rule = {
         const names = vals.map((v) => { const s = stripParensAndCasts(v); return s.type === 'call_expression' ? callName(s) : null; });
         if (!names.every((n) => !!n && KMAP.test(n))) continue;
         src = names[0];
+        from = vals[0];
       }
-      if (!src) continue;
+      if (!src || !from) continue;
       report({
         start: b.arg.startIndex, end: b.arg.endIndex,
         message: `\`${b.arg.text}\` comes from ${src}(); a kmap address of a highmem page is a temporary alias outside the linear map, so ${b.call}() cannot translate it. Map the page itself with dma_map_page() (or sg_set_page()).`,
+        related: [{ start: from.startIndex, end: from.endIndex, message: `the ${src}() alias` }],
       });
     }
   },

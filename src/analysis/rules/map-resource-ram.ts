@@ -1,3 +1,4 @@
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { callName, stripParensAndCasts } from '../ast';
 import { argNamed, callsWithRole } from './wave2Common';
@@ -16,17 +17,19 @@ export const rule: Rule = {
       if (!a) continue;
       let s = stripParensAndCasts(a);
       let src: string | null = null;
+      let from: Node = s;
       if (s.type === 'binary_expression') s = stripParensAndCasts(s.childForFieldName('left')!);
-      if (s.type === 'call_expression' && RAM_PHYS.test(callName(s) ?? '')) src = callName(s);
+      if (s.type === 'call_expression' && RAM_PHYS.test(callName(s) ?? '')) { src = callName(s); from = s; }
       else if (s.type === 'identifier' && ctx.locals.has(s.text)) {
         const vals = localValues(ctx, s.text);
         const names = (vals ?? []).map((v) => { let x = stripParensAndCasts(v); if (x.type === 'binary_expression') x = stripParensAndCasts(x.childForFieldName('left')!); return x.type === 'call_expression' ? callName(x) : null; });
-        if (vals && vals.length && names.every((n) => !!n && RAM_PHYS.test(n))) src = names[0];
+        if (vals && vals.length && names.every((n) => !!n && RAM_PHYS.test(n))) { src = names[0]; from = vals[0]; }
       }
       if (!src) continue;
       report({
         start: a.startIndex, end: a.endIndex,
         message: `dma_map_resource() is for MMIO (another device's registers or memory), and \`${a.text}\` is RAM from ${src}(); RAM mapped this way gets no cache maintenance and no bounce buffer. Use dma_map_page()/dma_map_single() for RAM.`,
+        related: [{ start: from.startIndex, end: from.endIndex, message: `the RAM address from ${src}()` }],
       });
     }
   },

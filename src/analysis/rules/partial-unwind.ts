@@ -6,7 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { walk, callName, callArgs, normText } from '../ast';
 import { apiEntry } from '../api';
-import { reach } from '../cfg';
+import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { DmaObject, FunctionContext } from '../facts';
 import { failureBranch, isErrorReturn } from './util';
@@ -20,9 +20,8 @@ const SKB_FREE_RE = /^(kfree_skb|kfree_skb_any|dev_kfree_skb|dev_kfree_skb_any|d
 function cleans(ctx: FunctionContext, n: CfgNode): boolean {
   if (!n.node) return false;
   let hit = false;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type !== 'call_expression') return true;
     const name = callName(x) ?? '';
     const e = apiEntry(name);

@@ -34,7 +34,7 @@ export const rule: Rule = {
       void name;
       report({
         start: target.startIndex, end: target.endIndex,
-        message: `This memset() clears a block just allocated with dma_pool_alloc(); dma_pool_zalloc() returns it zeroed.`,
+        message: `This memset() clears a block just allocated with dma_pool_alloc(); use dma_pool_zalloc(), which returns it zeroed, and drop the memset().`,
         related: [{ start: c.start, end: c.end, message: 'allocated here' }],
         fixes: [{
           title: 'Use dma_pool_zalloc() and drop the memset',

@@ -5,9 +5,9 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { walk, callName, callArgs, normText } from '../ast';
+import { callName, callArgs, normText } from '../ast';
 import { apiEntry } from '../api';
-import { reach } from '../cfg';
+import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { accesses, lineAt, mentionsNorm, reassigns, regions, type Region, type Access } from '../ownership';
@@ -18,9 +18,8 @@ const NOT_DEVICE = /^(pr_\w+|dev_(err|warn|info|dbg|notice|err_ratelimited|warn_
 function handBack(ctx: FunctionContext, n: CfgNode, r: Region): Node | null {
   if (!n.node || n.kind === 'cond') return null;
   let hit: Node | null = null;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type === 'assignment_expression') {
       const l = x.childForFieldName('left');
       const v = x.childForFieldName('right');

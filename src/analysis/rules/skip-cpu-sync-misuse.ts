@@ -4,77 +4,21 @@
  * unmap of a FROM/BIDI mapping that was not synced for the CPU first, when the CPU then reads it
  * (swiotlb skips the copy back, non-coherent CPUs skip the invalidate).
  */
-import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { walk, callName, callArgs, normText } from '../ast';
-import { apiEntry, paramIndex } from '../api';
 import { reach } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
-import { stripOuterParens } from '../facts';
-import { accesses, lineAt, reassigns, regions } from '../ownership';
+import { handleKey, stripOuterParens } from '../facts';
+import { accesses, bodyAssignments, lineAt, reassigns, regions } from '../ownership';
 
 const SKIP = /\bDMA_ATTR_SKIP_CPU_SYNC\b/;
-
-/** The last name of a handle expression: `rx->buf[i].dma + off` → dma, `sg_dma_address(sg)` → sg. */
-export function handleKey(t: string): string {
-  let s = stripOuterParens(t);
-  const acc = /^(?:sg_dma_address|le64_to_cpu|le32_to_cpu|READ_ONCE|dma_unmap_addr|page_pool_get_dma_addr)\((.*?)(?:,.*)?\)$/.exec(s);
-  if (acc) {
-    s = acc[1];
-    const m2 = /,\s*(\w+)\)?$/.exec(t);
-    if (/^dma_unmap_addr\(/.test(stripOuterParens(t)) && m2) return m2[1];
-  }
-  s = s.replace(/\s*[+-].*$/, '');
-  const parts = s.split(/->|\./).map((x) => x.replace(/\[.*$/, '').replace(/[()&*]/g, '').trim());
-  return parts[parts.length - 1] ?? s;
-}
-
-let fileCache: { text: string; keys: Set<string> } | undefined;
-
-/** Keys of every handle synced for the device in the file (calls and same-file helpers that do). */
-function syncedForDevice(ctx: FunctionContext): Set<string> {
-  if (fileCache?.text === ctx.text) return fileCache.keys;
-  const keys = new Set<string>();
-  let root: Node = ctx.fn;
-  while (root.parent) root = root.parent;
-  const helpers = ctx.summary.helpers;
-  walk(root, (n) => {
-    if (n.type !== 'call_expression') return true;
-    const name = callName(n) ?? '';
-    const e = apiEntry(name);
-    const args = callArgs(n);
-    if (e?.role === 'sync-for-device') {
-      const i = paramIndex(e, 'dma_handle', 'addr', 'dma_addr', 'sg', 'sgl', 'sgt', 'handle');
-      const a = args[i >= 0 ? i : 1];
-      if (a) keys.add(handleKey(normText(a)));
-      // a driver that syncs for the device in this direction manages the hand-off itself (handles are often recomputed)
-      const d = args[paramIndex(e, 'dir', 'direction')];
-      if (d) keys.add('dir:' + normText(d));
-    } else if (/^page_pool_dma_sync|^xsk_buff_dma_sync_for_device/.test(name)) {
-      keys.add('*');
-    } else {
-      const h = helpers?.get(name);
-      for (const ef of h?.effects ?? []) if (ef.kind === 'sync-for-device' && args[ef.param]) keys.add(handleKey(normText(args[ef.param]) + ef.path));
-    }
-    return true;
-  });
-  fileCache = { text: ctx.text, keys };
-  return keys;
-}
 
 /** Keys a map's handle goes by: its lvalue, and the fields a local handle is stored into. */
 function mapKeys(ctx: FunctionContext, lv: string): Set<string> {
   const out = new Set([handleKey(lv)]);
   if (ctx.locals.has(lv)) {
-    walk(ctx.body, (n) => {
-      if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') {
-        const r = n.childForFieldName('right');
-        const l = n.childForFieldName('left');
-        if (l && r && new RegExp(`(^|[^\\w.>])${lv}\\b`).test(normText(r))) out.add(handleKey(normText(l)));
-      }
-      return true;
-    });
+    const re = new RegExp(`(^|[^\\w.>])${lv}\\b`);
+    for (const a of bodyAssignments(ctx).list) if (!a.decl && a.op === '=' && re.test(a.value)) out.add(handleKey(a.left));
   }
   return out;
 }
@@ -95,13 +39,14 @@ export const rule: Rule = {
       if (c.buffer && /zero_page|ZERO_PAGE|empty_zero_page/.test(c.buffer.text)) continue;
       const lv = c.lvalue?.norm;
       if (!lv) continue;
-      const synced = syncedForDevice(ctx);
+      const synced = ctx.summary.syncForDevice ?? new Set<string>();
       if (synced.has('*') || (c.dir && synced.has('dir:' + c.dir.norm))) continue;
       const keys = mapKeys(ctx, stripOuterParens(lv));
       if ([...keys].some((k) => synced.has(k))) continue;
       report({
         start: c.attrs.start, end: c.attrs.end,
         message: `${c.name}() skips the CPU cache maintenance with DMA_ATTR_SKIP_CPU_SYNC, but nothing in this file syncs \`${lv}\` for the device afterwards; on a non-coherent platform the buffer's dirty cache lines are never written back, so the device reads stale memory (or, for DMA_FROM_DEVICE, a later eviction overwrites what it wrote). Drop the attribute, or call dma_sync_single_for_device() (for the range the device uses) before handing the buffer over.`,
+        related: [{ start: c.start, end: c.end, message: `mapped here without the initial cache maintenance; no dma_sync_*_for_device() of \`${lv}\` follows in this file` }],
       });
     }
     // (b) unmaps of FROM/BIDI mappings whose data the CPU reads afterwards without a sync_for_cpu first

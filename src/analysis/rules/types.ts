@@ -46,6 +46,11 @@ export interface Rule {
   severity: Severity;
   /** rules that did not reach the precision bar on the kernel corpus ship disabled */
   enabledByDefault?: boolean;
+  /**
+   * Functions whose text matches are analysed for this rule even when they name no DMA-API entry
+   * (the checker's text prefilter would skip them): e.g. a `writel(virt_to_phys(…))`.
+   */
+  alsoAnalyse?: RegExp;
   checkFunction?(ctx: FunctionContext, report: Report): void;
   checkFile?(ctx: FileContext, report: Report): void;
 }

@@ -1,7 +1,7 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
-import { reach, CfgNode } from '../cfg';
-import { walk, callName, callArgs, normText, stripParensAndCasts } from '../ast';
+import { reach, walkOwn, CfgNode } from '../cfg';
+import { callName, callArgs, normText, stripParensAndCasts } from '../ast';
 import { mentions, stripOuterParens } from '../facts';
 import { reassigns } from '../ownership';
 import { baseNames } from './util';
@@ -14,9 +14,8 @@ const TO_HW = /^(cpu_to_le(32|64)|cpu_to_be(32|64)|lower_32_bits|upper_32_bits)\
 function handOff(n: CfgNode, h: string): Node | null {
   if (!n.node) return null;
   let hit: Node | null = null;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type === 'call_expression' && MMIO.test(callName(x) ?? '')) {
       const a = callArgs(x)[0];
       if (a && mentions(normText(a), h)) hit = x;
@@ -36,9 +35,8 @@ function handOff(n: CfgNode, h: string): Node | null {
 function deref(n: CfgNode, p: string): Node | null {
   if (!n.node) return null;
   let hit: Node | null = null;
-  walk(n.node, (x) => {
+  walkOwn(n, (x) => {
     if (hit) return false;
-    if (x.id !== n.node!.id && (x.type === 'compound_statement' || (x.type.endsWith('_statement') && x.type !== 'expression_statement'))) return false;
     if (x.type === 'sizeof_expression') return false;
     if (x.type === 'subscript_expression' || (x.type === 'field_expression' && x.childForFieldName('operator')?.text === '->') || (x.type === 'pointer_expression' && x.text.startsWith('*'))) {
       const a = x.childForFieldName('argument');
@@ -106,8 +104,8 @@ export const rule: Rule = {
       report({
         start: w.startIndex, end: w.endIndex,
         message: kind === 'handle'
-          ? `\`${h}\` was unmapped by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is given to the device here; without an IOMMU the device writes freed memory, with one it faults.`
-          : `\`${h}\` was freed by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is used here.`,
+          ? `\`${h}\` was unmapped by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is given to the device here; without an IOMMU the device writes freed memory, with one it faults. Map the buffer again (or keep it mapped) before handing the handle to the device.`
+          : `\`${h}\` was freed by ${u.name}() at line ${lineAt(ctx.text, u.start)} and is used here: the memory may already belong to someone else. Move the free after the last use, or clear the pointer when freeing it.`,
         related: [{ start: u.start, end: u.end, message: kind === 'handle' ? 'unmapped here' : 'freed here' }],
       });
     }

@@ -1,6 +1,6 @@
 /** Helpers shared by the wave-2 rules: constant folding, call lookup by catalogue role, line numbers. */
 import type { Node } from 'web-tree-sitter';
-import { callName, callArgs, normText } from '../ast';
+import { callName, callArgs, normText, walk, LEAVES } from '../ast';
 import { apiEntry, paramIndex } from '../api';
 import type { ApiRole } from '../../model/catalogue/types';
 import type { FunctionContext } from '../facts';
@@ -57,4 +57,28 @@ export function localValues(ctx: FunctionContext, name: string): Node[] | null {
   const d = ctx.locals.get(name);
   if (d?.init && !vals.some((v) => v.id === d.init!.id)) vals.push(d.init);
   return vals;
+}
+
+/**
+ * The declared type (normalised text) of a parameter or local declared plainly (`u32 x`, not `u32 *x` or
+ * `u32 x[4]`), or null.
+ */
+export function declaredType(fn: Node, name: string): string | null {
+  let t: string | null = null;
+  walk(fn, (n) => {
+    if (t !== null) return false;
+    if (n.type !== 'declaration' && n.type !== 'parameter_declaration') return true;
+    const decls = n.type === 'declaration' ? n.childrenForFieldName('declarator') : [n.childForFieldName('declarator')];
+    for (const d of decls) {
+      let cur: Node | null = d;
+      let plain = true;
+      while (cur && cur.type !== 'identifier') {
+        if (cur.type !== 'init_declarator') plain = false;
+        cur = cur.childForFieldName('declarator');
+      }
+      if (cur && cur.text === name && plain) t = normText(n.childForFieldName('type') ?? '');
+    }
+    return n.type !== 'declaration';
+  }, LEAVES);
+  return t;
 }
