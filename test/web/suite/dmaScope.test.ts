@@ -103,6 +103,8 @@ suite('DMA Scope extension (VS Code API)', () => {
     ok(diag.range.start.line === read.line && diag.range.start.character === read.character, `range starts at ${diag.range.start.line}:${diag.range.start.character}, not on the read`);
     const rel = diag.relatedInformation?.[0];
     ok(rel && rx.lineAt(rel.location.range.start.line).text.includes('dma_sync_single_for_cpu('), 'related location is not the sync_for_cpu');
+    const target = typeof diag.code === 'object' && diag.code !== null ? diag.code.target.toString() : '';
+    ok(target.endsWith('/docs/rules/missing-sync-for-cpu.md'), `no rule-doc link: ${target}`);
     // hovering rx_buf->dma on the sync_for_device line: the analysis' view of that handle at that point
     const at = positionOf(rx, 'dma_sync_single_for_device(priv->dev, rx_buf->dma, len, DMA_FROM_DEVICE);', 'dma, len', 0);
     const text = await until(async () => {
