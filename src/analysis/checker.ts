@@ -16,7 +16,7 @@ import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './
 import { imageKey, iomemMembers, structKey } from './fileScope';
 import { PHYS_ADDRESS } from './rules/bypass-api';
 import { isDmaCoreFile } from './rules/internal-header';
-import { mentionsDmaApi } from './relevance';
+import { relevantNamesRegExp } from './relevance';
 import { entriesForPrefilter } from './api';
 import { helpersKey, callsHelper } from './summaries';
 
@@ -107,8 +107,13 @@ export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
  * helpers a function calls and the fields it reads). An edit elsewhere in the
  * file that changes another entry leaves this function's cache entry valid.
  */
-/** Rules' own reasons to analyse a function the DMA-name prefilter would skip. */
-const ALSO_ANALYSE: RegExp[] = RULES.flatMap((r) => (r.alsoAnalyse ? [r.alsoAnalyse] : []));
+let fnPrefilter: RegExp | undefined;
+
+/** A function is analysed when it names a DMA-API entry, or matches a rule's own `alsoAnalyse` (one scan for both). */
+function functionPrefilter(): RegExp {
+  fnPrefilter ??= new RegExp([relevantNamesRegExp().source, ...RULES.flatMap((r) => (r.alsoAnalyse ? [r.alsoAnalyse.source] : []))].join('|'));
+  return fnPrefilter;
+}
 
 /** Calls that hand a CPU buffer to the device (map-image's mappedBuffers). */
 const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;
@@ -234,7 +239,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!mentionsDmaApi(fnText) && !callsHelper(fnText, summary) && !ALSO_ANALYSE.some((re) => re.test(fnText))) {
+    if (!functionPrefilter().test(fnText) && !callsHelper(fnText, summary)) {
       lastRunStats.skipped++;
       continue;
     }
