@@ -27,12 +27,12 @@
  * simulator itself. Everything from the host or the trace is written with
  * textContent / DOM APIs, never as HTML.
  */
-import { parseTrace, simulate } from '../../src/model/sim';
+import { parseTrace, simulate, rewriteTraceLines, sourceLabel } from '../../src/model/sim';
 import type { Hazard, HazardKind, SimResult, SimStep, BufferState, ByteRow, MappingView, IommuEntryView, Trace } from '../../src/model/sim/types';
 import { HAZARD_KINDS, DATA_HAZARDS } from '../../src/model/sim/types';
 import { PLATFORMS } from '../../src/model/platforms';
 import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../src/model/platformIds';
-import { parseHostMessage, PanelView, WebviewMessage, MAX_TRACE_CHARS } from '../../src/model/panelProtocol';
+import { parseHostMessage, revealMessage, PanelView, WebviewMessage, MAX_TRACE_CHARS } from '../../src/model/panelProtocol';
 
 interface VsCodeApi {
   postMessage(m: WebviewMessage): void;
@@ -417,7 +417,7 @@ function renderTimeline(): void {
       el('span', { class: 'step-src' }, src !== undefined ? `L${src}` : ''),
     );
     if (haz) li.append(el('span', { class: 'step-badge', title: s.hazards.map((h) => h.kind).join(', ') }, `⚠ ${s.hazards.map((h) => h.kind).join(', ')}`));
-    li.title = src !== undefined ? `Show line ${src} in the editor` : 'No source line';
+    li.title = s.source ? `Show ${s.source.file ? sourceLabel(s.source) : `line ${src}`} in the editor` : 'No source line';
     li.addEventListener('click', () => {
       go(s.index);
       reveal(s);
@@ -435,10 +435,8 @@ function renderTimeline(): void {
 }
 
 function reveal(s: SimStep): void {
-  const line = sourceLine(s);
-  if (line === undefined) return;
-  const file = s.source?.file;
-  vscode.postMessage(file ? { type: 'reveal', line, file } : { type: 'reveal', line });
+  const m = revealMessage(s.source);
+  if (m) vscode.postMessage(m);
 }
 
 /**
@@ -446,11 +444,7 @@ function reveal(s: SimStep): void {
  * line. Rewrite each mention of a step's trace line as "step k, source line n".
  */
 function inSourceTerms(text: string, steps: SimStep[]): string {
-  const byTraceLine = new Map<number, SimStep>();
-  for (const st of steps) if (!byTraceLine.has(st.line)) byTraceLine.set(st.line, st);
-  return text.replace(/\bline (\d+)\b/g, (m, n: string) => {
-    const st = byTraceLine.get(Number(n));
-    if (!st) return m;
+  return rewriteTraceLines(text, steps, (st) => {
     const src = sourceLine(st);
     return `step ${st.index + 1}${src !== undefined ? `, source line ${src}` : ''}`;
   });
@@ -513,7 +507,7 @@ function renderStep(): void {
   if (!res || !n) return;
   const s = res.steps[model.step];
   const src = sourceLine(s);
-  cur.append(el('span', { class: 'muted' }, `Step ${s.index + 1}${src !== undefined ? ` · line ${src}` : ''}: `), el('code', {}, s.text));
+  cur.append(el('span', { class: 'muted' }, `Step ${s.index + 1}${s.source ? ` · ${s.source.file ? sourceLabel(s.source) : `line ${src}`}` : ''}: `), el('code', {}, s.text));
   for (const h of s.hazards) stepHaz.append(hazardElement(h, res.steps));
   for (const b of s.state.buffers) state.append(renderBuffer(b, s));
   if (!s.state.buffers.length) state.append(el('p', { class: 'muted' }, 'No buffer yet.'));
