@@ -8,9 +8,7 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
-import { CHECKS, KernelLogReport, parseKernelLog } from '../analysis/kernelLog';
-import { FindingLike, FindingsFn, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../analysis/logLocate';
-import { explainReport } from '../analysis/logExplain';
+import { CHECKS, KernelLogReport, parseKernelLog, FindingLike, FindingsFn, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions, explainReport } from '../analysis/dmaDebugLog';
 
 const VIEW_ID = 'dmaScope.logReports';
 const OPEN_CMD = 'dmaScope.explainLog.open';

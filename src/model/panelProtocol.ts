@@ -5,6 +5,7 @@
  * here before it is used; anything else is dropped.
  */
 import { isPlatformId, PlatformId } from './platformIds';
+import type { SourceRef } from './sim/types';
 
 export type PanelView = 'replay' | 'matrix';
 
@@ -31,6 +32,15 @@ function isObj(m: unknown): m is Record<string, unknown> {
 
 function isView(v: unknown): v is PanelView {
   return v === 'replay' || v === 'matrix';
+}
+
+/**
+ * The message that asks the host to show a step's source location (its `# src=` comment), or
+ * undefined when the step has none or the location could not cross the boundary.
+ */
+export function revealMessage(source: SourceRef | undefined): WebviewMessage | undefined {
+  if (!source) return undefined;
+  return parseWebviewMessage(source.file ? { type: 'reveal', line: source.line, file: source.file } : { type: 'reveal', line: source.line });
 }
 
 /** Validates a message from the webview. Returns undefined for anything malformed. */

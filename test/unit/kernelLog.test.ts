@@ -1,6 +1,5 @@
 import * as assert from 'assert';
-import { CHECKS, DmaDebugCheck, baseFunctionName, classifyMessage, isGenericFrame, parseFields, parseKernelLog, stripLogPrefix } from '../../src/analysis/kernelLog';
-import { EXPLANATIONS, explainReport } from '../../src/analysis/logExplain';
+import { CHECKS, DmaDebugCheck, baseFunctionName, classifyMessage, isGenericFrame, parseFields, parseKernelLog, stripLogPrefix, EXPLANATIONS, explainReport } from '../../src/analysis/dmaDebugLog';
 import { fixture } from '../helpers';
 
 const BASE = fixture('dmesg/logs/unmap-size.dmesg');

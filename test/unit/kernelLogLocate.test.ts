@@ -1,8 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseKernelLog, KernelLogReport } from '../../src/analysis/kernelLog';
-import { LogLocator, SourceText, checkerFindings, foldConstant, locateReports } from '../../src/analysis/logLocate';
+import { parseKernelLog, KernelLogReport, LogLocator, SourceText, checkerFindings, foldConstant, locateReports } from '../../src/analysis/dmaDebugLog';
 import { main } from '../../src/cli/main';
 import { CliIO } from '../../src/cli/args';
 import { FIXTURES, REPO_ROOT, fixture, lineOf, testParser } from '../helpers';

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { panelHtml, parseHostMessage, parseWebviewMessage, MAX_TRACE_CHARS } from '../../src/model/panelProtocol';
+import { panelHtml, parseHostMessage, parseWebviewMessage, revealMessage, MAX_TRACE_CHARS } from '../../src/model/panelProtocol';
+import { parseTrace, simulate } from '../../src/model/sim';
 
 describe('panel message protocol', () => {
   it('accepts the webview messages the host understands', () => {
@@ -17,6 +18,18 @@ describe('panel message protocol', () => {
       { type: 'platform' }, { type: 'platform', platform: '__proto__' },
     ];
     for (const m of bad) assert.strictEqual(parseWebviewMessage(m), undefined, JSON.stringify(m));
+  });
+
+  it('a step\'s src= becomes the reveal message the host accepts (file and line), none without src=', () => {
+    const { trace, errors } = parseTrace('buffer b kmalloc 64  # src=40\ncpu_write b  # src=drivers/net/foo.c:58 fill\ncpu_read b\n');
+    assert.deepStrictEqual(errors, []);
+    const steps = simulate(trace, 'x86-direct').steps;
+    const msgs = steps.map((s) => revealMessage(s.source));
+    assert.deepStrictEqual(msgs, [{ type: 'reveal', line: 40 }, { type: 'reveal', line: 58, file: 'drivers/net/foo.c' }, undefined]);
+    for (const m of msgs) if (m) assert.deepStrictEqual(parseWebviewMessage(JSON.parse(JSON.stringify(m))), m);
+    // a location the host would refuse is not sent
+    assert.strictEqual(revealMessage({ line: 0 }), undefined);
+    assert.strictEqual(revealMessage({ file: 'x'.repeat(5000), line: 3 }), undefined);
   });
 
   it('validates host messages in the webview too', () => {

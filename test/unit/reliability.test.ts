@@ -11,8 +11,7 @@ import { checkSource, checkTree, clearCheckCache, functionFacts, RULES } from '.
 import type { Rule } from '../../src/analysis/rules/types';
 import { hoverAt } from '../../src/analysis/hover';
 import { extractLifecycle, LifecycleError } from '../../src/analysis/lifecycle';
-import { parseKernelLog } from '../../src/analysis/kernelLog';
-import { locateReports } from '../../src/analysis/logLocate';
+import { parseKernelLog, locateReports } from '../../src/analysis/dmaDebugLog';
 import { mentionsDmaApi } from '../../src/analysis/relevance';
 import { main } from '../../src/cli/main';
 import type { CliIO, CommandInfo } from '../../src/cli/args';

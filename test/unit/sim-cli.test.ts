@@ -6,7 +6,7 @@ import * as path from 'path';
 import type { CliIO } from '../../src/cli/args';
 import { main } from '../../src/cli/main';
 import { PLATFORM_IDS } from '../../src/model/platformIds';
-import { HAZARD_KINDS } from '../../src/model/sim';
+import { HAZARD_KINDS, rewriteTraceLines, sourceLabel, sourceOfTraceLine, withSourceLines } from '../../src/model/sim';
 import { REPO_ROOT } from '../helpers';
 
 function memIO(stdin = ''): CliIO & { stdout: string; stderr: string } {
@@ -97,6 +97,96 @@ describe('dma-scope simulate', () => {
       assert.strictEqual(kinds.includes('STALE_CPU_READ'), DATA_PLATFORMS.includes(id), id);
       for (const h of j.matrix[id].hazards) assert.deepStrictEqual(Object.keys(h).slice(0, 4), ['step', 'line', 'kind', 'detail']);
     }
+  });
+
+  // a trace as `dma-scope lifecycle` writes it: each step carries the C line it came from
+  const SRC_TRACE = [
+    '# extracted',
+    'buffer b kmalloc 64                      # src=40',
+    'dma_map_single b DMA_FROM_DEVICE         # src=dsnic_rx.c:44',
+    'dma_mapping_error b                      # src=45',
+    'device_write b                           # src=47',
+    'cpu_read b                               # src=48 the read',
+    'dma_unmap_single b DMA_FROM_DEVICE',
+    '',
+  ].join('\n');
+
+  it('text: a source column next to the trace line, and trace lines in explanations carry their source line', async () => {
+    const io = memIO(SRC_TRACE);
+    assert.strictEqual(await main(['simulate', '-', '--platform', 'arm64-noncoherent'], io), 1);
+    const out = io.stdout;
+    assert.match(out, /^ step {2}line {9}source {2}operation$/m);
+    assert.match(out, /^ {4}1 {5}2 {13}40 {2}buffer b kmalloc 64$/m);
+    assert.match(out, /^ {4}2 {5}3 {2}dsnic_rx\.c:44 {2}dma_map_single b DMA_FROM_DEVICE /m);
+    assert.match(out, /^ {4}5 {5}6 {13}48 {2}cpu_read b$/m);
+    // the last step has no src=: an empty cell, the operation still in its column
+    assert.match(out, /^ {4}6 {5}7 {15} {2}dma_unmap_single b DMA_FROM_DEVICE/m);
+    assert.match(out, /STALE_CPU_READ: the CPU read stale data in bytes 0\.\.63 of 'b' \(the device's write of line 5 \[src 47\] is not visible\)/);
+    assert.match(out, /dma_sync_single_for_device \(line 3 \[src dsnic_rx\.c:44\]\)/);
+    // hazards sit under the operation column
+    assert.match(out, /^ {28}✗ STALE_CPU_READ/m);
+  });
+
+  it('text without any src= keeps the plain two-number layout', async () => {
+    const io = memIO(SRC_TRACE.replace(/ *# src=.*$/gm, ''));
+    assert.strictEqual(await main(['simulate', '-', '--platform', 'arm64-noncoherent'], io), 1);
+    assert.match(io.stdout, /^ step {2}line {2}operation$/m);
+    assert.match(io.stdout, /^ {4}5 {5}6 {2}cpu_read b$/m);
+    assert.match(io.stdout, /^ {13}✗ STALE_CPU_READ: [^\n]*write of line 5 is not visible/m);
+    assert.ok(!io.stdout.includes('[src'));
+  });
+
+  it('matrix text names the source line of each hazard', async () => {
+    const io = memIO(SRC_TRACE);
+    assert.strictEqual(await main(['simulate', '-', '--platform', 'all'], io), 1);
+    assert.match(io.stdout, /On every platform:\n\s+line 6 \[src 48\]: OWNERSHIP_VIOLATION/);
+    assert.match(io.stdout, /arm64-noncoherent[^\n]*:\n\s+line 6 \[src 48\]: STALE_CPU_READ[^\n]*line 5 \[src 47\]/);
+  });
+
+  it('--json: steps and hazards carry source {file?, line} when the step has src=, beside the trace line', async () => {
+    const io = memIO(SRC_TRACE);
+    assert.strictEqual(await main(['simulate', '-', '--platform', 'arm64-noncoherent', '--json'], io), 1);
+    const j = JSON.parse(io.stdout);
+    assert.deepStrictEqual(j.steps.map((s: { line: number; source?: unknown }) => [s.line, s.source]), [
+      [2, { line: 40 }],
+      [3, { file: 'dsnic_rx.c', line: 44 }],
+      [4, { line: 45 }],
+      [5, { line: 47 }],
+      [6, { line: 48 }],
+      [7, undefined],
+    ]);
+    assert.deepStrictEqual(j.hazards.map((h: { kind: string; line: number; source: unknown }) => [h.kind, h.line, h.source]), [
+      ['OWNERSHIP_VIOLATION', 6, { line: 48 }],
+      ['STALE_CPU_READ', 6, { line: 48 }],
+    ]);
+    assert.deepStrictEqual(j.steps[4].hazards.map((h: { source: unknown }) => h.source), [{ line: 48 }, { line: 48 }]);
+    // the stable keys come first, in the documented order
+    assert.deepStrictEqual(Object.keys(j.hazards[0]), ['step', 'line', 'kind', 'detail', 'why', 'source']);
+    const all = memIO(SRC_TRACE);
+    assert.strictEqual(await main(['simulate', '-', '--platform', 'all', '--json'], all), 1);
+    const m = JSON.parse(all.stdout);
+    for (const id of PLATFORM_IDS) for (const h of m.matrix[id].hazards) assert.deepStrictEqual(h.source, { line: 48 }, id);
+    // no src= on the step, no source key
+    const plain = memIO(SRC_TRACE.replace(/ *# src=.*$/gm, ''));
+    await main(['simulate', '-', '--platform', 'arm64-noncoherent', '--json'], plain);
+    const p = JSON.parse(plain.stdout);
+    assert.ok(p.hazards.length > 0 && p.hazards.every((h: object) => !('source' in h)));
+    assert.ok(p.steps.every((s: object) => !('source' in s)));
+  });
+
+  it('source helpers: labels, lookup by trace line, rewriting only lines that are steps', () => {
+    assert.strictEqual(sourceLabel({ line: 58 }), '58');
+    assert.strictEqual(sourceLabel({ file: 'a/b.c', line: 3 }), 'a/b.c:3');
+    const steps = [
+      { index: 0, line: 2, source: { line: 40 } },
+      { index: 1, line: 3 },
+      { index: 2, line: 5, source: { file: 'x.c', line: 9 } },
+    ];
+    assert.deepStrictEqual(sourceOfTraceLine(steps, 5), { file: 'x.c', line: 9 });
+    assert.strictEqual(sourceOfTraceLine(steps, 3), undefined);
+    assert.strictEqual(sourceOfTraceLine(steps, 4), undefined);
+    assert.strictEqual(withSourceLines('line 2, line 3, line 4, line 5; baseline 2', steps), 'line 2 [src 40], line 3, line 4, line 5 [src x.c:9]; baseline 2');
+    assert.strictEqual(rewriteTraceLines('at line 3 and line 7', steps, (s) => `step ${s.index + 1}`), 'at step 2 and line 7');
   });
 
   it('an invalid trace: one line per error with its line number, exit 2, nothing simulated', async () => {

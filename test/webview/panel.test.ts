@@ -318,6 +318,26 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.ok(outcomes.every((o) => o === 'ok ✓ works (still mapped at the end)'), outcomes.join('; '));
   });
 
+  it('shows each step\'s source location, with its file when the trace names one, and reveals it there', async () => {
+    await load('buffer b kmalloc 64   # src=40\ndma_map_single b DMA_FROM_DEVICE   # src=drivers/net/foo.c:44\ndma_mapping_error b\ncpu_read b   # src=48\n', 'x86-direct', 'b');
+    const step2 = page.locator('#timeline .step').nth(1);
+    assert.strictEqual(await step2.getAttribute('data-line'), '44');
+    assert.strictEqual(await step2.locator('.step-src').textContent(), 'L44');
+    assert.strictEqual(await step2.getAttribute('title'), 'Show drivers/net/foo.c:44 in the editor');
+    assert.strictEqual(await page.locator('#timeline .step').nth(0).getAttribute('title'), 'Show line 40 in the editor');
+    assert.strictEqual(await page.locator('#timeline .step').nth(2).getAttribute('title'), 'No source line');
+    await step2.click();
+    assert.match((await page.locator('#current-op').textContent()) ?? '', /^Step 2 · drivers\/net\/foo\.c:44: dma_map_single b DMA_FROM_DEVICE$/);
+    let msgs = (await posted()) as unknown[];
+    assert.deepStrictEqual(msgs[msgs.length - 1], { type: 'reveal', line: 44, file: 'drivers/net/foo.c' });
+    // a step without src= shows no source and asks the host for nothing
+    const before = msgs.length;
+    await page.locator('#timeline .step').nth(2).click();
+    assert.match((await page.locator('#current-op').textContent()) ?? '', /^Step 3: dma_mapping_error b$/);
+    msgs = (await posted()) as unknown[];
+    assert.strictEqual(msgs.length, before);
+  });
+
   it('runs under the CSP: nonce scripts only, nothing inline or remote', async () => {
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.match(csp ?? '', /^default-src 'none'; style-src http:\/\/127\.0\.0\.1:\d+; font-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+; script-src 'nonce-/);

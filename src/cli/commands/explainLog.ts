@@ -8,9 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
 import { CParser } from '../../analysis/parser';
-import { CHECKS, KernelLogReport, parseKernelLog } from '../../analysis/kernelLog';
-import { LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../../analysis/logLocate';
-import { explainReport } from '../../analysis/logExplain';
+import { CHECKS, KernelLogReport, parseKernelLog, LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions, explainReport } from '../../analysis/dmaDebugLog';
 import { readWasm } from '../../node/wasm';
 import { wrap } from '../text';
 

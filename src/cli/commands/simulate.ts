@@ -12,7 +12,7 @@ import * as path from 'path';
 import { CommandInfo, UsageError, parseArgs } from '../args';
 import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../model/platformIds';
 import { PLATFORMS } from '../../model/platforms';
-import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, parseTrace, simulate } from '../../model/sim';
+import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, SimStep, parseTrace, simulate, sourceLabel, withSourceLines } from '../../model/sim';
 import { wrap } from '../text';
 
 export const simulateCommand: CommandInfo = {
@@ -63,6 +63,8 @@ export const simulateCommand: CommandInfo = {
 };
 
 // ---- JSON (design.md §5) ---------------------------------------------------------------------
+// `line` is the trace line (stable); `source` ({file?, line}) is the C location from the step's
+// `# src=` comment, present only when the step carries one.
 
 export function singleJson(r: SimResult): unknown {
   return {
@@ -74,20 +76,25 @@ export function singleJson(r: SimResult): unknown {
       ...(s.source ? { source: s.source } : {}),
       op: s.op,
       text: s.text,
-      hazards: s.hazards.map((h) => ({ kind: h.kind, detail: h.detail, why: h.why })),
+      hazards: s.hazards.map((h) => ({ kind: h.kind, detail: h.detail, why: h.why, ...sourceOf(h, r.steps) })),
       state: s.state,
     })),
-    hazards: r.hazards.map(hazardJson),
+    hazards: r.hazards.map((h) => hazardJson(h, r.steps)),
   };
 }
 
-function hazardJson(h: Hazard): unknown {
-  return { step: h.step, line: h.line, kind: h.kind, detail: h.detail, why: h.why };
+function sourceOf(h: Hazard, steps: readonly SimStep[]): { source?: SimStep['source'] } {
+  const src = steps[h.step]?.source;
+  return src ? { source: src } : {};
+}
+
+function hazardJson(h: Hazard, steps: readonly SimStep[]): unknown {
+  return { step: h.step, line: h.line, kind: h.kind, detail: h.detail, why: h.why, ...sourceOf(h, steps) };
 }
 
 export function matrixJson(results: SimResult[]): unknown {
   const matrix: Record<string, { hazards: unknown[] }> = {};
-  for (const r of results) matrix[r.platform] = { hazards: r.hazards.map(hazardJson) };
+  for (const r of results) matrix[r.platform] = { hazards: r.hazards.map((h) => hazardJson(h, r.steps)) };
   return { version: 1, matrix };
 }
 
@@ -108,7 +115,12 @@ export function singleText(file: string, r: SimResult): string {
   out.push(`${file} on ${p.id}: ${p.label}, dma-model.md §3.3 ${p.section}`);
   out.push(wrap(p.description, '  '));
   out.push('');
-  out.push(' step  line  operation');
+  // the C location of each step (`# src=`) gets its own column when the trace has any
+  const srcs = r.steps.map((s) => (s.source ? sourceLabel(s.source) : ''));
+  const srcW = Math.max(0, ...srcs.map((x) => x.length));
+  const srcCol = (x: string) => (srcW ? `  ${x.padStart(Math.max(srcW, 6))}` : '');
+  const indent = ' '.repeat(13 + (srcW ? 2 + Math.max(srcW, 6) : 0));
+  out.push(` step  line${srcCol('source')}  operation`);
   for (const s of r.steps) {
     let extra = '';
     if (/^dma_(map_|unmap_|alloc_|sync_)/.test(s.op)) {
@@ -116,10 +128,10 @@ export function singleText(file: string, r: SimResult): string {
       const m = ms[ms.length - 1];
       if (m) extra = `   [${m.path}, ${m.state}${m.path.includes('bounce') && m.bounce ? `, slot ${'0x' + m.bounce.addr.toString(16)}` : ''}]`;
     }
-    out.push(`${String(s.index + 1).padStart(5)} ${String(s.line).padStart(5)}  ${s.text}${extra}`);
+    out.push(`${String(s.index + 1).padStart(5)} ${String(s.line).padStart(5)}${srcCol(srcs[s.index])}  ${s.text}${extra}`);
     for (const h of s.hazards) {
-      out.push(`             ${DATA_HAZARDS.includes(h.kind) ? '✗' : '!'} ${h.kind}: ${h.detail}`);
-      out.push(wrap(h.why, '               '));
+      out.push(`${indent}${DATA_HAZARDS.includes(h.kind) ? '✗' : '!'} ${h.kind}: ${withSourceLines(h.detail, r.steps)}`);
+      out.push(wrap(withSourceLines(h.why, r.steps), `${indent}  `));
     }
   }
   out.push('');
@@ -153,6 +165,10 @@ export function matrixText(file: string, results: SimResult[]): string {
   // contract findings read the same everywhere; others (e.g. USE_AFTER_UNMAP: silent or faulting)
   // are grouped only when their explanation is identical too
   const contract: HazardKind[] = ['OWNERSHIP_VIOLATION', 'API_MISUSE', 'LEAK'];
+  const at = (r: SimResult, h: Hazard) => {
+    const src = r.steps[h.step]?.source;
+    return `line ${h.line}${src ? ` [src ${sourceLabel(src)}]` : ''}`;
+  };
   const sig = (h: Hazard) => `${h.kind}|${h.line}|${h.detail}${contract.includes(h.kind) ? '' : `|${h.why}`}`;
   const everywhere = results[0].hazards.filter((h) => results.every((r) => r.hazards.some((x) => sig(x) === sig(h))));
   const common = new Set(everywhere.map(sig));
@@ -160,7 +176,7 @@ export function matrixText(file: string, results: SimResult[]): string {
     out.push('');
     out.push('On every platform:');
     for (const h of everywhere) {
-      out.push(`  line ${h.line}: ${h.kind}: ${h.detail}`);
+      out.push(`  ${at(results[0], h)}: ${h.kind}: ${withSourceLines(h.detail, results[0].steps)}`);
     }
   }
   const perPlatform = results.filter((r) => r.hazards.some((h) => !common.has(sig(h))));
@@ -172,8 +188,8 @@ export function matrixText(file: string, results: SimResult[]): string {
       if (!hs.length) continue;
       out.push(`  ${r.platform} (${PLATFORMS[r.platform].label}):`);
       for (const h of hs) {
-        out.push(`    line ${h.line}: ${h.kind}: ${h.detail}`);
-        out.push(wrap(h.why, '      '));
+        out.push(`    ${at(r, h)}: ${h.kind}: ${withSourceLines(h.detail, r.steps)}`);
+        out.push(wrap(withSourceLines(h.why, r.steps), '      '));
       }
     }
   }

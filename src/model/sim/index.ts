@@ -8,5 +8,7 @@
  */
 export { parseTrace, printTrace, stepText, STEP_NAMES } from './trace';
 export { simulate, simulateAll } from './simulate';
+export { sourceLabel, sourceOfTraceLine, rewriteTraceLines, withSourceLines } from './sourceRef';
+export type { LocatedStep } from './sourceRef';
 export * from './types';
 export type { PlatformId } from '../platformIds';

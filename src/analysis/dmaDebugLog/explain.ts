@@ -2,7 +2,8 @@
  * One paragraph per dma-debug check: what the kernel saw and what to change.
  * Pure data, shared by the CLI and the extension.
  */
-import { CHECKS, DmaDebugCheck, KernelLogReport } from './kernelLog';
+import { CHECKS, DmaDebugCheck } from './checks';
+import type { KernelLogReport } from './types';
 
 const MAPPED_AT_HINT =
   'The "Mapped at:" lines after the trace are the stack recorded when the buffer was mapped, so they lead to the matching map call.';
