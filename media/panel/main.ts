@@ -351,7 +351,7 @@ function renderAll(): void {
   byId('title').textContent = model.title || 'DMA Scope lifecycle';
   byId<HTMLSelectElement>('platform').value = model.platform;
   const p = PLATFORMS[model.platform];
-  byId('platform-desc').textContent = p ? `${p.section} ${p.description}` : '';
+  byId('platform-desc').textContent = p ? p.description : '';
   const errors = byId('errors');
   errors.textContent = model.error ? `This trace cannot be replayed:\n${model.error}` : '';
   errors.hidden = !model.error;
