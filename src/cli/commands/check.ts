@@ -216,7 +216,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…|-> [--format text|json|sarif] [--enable a,b] [--disable a,b] [--rules a,b] [--jobs N] [--max-file-size BYTES] [--stdin-filename NAME] [--docs-url URL]',
+  usage: 'check <files|dirs…|-> [--format text|json|sarif] [--enable a,b] [--disable a,b] [--rules a,b] [--jobs N] [options]',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   options: CHECK_OPTIONS,
   details: CHECK_DETAILS,

@@ -17,7 +17,7 @@ import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, parseTrace, 
 import { wrap } from '../text';
 
 const SIMULATE_OPTIONS: readonly OptionSpec[] = [
-  { name: '--platform', alias: '-p', value: 'ID|all', help: `A platform preset (${PLATFORM_IDS.join(', ')}),\nor all for the platforms x hazards matrix.` },
+  { name: '--platform', alias: '-p', value: 'ID|all', help: `A platform preset, or all for the platforms x hazards matrix:\n${PLATFORM_IDS.slice(0, 6).join(', ')},\n${PLATFORM_IDS.slice(6).join(', ')}.` },
   { name: '--json', help: 'Print the result as JSON.' },
 ];
 
