@@ -69,6 +69,24 @@ describe('rule links (issue 19 §3)', () => {
     assert.strictEqual(ruleDocs('https://a.example/x', { DMA_SCOPE_DOCS_URL: 'https://b.example/' }).url('dir-none'), 'https://a.example/x/dir-none.md');
   });
 
+  it('relative links in the docs resolve to shipped files, and pages turn rules on with --enable', () => {
+    const pages = [...fs.readdirSync(PAGES).map((f) => path.join(PAGES, f)), path.join(ROOT, 'docs/how-dma-works.md')];
+    for (const page of pages) {
+      const text = fs.readFileSync(page, 'utf8');
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1].replace(/#.*$/, '');
+        if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+        const abs = path.resolve(path.dirname(page), target);
+        assert.ok(abs.startsWith(path.join(ROOT, 'docs')), `${path.relative(ROOT, page)} links outside docs/: ${m[1]}`);
+        assert.ok(fs.existsSync(abs), `${path.relative(ROOT, page)} links to a missing ${m[1]}`);
+      }
+      // --rules runs only the rules listed: a page must not offer it as the way to turn a rule on
+      for (const m of text.matchAll(/--rules [a-z0-9-]+`/g)) {
+        assert.match(text.slice(m.index! + m[0].length, m.index! + m[0].length + 20), /^ runs only/, `${path.relative(ROOT, page)}: ${m[0]}`);
+      }
+    }
+  });
+
   it('no user-facing text links to the host the project does not own', () => {
     for (const f of userFacingFiles()) {
       const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
@@ -85,6 +103,8 @@ describe('rule links (issue 19 §3)', () => {
     assert.ok(pkg.contributes.commands.some((c: { command: string }) => c.command === OPEN_RULE_COMMAND), 'the command is contributed (activates the extension)');
     const ignore = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8');
     assert.match(ignore, /^!docs\/rules\/\*\*$/m, 'the .vsix ships docs/rules');
+    // rule pages link to the shared background page, so it ships too
+    assert.match(ignore, /^!docs\/how-dma-works\.md$/m, 'the .vsix ships docs/how-dma-works.md');
   });
 
   it('explain prints installed page paths, or the configured base URL', async () => {
