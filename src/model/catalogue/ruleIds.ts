@@ -23,7 +23,7 @@ export const CATALOGUE_RULE_IDS = [
   'map-stack', 'map-vmalloc', 'map-kmap', 'map-image', 'map-resource-ram', 'coherent-into-streaming',
   'nokmap-deref', 'cacheline-share', 'dma-addr-truncation',
   // allocation flags and context
-  'coherent-gfp-zero', 'pages-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'free-coherent-atomic', 'pool-params',
+  'coherent-gfp-zero', 'coherent-gfp-zone', 'pages-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'free-coherent-atomic', 'pool-params',
   'pool-zalloc',
   // platform internals
   'skip-sync-heuristic', 'need-sync-cached', 'internal-header', 'bypass-api', 'legacy-pci-dma',

@@ -61,7 +61,7 @@ export const COHERENT_ENTRIES: Entry[] = [
     returns: ALLOC_RET,
     releasedBy: ['dmam_free_coherent'],
     context: CTX_ALLOC, memory: MEM_COHERENT_RESULT,
-    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'gfp-comp', 'alloc-sleep-atomic', 'coherent-into-streaming'], docs: [PART_IA, MAPPING_H],
+    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'coherent-into-streaming'], docs: [PART_IA, MAPPING_H],
   },
   {
     name: 'dmam_alloc_attrs', kind: 'function', role: 'alloc', family: 'managed', params: ['dev', 'size', 'dma_handle', 'gfp', 'attrs'], header: H_MAPPING,
@@ -69,7 +69,7 @@ export const COHERENT_ENTRIES: Entry[] = [
     summary: 'Device-managed dma_alloc_attrs(). The devres record is allocated with the same gfp, and the buffer is released on driver detach.',
     returns: ALLOC_RET, releasedBy: ['dmam_free_coherent'],
     context: CTX_ALLOC, memory: MEM_COHERENT_RESULT,
-    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'gfp-comp', 'alloc-sleep-atomic'], docs: [PART_IA, MAPPING_C],
+    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic'], docs: [PART_IA, MAPPING_C],
   },
   {
     name: 'dmam_free_coherent', kind: 'function', role: 'free', family: 'managed', params: ['dev', 'size', 'vaddr', 'dma_handle'], header: H_MAPPING,

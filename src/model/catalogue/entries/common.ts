@@ -61,7 +61,7 @@ export const SYNC_DEV_RULES: CatalogueRuleId[] = [
   'cpu-writes-from-buffer', 'dir-none', 'skip-sync-heuristic', 'need-sync-cached',
 ];
 export const ALLOC_RULES: CatalogueRuleId[] = [
-  'alloc-null-unchecked', 'free-coherent-mismatch', 'map-leak', 'coherent-gfp-zero', 'gfp-comp',
+  'alloc-null-unchecked', 'free-coherent-mismatch', 'map-leak', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp',
   'alloc-sleep-atomic', 'coherent-into-streaming', 'dma-addr-truncation',
 ];
 export const FREE_RULES: CatalogueRuleId[] = [

@@ -48,7 +48,7 @@ export const MASK_ENTRIES: Entry[] = [
     summary: 'Declares the address bits usable for coherent allocations (it picks the zone dma_alloc_coherent() allocates from). A driver that only does coherent allocations must check its result.',
     returns: MASK_RET, releasedBy: [], context: CTX_PROBE, memory: MEM_NONE,
     platforms: withOverrides(MASK_PLAT, { 'x86-direct': 'Picks the allocation zone: ≤ 24 bits GFP_DMA, ≤ 32 bits GFP_DMA32, else normal.' }),
-    rules: ['mask-unchecked'], docs: [HOWTO_MASKS, MAPPING_C],
+    rules: ['mask-unchecked', 'coherent-gfp-zone'], docs: [HOWTO_MASKS, MAPPING_C],
   },
   {
     name: 'dma_set_mask_and_coherent', kind: 'function', role: 'mask', params: ['dev', 'mask'], header: H_MAPPING,
