@@ -124,7 +124,7 @@ const CHECK_DETAILS = [
   'Exit codes:',
   '  0  checked, no findings',
   '  1  at least one finding',
-  '  2  usage error, or an input that is missing, unreadable or not C source (also when nothing was checkable)',
+  '  2  usage error, a missing or unreadable input, or nothing checkable (every input skipped as not C source)',
   '',
   'Examples:',
   '  dma-scope check drivers/net/ethernet/mydrv/',
