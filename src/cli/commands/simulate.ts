@@ -126,7 +126,7 @@ function summary(hs: Hazard[]): string {
 export function singleText(file: string, r: SimResult): string {
   const p = PLATFORMS[r.platform];
   const out: string[] = [];
-  out.push(`${file} on ${p.id}: ${p.label} (${p.description})`);
+  out.push(`${file} on ${p.id}: ${p.label}`);
   out.push(wrap(p.description, '  '));
   out.push('');
   out.push(' step  line  operation');
