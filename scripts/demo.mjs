@@ -2,17 +2,14 @@
 // lifecycle on every platform. Findings and hazards are the point here, so their
 // exit code 1 is expected; anything else (2: usage/input error, a crash) fails the demo.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
-const steps = [
-  ['Checking the example driver: dma-scope check examples/driver', ['check', 'examples/driver']],
-  ['Explaining one API: dma-scope explain dma_map_sg', ['explain', 'dma_map_sg']],
-  ['Replaying an RX buffer on every platform: dma-scope simulate examples/traces/rx-without-sync.dmatrace --platform all', ['simulate', 'examples/traces/rx-without-sync.dmatrace', '--platform', 'all']],
-  ['A dma-debug report from a test machine, mapped to the source: dma-scope explain-log examples/logs/unmap-size.log --workspace examples/driver', ['explain-log', 'examples/logs/unmap-size.log', '--workspace', 'examples/driver']],
-];
+// the steps live in demo-steps.json so a unit test can check the demo shows what examples/driver/README.md lists
+const steps = JSON.parse(readFileSync(join(root, 'scripts', 'demo-steps.json'), 'utf8'));
 let failed = false;
 for (const [title, args] of steps) {
   process.stdout.write(`\n=== ${title}\n\n`);

@@ -10,7 +10,7 @@ export function renderAll(S: PanelState): void {
   byId('title').textContent = S.title || 'DMA Scope lifecycle';
   byId<HTMLSelectElement>('platform').value = S.platform;
   const p = PLATFORMS[S.platform];
-  byId('platform-desc').textContent = p ? `${p.section} ${p.description}` : '';
+  byId('platform-desc').textContent = p ? p.description : '';
   const errors = byId('errors');
   errors.textContent = S.error ? `This trace cannot be replayed:\n${S.error}` : '';
   errors.hidden = !S.error;

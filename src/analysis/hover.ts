@@ -11,7 +11,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { lookup, isDmaMappingIdentifier, paramIndex, ApiEntry } from '../model/catalogue';
 import { PLATFORM_IDS } from '../model/platformIds';
-import { ruleDocUrl } from '../model/links';
+import { ruleCommandUri } from '../model/links';
 import { callArgs, callName, enclosingFunction, normText, stripParensAndCasts } from './ast';
 import { blankAnnotations } from './preprocess';
 
@@ -242,7 +242,7 @@ export function renderHover(e: ApiEntry, call?: CallFacts): string {
   out.push(conv.join('  \n'));
   const rows = PLATFORM_IDS.map((p) => `| \`${p}\` | ${mdText(e.platforms[p]).replace(/\n/g, ' ')} |`);
   out.push(['| Platform | Effect |', '|---|---|', ...rows].join('\n'));
-  if (e.rules.length) out.push(`**Rules:** ${e.rules.map((r) => `[${r}](${ruleDocUrl(r)})`).join(' · ')}`);
+  if (e.rules.length) out.push(`**Rules:** ${e.rules.map((r) => `[${r}](${ruleCommandUri(r)})`).join(' · ')}`);
   if (e.docs.length) out.push(`**Docs:** ${e.docs.map((d) => `[${escapeMd(d.title)}](${d.ref})`).join(' · ')}`);
   return out.join('\n\n');
 }

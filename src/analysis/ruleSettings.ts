@@ -1,6 +1,6 @@
 /** The `dmaScope.rules.<id>` settings contributed in package.json, derived from the rule registry. */
 import { RULES } from './rules';
-import { ruleDocUrl } from '../model/links';
+import { ruleCommandUri } from '../model/links';
 
 export function ruleSettingsContribution(): Record<string, object> {
   const out: Record<string, object> = {};
@@ -10,7 +10,7 @@ export function ruleSettingsContribution(): Record<string, object> {
       type: 'string',
       enum: ['off', 'info', 'warning', 'error'],
       enumDescriptions: ['Do not report', 'Information', 'Warning', 'Error'],
-      markdownDescription: `Severity of [\`${r.id}\`](${ruleDocUrl(r.id)}): ${r.title}. Unset: the rule default (${def}).`,
+      markdownDescription: `Severity of [\`${r.id}\`](${ruleCommandUri(r.id)}): ${r.title}. Unset: the rule default (${def}).`,
     };
   }
   return out;

@@ -63,9 +63,63 @@ export interface CliIO {
 
 export type CommandFn = (argv: string[], io: CliIO) => Promise<number>;
 
+/**
+ * One command-line option, described once: the parser spec (flagSpec) and the `--help` text (optionsHelp)
+ * are both derived from a command's table of these.
+ */
+export interface OptionSpec {
+  /** e.g. '--format' */
+  name: string;
+  /** the value's placeholder, e.g. 'text|json|sarif'; absent for a boolean flag */
+  value?: string;
+  /** a short alias, e.g. '-f' */
+  alias?: string;
+  /** one line (or a few) for --help */
+  help: string;
+}
+
+export function flagSpec(options: readonly OptionSpec[]): FlagSpec {
+  return {
+    values: options.filter((o) => o.value !== undefined).map((o) => o.name),
+    booleans: options.filter((o) => o.value === undefined).map((o) => o.name),
+    aliases: Object.fromEntries(options.filter((o) => o.alias).map((o) => [o.alias!, o.name])),
+  };
+}
+
+export function optionsHelp(options: readonly OptionSpec[]): string[] {
+  const heads = options.map((o) => `${o.alias ? `${o.alias}, ` : '    '}${o.name}${o.value !== undefined ? ` ${o.value}` : ''}`);
+  const w = Math.min(34, Math.max(...heads.map((h) => h.length)) + 2);
+  const out: string[] = [];
+  options.forEach((o, i) => {
+    const lines = o.help.split('\n');
+    const head = `  ${heads[i]}`;
+    if (head.length + 1 > w + 2) {
+      out.push(head);
+      for (const l of lines) out.push(`${' '.repeat(w + 2)}${l}`);
+    } else {
+      out.push(`${head.padEnd(w + 2)}${lines[0]}`);
+      for (const l of lines.slice(1)) out.push(`${' '.repeat(w + 2)}${l}`);
+    }
+  });
+  return out;
+}
+
 export interface CommandInfo {
   name: string;
   usage: string;
   summary: string;
+  /** the command's options (for `dma-scope <command> --help`) */
+  options?: readonly OptionSpec[];
+  /** more text for `--help` after the options: exit codes, examples */
+  details?: string;
   run: CommandFn;
+}
+
+/** `dma-scope <command> --help` */
+export function commandHelp(cmd: CommandInfo): string {
+  const out = [`Usage: dma-scope ${cmd.usage}`, '', cmd.summary];
+  const options = [...(cmd.options ?? []), { name: '--help', alias: '-h', help: 'Show this help.' }, { name: '--debug', help: 'Show the stack trace of an internal error.' }];
+  out.push('', 'Options:', ...optionsHelp(options));
+  if (cmd.details) out.push('', cmd.details.replace(/\n+$/, ''));
+  return out.join('\n') + '\n';
 }

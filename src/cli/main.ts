@@ -2,7 +2,7 @@
  * `dma-scope`: the command-line face of the same core the extension uses.
  * Exit codes: 0 clean, 1 findings, 2 usage or input error.
  */
-import { CliIO, CommandInfo, UsageError } from './args';
+import { CliIO, CommandInfo, UsageError, commandHelp } from './args';
 import { COMMANDS } from './commands';
 
 import { version as pkgVersion } from '../../package.json';
@@ -21,6 +21,7 @@ export function helpText(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
+    "Run 'dma-scope <command> --help' for a command's options.",
     'Options: --help, --version, --debug (show stack traces of internal errors)',
     'Exit codes: 0 clean, 1 findings, 2 usage or input error.',
   ];
@@ -44,7 +45,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(`Usage: dma-scope ${cmd.usage}\n${cmd.summary}\n`);
+    io.out(commandHelp(cmd));
     return 0;
   }
   try {

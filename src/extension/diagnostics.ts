@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { Services } from './services';
 import { checkTree, Finding, SeveritySetting, RULES } from '../analysis/checker';
-import { ruleDocUrl } from '../model/links';
+import { ruleCommandUri } from '../model/links';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 const DEBOUNCE_MS = 250;
@@ -70,7 +70,7 @@ export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagn
   const range = new vscode.Range(doc.positionAt(f.start), doc.positionAt(f.end));
   const d = new vscode.Diagnostic(range, f.message, severityOf(f.severity));
   d.source = DIAGNOSTIC_SOURCE;
-  d.code = { value: f.rule, target: vscode.Uri.parse(ruleDocUrl(f.rule)) };
+  d.code = { value: f.rule, target: vscode.Uri.parse(ruleCommandUri(f.rule)) };
   d.relatedInformation = f.related.map(
     (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, new vscode.Range(doc.positionAt(r.start), doc.positionAt(r.end))), r.message),
   );

@@ -9,11 +9,13 @@ import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
 import { registerDiagnostics } from './diagnostics';
 import { registerCodeActions } from './codeActions';
+import { registerRulePages } from './rulePages';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
   context.subscriptions.push(registerHover(services));
+  registerRulePages(context);
   registerLifecycle(context, services);
   registerExplainLog(services);
   registerCodeActions(context, registerDiagnostics(context, services));

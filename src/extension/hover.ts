@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Services } from './services';
 import { hoverAt } from '../analysis/hover';
 import { handleHoverAt } from '../analysis/handleHover';
+import { OPEN_RULE_COMMAND } from '../model/links';
 
 export const C_SELECTOR: vscode.DocumentSelector = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
 
@@ -17,7 +18,8 @@ export function registerHover(services: Services): vscode.Disposable {
         if (!h) return undefined;
         const md = new vscode.MarkdownString(h.markdown);
         md.supportHtml = false;
-        md.isTrusted = false;
+        // only the command that opens a bundled rule page may run from a hover link
+        md.isTrusted = { enabledCommands: [OPEN_RULE_COMMAND] };
         return new vscode.Hover(md, new vscode.Range(doc.positionAt(h.start), doc.positionAt(h.end)));
       } catch (e) {
         services.reportOnce(`hover:${doc.uri.toString()}`, 'DMA Scope hover failed', e);

@@ -53,7 +53,7 @@ export interface Platform {
   description: string;
   /** a short paragraph: what happens at map/sync/unmap and what breaks */
   explain: string;
-  /** the dma-model.md §3.3 letter */
+  /** the letter of this preset in the project's internal platform notes (not shown to users) */
   section: string;
   /** CPU architecture (dma-debug and kmalloc-bounce behaviour depend on the arch's Kconfig) */
   arch: 'x86' | 'arm64' | 'arm' | 'riscv';
@@ -130,7 +130,7 @@ const LIST: Platform[] = [
     description: 'x86-64 booted with swiotlb=force: every streaming mapping bounces',
     explain:
       'The swiotlb=force boot option bounces every streaming mapping of every direct-path device, exactly as an ' +
-      'addressing-limited device would (§3.3b). The largest mapping is 256 KiB. It is the easiest way to reproduce ' +
+      'addressing-limited device would (see x86-swiotlb). The largest mapping is 256 KiB. It is the easiest way to reproduce ' +
       'skipped-sync bugs on an x86 test machine.',
     section: '(c)',
     arch: 'x86',

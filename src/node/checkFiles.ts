@@ -80,9 +80,33 @@ export function bufferMayMentionDma(buf: Buffer): boolean {
   return NEEDLES.some((n) => buf.includes(n, 0, 'latin1'));
 }
 
-/** A NUL byte in the first 8 KB: not a C source file. */
-export function looksBinary(buf: Buffer): boolean {
-  return buf.subarray(0, 8192).includes(0);
+/**
+ * Why these bytes are not text, or undefined when they are. Looks at the first 8 KB (as git and grep do): a
+ * NUL byte, or more than 5% of control characters (other than tab, newlines, form feed, escape) and invalid
+ * UTF-8 sequences, which random or compressed data always has and C source (even with a Latin-1 comment
+ * or two) never does.
+ */
+export function notTextReason(buf: Buffer): string | undefined {
+  const sample = buf.subarray(0, 8192);
+  if (!sample.length) return undefined;
+  if (sample.includes(0)) return 'binary data';
+  let bad = 0;
+  for (const b of sample) if (b < 0x20 && b !== 9 && b !== 10 && b !== 11 && b !== 12 && b !== 13 && b !== 27) bad++;
+  const decoded = new TextDecoder('utf-8').decode(sample);
+  for (let i = decoded.indexOf('\uFFFD'); i >= 0; i = decoded.indexOf('\uFFFD', i + 1)) bad++;
+  return bad > sample.length * 0.05 ? 'binary data' : undefined;
+}
+
+/** C source by name: *.c and *.h (what directory walks collect). */
+export function isCSourceName(file: string): boolean {
+  return /\.[ch]$/i.test(file);
+}
+
+/** The `errors` entry of an input that is not C source; such inputs are not counted as checked. */
+export const NOT_C_SOURCE = 'skipped: not C source';
+
+export function isNotCSourceError(e: { message: string }): boolean {
+  return e.message.startsWith(NOT_C_SOURCE);
 }
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
@@ -101,9 +125,22 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
     const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
     return { file, findings: [], errors: [{ file, message: `cannot read: ${why}` }], ms: 0 };
   }
+  // a file named on the command line may be anything: a patch, an object file, a log
+  if (!isCSourceName(file)) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notCName(file)}; only *.c and *.h files are checked)` }], ms: Date.now() - t0 };
+  return checkBuffer(file, buf, o, t0);
+}
+
+function notCName(file: string): string {
+  const ext = /\.([A-Za-z0-9_]+)$/.exec(file)?.[1];
+  return ext ? `a .${ext} file` : 'no .c or .h extension';
+}
+
+/** Checks bytes already read (a file, or standard input for `check -`) under the name `file`. */
+export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, t0 = Date.now()): Promise<FileResult> {
+  const notText = notTextReason(buf);
+  if (notText) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notText})` }], ms: Date.now() - t0 };
   // cheap prefilters: files that name no DMA-API entry cannot produce findings and are never parsed
   if (!bufferMayMentionDma(buf)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
-  if (looksBinary(buf)) return { file, findings: [], errors: [{ file, message: 'skipped: binary file' }], ms: Date.now() - t0 };
   // invalid UTF-8 sequences decode to U+FFFD (never an exception)
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };

@@ -4,7 +4,7 @@ import {
 } from '../../src/model/catalogue';
 import { suggestNames, editDistance } from '../../src/model/catalogue/suggest';
 import { PLATFORM_IDS } from '../../src/model/platformIds';
-import { ruleDocUrl } from '../../src/model/links';
+import { ruleCommandUri, ruleDocUrlAt } from '../../src/model/links';
 
 /** Every identifier dma-model.md §1 (1.1–1.8) names, written out by hand. */
 const SECTION_1 = [
@@ -104,7 +104,8 @@ describe('API catalogue', () => {
   it('only references known rule ids, and builds their doc links in one place', () => {
     const known = new Set<string>(CATALOGUE_RULE_IDS);
     for (const e of allEntries()) for (const r of e.rules) assert.ok(known.has(r), `${e.name} → unknown rule ${r}`);
-    assert.strictEqual(ruleDocUrl('map-sg-zero'), 'https://github.com/dma-scope/dma-scope/blob/main/docs/rules/map-sg-zero.md');
+    assert.strictEqual(ruleCommandUri('map-sg-zero'), 'command:dmaScope.openRulePage?%5B%22map-sg-zero%22%5D');
+    assert.strictEqual(ruleDocUrlAt('https://docs.example/rules', 'map-sg-zero'), 'https://docs.example/rules/map-sg-zero.md');
   });
 
   it('names releasers that exist in the catalogue, with matching families', () => {

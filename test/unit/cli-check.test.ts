@@ -62,7 +62,7 @@ describe('dma-scope check', () => {
     assert.strictEqual(f.line, 12);
   });
 
-  it('writes SARIF 2.1.0 with rules and helpUri', async () => {
+  it('writes SARIF 2.1.0 with rules and their help', async () => {
     const o = io(dir);
     await main(['check', '--format', 'sarif', 'drv'], o);
     const s = JSON.parse(o.stdout);
@@ -70,7 +70,8 @@ describe('dma-scope check', () => {
     assert.strictEqual(s.runs.length, 1);
     const rules = s.runs[0].tool.driver.rules;
     assert.strictEqual(rules.length, RULES.length);
-    assert.ok(rules.every((r: { helpUri: string; id: string }) => r.helpUri.endsWith(`/docs/rules/${r.id}.md`)));
+    // the rule page is embedded (no web home to link to unless --docs-url is given)
+    assert.ok(rules.every((r: { help: { markdown: string }; helpUri?: string }) => r.help.markdown.startsWith('# ') && r.helpUri === undefined));
     const res = s.runs[0].results;
     assert.ok(res.length >= 2);
     for (const r of res) {

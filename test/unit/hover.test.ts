@@ -44,7 +44,8 @@ describe('hover', () => {
     assert.match(t, /Released by: dma_unmap_single/);
     assert.match(t, /Context: Never sleeps/);
     for (const p of PLATFORM_IDS) assert.ok(md.includes(`| \`${p}\` |`), `row for ${p}`);
-    assert.match(md, /\[map-error-unchecked\]\(https:\/\/github\.com\/dma-scope\/dma-scope\/blob\/main\/docs\/rules\/map-error-unchecked\.md\)/);
+    // the rule link opens the page bundled with the extension
+    assert.match(md, /\[map-error-unchecked\]\(command:dmaScope\.openRulePage\?%5B%22map-error-unchecked%22%5D\)/);
     assert.match(md, /\[dma-api\.rst: Part Id - Streaming DMA mappings\]\(https:\/\/docs\.kernel\.org/);
     // the range is the identifier, not the whole call
     const text = fixture('hover/rx_refill.c');

@@ -106,8 +106,8 @@ describe('reliability: a rule that throws', function () {
     const t = io(dir);
     assert.strictEqual(await main(['check', '--jobs', '1', 'a.c', 'b.c'], t), 1);
     assert.match(t.stdout, /a\.c:\d+:\d+: \w+: .*\[map-error-unchecked\]/);
-    assert.match(t.stderr, /^a\.c: rule test-throws-file failed: boom in a file rule$/m);
-    assert.match(t.stderr, /^b\.c: rule test-throws-file failed/m);
+    assert.match(t.stderr, /^dma-scope check: a\.c: rule test-throws-file failed: boom in a file rule$/m);
+    assert.match(t.stderr, /^dma-scope check: b\.c: rule test-throws-file failed/m);
     assert.doesNotMatch(t.stderr, /\n\s+at /, 'no stack trace');
   });
 });
@@ -312,7 +312,7 @@ describe('reliability: CLI input errors (one line, exit 2, no stack trace)', fun
     ['simulate: a directory', ['simulate', 'empty'], /is a directory/],
     ['simulate: unreadable file', ['simulate', unreadable], /cannot read/],
     ['simulate: invalid trace', ['simulate', 'bad.dmatrace'], /error/],
-    ['simulate: binary trace', ['simulate', 'blob.dmatrace'], /error/],
+    ['simulate: binary trace', ['simulate', 'blob.dmatrace'], /^dma-scope simulate: cannot read blob\.dmatrace: not a trace \(binary data\)\n$/],
     ['lifecycle: unknown flag', ['lifecycle', '--frobnicate', 'drv.c:7'], /unknown option --frobnicate/],
     ['lifecycle: missing file', ['lifecycle', 'nope.c:3'], /cannot read nope\.c/],
     ['lifecycle: a directory', ['lifecycle', 'empty:3'], /./],

@@ -23,6 +23,7 @@ import { rule as r19 } from './pages-gfp-zone';
 import { rule as r20 } from './legacy-pci-dma';
 import { rule as r21 } from './internal-header';
 import { rule as r22 } from './skip-sync-heuristic';
+import { rule as r23 } from './coherent-gfp-zone';
 import { WAVE2_RULES } from './wave2';
 
 export const RULES: readonly Rule[] = [
@@ -49,6 +50,7 @@ export const RULES: readonly Rule[] = [
   r20,
   r21,
   r22,
+  r23,
   ...WAVE2_RULES,
 ];
 

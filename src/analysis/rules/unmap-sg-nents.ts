@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { replaceFix } from './util';
+import { replaceFix, mappedWith } from './util';
 import { stripOuterParens, addressOf } from '../facts';
 
 export const rule: Rule = {
@@ -20,7 +20,7 @@ export const rule: Rule = {
           report({
             start: c.nents.start, end: c.nents.end,
             message: `${c.name}() must get the nents passed to ${m.name}() (\`${m.nents.text}\`), not the mapped count \`${c.nents.text}\` it returned.`,
-            related: [{ start: m.start, end: m.end, message: `mapped here with nents ${m.nents.text}` }],
+            related: [{ start: m.start, end: m.end, message: mappedWith('nents', m.nents.text) }],
             fixes: [replaceFix(`Use the original nents \`${m.nents.text}\``, c.nents.start, c.nents.end, m.nents.text)],
           });
         }

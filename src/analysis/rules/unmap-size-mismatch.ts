@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { releasePairs, sizesDiffer } from './pairing';
-import { replaceFix } from './util';
+import { replaceFix, mappedWith } from './util';
 
 export const rule: Rule = {
   id: 'unmap-size-mismatch',
@@ -14,7 +14,7 @@ export const rule: Rule = {
         start: rel.size.start,
         end: rel.size.end,
         message: `${rel.name}() passes size \`${rel.size.text}\` but the mapping was made with \`${obj.call.size.text}\`; unmap with exactly the size given to ${obj.call.name}().`,
-        related: [{ start: obj.call.start, end: obj.call.end, message: `mapped here with size ${obj.call.size.text}` }],
+        related: [{ start: obj.call.start, end: obj.call.end, message: mappedWith('size', obj.call.size.text) }],
         fixes: [replaceFix(`Use the map's size \`${obj.call.size.text}\``, rel.size.start, rel.size.end, obj.call.size.text)],
       });
     }

@@ -327,3 +327,12 @@ export function callsNamed(ctx: FunctionContext, re: RegExp): Node[] {
 }
 
 export { callArgs, callName, normText, mentions, stripOuterParens };
+
+/**
+ * The related-location text of a map, naming one of its arguments: "mapped here with size `len`", or just
+ * "mapped here with `nents`" when the argument is spelled like its role (never "with nents nents").
+ */
+export function mappedWith(role: string, text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t === role ? `mapped here with \`${t}\`` : `mapped here with ${role} \`${t}\``;
+}

@@ -1,12 +1,16 @@
-/** `dma-scope check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N]` */
+/** `dma-scope check <files|dirs…|-> [options]`: the options are listed once, in CHECK_OPTIONS. */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CommandInfo, CliIO } from '../args';
-import { parseArgs, UsageError } from '../args';
+import type { CommandInfo, CliIO, OptionSpec } from '../args';
+import { flagSpec, parseArgs, UsageError } from '../args';
 import { RULES } from '../../analysis/checker';
-import { ruleDocUrl } from '../../model/links';
-import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import { ruleList, selectRules } from '../ruleSelection';
+import { ruleDocs, RuleDocs, DOCS_URL_ENV } from '../../node/ruleDocs';
+import {
+  collectFiles, checkOneFile, checkBuffer, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE, isCSourceName, isNotCSourceError, NOT_C_SOURCE,
+} from '../../node/checkFiles';
+import { version as pkgVersion } from '../../../package.json';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -60,19 +64,25 @@ async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: 
   return true;
 }
 
-function sarif(results: FileResult[]): object {
-  const rules = RULES.map((r) => ({
-    id: r.id,
-    shortDescription: { text: r.title },
-    helpUri: ruleDocUrl(r.id),
-    defaultConfiguration: { level: r.severity === 'info' ? 'note' : r.severity, enabled: r.enabledByDefault !== false },
-  }));
+function sarif(results: FileResult[], docs: RuleDocs): object {
+  const rules = RULES.map((r) => {
+    const page = docs.text(r.id);
+    const url = docs.url(r.id);
+    return {
+      id: r.id,
+      shortDescription: { text: r.title },
+      // the rule's page, embedded: SARIF viewers show it without following a link
+      ...(page ? { help: { text: page, markdown: page } } : {}),
+      ...(url ? { helpUri: url } : {}),
+      defaultConfiguration: { level: r.severity === 'info' ? 'note' : r.severity, enabled: r.enabledByDefault !== false },
+    };
+  });
   const level = (s: string): string => (s === 'info' ? 'note' : s);
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'dma-scope', informationUri: 'https://github.com/dma-scope/dma-scope', rules } },
+      tool: { driver: { name: 'dma-scope', version: pkgVersion, rules } },
       results: results.flatMap((fr) => fr.findings.map((f) => ({
         ruleId: f.rule,
         ruleIndex: RULES.findIndex((r) => r.id === f.rule),
@@ -95,46 +105,88 @@ export function defaultJobs(): number {
   return Math.max(1, Math.min(8, n));
 }
 
+/** Every option of `check`, in one table: the parser and `check --help` both read it. */
+export const CHECK_OPTIONS: readonly OptionSpec[] = [
+  { name: '--format', alias: '-f', value: 'text|json|sarif', help: 'Output: gcc-style lines (default), JSON, or SARIF 2.1.0.' },
+  { name: '--enable', value: 'a,b', help: "Also run these rules (e.g. one that is off by default; see 'dma-scope rules')." },
+  { name: '--disable', value: 'a,b', help: 'Do not run these rules.' },
+  { name: '--rules', value: 'a,b', help: 'Run only these rules (replaces the default set; --enable/--disable apply on top).' },
+  { name: '--jobs', alias: '-j', value: 'N', help: 'Worker threads (default: one per CPU, at most 8).' },
+  { name: '--max-file-size', value: 'BYTES', help: `Skip larger files (default ${DEFAULT_MAX_FILE_SIZE}; 0: no limit).` },
+  { name: '--stdin-filename', value: 'NAME', help: 'The name reported for standard input (with the input -).' },
+  { name: '--docs-url', value: 'URL', help: `Link rule pages under this base URL (default: the pages installed with\ndma-scope; also ${DOCS_URL_ENV}).` },
+];
+
+const CHECK_DETAILS = [
+  'Inputs: C files (*.c, *.h), directories (searched recursively for *.c and *.h), or - for one file read',
+  'from standard input. Anything else (a patch, a binary, random bytes) is reported as "skipped: not C source".',
+  '',
+  'Exit codes:',
+  '  0  checked, no findings',
+  '  1  at least one finding',
+  '  2  usage error, a missing or unreadable input, or nothing checkable (every input skipped as not C source)',
+  '',
+  'Examples:',
+  '  dma-scope check drivers/net/ethernet/mydrv/',
+  '  dma-scope check --enable internal-header --format sarif mydrv/ > dma-scope.sarif',
+  '  git show HEAD:drivers/foo/bar.c | dma-scope check - --stdin-filename drivers/foo/bar.c',
+].join('\n');
+
+function textLine(file: string, message: string): string {
+  return `dma-scope check: ${message.startsWith(file) ? message : `${file}: ${message}`}\n`;
+}
+
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, flagSpec(CHECK_OPTIONS));
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
-  let rules: string[] | undefined;
-  if (a.values.has('--rules')) {
-    rules = a.values.get('--rules')!.split(',').map((s) => s.trim()).filter(Boolean);
-    const unknown = rules.filter((r) => !RULES.some((x) => x.id === r));
-    if (unknown.length) throw new UsageError(`unknown rule ${unknown.join(', ')}`);
-  }
+  const list = (opt: string): string[] | undefined => (a.values.has(opt) ? ruleList(opt, a.values.get(opt)!) : undefined);
+  const rules = selectRules({ only: list('--rules'), enable: list('--enable'), disable: list('--disable') });
   const jobsText = a.values.get('--jobs') ?? String(defaultJobs());
   const jobs = Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
   if (!a.positionals.length) throw new UsageError('no files or directories given');
+  const stdinCount = a.positionals.filter((p) => p === '-').length;
+  if (stdinCount > 1) throw new UsageError('standard input (-) can be given only once');
+  if (a.values.has('--stdin-filename') && !stdinCount) throw new UsageError('--stdin-filename names standard input: give - as an input');
+  const stdinName = a.values.get('--stdin-filename') || '<stdin>';
+  const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
+  const maxFileSize = Number(maxText);
+  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
+  const docs = ruleDocs(a.values.get('--docs-url'));
   const inputErrors: { file: string; message: string }[] = [];
-  const files = collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  const files = collectFiles(a.positionals.filter((p) => p !== '-'), io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  const total = files.length + stdinCount;
   const results: FileResult[] = [];
   let done = 0;
-  const progress = io.errIsTTY && format !== 'text' ? true : io.errIsTTY;
+  const progress = io.errIsTTY;
   const onResult = (r: FileResult): void => {
     results.push(r);
     done++;
-    if (progress && (done % 25 === 0 || done === files.length)) io.err(`\rchecked ${done}/${files.length} files`);
+    if (progress && (done % 25 === 0 || done === total)) io.err(`\rchecked ${done}/${total} files`);
     if (format === 'text') {
       for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
     }
   };
-  const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
-  const maxFileSize = Number(maxText);
-  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
   const o: BatchOptions = { rules, maxFileSize };
+  if (stdinCount) {
+    // the name decides nothing but the reported path (and C-ness when it has an extension)
+    const named = a.values.has('--stdin-filename');
+    const buf = Buffer.from(await io.readStdin(), 'utf8');
+    onResult(named && !isCSourceName(stdinName)
+      ? { file: stdinName, findings: [], errors: [{ file: stdinName, message: `${NOT_C_SOURCE} (only *.c and *.h files are checked)` }], ms: 0 }
+      : await checkBuffer(stdinName, buf, o));
+  }
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
     if (!ok) await runSerial(files, io.cwd, o, onResult);
   } else {
     await runSerial(files, io.cwd, o, onResult);
   }
-  if (progress && files.length) io.err('\n');
+  if (progress && total) io.err('\n');
   const findings = results.flatMap((r) => r.findings.map((f) => ({ file: r.file, f })));
   const errors = [...inputErrors, ...results.flatMap((r) => r.errors.map((e) => ({ file: r.file, rule: e.rule, message: e.message })))];
+  const checked = results.filter((r) => !r.errors.some(isNotCSourceError)).length;
   if (format === 'json') {
     io.out(JSON.stringify({
       version: 1,
@@ -142,22 +194,31 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
         file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message,
         related: f.related.map((r) => ({ file, line: r.line, column: r.column, message: r.message })),
       })),
-      files: files.length,
+      files: checked,
       errors,
     }, null, 2) + '\n');
   } else if (format === 'sarif') {
-    io.out(JSON.stringify(sarif(results), null, 2) + '\n');
+    io.out(JSON.stringify(sarif(results, docs), null, 2) + '\n');
   } else {
-    for (const e of errors) io.err(`${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
+    for (const e of errors) io.err(textLine(e.file, e.message));
+    const ruleIds = [...new Set(findings.map(({ f }) => f.rule))];
+    if (ruleIds.length) {
+      io.out(`\nRule pages:\n`);
+      for (const id of ruleIds) io.out(`  ${id.padEnd(26)} ${docs.location(id)}\n`);
+    }
   }
-  // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
+  // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked;
+  // so is a run where nothing given was checkable C source
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
+  if (!checked) return 2;
   return findings.length ? 1 : 0;
 }
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES]',
+  usage: 'check <files|dirs…|-> [--format text|json|sarif] [--enable a,b] [--disable a,b] [--rules a,b] [--jobs N] [options]',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
+  options: CHECK_OPTIONS,
+  details: CHECK_DETAILS,
   run: runCheck,
 };

@@ -1,13 +1,13 @@
 /** `dma-scope explain <identifier> [--json]`: one catalogue entry, for a terminal or a tool. */
-import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
+import { CommandInfo, CliIO, OptionSpec, flagSpec, parseArgs, UsageError } from '../args';
 import { lookup, NOT_MAPPING_PREFIXES, ApiEntry } from '../../model/catalogue';
 import { suggestNames } from '../../model/catalogue/suggest';
 import { PLATFORM_IDS } from '../../model/platformIds';
-import { ruleDocUrl } from '../../model/links';
+import { ruleDocs, ruleDocHref, RuleDocs, DOCS_URL_ENV } from '../../node/ruleDocs';
 import { wrap } from '../text';
 
 /** The stable JSON shape of design.md §5, followed by extra optional fields. */
-export function explainJson(e: ApiEntry): Record<string, unknown> {
+export function explainJson(e: ApiEntry, docs: RuleDocs = ruleDocs()): Record<string, unknown> {
   const out: Record<string, unknown> = {
     name: e.name,
     kind: e.kind,
@@ -19,7 +19,7 @@ export function explainJson(e: ApiEntry): Record<string, unknown> {
     platforms: Object.fromEntries(PLATFORM_IDS.map((p) => [p, e.platforms[p]])),
     docs: e.docs,
     memory: e.memory,
-    rules: e.rules.map((id) => ({ id, url: ruleDocUrl(id) })),
+    rules: e.rules.map((id) => ({ id, url: ruleDocHref(docs, id) })),
   };
   if (e.params) out.params = e.params;
   if (e.role) out.role = e.role;
@@ -41,7 +41,7 @@ function field(label: string, text: string): string {
 }
 
 /** Human-readable text for a terminal. */
-export function explainText(e: ApiEntry): string {
+export function explainText(e: ApiEntry, docs: RuleDocs = ruleDocs()): string {
   const out: string[] = [];
   const where = [e.kind, e.header].filter(Boolean).join(', ');
   out.push(`${e.name}  (${where})`);
@@ -67,7 +67,7 @@ export function explainText(e: ApiEntry): string {
   if (e.rules.length) {
     out.push('');
     out.push('Rules:');
-    for (const r of e.rules) out.push(`  ${r.padEnd(26)} ${ruleDocUrl(r)}`);
+    for (const r of e.rules) out.push(`  ${r.padEnd(26)} ${docs.location(r)}`);
   }
   if (e.docs.length) {
     out.push('');
@@ -77,8 +77,14 @@ export function explainText(e: ApiEntry): string {
   return out.join('\n') + '\n';
 }
 
+const EXPLAIN_OPTIONS: readonly OptionSpec[] = [
+  { name: '--json', help: 'Print the entry as JSON.' },
+  { name: '--docs-url', value: 'URL', help: `Link rule pages under this base URL (default: the pages installed with\ndma-scope; also ${DOCS_URL_ENV}).` },
+];
+
 async function run(argv: string[], io: CliIO): Promise<number> {
-  const args = parseArgs(argv, { booleans: ['--json'] });
+  const args = parseArgs(argv, flagSpec(EXPLAIN_OPTIONS));
+  const docs = ruleDocs(args.values.get('--docs-url'));
   if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? 'give exactly one identifier' : 'missing identifier');
   const name = args.positionals[0];
   const entry = lookup(name);
@@ -92,14 +98,16 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.err(`dma-scope explain: unknown identifier '${name}'.${hint}\n`);
     return 2;
   }
-  if (args.flags.has('--json')) io.out(JSON.stringify(explainJson(entry), null, 2) + '\n');
-  else io.out(explainText(entry));
+  if (args.flags.has('--json')) io.out(JSON.stringify(explainJson(entry, docs), null, 2) + '\n');
+  else io.out(explainText(entry, docs));
   return 0;
 }
 
 export const explainCommand: CommandInfo = {
   name: 'explain',
-  usage: 'explain <identifier> [--json]',
+  usage: 'explain <identifier> [--json] [--docs-url URL]',
   summary: 'Explain a DMA-API function, macro, constant or attribute: signature, conventions, per-platform effect.',
+  options: EXPLAIN_OPTIONS,
+  details: 'Exit codes: 0 explained; 2 unknown identifier or usage error.\n\nExamples:\n  dma-scope explain dma_map_single\n  dma-scope explain DMA_ATTR_SKIP_CPU_SYNC --json',
   run,
 };

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
+import { CommandInfo, CliIO, OptionSpec, flagSpec, parseArgs, UsageError } from '../args';
 import { CParser } from '../../analysis/parser';
 import { CHECKS, KernelLogReport, parseKernelLog, LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions, explainReport } from '../../analysis/dmaDebugLog';
 import { readWasm } from '../../node/wasm';
@@ -165,12 +165,19 @@ async function readInput(file: string, io: CliIO): Promise<string> {
 
 class InputError extends Error {}
 
+const EXPLAIN_LOG_OPTIONS: readonly OptionSpec[] = [
+  { name: '--workspace', alias: '-w', value: 'DIR', help: 'Search this source tree for the reported functions (default: the current folder).' },
+  { name: '--json', help: 'Print the reports as JSON.' },
+];
+
 export const explainLogCommand: CommandInfo = {
   name: 'explain-log',
   usage: USAGE,
+  options: EXPLAIN_LOG_OPTIONS,
+  details: 'Input: a log file, or - for standard input (e.g. dmesg | dma-scope explain-log -).\n\nExit codes: 0 no DMA-API debug report in the log; 1 at least one report; 2 usage error or unreadable input.',
   summary: 'Explain CONFIG_DMA_API_DEBUG reports in a kernel log (dmesg, journalctl -k, console) and map them to source',
   async run(argv: string[], io: CliIO): Promise<number> {
-    const args = parseArgs(argv, { values: ['--workspace'], booleans: ['--json'], aliases: { '-w': '--workspace' } });
+    const args = parseArgs(argv, flagSpec(EXPLAIN_LOG_OPTIONS));
     if (args.positionals.length !== 1) throw new UsageError(args.positionals.length === 0 ? 'missing log file (use - for standard input)' : 'expected one log file');
     const file = args.positionals[0];
     let text: string;

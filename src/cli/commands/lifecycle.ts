@@ -1,17 +1,23 @@
 /** `dma-scope lifecycle <file.c>:<line> [--buffer <expr>]`: prints the buffer's lifecycle as a .dmatrace. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CommandInfo, UsageError, parseArgs } from '../args';
+import { CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
 import { CParser } from '../../analysis/parser';
 import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine } from '../../analysis/lifecycle';
 import { readWasm } from '../../node/wasm';
 
+const LIFECYCLE_OPTIONS: readonly OptionSpec[] = [
+  { name: '--buffer', value: 'EXPR', help: 'The buffer to follow when the line maps or allocates more than one.' },
+];
+
 export const lifecycleCommand: CommandInfo = {
+  options: LIFECYCLE_OPTIONS,
+  details: 'Exit codes: 0 trace printed; 2 usage error, unreadable file, or no DMA buffer at that line.\n\nExample:\n  dma-scope lifecycle drivers/net/foo.c:120 > rx.dmatrace && dma-scope simulate rx.dmatrace',
   name: 'lifecycle',
   usage: 'lifecycle <file.c>:<line> [--buffer <expr>]',
   summary: 'print the lifecycle of the DMA buffer at a source line as a .dmatrace (for simulate or the panel)',
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['--buffer'] });
+    const args = parseArgs(argv, flagSpec(LIFECYCLE_OPTIONS));
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one <file.c>:<line>');
     const m = /^(.+):(\d+)$/.exec(args.positionals[0]);
     if (!m) throw new UsageError(`'${args.positionals[0]}' is not <file>:<line>`);

@@ -9,18 +9,26 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CommandInfo, UsageError, parseArgs } from '../args';
+import { CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
+import { notTextReason } from '../../node/checkFiles';
 import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../model/platformIds';
 import { PLATFORMS } from '../../model/platforms';
 import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, SimStep, parseTrace, simulate, sourceLabel, withSourceLines } from '../../model/sim';
 import { wrap } from '../text';
 
+const SIMULATE_OPTIONS: readonly OptionSpec[] = [
+  { name: '--platform', alias: '-p', value: 'ID|all', help: `A platform preset, or all for the platforms x hazards matrix:\n${PLATFORM_IDS.slice(0, 6).join(', ')},\n${PLATFORM_IDS.slice(6).join(', ')}.` },
+  { name: '--json', help: 'Print the result as JSON.' },
+];
+
 export const simulateCommand: CommandInfo = {
+  options: SIMULATE_OPTIONS,
+  details: 'Input: a .dmatrace file (e.g. from dma-scope lifecycle), or - for standard input.\n\nExit codes: 0 no hazard; 1 at least one hazard; 2 usage error, unreadable, binary or invalid trace.\n\nExample:\n  dma-scope simulate examples/traces/rx-without-sync.dmatrace --platform arm64-noncoherent',
   name: 'simulate',
   usage: 'simulate <file.dmatrace|-> [--platform <id>|all] [--json]',
   summary: 'replay a buffer lifecycle on one platform (default: the trace\'s platform line) or all of them; exit 1 if any hazard',
   async run(argv, io) {
-    const args = parseArgs(argv, { values: ['--platform'], booleans: ['--json'], aliases: { '-p': '--platform' } });
+    const args = parseArgs(argv, flagSpec(SIMULATE_OPTIONS));
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one trace file (or - for standard input)');
     const file = args.positionals[0];
     const plat = args.values.get('--platform');
@@ -33,7 +41,13 @@ export const simulateCommand: CommandInfo = {
       else {
         const full = path.resolve(io.cwd, file);
         if (fs.statSync(full).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-        text = fs.readFileSync(full, 'utf8');
+        const buf = fs.readFileSync(full);
+        const why = notTextReason(buf);
+        if (why) {
+          io.err(`dma-scope simulate: cannot read ${file}: not a trace (${why})\n`);
+          return 2;
+        }
+        text = buf.toString('utf8');
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -41,9 +55,16 @@ export const simulateCommand: CommandInfo = {
       return 2;
     }
     const shown = file === '-' ? '<stdin>' : file;
+    if (file === '-') {
+      const why = notTextReason(Buffer.from(text, 'utf8'));
+      if (why) {
+        io.err(`dma-scope simulate: cannot read standard input: not a trace (${why})\n`);
+        return 2;
+      }
+    }
     const { trace, errors } = parseTrace(text);
     if (errors.length) {
-      for (const e of errors) io.err(`${shown}:${e.line}: ${e.message}\n`);
+      for (const e of errors) io.err(`dma-scope simulate: ${shown}:${e.line}: ${e.message}\n`);
       io.err(`dma-scope simulate: ${errors.length} error${errors.length === 1 ? '' : 's'} in the trace; nothing simulated\n`);
       return 2;
     }
@@ -112,7 +133,7 @@ function summary(hs: Hazard[]): string {
 export function singleText(file: string, r: SimResult): string {
   const p = PLATFORMS[r.platform];
   const out: string[] = [];
-  out.push(`${file} on ${p.id}: ${p.label}, dma-model.md §3.3 ${p.section}`);
+  out.push(`${file} on ${p.id}: ${p.label}`);
   out.push(wrap(p.description, '  '));
   out.push('');
   // the C location of each step (`# src=`) gets its own column when the trace has any

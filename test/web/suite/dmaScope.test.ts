@@ -70,15 +70,31 @@ suite('DMA Scope extension (VS Code API)', () => {
     const good = positionOf(tx, 'dma = dma_map_single(priv->dev, skb->data', 'dma_map_single');
     ok(diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === bad.line), 'not reported on the unchecked map');
     ok(!diags.some((d) => ruleId(d) === 'map-error-unchecked' && d.range.start.line === good.line), 'false positive on the tx-map loop');
-    // every diagnostic links to its rule page; a release that disagrees with its map points at the map
+    // every diagnostic links to its rule page (the command that opens the page bundled in the extension);
+    // a release that disagrees with its map points at the map
     for (const d of diags) {
-      const target = typeof d.code === 'object' && d.code !== null ? d.code.target.toString() : '';
-      ok(target.endsWith(`/docs/rules/${ruleId(d)}.md`), `${ruleId(d)} has no rule-doc link (${target})`);
+      const target = typeof d.code === 'object' && d.code !== null ? d.code.target : undefined;
+      ok(target?.scheme === 'command' && target.path === 'dmaScope.openRulePage' && JSON.parse(target.query)[0] === ruleId(d), `${ruleId(d)} has no rule-page link (${target?.toString()})`);
     }
     const nents = diags.find((d) => ruleId(d) === 'unmap-sg-nents');
     const rel = nents?.relatedInformation?.[0];
     ok(rel, 'unmap-sg-nents has no related location');
     ok(tx.lineAt(rel.location.range.start.line).text.includes('dma_map_sg('), `related location is not the dma_map_sg call: ${tx.lineAt(rel.location.range.start.line).text}`);
+  });
+
+  test('a rule link opens the page shipped inside the extension, as a markdown preview', async () => {
+    // what clicking the diagnostic's code or a hover's rule link runs
+    await vscode.commands.executeCommand('dmaScope.openRulePage', 'unmap-sg-nents');
+    const tab = await until(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => /unmap-sg-nents/.test(t.label)),
+      'a tab showing the unmap-sg-nents page',
+      30000,
+    );
+    ok(tab, 'no rule page tab');
+    // the page's text comes from docs/rules inside the installed extension (workspace.fs, so also on the web)
+    const page = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'dma-scope-docs', path: '/rules/unmap-sg-nents.md' }));
+    match(page.getText(), /^# unmap-sg-nents/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   test('quick fix inserts a dma_mapping_error check', async () => {
@@ -103,8 +119,8 @@ suite('DMA Scope extension (VS Code API)', () => {
     ok(diag.range.start.line === read.line && diag.range.start.character === read.character, `range starts at ${diag.range.start.line}:${diag.range.start.character}, not on the read`);
     const rel = diag.relatedInformation?.[0];
     ok(rel && rx.lineAt(rel.location.range.start.line).text.includes('dma_sync_single_for_cpu('), 'related location is not the sync_for_cpu');
-    const target = typeof diag.code === 'object' && diag.code !== null ? diag.code.target.toString() : '';
-    ok(target.endsWith('/docs/rules/missing-sync-for-cpu.md'), `no rule-doc link: ${target}`);
+    const target = typeof diag.code === 'object' && diag.code !== null ? diag.code.target : undefined;
+    ok(target?.scheme === 'command' && JSON.parse(target.query)[0] === 'missing-sync-for-cpu', `no rule-page link: ${target?.toString()}`);
     // hovering rx_buf->dma on the sync_for_device line: the analysis' view of that handle at that point
     const at = positionOf(rx, 'dma_sync_single_for_device(priv->dev, rx_buf->dma, len, DMA_FROM_DEVICE);', 'dma, len', 0);
     const text = await until(async () => {

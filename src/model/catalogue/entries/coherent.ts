@@ -61,7 +61,7 @@ export const COHERENT_ENTRIES: Entry[] = [
     returns: ALLOC_RET,
     releasedBy: ['dmam_free_coherent'],
     context: CTX_ALLOC, memory: MEM_COHERENT_RESULT,
-    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'gfp-comp', 'alloc-sleep-atomic', 'coherent-into-streaming', 'coherent-barrier'], docs: [PART_IA, MAPPING_H],
+    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'coherent-into-streaming'], docs: [PART_IA, MAPPING_H],
   },
   {
     name: 'dmam_alloc_attrs', kind: 'function', role: 'alloc', family: 'managed', params: ['dev', 'size', 'dma_handle', 'gfp', 'attrs'], header: H_MAPPING,
@@ -69,7 +69,7 @@ export const COHERENT_ENTRIES: Entry[] = [
     summary: 'Device-managed dma_alloc_attrs(). The devres record is allocated with the same gfp, and the buffer is released on driver detach.',
     returns: ALLOC_RET, releasedBy: ['dmam_free_coherent'],
     context: CTX_ALLOC, memory: MEM_COHERENT_RESULT,
-    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'gfp-comp', 'alloc-sleep-atomic'], docs: [PART_IA, MAPPING_C],
+    platforms: coherentAlloc(), rules: ['alloc-null-unchecked', 'dmam-mixed-free', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic'], docs: [PART_IA, MAPPING_C],
   },
   {
     name: 'dmam_free_coherent', kind: 'function', role: 'free', family: 'managed', params: ['dev', 'size', 'vaddr', 'dma_handle'], header: H_MAPPING,
@@ -101,7 +101,7 @@ export const COHERENT_ENTRIES: Entry[] = [
     summary: 'Maps a coherent allocation into a user VMA with the right memory type. attrs must be those of the allocation.',
     returns: '0 on success or a negative errno (-ENXIO when mmap is unsupported or the range does not fit).',
     releasedBy: [], context: MMAP_CTX, memory: 'Only a buffer from dma_alloc_coherent/dma_alloc_attrs/dma_alloc_wc.',
-    platforms: MMAP_PLAT, rules: ['mmap-then-free'], docs: [PART_IA, MAPPING_C],
+    platforms: MMAP_PLAT, rules: [], docs: [PART_IA, MAPPING_C],
   },
   {
     name: 'dma_mmap_coherent', kind: 'macro', role: 'mmap', family: 'coherent', params: ['dev', 'vma', 'cpu_addr', 'dma_addr', 'size'], header: H_MAPPING,
@@ -109,14 +109,14 @@ export const COHERENT_ENTRIES: Entry[] = [
     summary: 'dma_mmap_attrs() with no attributes, for buffers from dma_alloc_coherent().',
     returns: '0 on success or a negative errno (-ENXIO when unsupported).',
     releasedBy: [], context: MMAP_CTX, memory: 'Only a buffer from dma_alloc_coherent().',
-    platforms: MMAP_PLAT, rules: ['mmap-then-free'], docs: [PART_IA, MAPPING_H],
+    platforms: MMAP_PLAT, rules: [], docs: [PART_IA, MAPPING_H],
   },
   {
     name: 'dma_mmap_wc', kind: 'function', role: 'mmap', family: 'coherent', params: ['dev', 'vma', 'cpu_addr', 'dma_addr', 'size'], header: H_MAPPING,
     signature: 'static inline int dma_mmap_wc(struct device *dev,\n\t\tstruct vm_area_struct *vma,\n\t\tvoid *cpu_addr, dma_addr_t dma_addr,\n\t\tsize_t size)',
     summary: 'Maps a dma_alloc_wc() buffer into user space (dma_mmap_attrs with DMA_ATTR_WRITE_COMBINE).',
     returns: '0 on success or a negative errno.', releasedBy: [], context: MMAP_CTX, memory: 'Only a buffer from dma_alloc_wc().',
-    platforms: MMAP_PLAT, rules: ['mmap-then-free'], docs: [PART_IA, MAPPING_H],
+    platforms: MMAP_PLAT, rules: [], docs: [PART_IA, MAPPING_H],
   },
   {
     name: 'dma_can_mmap', kind: 'function', role: 'query', params: ['dev'], header: H_MAPPING, gplOnly: true,

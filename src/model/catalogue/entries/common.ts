@@ -36,36 +36,36 @@ export const MEM_COHERENT_RESULT =
 
 export const MAP_RULES: CatalogueRuleId[] = [
   'map-error-unchecked', 'map-error-compare', 'map-leak', 'partial-unwind', 'unmap-size-mismatch', 'unmap-dir-mismatch',
-  'unmap-wrong-family', 'dir-none', 'dir-imprecise', 'cpu-access-device-owned', 'map-stack', 'map-vmalloc', 'map-kmap',
-  'map-image', 'coherent-into-streaming', 'cacheline-share', 'map-too-big', 'dma-addr-truncation', 'skip-sync-heuristic',
+  'unmap-wrong-family', 'dir-none', 'cpu-access-device-owned', 'map-stack', 'map-vmalloc', 'map-kmap',
+  'map-image', 'coherent-into-streaming', 'cacheline-share', 'dma-addr-truncation', 'skip-sync-heuristic',
 ];
 export const UNMAP_RULES: CatalogueRuleId[] = [
-  'unmap-size-mismatch', 'unmap-dir-mismatch', 'unmap-wrong-family', 'double-unmap', 'unmap-unmapped', 'use-after-unmap',
-  'unmap-while-active', 'skip-cpu-sync-misuse', 'dir-none', 'skip-sync-heuristic',
+  'unmap-size-mismatch', 'unmap-dir-mismatch', 'unmap-wrong-family', 'double-unmap', 'use-after-unmap',
+  'skip-cpu-sync-misuse', 'dir-none', 'skip-sync-heuristic',
 ];
 export const SG_MAP_RULES: CatalogueRuleId[] = [
-  'map-sg-zero', 'unmap-sg-nents', 'sg-iterate-nents', 'sg-double-map', 'map-leak', 'partial-unwind', 'unmap-dir-mismatch',
-  'unmap-wrong-family', 'dir-none', 'dir-imprecise', 'cpu-access-device-owned', 'map-stack', 'map-vmalloc',
+  'map-sg-zero', 'unmap-sg-nents', 'sg-iterate-nents', 'map-leak', 'partial-unwind', 'unmap-dir-mismatch',
+  'unmap-wrong-family', 'dir-none', 'cpu-access-device-owned', 'map-stack', 'map-vmalloc',
   'coherent-into-streaming', 'cacheline-share', 'skip-sync-heuristic',
 ];
 export const SG_UNMAP_RULES: CatalogueRuleId[] = [
-  'unmap-sg-nents', 'unmap-dir-mismatch', 'unmap-wrong-family', 'double-unmap', 'use-after-unmap', 'unmap-while-active',
+  'unmap-sg-nents', 'unmap-dir-mismatch', 'unmap-wrong-family', 'double-unmap', 'use-after-unmap',
   'dir-none', 'skip-sync-heuristic',
 ];
 export const SYNC_CPU_RULES: CatalogueRuleId[] = [
-  'missing-sync-for-cpu', 'sync-dir-mismatch', 'sync-ro-for-cpu', 'sync-after-unmap', 'sync-out-of-range', 'dir-none',
+  'missing-sync-for-cpu', 'sync-dir-mismatch', 'sync-after-unmap', 'dir-none',
   'skip-sync-heuristic', 'need-sync-cached',
 ];
 export const SYNC_DEV_RULES: CatalogueRuleId[] = [
-  'missing-sync-for-device', 'refill-without-sync', 'sync-dir-mismatch', 'sync-wo-for-device', 'sync-after-unmap',
-  'sync-out-of-range', 'cpu-writes-from-buffer', 'dir-none', 'skip-sync-heuristic', 'need-sync-cached',
+  'missing-sync-for-device', 'refill-without-sync', 'sync-dir-mismatch', 'sync-after-unmap',
+  'cpu-writes-from-buffer', 'dir-none', 'skip-sync-heuristic', 'need-sync-cached',
 ];
 export const ALLOC_RULES: CatalogueRuleId[] = [
   'alloc-null-unchecked', 'free-coherent-mismatch', 'map-leak', 'coherent-gfp-zero', 'coherent-gfp-zone', 'gfp-comp',
-  'alloc-sleep-atomic', 'coherent-into-streaming', 'coherent-barrier', 'dma-addr-truncation',
+  'alloc-sleep-atomic', 'coherent-into-streaming', 'dma-addr-truncation',
 ];
 export const FREE_RULES: CatalogueRuleId[] = [
-  'free-coherent-mismatch', 'free-coherent-atomic', 'dmam-mixed-free', 'mmap-then-free', 'use-after-unmap', 'double-unmap',
+  'free-coherent-mismatch', 'free-coherent-atomic', 'dmam-mixed-free', 'use-after-unmap', 'double-unmap',
 ];
 
 /** The standard "same size and direction" return line of unmap/free calls. */

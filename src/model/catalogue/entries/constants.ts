@@ -52,7 +52,7 @@ export const CONSTANT_ENTRIES: Entry[] = [
     returns: 'The error value of dma_map_single/page/resource (and their _attrs forms).',
     releasedBy: [], context: NOT_CALL, memory: MEM_NONE,
     platforms: same('Same value everywhere; writing it to a device as an address corrupts memory or faults.'),
-    rules: ['map-error-compare', 'map-error-unchecked', 'unmap-unmapped'],
+    rules: ['map-error-compare', 'map-error-unchecked'],
     docs: [PART_ID, HOWTO_ERRORS, MAPPING_H],
   },
   {
@@ -67,7 +67,7 @@ export const CONSTANT_ENTRIES: Entry[] = [
       'x86-iommu-lazy': 'Limits the IOVA range only.',
       'iommu-untrusted': 'Limits the IOVA range only.',
     }),
-    rules: ['mask-unchecked', 'mask-64-fallback-dead', 'mask-missing'],
+    rules: ['mask-unchecked', 'mask-64-fallback-dead'],
     docs: [HOWTO_MASKS, MAPPING_H],
   },
   {
@@ -81,12 +81,12 @@ export const CONSTANT_ENTRIES: Entry[] = [
       'x86-iommu': 'Selects the IOMMU permission: TO=read, FROM=write, BIDI=read-write.',
       'x86-iommu-lazy': 'Selects the IOMMU permission: TO=read, FROM=write, BIDI=read-write.',
     }),
-    rules: ['dir-none', 'unmap-dir-mismatch', 'sync-dir-mismatch', 'dir-imprecise'],
+    rules: ['dir-none', 'unmap-dir-mismatch', 'sync-dir-mismatch'],
     docs: [HOWTO_DIRECTION, PART_ID, DIRECTION_H],
   },
-  dirEntry('DMA_BIDIRECTIONAL', '0', 'Data may move both ways. Costs the most (copies and cache work in both directions, read-write IOMMU permission); use it only when the CPU and the device both write the buffer.', directionLines('BIDI'), ['dir-imprecise', 'unmap-dir-mismatch', 'sync-dir-mismatch', 'cpu-writes-from-buffer']),
-  dirEntry('DMA_TO_DEVICE', '1', 'The device only reads the buffer (transmit, command data). The CPU fills it before mapping or before sync_for_device; the device must not write it.', directionLines('TO'), ['unmap-dir-mismatch', 'sync-dir-mismatch', 'sync-ro-for-cpu', 'dir-imprecise']),
-  dirEntry('DMA_FROM_DEVICE', '2', 'The device only writes the buffer (receive). The CPU may read it only after dma_sync_*_for_cpu or unmap, and should treat it as read-only while it is mapped; writing it needs DMA_BIDIRECTIONAL.', directionLines('FROM'), ['missing-sync-for-cpu', 'cpu-writes-from-buffer', 'sync-wo-for-device', 'unmap-dir-mismatch', 'sync-dir-mismatch', 'cacheline-share']),
+  dirEntry('DMA_BIDIRECTIONAL', '0', 'Data may move both ways. Costs the most (copies and cache work in both directions, read-write IOMMU permission); use it only when the CPU and the device both write the buffer.', directionLines('BIDI'), ['unmap-dir-mismatch', 'sync-dir-mismatch', 'cpu-writes-from-buffer']),
+  dirEntry('DMA_TO_DEVICE', '1', 'The device only reads the buffer (transmit, command data). The CPU fills it before mapping or before sync_for_device; the device must not write it.', directionLines('TO'), ['unmap-dir-mismatch', 'sync-dir-mismatch']),
+  dirEntry('DMA_FROM_DEVICE', '2', 'The device only writes the buffer (receive). The CPU may read it only after dma_sync_*_for_cpu or unmap, and should treat it as read-only while it is mapped; writing it needs DMA_BIDIRECTIONAL.', directionLines('FROM'), ['missing-sync-for-cpu', 'cpu-writes-from-buffer', 'unmap-dir-mismatch', 'sync-dir-mismatch', 'cacheline-share']),
   dirEntry('DMA_NONE', '3', 'A placeholder for "direction not known yet", for debugging and for data structures. Passing it to any map, unmap or sync call triggers BUG_ON(!valid_dma_direction(dir)) and crashes the kernel.', same('Kernel BUG at the first map, unmap or sync that receives it.'), ['dir-none']),
   {
     name: 'valid_dma_direction', kind: 'function', params: ['dir'], header: H_DIRECTION, role: 'query',
@@ -136,7 +136,7 @@ export const CONSTANT_ENTRIES: Entry[] = [
       'x86-iommu': 'The IOMMU allocator uses order-0 pages only.',
       'x86-iommu-lazy': 'The IOMMU allocator uses order-0 pages only.',
       'iommu-untrusted': 'The IOMMU allocator uses order-0 pages only.',
-    }), ['noncontig-attrs'], 'Allocations only (dma_alloc_attrs, dma_alloc_noncontiguous).'),
+    }), [], 'Allocations only (dma_alloc_attrs, dma_alloc_noncontiguous).'),
   attr('DMA_ATTR_NO_WARN', 8, 'Suppresses the allocation/mapping failure messages, like __GFP_NOWARN. dma_alloc_coherent() sets it itself when gfp has __GFP_NOWARN.',
     withOverrides(same('Silences failure warnings only.'), {
       'x86-swiotlb': 'Silences "swiotlb buffer is full" for this mapping.',

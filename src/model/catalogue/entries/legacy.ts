@@ -84,7 +84,7 @@ export const LEGACY_ENTRIES: Entry[] = [
     signature: '#define DMA_ATTR_NON_CONSISTENT\t(1UL << 3) /* removed; bit 3 is unused in 6.12 */',
     summary: 'Removed attribute that asked dma_alloc_attrs() for non-coherent memory. Use dma_alloc_pages() or dma_alloc_noncoherent() with dma_sync_* calls.',
     returns: 'Was bit 3 of attrs.', releasedBy: [], context: 'Not a call.', memory: MEM_NONE,
-    platforms: removed('attribute removed around 5.10'), rules: ['noncoherent-needs-sync'], docs: [PART_II, MAPPING_H],
+    platforms: removed('attribute removed around 5.10'), rules: [], docs: [PART_II, MAPPING_H],
     replacement: 'dma_alloc_noncoherent(dev, size, &handle, dir, gfp)', availability: 'Removed (about 5.10; exact release unverified).',
   },
   {
@@ -92,7 +92,7 @@ export const LEGACY_ENTRIES: Entry[] = [
     signature: 'void dma_cache_sync(struct device *dev, void *vaddr, size_t size,\n\t\tenum dma_data_direction dir); /* removed */',
     summary: 'Removed companion of DMA_ATTR_NON_CONSISTENT that flushed non-coherent allocations. Use dma_sync_single_for_device()/_for_cpu() on dma_alloc_noncoherent() memory.',
     returns: 'Was void.', releasedBy: [], context: CTX_SYNC, memory: 'Was: memory from a DMA_ATTR_NON_CONSISTENT allocation.',
-    platforms: removed('removed around 5.10'), rules: ['noncoherent-needs-sync'], docs: [PART_II],
+    platforms: removed('removed around 5.10'), rules: [], docs: [PART_II],
     replacement: 'dma_sync_single_for_device(dev, handle, size, dir)', availability: 'Removed (about 5.10; exact release unverified).',
   },
 ];

@@ -40,7 +40,7 @@ export const MASK_ENTRIES: Entry[] = [
     signature: 'int dma_set_mask(struct device *dev, u64 mask);',
     summary: 'Declares how many address bits the device can drive for streaming mappings. Without it the kernel assumes 32 bits. It also re-evaluates whether syncs can be skipped for the device.',
     returns: MASK_RET, releasedBy: [], context: CTX_PROBE, memory: MEM_NONE, platforms: MASK_PLAT,
-    rules: ['mask-unchecked', 'mask-64-fallback-dead', 'mask-missing'], docs: [HOWTO_MASKS, PART_IC, MAPPING_C],
+    rules: ['mask-unchecked', 'mask-64-fallback-dead'], docs: [HOWTO_MASKS, PART_IC, MAPPING_C],
   },
   {
     name: 'dma_set_coherent_mask', kind: 'function', role: 'mask', params: ['dev', 'mask'], header: H_MAPPING,
@@ -48,7 +48,7 @@ export const MASK_ENTRIES: Entry[] = [
     summary: 'Declares the address bits usable for coherent allocations (it picks the zone dma_alloc_coherent() allocates from). A driver that only does coherent allocations must check its result.',
     returns: MASK_RET, releasedBy: [], context: CTX_PROBE, memory: MEM_NONE,
     platforms: withOverrides(MASK_PLAT, { 'x86-direct': 'Picks the allocation zone: ≤ 24 bits GFP_DMA, ≤ 32 bits GFP_DMA32, else normal.' }),
-    rules: ['mask-unchecked', 'coherent-mask-only', 'coherent-gfp-zone'], docs: [HOWTO_MASKS, MAPPING_C],
+    rules: ['mask-unchecked', 'coherent-gfp-zone'], docs: [HOWTO_MASKS, MAPPING_C],
   },
   {
     name: 'dma_set_mask_and_coherent', kind: 'function', role: 'mask', params: ['dev', 'mask'], header: H_MAPPING,
@@ -56,7 +56,7 @@ export const MASK_ENTRIES: Entry[] = [
     summary: 'Sets the streaming and the coherent mask to the same value; the usual call in probe(). A mask of 32 bits or more never fails, so falling back from 64 to 32 bits is dead code.',
     returns: 'The result of dma_set_mask() (the coherent part cannot fail once the streaming mask was accepted).',
     releasedBy: [], context: CTX_PROBE, memory: MEM_NONE, platforms: MASK_PLAT,
-    rules: ['mask-unchecked', 'mask-64-fallback-dead', 'mask-missing'], docs: [HOWTO_MASKS, MAPPING_H],
+    rules: ['mask-unchecked', 'mask-64-fallback-dead'], docs: [HOWTO_MASKS, MAPPING_H],
   },
   {
     name: 'dma_coerce_mask_and_coherent', kind: 'function', role: 'mask', params: ['dev', 'mask'], header: H_MAPPING,
@@ -80,7 +80,7 @@ export const MASK_ENTRIES: Entry[] = [
     'The largest single streaming mapping the device can get. Cap transfer or segment sizes with it.',
     'A size in bytes: 256 KiB when swiotlb may bounce, the IOMMU limit behind an IOMMU, SIZE_MAX otherwise.',
     withOverrides(same('SIZE_MAX.'), { 'x86-swiotlb': '256 KiB (swiotlb segment limit).', 'swiotlb-force': '256 KiB.', cvm: '256 KiB.', 'iommu-untrusted': 'Capped for bounced buffers (swiotlb limit).', 'arm64-noncoherent': '256 KiB when small-buffer bouncing is active.' }),
-    ['map-too-big'], true, [PART_IC, swiotlbDoc('Core Functionality Constraints'), MAPPING_C]),
+    [], true, [PART_IC, swiotlbDoc('Core Functionality Constraints'), MAPPING_C]),
   query('dma_opt_mapping_size', 'size_t dma_opt_mapping_size(struct device *dev);', ['dev'],
     'The largest mapping size that is still cheap (fits the IOMMU IOVA caches), never above dma_max_mapping_size().',
     'A size in bytes.', withOverrides(same('Same as dma_max_mapping_size().'), { 'x86-iommu': 'The IOVA rcache limit (e.g. 128 KiB … 4 MiB).', 'x86-iommu-lazy': 'The IOVA rcache limit.' }), [], true),
@@ -106,7 +106,7 @@ export const MASK_ENTRIES: Entry[] = [
     summary: 'The minimum alignment and size granule for streaming buffers and partial syncs: anything smaller may share a cache line with other data on non-coherent platforms. arm64 and RISC-V override it with the real cache line size.',
     returns: 'ARCH_DMA_MINALIGN when the architecture defines one, otherwise 1.',
     releasedBy: [], context: CTX_ANY, memory: MEM_NONE, platforms: ALIGN_LINES,
-    rules: ['cacheline-share', 'partial-page-map'], docs: [PART_ID, HOWTO_PLATFORM, MAPPING_H, src('arch/arm64/include/asm/cache.h')],
+    rules: ['cacheline-share'], docs: [PART_ID, HOWTO_PLATFORM, MAPPING_H, src('arch/arm64/include/asm/cache.h')],
   },
   {
     name: 'ARCH_DMA_MINALIGN', kind: 'constant', header: 'include/linux/cache.h', value: 'arch-specific',

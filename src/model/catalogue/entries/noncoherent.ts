@@ -6,7 +6,7 @@ import { PART_II, PART_IB, MAPPING_H, MAPPING_C, DMAPOOL_H, DMAPOOL_C } from '..
 const NC_MEM =
   'Returns cacheable memory owned by the CPU: sync it for the device (dma_sync_single_for_device) before the device reads it and for the CPU (dma_sync_single_for_cpu) before reading what the device wrote.';
 const NC_CTX = CTX_ALLOC + ' Zone flags (GFP_DMA, GFP_DMA32, __GFP_HIGHMEM) and __GFP_COMP make it WARN and return NULL.';
-const NC_RULES: Entry['rules'] = ['alloc-null-unchecked', 'noncoherent-needs-sync', 'pages-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'map-leak'];
+const NC_RULES: Entry['rules'] = ['alloc-null-unchecked', 'pages-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'map-leak'];
 const POOL_CTX_SLEEP = 'May sleep: process context only, never under a spinlock or in interrupt context.';
 const POOL_PLAT_CREATE = same('Creates bookkeeping only; pages are allocated lazily with dma_alloc_coherent as blocks are requested.');
 
@@ -32,7 +32,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     summary: 'Maps dma_alloc_pages() memory into a user VMA (cacheable, so user space shares the sync obligations).',
     returns: '0 on success, -ENXIO if the VMA does not fit, or the remap error.',
     releasedBy: [], context: 'Process context (mmap file operation).', memory: 'Only pages from dma_alloc_pages().',
-    platforms: same('Cacheable user mapping of the pages.'), rules: ['mmap-then-free'], docs: [PART_II, MAPPING_C],
+    platforms: same('Cacheable user mapping of the pages.'), rules: [], docs: [PART_II, MAPPING_C],
   },
   {
     name: 'dma_alloc_noncoherent', kind: 'function', role: 'alloc', family: 'noncoherent', params: ['dev', 'size', 'dma_handle', 'dir', 'gfp'], header: H_MAPPING,
@@ -62,7 +62,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
       'x86-iommu-lazy': 'Scattered pages mapped into one contiguous IOVA range.',
       'iommu-untrusted': 'Scattered pages mapped into one contiguous IOVA range.',
     }),
-    rules: [...NC_RULES, 'noncontig-attrs'], docs: [PART_II, MAPPING_C],
+    rules: [...NC_RULES], docs: [PART_II, MAPPING_C],
   },
   {
     name: 'dma_free_noncontiguous', kind: 'function', role: 'free', family: 'noncontiguous', params: ['dev', 'size', 'sgt', 'dir'], header: H_MAPPING, gplOnly: true,
@@ -78,7 +78,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     returns: 'A kernel virtual address, or NULL on failure.',
     releasedBy: ['dma_vunmap_noncontiguous'], context: 'Process context (vmap may sleep).',
     memory: 'Only a table from dma_alloc_noncontiguous().',
-    platforms: same('vmap of the pages (or page_address when they are contiguous).'), rules: ['noncontig-vmap-flush'], docs: [PART_II, MAPPING_C],
+    platforms: same('vmap of the pages (or page_address when they are contiguous).'), rules: [], docs: [PART_II, MAPPING_C],
   },
   {
     name: 'dma_vunmap_noncontiguous', kind: 'function', role: 'other', family: 'noncontiguous', params: ['dev', 'vaddr'], header: H_MAPPING, gplOnly: true,
@@ -92,7 +92,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     signature: 'int dma_mmap_noncontiguous(struct device *dev, struct vm_area_struct *vma,\n\t\tsize_t size, struct sg_table *sgt);',
     summary: 'Maps a dma_alloc_noncontiguous() buffer into a user VMA.',
     returns: '0 on success or a negative errno.', releasedBy: [], context: 'Process context (mmap file operation).',
-    memory: 'Only a table from dma_alloc_noncontiguous().', platforms: same('Cacheable user mapping of the pages.'), rules: ['mmap-then-free'], docs: [PART_II, MAPPING_C],
+    memory: 'Only a table from dma_alloc_noncontiguous().', platforms: same('Cacheable user mapping of the pages.'), rules: [], docs: [PART_II, MAPPING_C],
   },
   // ---- pools
   {
@@ -102,14 +102,14 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     returns: 'A pool, or NULL: when dev is NULL, align is not a power of two, size is 0 or above INT_MAX, the boundary is invalid, or memory runs out.',
     releasedBy: ['dma_pool_destroy'], context: POOL_CTX_SLEEP,
     memory: 'Blocks are coherent memory: never pass them to dma_map_*.',
-    platforms: POOL_PLAT_CREATE, rules: ['alloc-null-unchecked', 'pool-create-atomic', 'pool-params', 'pool-destroy-busy'], docs: [PART_IB, DMAPOOL_H, DMAPOOL_C],
+    platforms: POOL_PLAT_CREATE, rules: ['alloc-null-unchecked', 'pool-params', 'pool-destroy-busy'], docs: [PART_IB, DMAPOOL_H, DMAPOOL_C],
   },
   {
     name: 'dma_pool_destroy', kind: 'function', role: 'pool-destroy', family: 'pool', params: ['pool'], header: H_POOL,
     signature: 'void dma_pool_destroy(struct dma_pool *pool);',
     summary: 'Destroys a pool and frees its pages. Every block must have been returned first: if some are still allocated it logs "<name> busy" and leaks the pages. NULL is accepted.',
     returns: RET_VOID, releasedBy: [], context: POOL_CTX_SLEEP,
-    memory: 'Only a pool from dma_pool_create().', platforms: coherentFree(), rules: ['pool-destroy-busy', 'pool-create-atomic'], docs: [PART_IB, DMAPOOL_C],
+    memory: 'Only a pool from dma_pool_create().', platforms: coherentFree(), rules: ['pool-destroy-busy'], docs: [PART_IB, DMAPOOL_C],
   },
   {
     name: 'dma_pool_alloc', kind: 'function', role: 'pool-alloc', family: 'pool', params: ['pool', 'mem_flags', 'handle'], header: H_POOL,
@@ -118,7 +118,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     returns: 'Block CPU address, or NULL; *handle receives its device address.',
     releasedBy: ['dma_pool_free'], context: CTX_ALLOC,
     memory: 'Returns coherent memory: never pass it to dma_map_*/dma_sync_*.',
-    platforms: poolAlloc(), rules: ['alloc-null-unchecked', 'alloc-sleep-atomic', 'pool-zalloc', 'coherent-into-streaming', 'map-leak', 'coherent-barrier'], docs: [PART_IB, DMAPOOL_C],
+    platforms: poolAlloc(), rules: ['alloc-null-unchecked', 'alloc-sleep-atomic', 'pool-zalloc', 'coherent-into-streaming', 'map-leak'], docs: [PART_IB, DMAPOOL_C],
   },
   {
     name: 'dma_pool_zalloc', kind: 'function', role: 'pool-alloc', family: 'pool', params: ['pool', 'mem_flags', 'handle'], header: H_POOL,
@@ -143,7 +143,7 @@ export const NONCOHERENT_ENTRIES: Entry[] = [
     summary: 'Device-managed dma_pool_create(): the pool is destroyed automatically on driver detach (blocks must still be freed before that).',
     returns: 'A pool, or NULL on the same conditions as dma_pool_create().',
     releasedBy: ['dmam_pool_destroy'], context: POOL_CTX_SLEEP,
-    memory: 'Blocks are coherent memory.', platforms: POOL_PLAT_CREATE, rules: ['alloc-null-unchecked', 'pool-create-atomic', 'pool-params'], docs: [PART_IB, DMAPOOL_H],
+    memory: 'Blocks are coherent memory.', platforms: POOL_PLAT_CREATE, rules: ['alloc-null-unchecked', 'pool-params'], docs: [PART_IB, DMAPOOL_H],
   },
   {
     name: 'dmam_pool_destroy', kind: 'function', role: 'pool-destroy', family: 'managed', params: ['pool'], header: H_POOL,

@@ -57,7 +57,7 @@ export const STREAMING_ENTRIES: Entry[] = [
     signature: 'dma_addr_t dma_map_page_attrs(struct device *dev, struct page *page,\n\t\tsize_t offset, size_t size, enum dma_data_direction dir,\n\t\tunsigned long attrs);',
     summary: 'Maps size bytes starting offset bytes into a page (highmem pages included) for a streaming transfer. The out-of-line worker behind dma_map_single() too. Fails (WARN) if the device has no DMA mask.',
     returns: MAP_RET, releasedBy: ['dma_unmap_page_attrs', 'dma_unmap_page'],
-    context: CTX_STREAMING, memory: MEM_PAGE, platforms: streamingMap(), rules: [...MAP_RULES, 'partial-page-map'],
+    context: CTX_STREAMING, memory: MEM_PAGE, platforms: streamingMap(), rules: [...MAP_RULES],
     docs: [PART_ID, HOWTO_STREAMING, MAPPING_C],
   },
   {
@@ -65,7 +65,7 @@ export const STREAMING_ENTRIES: Entry[] = [
     signature: '#define dma_map_page(d, p, o, s, r) dma_map_page_attrs(d, p, o, s, r, 0)',
     summary: 'Maps part of a page (offset, size) for a streaming transfer; dma_map_page_attrs() with no attributes. Works for highmem pages, which dma_map_single() cannot reach.',
     returns: MAP_RET, releasedBy: ['dma_unmap_page'],
-    context: CTX_STREAMING, memory: MEM_PAGE, platforms: streamingMap(), rules: [...MAP_RULES, 'partial-page-map'],
+    context: CTX_STREAMING, memory: MEM_PAGE, platforms: streamingMap(), rules: [...MAP_RULES],
     docs: [PART_ID, HOWTO_STREAMING, MAPPING_H],
   },
   {
@@ -119,7 +119,7 @@ export const STREAMING_ENTRIES: Entry[] = [
     summary: 'Maps all sgt->orig_nents entries of an sg_table and stores the mapped segment count in sgt->nents, so the two counts cannot be mixed up. Iterate the device side with for_each_sgtable_dma_sg().',
     returns: '0 on success or a negative errno: -EINVAL (bad arguments, will not succeed on retry), -ENOMEM (out of bounce/IOVA space, may succeed later), -EIO (other failure), -EREMOTEIO (P2P not reachable). Not a count.',
     releasedBy: ['dma_unmap_sgtable'], context: CTX_STREAMING, memory: MEM_SG, platforms: streamingMap(),
-    rules: ['map-sgtable-errno', 'sg-iterate-nents', 'sg-double-map', 'map-leak', 'unmap-dir-mismatch', 'dir-none', 'cpu-access-device-owned', 'coherent-into-streaming', 'cacheline-share', 'skip-sync-heuristic'],
+    rules: ['map-sgtable-errno', 'sg-iterate-nents', 'map-leak', 'unmap-dir-mismatch', 'dir-none', 'cpu-access-device-owned', 'coherent-into-streaming', 'cacheline-share', 'skip-sync-heuristic'],
     docs: [PART_ID, MAPPING_C],
   },
   {
@@ -127,7 +127,7 @@ export const STREAMING_ENTRIES: Entry[] = [
     signature: 'static inline void dma_unmap_sgtable(struct device *dev, struct sg_table *sgt,\n\t\tenum dma_data_direction dir, unsigned long attrs)',
     summary: 'Ends a dma_map_sgtable() mapping (unmaps sgt->orig_nents entries) and returns ownership to the CPU.',
     returns: RET_VOID, releasedBy: [], context: unmapCtx(), memory: 'The same sg_table that was mapped.', platforms: streamingUnmap(),
-    rules: ['unmap-dir-mismatch', 'double-unmap', 'use-after-unmap', 'unmap-while-active', 'dir-none'], docs: [PART_ID, MAPPING_H],
+    rules: ['unmap-dir-mismatch', 'double-unmap', 'use-after-unmap', 'dir-none'], docs: [PART_ID, MAPPING_H],
   },
   // ---- resource
   {
@@ -247,14 +247,14 @@ export const STREAMING_ENTRIES: Entry[] = [
     signature: 'static inline void dma_sync_sgtable_for_cpu(struct device *dev,\n\t\tstruct sg_table *sgt, enum dma_data_direction dir)',
     summary: 'Gives a mapped sg_table back to the CPU (syncs sgt->orig_nents entries). Also the sync for dma_alloc_noncontiguous() memory.',
     returns: RET_VOID, releasedBy: [], context: CTX_SYNC, memory: 'An sg_table mapped with dma_map_sgtable() or from dma_alloc_noncontiguous().', platforms: syncForCpu(),
-    rules: [...SYNC_CPU_RULES, 'noncoherent-needs-sync'], docs: [PART_ID, MAPPING_H],
+    rules: [...SYNC_CPU_RULES], docs: [PART_ID, MAPPING_H],
   },
   {
     name: 'dma_sync_sgtable_for_device', kind: 'function', role: 'sync-for-device', family: 'sgtable', params: ['dev', 'sgt', 'dir'], header: H_MAPPING,
     signature: 'static inline void dma_sync_sgtable_for_device(struct device *dev,\n\t\tstruct sg_table *sgt, enum dma_data_direction dir)',
     summary: 'Hands a mapped sg_table back to the device (syncs sgt->orig_nents entries).',
     returns: RET_VOID, releasedBy: [], context: CTX_SYNC, memory: 'An sg_table mapped with dma_map_sgtable() or from dma_alloc_noncontiguous().', platforms: syncForDevice(),
-    rules: [...SYNC_DEV_RULES, 'noncoherent-needs-sync'], docs: [PART_ID, MAPPING_H],
+    rules: [...SYNC_DEV_RULES], docs: [PART_ID, MAPPING_H],
   },
 ];
 
