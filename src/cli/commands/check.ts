@@ -7,14 +7,19 @@ import { parseArgs, UsageError } from '../args';
 import { RULES } from '../../analysis/checker';
 import { ruleDocUrl } from '../../model/links';
 import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import { ConfigLoader } from '../../node/config';
+import { formatProblem } from '../../analysis/config';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
-async function runSerial(files: string[], cwd: string, o: BatchOptions, onResult: (r: FileResult) => void): Promise<void> {
-  for (const f of files) onResult(await checkOneFile(f, cwd, o));
+/** Options of one file: the batch options with its repo configuration applied. */
+type OptionsFor = (file: string) => BatchOptions;
+
+async function runSerial(files: string[], cwd: string, o: OptionsFor, onResult: (r: FileResult) => void): Promise<void> {
+  for (const f of files) onResult(await checkOneFile(f, cwd, o(f)));
 }
 
-async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {
+async function runParallel(files: string[], cwd: string, o: OptionsFor, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {
   const workerPath = path.join(__dirname, 'worker.js');
   if (!fs.existsSync(workerPath)) return false;
   const { Worker } = await import('worker_threads');
@@ -33,13 +38,13 @@ async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: 
     const n = Math.min(jobs, files.length);
     if (!n) return resolve();
     for (let w = 0; w < n; w++) {
-      const worker = new Worker(workerPath, { workerData: { cwd, opts: o } });
+      const worker = new Worker(workerPath, { workerData: { cwd } });
       alive++;
       let current = -1;
       const feed = (): void => {
         if (next < files.length) {
           current = next++;
-          worker.postMessage({ file: files[current] });
+          worker.postMessage({ file: files[current], opts: o(files[current]) });
         } else {
           worker.postMessage({ done: true });
         }
@@ -110,7 +115,15 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
   if (!a.positionals.length) throw new UsageError('no files or directories given');
   const inputErrors: { file: string; message: string }[] = [];
-  const files = collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  const collected = collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  // .dma-scope.json of every file, read before anything is checked (an unusable one stops the run: exit 2)
+  const configs = new ConfigLoader(io.cwd);
+  const files = collected.filter((f) => !configs.excluded(f));
+  if (configs.fatal.length) {
+    io.err(`dma-scope check: ${formatProblem(configs.fatal[0])}\n`);
+    return 2;
+  }
+  for (const p of configs.problems) io.err(`dma-scope check: ${formatProblem(p)} (ignored)\n`);
   const results: FileResult[] = [];
   let done = 0;
   const progress = io.errIsTTY && format !== 'text' ? true : io.errIsTTY;
@@ -122,10 +135,14 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
     }
   };
-  const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
-  const maxFileSize = Number(maxText);
-  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
-  const o: BatchOptions = { rules, maxFileSize };
+  const maxText = a.values.get('--max-file-size');
+  const maxFileSize = maxText === undefined ? undefined : Number(maxText);
+  if (maxFileSize !== undefined && (!Number.isInteger(maxFileSize) || maxFileSize < 0)) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
+  // command-line options win over the repo configuration
+  const o = (file: string): BatchOptions => {
+    const c = configs.forFile(file);
+    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+  };
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
     if (!ok) await runSerial(files, io.cwd, o, onResult);
