@@ -19,6 +19,8 @@ export interface BatchOptions {
   rules?: string[];
   severities?: Record<string, SeveritySetting>;
   maxFileSize?: number;
+  /** the file's content to check instead of what is on disk (a patch applied in memory) */
+  text?: string;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -93,9 +95,9 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   try {
     const abs = path.resolve(cwd, file);
-    const size = fs.statSync(abs).size;
+    const size = o.text !== undefined ? Buffer.byteLength(o.text) : fs.statSync(abs).size;
     if (max > 0 && size > max) return { file, findings: [], errors: [{ file, message: `skipped: ${size} bytes is over the ${max}-byte size limit` }], ms: 0 };
-    buf = fs.readFileSync(abs);
+    buf = o.text !== undefined ? Buffer.from(o.text) : fs.readFileSync(abs);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;

@@ -1,4 +1,7 @@
-/** `dma-scope check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N]` */
+/**
+ * `dma-scope check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N]`;
+ * `--diff <rev> [paths…]` / `--patch <file|->` review a change: only findings on its lines (src/cli/diff.ts).
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -9,6 +12,7 @@ import { ruleDocUrl } from '../../model/links';
 import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
+import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -101,7 +105,7 @@ export function defaultJobs(): number {
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch'], aliases: { '-j': '--jobs', '-f': '--format' } });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
@@ -113,9 +117,26 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const jobsText = a.values.get('--jobs') ?? String(defaultJobs());
   const jobs = Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
-  if (!a.positionals.length) throw new UsageError('no files or directories given');
+  const diffRev = a.values.get('--diff');
+  const patchArg = a.values.get('--patch');
+  if (diffRev !== undefined && patchArg !== undefined) throw new UsageError('--diff and --patch cannot be combined');
+  if (patchArg !== undefined && a.positionals.length) throw new UsageError('--patch checks the files the patch names; give no paths');
+  if (!a.positionals.length && diffRev === undefined && patchArg === undefined) throw new UsageError('no files or directories given');
   const inputErrors: { file: string; message: string }[] = [];
-  const collected = collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  // patch review: only the C files the change touches, findings only on its lines
+  let changes: Map<string, ChangedFile> | undefined;
+  try {
+    if (diffRev !== undefined) changes = new Map(gitChanges(io.cwd, diffRev, a.positionals).map((c) => [c.file, c]));
+    else if (patchArg !== undefined) {
+      const p = await readPatch(io.cwd, patchArg, io.readStdin);
+      changes = new Map(patchChanges(io.cwd, p.text, p.name).map((c) => [c.file, c]));
+    }
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    io.err(`dma-scope check: ${e.message}\n`);
+    return 2;
+  }
+  const collected = changes ? [...changes.keys()] : collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
   // .dma-scope.json of every file, read before anything is checked (an unusable one stops the run: exit 2)
   const configs = new ConfigLoader(io.cwd);
   const files = collected.filter((f) => !configs.excluded(f));
@@ -128,6 +149,8 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   let done = 0;
   const progress = io.errIsTTY && format !== 'text' ? true : io.errIsTTY;
   const onResult = (r: FileResult): void => {
+    const changed = changes?.get(r.file);
+    if (changed) r = { ...r, findings: keepChanged(r.findings, changed.lines) };
     results.push(r);
     done++;
     if (progress && (done % 25 === 0 || done === files.length)) io.err(`\rchecked ${done}/${files.length} files`);
@@ -141,7 +164,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   // command-line options win over the repo configuration
   const o = (file: string): BatchOptions => {
     const c = configs.forFile(file);
-    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE };
+    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text };
   };
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
@@ -174,7 +197,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES]',
+  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] | check --diff <rev> [paths…] | check --patch <file|-> [options]',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   run: runCheck,
 };
