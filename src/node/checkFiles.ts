@@ -5,12 +5,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CParser } from '../analysis/parser';
-import { checkSource, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { checkTree, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../analysis/fingerprint';
 import { readWasm } from './wasm';
+
+/** A finding with its enclosing function and its fingerprint (baselines, SARIF partialFingerprints). */
+export type ReportedFinding = Finding & Fingerprinted;
 
 export interface FileResult {
   file: string;
-  findings: Finding[];
+  findings: ReportedFinding[];
   errors: CheckError[];
   ms: number;
 }
@@ -110,6 +114,20 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
   const parser = await nodeParser();
-  const r = checkSource(parser, text, { file, rules: o.rules, severities: o.severities });
-  return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
+  let tree;
+  try {
+    tree = parser.parse(text);
+  } catch (e) {
+    return { file, findings: [], errors: [{ file, message: (e as Error)?.message ?? String(e) }], ms: Date.now() - t0 };
+  }
+  let r;
+  let spans: FunctionSpan[];
+  try {
+    r = checkTree(tree, text, { file, rules: o.rules, severities: o.severities });
+    spans = r.findings.length ? functionSpans(tree) : [];
+  } finally {
+    tree.delete();
+  }
+  const fps = fingerprints(text, r.findings, spans);
+  return { file, findings: r.findings.map((f, i) => ({ ...f, ...fps[i] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
 }

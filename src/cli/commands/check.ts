@@ -12,6 +12,7 @@ import { ruleDocUrl } from '../../model/links';
 import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
+import { Baseline, SARIF_FINGERPRINT, loadBaseline } from '../baseline';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 
 const FORMATS = ['text', 'json', 'sarif'];
@@ -87,7 +88,11 @@ function sarif(results: FileResult[]): object {
         ruleIndex: RULES.findIndex((r) => r.id === f.rule),
         level: level(f.severity),
         message: { text: f.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } }],
+        locations: [{
+          physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } },
+          ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
+        }],
+        partialFingerprints: { [SARIF_FINGERPRINT]: f.fingerprint },
         relatedLocations: f.related.map((r, i) => ({ id: i, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: r.line, startColumn: r.column } } })),
       }))),
       invocations: [{
@@ -105,7 +110,7 @@ export function defaultJobs(): number {
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch', '--baseline'], aliases: { '-j': '--jobs', '-f': '--format' } });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
@@ -125,12 +130,15 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const inputErrors: { file: string; message: string }[] = [];
   // patch review: only the C files the change touches, findings only on its lines
   let changes: Map<string, ChangedFile> | undefined;
+  let baseline: Baseline | undefined;
+  let known = 0;
   try {
     if (diffRev !== undefined) changes = new Map(gitChanges(io.cwd, diffRev, a.positionals).map((c) => [c.file, c]));
     else if (patchArg !== undefined) {
       const p = await readPatch(io.cwd, patchArg, io.readStdin);
       changes = new Map(patchChanges(io.cwd, p.text, p.name).map((c) => [c.file, c]));
     }
+    if (a.values.has('--baseline')) baseline = loadBaseline(io.cwd, a.values.get('--baseline')!);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     io.err(`dma-scope check: ${e.message}\n`);
@@ -151,6 +159,12 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const onResult = (r: FileResult): void => {
     const changed = changes?.get(r.file);
     if (changed) r = { ...r, findings: keepChanged(r.findings, changed.lines) };
+    if (baseline) {
+      const b = baseline;
+      const fresh = r.findings.filter((f) => !b.has(r.file, f));
+      known += r.findings.length - fresh.length;
+      r = { ...r, findings: fresh };
+    }
     results.push(r);
     done++;
     if (progress && (done % 25 === 0 || done === files.length)) io.err(`\rchecked ${done}/${files.length} files`);
@@ -179,7 +193,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify({
       version: 1,
       findings: findings.map(({ file, f }) => ({
-        file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message,
+        file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message, function: f.function, fingerprint: f.fingerprint,
         related: f.related.map((r) => ({ file, line: r.line, column: r.column, message: r.message })),
       })),
       files: files.length,
@@ -189,6 +203,8 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify(sarif(results), null, 2) + '\n');
   } else {
     for (const e of errors) io.err(`${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
+    if (baseline?.byPosition) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
+    if (known) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
   }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
@@ -197,7 +213,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] | check --diff <rev> [paths…] | check --patch <file|-> [options]',
+  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] | check --diff <rev> [paths…] | check --patch <file|-> [options]; --baseline <report.json|report.sarif> drops findings already reported',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   run: runCheck,
 };
