@@ -13,6 +13,7 @@ import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
 import { Baseline, SARIF_FINGERPRINT, loadBaseline } from '../baseline';
+import { Progress } from '../progress';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 
 const FORMATS = ['text', 'json', 'sarif'];
@@ -110,7 +111,7 @@ export function defaultJobs(): number {
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch', '--baseline'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch', '--baseline'], booleans: ['--quiet'], aliases: { '-j': '--jobs', '-f': '--format' } });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
@@ -154,8 +155,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   for (const p of configs.problems) io.err(`dma-scope check: ${formatProblem(p)} (ignored)\n`);
   const results: FileResult[] = [];
-  let done = 0;
-  const progress = io.errIsTTY && format !== 'text' ? true : io.errIsTTY;
+  const progress = Progress.forRun(io, files.length, a.flags.has('--quiet'));
   const onResult = (r: FileResult): void => {
     const changed = changes?.get(r.file);
     if (changed) r = { ...r, findings: keepChanged(r.findings, changed.lines) };
@@ -166,11 +166,11 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       r = { ...r, findings: fresh };
     }
     results.push(r);
-    done++;
-    if (progress && (done % 25 === 0 || done === files.length)) io.err(`\rchecked ${done}/${files.length} files`);
-    if (format === 'text') {
+    if (format === 'text' && r.findings.length) {
+      progress.clear();
       for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
     }
+    progress.tick();
   };
   const maxText = a.values.get('--max-file-size');
   const maxFileSize = maxText === undefined ? undefined : Number(maxText);
@@ -186,7 +186,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   } else {
     await runSerial(files, io.cwd, o, onResult);
   }
-  if (progress && files.length) io.err('\n');
+  progress.finish();
   const findings = results.flatMap((r) => r.findings.map((f) => ({ file: r.file, f })));
   const errors = [...inputErrors, ...results.flatMap((r) => r.errors.map((e) => ({ file: r.file, rule: e.rule, message: e.message })))];
   if (format === 'json') {
@@ -203,8 +203,8 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify(sarif(results), null, 2) + '\n');
   } else {
     for (const e of errors) io.err(`${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
-    if (baseline?.byPosition) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
-    if (known) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
+    if (baseline?.byPosition && !a.flags.has('--quiet')) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
+    if (known && !a.flags.has('--quiet')) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
   }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
@@ -213,7 +213,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] | check --diff <rev> [paths…] | check --patch <file|-> [options]; --baseline <report.json|report.sarif> drops findings already reported',
+  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] [--quiet] | check --diff <rev> [paths…] | check --patch <file|-> [options]; --baseline <report.json|report.sarif> drops findings already reported',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   run: runCheck,
 };
