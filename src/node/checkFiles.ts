@@ -25,6 +25,9 @@ export interface BatchOptions {
   maxFileSize?: number;
   /** the file's content to check instead of what is on disk (a patch applied in memory) */
   text?: string;
+  /** build macros and whether they are the complete configuration (kbuild mode; see CheckOptions) */
+  macros?: Record<string, string | null>;
+  macrosComplete?: boolean;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -123,7 +126,7 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   let r;
   let spans: FunctionSpan[];
   try {
-    r = checkTree(tree, text, { file, rules: o.rules, severities: o.severities });
+    r = checkTree(tree, text, { file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete });
     spans = r.findings.length ? functionSpans(tree) : [];
   } finally {
     tree.delete();
