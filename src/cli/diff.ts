@@ -59,7 +59,8 @@ function git(cwd: string, args: string[]): string {
 function gitTopLevel(cwd: string): string | undefined {
   try {
     return git(cwd, ['rev-parse', '--show-toplevel']).trim();
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('git is not installed (needed to find what changed)');
     return undefined;
   }
 }
@@ -154,7 +155,9 @@ export function patchChanges(cwd: string, patchText: string, name: string): Chan
     const rel = newRel ?? oldRel;
     if (!rel || !isC(rel)) continue;
     if (!newRel) continue; // a deleted file has nothing left to check
-    const abs = oldRel ? roots.map((r) => path.resolve(r, oldRel)).find((a) => fs.existsSync(a)) ?? path.resolve(roots[roots.length - 1], oldRel) : path.resolve(roots[roots.length - 1], newRel);
+    const find = (rel: string): string | undefined => roots.map((r) => path.resolve(r, rel)).find((a) => fs.existsSync(a));
+    // a rename already applied to the tree has only the new name on disk
+    const abs = oldRel ? find(oldRel) ?? (oldRel !== newRel ? find(newRel) : undefined) ?? path.resolve(roots[roots.length - 1], oldRel) : find(newRel) ?? path.resolve(roots[roots.length - 1], newRel);
     let st = state.get(abs);
     if (!st) {
       let disk: string | undefined;
@@ -164,7 +167,9 @@ export function patchChanges(cwd: string, patchText: string, name: string): Chan
         disk = undefined;
       }
       if (oldRel && disk === undefined) throw new InputError(`${name}: ${oldRel} does not exist in ${roots[roots.length - 1]} (the patch does not apply to this tree)`);
-      st = { file: shown(cwd, abs), before: disk ?? '', after: disk ?? '', applied: 'memory' };
+      // reported under the file's name after the patch (a rename's new name)
+      const root = roots.find((r) => path.resolve(r, oldRel ?? newRel) === abs || path.resolve(r, newRel) === abs) ?? roots[roots.length - 1];
+      st = { file: shown(cwd, path.resolve(root, newRel)), before: disk ?? '', after: disk ?? '', applied: 'memory' };
       if (!oldRel && disk !== undefined) st.applied = 'tree';
       state.set(abs, st);
     }

@@ -159,6 +159,22 @@ describe('dma-scope check --diff / --patch', () => {
       assert.match(o.stdout, /rx\.c:7:8: .*\[map-error-unchecked\]\n$/);
     });
 
+    it('follows a rename with changes, applied or not, under the new name', async () => {
+      g('mv', 'drv/rx.c', 'drv/rx_ring.c');
+      fs.writeFileSync(path.join(dir, 'drv', 'rx_ring.c'), RX.replace('\tif (dma_mapping_error(q->dev, dma))\n\t\treturn -ENOMEM;\n', ''));
+      g('add', '-A');
+      const diff = g('diff', '--cached', '-M');
+      assert.match(diff, /rename from drv\/rx\.c/);
+      let o = io(dir, diff);
+      assert.strictEqual(await main(['check', '--patch', '-'], o), 1, o.stderr);
+      assert.match(o.stdout, /^drv\/rx_ring\.c:7:8: .*\[map-error-unchecked\]\n$/, 'already applied');
+      g('reset', '-q', '--hard');
+      o = io(dir, diff);
+      assert.strictEqual(await main(['check', '--patch', '-'], o), 1, o.stderr);
+      assert.match(o.stdout, /^drv\/rx_ring\.c:7:8: .*\[map-error-unchecked\]\n$/, 'applied in memory');
+      assert.ok(!fs.existsSync(path.join(dir, 'drv', 'rx_ring.c')));
+    });
+
     it('exits 2 with one line for a patch that does not apply, names a missing file, or is garbage', async () => {
       fs.writeFileSync(path.join(dir, 'drv', 'rx.c'), RX.replace(/dma_map_single/g, 'dma_map_page'));
       let o = io(dir, mail);
