@@ -123,6 +123,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const jobsText = a.values.get('--jobs') ?? String(defaultJobs());
   const jobs = Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
+  const maxText = a.values.get('--max-file-size');
+  const maxFileSize = maxText === undefined ? undefined : Number(maxText);
+  if (maxFileSize !== undefined && (!Number.isInteger(maxFileSize) || maxFileSize < 0)) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
   const diffRev = a.values.get('--diff');
   const patchArg = a.values.get('--patch');
   if (diffRev !== undefined && patchArg !== undefined) throw new UsageError('--diff and --patch cannot be combined');
@@ -172,9 +175,6 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     }
     progress.tick();
   };
-  const maxText = a.values.get('--max-file-size');
-  const maxFileSize = maxText === undefined ? undefined : Number(maxText);
-  if (maxFileSize !== undefined && (!Number.isInteger(maxFileSize) || maxFileSize < 0)) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
   // command-line options win over the repo configuration
   const o = (file: string): BatchOptions => {
     const c = configs.forFile(file);
