@@ -77,6 +77,7 @@ describe('dma-scope check --diff / --patch', () => {
     const o = io(dir);
     assert.strictEqual(await main(['check', '--diff', 'HEAD'], o), 0, o.stdout + o.stderr);
     assert.strictEqual(o.stdout, '');
+    assert.strictEqual(o.stderr, 'dma-scope check: the changes since HEAD touch no C line to check\n');
   });
 
   it('reports the finding a deletion creates, not the old one', async () => {

@@ -148,6 +148,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.err(`dma-scope check: ${e.message}\n`);
     return 2;
   }
+  if (changes && !changes.size && format === 'text' && !a.flags.has('--quiet')) io.err(`dma-scope check: the ${diffRev !== undefined ? `changes since ${diffRev}` : 'patch'} touch no C line to check\n`);
   const collected = changes ? [...changes.keys()] : collectFiles(a.positionals, io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
   // .dma-scope.json of every file, read before anything is checked (an unusable one stops the run: exit 2)
   const configs = new ConfigLoader(io.cwd);
