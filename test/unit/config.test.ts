@@ -121,11 +121,18 @@ describe('.dma-scope.json', () => {
       assert.match(o.stderr, new RegExp(`^dma-scope check: ${path.join('drv', '.dma-scope.json').replace(/[.\\]/g, '\\$&')}: not valid JSON`));
     });
 
-    it('gives simulate its default platform', async () => {
+    it('gives simulate its default platform (after --platform and the trace\'s own platform line)', async () => {
       fs.writeFileSync(path.join(dir, '.dma-scope.json'), '{"platform": "x86-direct"}');
       const loader = new ConfigLoader(dir);
       assert.strictEqual(loader.forFile('drv/x.dmatrace').platform, 'x86-direct');
       assert.deepStrictEqual(loader.problems, []);
+      fs.copyFileSync(path.join(REPO_ROOT, 'examples', 'traces', 'rx-without-sync.dmatrace'), path.join(dir, 'drv', 't.dmatrace'));
+      let o = io(dir);
+      await main(['simulate', path.join('drv', 't.dmatrace')], o);
+      assert.match(o.stdout.split('\n')[0], / on x86-direct: /);
+      o = io(dir);
+      await main(['simulate', '--platform', 'all', path.join('drv', 't.dmatrace')], o);
+      assert.match(o.stdout.split('\n')[0], /hazards per platform/);
     });
   });
 });
