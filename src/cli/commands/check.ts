@@ -14,6 +14,7 @@ import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
 import { Baseline, SARIF_FINGERPRINT, loadBaseline } from '../baseline';
 import { Progress } from '../progress';
+import { WORKFLOW_CHECK_OPTIONS } from '../workflowOptions';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 
 const FORMATS = ['text', 'json', 'sarif'];
@@ -111,7 +112,11 @@ export function defaultJobs(): number {
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--diff', '--patch', '--baseline'], booleans: ['--quiet'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, {
+    values: ['--format', '--rules', '--jobs', '--max-file-size', ...WORKFLOW_CHECK_OPTIONS.filter((o) => o.value).map((o) => o.name)],
+    booleans: WORKFLOW_CHECK_OPTIONS.filter((o) => !o.value).map((o) => o.name),
+    aliases: { '-j': '--jobs', '-f': '--format' },
+  });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
