@@ -147,54 +147,62 @@ export function patchChanges(cwd: string, patchText: string, name: string): Chan
   const roots = [cwd];
   const top = gitTopLevel(cwd);
   if (top && path.resolve(top) !== path.resolve(cwd)) roots.push(top);
-  // one state per file: a series of patches may touch a file several times
-  const state = new Map<string, { file: string; before: string; after: string; applied: 'memory' | 'tree' }>();
+  // the patches of each file, in order: a series may touch a file several times
+  const groups = new Map<string, { file: string; rel: string; creates: boolean; patches: StructuredPatch[] }>();
   for (const p of patches) {
     const newRel = patchPath(p.newFileName);
     const oldRel = patchPath(p.oldFileName);
     const rel = newRel ?? oldRel;
     if (!rel || !isC(rel)) continue;
     if (!newRel) continue; // a deleted file has nothing left to check
-    const find = (rel: string): string | undefined => roots.map((r) => path.resolve(r, rel)).find((a) => fs.existsSync(a));
+    const find = (r: string): string | undefined => roots.map((root) => path.resolve(root, r)).find((a) => fs.existsSync(a));
+    const last = roots[roots.length - 1];
     // a rename already applied to the tree has only the new name on disk
-    const abs = oldRel ? find(oldRel) ?? (oldRel !== newRel ? find(newRel) : undefined) ?? path.resolve(roots[roots.length - 1], oldRel) : find(newRel) ?? path.resolve(roots[roots.length - 1], newRel);
-    let st = state.get(abs);
-    if (!st) {
-      let disk: string | undefined;
-      try {
-        disk = fs.readFileSync(abs, 'utf8');
-      } catch {
-        disk = undefined;
-      }
-      if (oldRel && disk === undefined) throw new InputError(`${name}: ${oldRel} does not exist in ${roots[roots.length - 1]} (the patch does not apply to this tree)`);
-      // reported under the file's name after the patch (a rename's new name)
-      const root = roots.find((r) => path.resolve(r, oldRel ?? newRel) === abs || path.resolve(r, newRel) === abs) ?? roots[roots.length - 1];
-      st = { file: shown(cwd, path.resolve(root, newRel)), before: disk ?? '', after: disk ?? '', applied: 'memory' };
-      if (!oldRel && disk !== undefined) st.applied = 'tree';
-      state.set(abs, st);
-    }
-    if (st.applied === 'tree' && !oldRel) {
-      // a new file that already exists: accepted when it is the patch's content
-      const reversed = applyPatch(st.after, reversePatch(p));
-      if (reversed === false || reversed !== '') throw new InputError(`${name}: ${newRel} already exists and is not the file the patch creates`);
-      st.before = '';
+    const abs = oldRel ? find(oldRel) ?? (oldRel !== newRel ? find(newRel) : undefined) ?? path.resolve(last, oldRel) : find(newRel) ?? path.resolve(last, newRel);
+    const g = groups.get(abs);
+    if (g) {
+      g.patches.push(p);
       continue;
     }
-    const applied = applyPatch(st.after, p);
-    if (applied !== false) {
-      st.after = applied;
-      continue;
-    }
-    // already applied to the working tree?
-    const reversed = applyPatch(st.after, reversePatch(p));
-    if (reversed === false) throw new InputError(`${name}: the patch does not apply to ${rel} (a hunk fits neither the file nor the file with the patch applied)`);
-    st.before = reversed;
-    st.applied = 'tree';
+    // reported under the file's name after the patch (a rename's new name)
+    const root = roots.find((r) => path.resolve(r, oldRel ?? newRel) === abs || path.resolve(r, newRel) === abs) ?? last;
+    if (oldRel && !fs.existsSync(abs)) throw new InputError(`${name}: ${oldRel} does not exist in ${last} (the patch does not apply to this tree)`);
+    groups.set(abs, { file: shown(cwd, path.resolve(root, newRel)), rel: newRel, creates: !oldRel, patches: [p] });
   }
-  return [...state.values()].map((s) => {
-    const lines = changedLines(structuredPatch('a', 'b', s.before, s.after, '', '', { context: 0 }).hunks);
-    return { file: s.file, lines, text: s.applied === 'memory' ? s.after : undefined };
-  }).filter((f) => f.lines.size);
+  const out: ChangedFile[] = [];
+  for (const [abs, g] of groups) {
+    let disk: string | undefined;
+    try {
+      disk = fs.readFileSync(abs, 'utf8');
+    } catch {
+      disk = undefined;
+    }
+    let before: string | false = false;
+    let after: string | false = false;
+    let inMemory = false;
+    // not applied yet: every patch of the file fits in order (a file the series creates must not exist)
+    if (!(g.creates && disk !== undefined)) {
+      after = g.patches.reduce<string | false>((cur, p) => (cur === false ? false : applyPatch(cur, p)), disk ?? '');
+      if (after !== false) {
+        before = disk ?? '';
+        inMemory = true;
+      }
+    }
+    // already applied to the tree: every patch reverses, last first
+    if (after === false && disk !== undefined) {
+      before = [...g.patches].reverse().reduce<string | false>((cur, p) => (cur === false ? false : applyPatch(cur, reversePatch(p))), disk);
+      if (before !== false && g.creates && before !== '') before = false;
+      after = before === false ? false : disk;
+    }
+    if (before === false || after === false) {
+      throw new InputError(g.creates && disk !== undefined
+        ? `${name}: ${g.rel} already exists and is not the file the patch creates`
+        : `${name}: the patch does not apply to ${g.rel} (a hunk fits neither the file nor the file with the patch applied)`);
+    }
+    const lines = changedLines(structuredPatch('a', 'b', before, after, '', '', { context: 0 }).hunks);
+    if (lines.size) out.push({ file: g.file, lines, text: inMemory ? after : undefined });
+  }
+  return out;
 }
 
 /** Reads a patch from a file or from standard input (`-`). */

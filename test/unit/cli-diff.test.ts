@@ -160,6 +160,22 @@ describe('dma-scope check --diff / --patch', () => {
       assert.match(o.stdout, /rx\.c:7:8: .*\[map-error-unchecked\]\n$/);
     });
 
+    it('takes a series touching one file twice, applied or not', async () => {
+      fs.writeFileSync(path.join(dir, 'x.patch'), mail);
+      g('am', '-q', 'x.patch');
+      fs.writeFileSync(path.join(dir, 'drv', 'rx.c'), fs.readFileSync(path.join(dir, 'drv', 'rx.c'), 'utf8').replace('DMA_TO_DEVICE);\n', 'DMA_TO_DEVICE);\n\tq->count++;\n'));
+      g('commit', '-qam', 'drv: rx: count');
+      const series = g('format-patch', '-2', '--stdout');
+      assert.strictEqual((series.match(/^From [0-9a-f]{40} /gm) ?? []).length, 2);
+      let o = io(dir, series);
+      assert.strictEqual(await main(['check', '--patch', '-'], o), 1, o.stderr);
+      assert.match(o.stdout, /^drv\/rx\.c:7:8: .*\[map-error-unchecked\]\n$/, 'already applied');
+      g('reset', '-q', '--hard', 'HEAD~2');
+      o = io(dir, series);
+      assert.strictEqual(await main(['check', '--patch', '-'], o), 1, o.stderr);
+      assert.match(o.stdout, /^drv\/rx\.c:7:8: .*\[map-error-unchecked\]\n$/, 'applied in memory');
+    });
+
     it('follows a rename with changes, applied or not, under the new name', async () => {
       g('mv', 'drv/rx.c', 'drv/rx_ring.c');
       fs.writeFileSync(path.join(dir, 'drv', 'rx_ring.c'), RX.replace('\tif (dma_mapping_error(q->dev, dma))\n\t\treturn -ENOMEM;\n', ''));
