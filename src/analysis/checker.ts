@@ -59,6 +59,14 @@ export interface CheckOptions {
   severities?: Record<string, SeveritySetting>;
   /** the file's path (used by path-dependent rules and in error reports) */
   file?: string;
+  /**
+   * Preprocessor macros known from the build (kbuild mode: -D/-U and
+   * include/generated/autoconf.h): the value, or null for explicitly undefined.
+   * Used by the #if evaluation of the analysis (branch `driver`).
+   */
+  macros?: Record<string, string | null>;
+  /** true when `macros` is the whole configuration: any CONFIG_ option not listed is undefined */
+  macrosComplete?: boolean;
 }
 
 export interface CheckResult {

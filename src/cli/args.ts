@@ -59,6 +59,8 @@ export interface CliIO {
   /** reads all of standard input (for `-`) */
   readStdin(): Promise<string>;
   cwd: string;
+  /** the environment (CI detection); process.env when absent */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type CommandFn = (argv: string[], io: CliIO) => Promise<number>;

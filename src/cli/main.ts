@@ -68,6 +68,7 @@ export function processIO(): CliIO {
     err: (t) => process.stderr.write(t),
     errIsTTY: !!process.stderr.isTTY,
     cwd: process.cwd(),
+    env: process.env,
     readStdin: () =>
       new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];

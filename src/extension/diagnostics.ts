@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import { Services } from './services';
 import { checkTree, Finding, SeveritySetting, RULES } from '../analysis/checker';
 import { ruleCommandUri } from '../model/links';
+import type { EffectiveConfig } from '../analysis/config';
+import { RepoConfigs } from './repoConfig';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 const DEBOUNCE_MS = 250;
@@ -31,10 +33,10 @@ function severityOf(s: Finding['severity']): vscode.DiagnosticSeverity {
   return s === 'error' ? vscode.DiagnosticSeverity.Error : s === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
 }
 
-/** Settings: dmaScope.rules (object) and dmaScope.rules.<id> keys both work. */
-export function ruleSettings(): Record<string, SeveritySetting> {
+/** Settings: dmaScope.rules (object) and dmaScope.rules.<id> keys both work; they override the repo config's `rules`. */
+export function ruleSettings(repo?: EffectiveConfig): Record<string, SeveritySetting> {
   const cfg = vscode.workspace.getConfiguration('dmaScope');
-  const out: Record<string, SeveritySetting> = { ...(cfg.get<Record<string, SeveritySetting>>('rules') ?? {}) };
+  const out: Record<string, SeveritySetting> = { ...(repo?.rules ?? {}), ...(cfg.get<Record<string, SeveritySetting>>('rules') ?? {}) };
   for (const r of RULES) {
     const v = cfg.get<SeveritySetting>(`rules.${r.id}`);
     if (typeof v === 'string' && ['off', 'info', 'warning', 'error'].includes(v)) out[r.id] = v;
@@ -59,7 +61,9 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`(^|/)${re}$`);
 }
 
-function excluded(doc: vscode.TextDocument): boolean {
+/** dmaScope.exclude globs, plus the repo config's (each relative to its own folder). */
+function excluded(doc: vscode.TextDocument, repo?: EffectiveConfig): boolean {
+  if (repo && RepoConfigs.excluded(repo, doc.uri)) return true;
   const globs = vscode.workspace.getConfiguration('dmaScope').get<string[]>('exclude') ?? [];
   if (!globs.length) return false;
   const rel = vscode.workspace.asRelativePath(doc.uri, false).replace(/\\/g, '/');
@@ -77,7 +81,14 @@ export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagn
   return d;
 }
 
-export function registerDiagnostics(context: vscode.ExtensionContext, services: Services): FindingStore {
+/** dmaScope.maxFileSize when the user set it, else the repo config's, else the default. */
+function maxFileSize(services: Services, repo?: EffectiveConfig): number {
+  const i = vscode.workspace.getConfiguration('dmaScope').inspect<number>('maxFileSize');
+  const set = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  return set ?? repo?.maxFileSize ?? services.maxFileSize;
+}
+
+export function registerDiagnostics(context: vscode.ExtensionContext, services: Services, repoConfigs?: RepoConfigs): FindingStore {
   const collection = vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE);
   const store = new FindingStore();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -86,11 +97,13 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
   const run = async (doc: vscode.TextDocument): Promise<void> => {
     if (!Services.isC(doc) || doc.isClosed) return;
     const key = doc.uri.toString();
-    if (excluded(doc)) {
+    const repo = await repoConfigs?.forUri(doc.uri);
+    if (excluded(doc, repo)) {
       collection.delete(doc.uri);
       return;
     }
-    if (doc.getText().length > services.maxFileSize) {
+    const max = maxFileSize(services, repo);
+    if (max > 0 && doc.getText().length > max) {
       collection.delete(doc.uri);
       if (!tooBig.has(key)) {
         tooBig.add(key);
@@ -101,7 +114,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     try {
       const t = await services.tree(doc);
       if (!t || doc.version !== t.version) return;
-      const r = checkTree(t.tree, t.text, { severities: ruleSettings(), file: vscode.workspace.asRelativePath(doc.uri, false) });
+      const r = checkTree(t.tree, t.text, { severities: ruleSettings(repo), file: vscode.workspace.asRelativePath(doc.uri, false) });
       // a throwing rule is logged once (with the file it first failed on), then keeps being skipped quietly
       for (const e of r.errors) services.reportOnce(e.rule ? `rule:${e.rule}` : `check:${key}:${e.message}`, `DMA Scope: ${doc.uri.fsPath || key}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
       store.set(doc, r.findings);
@@ -135,6 +148,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('dmaScope')) for (const d of vscode.workspace.textDocuments) schedule(d, 0);
     }),
+    ...(repoConfigs ? [repoConfigs.onDidChange(() => vscode.workspace.textDocuments.forEach((d) => schedule(d, 0)))] : []),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   );
   for (const d of vscode.workspace.textDocuments) schedule(d, 0);

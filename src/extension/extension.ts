@@ -10,15 +10,18 @@ import { registerExplainLog } from './explainLog';
 import { registerDiagnostics } from './diagnostics';
 import { registerCodeActions } from './codeActions';
 import { registerRulePages } from './rulePages';
+import { RepoConfigs } from './repoConfig';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
   context.subscriptions.push(registerHover(services));
   registerRulePages(context);
-  registerLifecycle(context, services);
+  const repoConfigs = new RepoConfigs((line) => services.output.appendLine(line));
+  context.subscriptions.push(repoConfigs);
+  registerLifecycle(context, services, repoConfigs);
   registerExplainLog(services);
-  registerCodeActions(context, registerDiagnostics(context, services));
+  registerCodeActions(context, registerDiagnostics(context, services, repoConfigs));
   return { services };
 }
 

@@ -11,11 +11,15 @@ import type { PanelView } from '../model/panelProtocol';
 import { MAX_TRACE_CHARS } from '../model/panelProtocol';
 import { LifecyclePanel } from './panel';
 import type { Services } from './services';
+import type { RepoConfigs } from './repoConfig';
 
 const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
 
-export function selectedPlatform(): PlatformId {
-  const v = vscode.workspace.getConfiguration('dmaScope').get<string>('platform', DEFAULT_PLATFORM);
+/** The platform setting when the user set it, else the `.dma-scope.json` platform (when given), else the default. */
+export function selectedPlatform(fromRepoConfig?: PlatformId): PlatformId {
+  const i = vscode.workspace.getConfiguration('dmaScope').inspect<string>('platform');
+  const set = i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
+  const v = set ?? fromRepoConfig ?? i?.defaultValue ?? DEFAULT_PLATFORM;
   return isPlatformId(v) ? v : DEFAULT_PLATFORM;
 }
 
@@ -116,7 +120,7 @@ class ReplayLens implements vscode.CodeLensProvider {
 }
 
 /** Registers the lifecycle commands, the platform status bar item and the CodeLens. */
-export function registerLifecycle(context: vscode.ExtensionContext, services: Services): void {
+export function registerLifecycle(context: vscode.ExtensionContext, services: Services, repoConfigs?: RepoConfigs): void {
   const status = new PlatformStatus();
   const lens = new ReplayLens(services);
   const log = (m: string) => services.output.appendLine(m);
@@ -129,7 +133,8 @@ export function registerLifecycle(context: vscode.ExtensionContext, services: Se
     }
     const x = await extractAt(services, uri, offset);
     if (!x) return;
-    LifecyclePanel.show(context.extensionUri, { trace: x.trace, title: x.title, platform: selectedPlatform(), view, source: x.doc.uri }, log);
+    const platform = selectedPlatform((await repoConfigs?.forUri(x.doc.uri))?.platform);
+    LifecyclePanel.show(context.extensionUri, { trace: x.trace, title: x.title, platform, view, source: x.doc.uri }, log);
   };
   context.subscriptions.push(
     status,

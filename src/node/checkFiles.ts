@@ -5,12 +5,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CParser } from '../analysis/parser';
-import { checkSource, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { checkTree, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../analysis/fingerprint';
 import { readWasm } from './wasm';
+
+/** A finding with its enclosing function and its fingerprint (baselines, SARIF partialFingerprints). */
+export type ReportedFinding = Finding & Fingerprinted;
 
 export interface FileResult {
   file: string;
-  findings: Finding[];
+  findings: ReportedFinding[];
   errors: CheckError[];
   ms: number;
 }
@@ -19,6 +23,11 @@ export interface BatchOptions {
   rules?: string[];
   severities?: Record<string, SeveritySetting>;
   maxFileSize?: number;
+  /** the file's content to check instead of what is on disk (a patch applied in memory) */
+  text?: string;
+  /** build macros and whether they are the complete configuration (kbuild mode; see CheckOptions) */
+  macros?: Record<string, string | null>;
+  macrosComplete?: boolean;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -117,9 +126,9 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
   try {
     const abs = path.resolve(cwd, file);
-    const size = fs.statSync(abs).size;
+    const size = o.text !== undefined ? Buffer.byteLength(o.text) : fs.statSync(abs).size;
     if (max > 0 && size > max) return { file, findings: [], errors: [{ file, message: `skipped: ${size} bytes is over the ${max}-byte size limit` }], ms: 0 };
-    buf = fs.readFileSync(abs);
+    buf = o.text !== undefined ? Buffer.from(o.text) : fs.readFileSync(abs);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'EACCES' ? 'permission denied' : err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
@@ -145,6 +154,20 @@ export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, t0
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
   const parser = await nodeParser();
-  const r = checkSource(parser, text, { file, rules: o.rules, severities: o.severities });
-  return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
+  let tree;
+  try {
+    tree = parser.parse(text);
+  } catch (e) {
+    return { file, findings: [], errors: [{ file, message: (e as Error)?.message ?? String(e) }], ms: Date.now() - t0 };
+  }
+  let r;
+  let spans: FunctionSpan[];
+  try {
+    r = checkTree(tree, text, { file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete });
+    spans = r.findings.length ? functionSpans(tree) : [];
+  } finally {
+    tree.delete();
+  }
+  const fps = fingerprints(text, r.findings, spans);
+  return { file, findings: r.findings.map((f, i) => ({ ...f, ...fps[i] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
 }

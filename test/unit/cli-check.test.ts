@@ -57,7 +57,9 @@ describe('dma-scope check', () => {
     assert.strictEqual(j.files, 3);
     assert.deepStrictEqual(j.errors, []);
     const f = j.findings.find((x: { rule: string }) => x.rule === 'map-error-unchecked');
-    assert.deepStrictEqual(Object.keys(f).sort(), ['column', 'endColumn', 'endLine', 'file', 'line', 'message', 'related', 'rule', 'severity'].sort());
+    assert.deepStrictEqual(Object.keys(f).sort(), ['column', 'endColumn', 'endLine', 'file', 'fingerprint', 'function', 'line', 'message', 'related', 'rule', 'severity'].sort());
+    assert.strictEqual(f.function, 'rxq_refill');
+    assert.match(f.fingerprint, /^[0-9a-f]{16}:1$/);
     assert.strictEqual(f.file, path.join('drv', 'bad.c'));
     assert.strictEqual(f.line, 12);
   });

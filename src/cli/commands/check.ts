@@ -1,4 +1,7 @@
-/** `dma-scope check <files|dirs…|-> [options]`: the options are listed once, in CHECK_OPTIONS. */
+/**
+ * `dma-scope check <files|dirs…|-> [options]`: the options are listed once, in CHECK_OPTIONS;
+ * `--diff <rev> [paths…]` / `--patch <file|->` review a change: only findings on its lines (src/cli/diff.ts).
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -11,14 +14,23 @@ import {
   collectFiles, checkOneFile, checkBuffer, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE, isCSourceName, isNotCSourceError, NOT_C_SOURCE,
 } from '../../node/checkFiles';
 import { version as pkgVersion } from '../../../package.json';
+import { ConfigLoader } from '../../node/config';
+import { formatProblem } from '../../analysis/config';
+import { Baseline, SARIF_FINGERPRINT, loadBaseline } from '../baseline';
+import { Progress } from '../progress';
+import { WORKFLOW_CHECK_OPTIONS } from '../workflowOptions';
+import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
-async function runSerial(files: string[], cwd: string, o: BatchOptions, onResult: (r: FileResult) => void): Promise<void> {
-  for (const f of files) onResult(await checkOneFile(f, cwd, o));
+/** Options of one file: the batch options with its repo configuration applied. */
+type OptionsFor = (file: string) => BatchOptions;
+
+async function runSerial(files: string[], cwd: string, o: OptionsFor, onResult: (r: FileResult) => void): Promise<void> {
+  for (const f of files) onResult(await checkOneFile(f, cwd, o(f)));
 }
 
-async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {
+async function runParallel(files: string[], cwd: string, o: OptionsFor, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {
   const workerPath = path.join(__dirname, 'worker.js');
   if (!fs.existsSync(workerPath)) return false;
   const { Worker } = await import('worker_threads');
@@ -37,13 +49,13 @@ async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: 
     const n = Math.min(jobs, files.length);
     if (!n) return resolve();
     for (let w = 0; w < n; w++) {
-      const worker = new Worker(workerPath, { workerData: { cwd, opts: o } });
+      const worker = new Worker(workerPath, { workerData: { cwd } });
       alive++;
       let current = -1;
       const feed = (): void => {
         if (next < files.length) {
           current = next++;
-          worker.postMessage({ file: files[current] });
+          worker.postMessage({ file: files[current], opts: o(files[current]) });
         } else {
           worker.postMessage({ done: true });
         }
@@ -88,7 +100,11 @@ function sarif(results: FileResult[], docs: RuleDocs): object {
         ruleIndex: RULES.findIndex((r) => r.id === f.rule),
         level: level(f.severity),
         message: { text: f.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } } }],
+        locations: [{
+          physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: f.line, startColumn: f.column, endLine: f.endLine, endColumn: f.endColumn } },
+          ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
+        }],
+        partialFingerprints: { [SARIF_FINGERPRINT]: f.fingerprint },
         relatedLocations: f.related.map((r, i) => ({ id: i, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: r.line, startColumn: r.column } } })),
       }))),
       invocations: [{
@@ -115,6 +131,7 @@ export const CHECK_OPTIONS: readonly OptionSpec[] = [
   { name: '--max-file-size', value: 'BYTES', help: `Skip larger files (default ${DEFAULT_MAX_FILE_SIZE}; 0: no limit).` },
   { name: '--stdin-filename', value: 'NAME', help: 'The name reported for standard input (with the input -).' },
   { name: '--docs-url', value: 'URL', help: `Link rule pages under this base URL (default: the pages installed with\ndma-scope; also ${DOCS_URL_ENV}).` },
+  ...WORKFLOW_CHECK_OPTIONS,
 ];
 
 const CHECK_DETAILS = [
@@ -145,37 +162,77 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const jobsText = a.values.get('--jobs') ?? String(defaultJobs());
   const jobs = Number(jobsText);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${jobsText}'`);
-  if (!a.positionals.length) throw new UsageError('no files or directories given');
+  const maxText = a.values.get('--max-file-size');
+  const maxFileSize = maxText === undefined ? undefined : Number(maxText);
+  if (maxFileSize !== undefined && (!Number.isInteger(maxFileSize) || maxFileSize < 0)) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
+  const diffRev = a.values.get('--diff');
+  const patchArg = a.values.get('--patch');
+  if (diffRev !== undefined && patchArg !== undefined) throw new UsageError('--diff and --patch cannot be combined');
+  if (patchArg !== undefined && a.positionals.length) throw new UsageError('--patch checks the files the patch names; give no paths');
+  if (!a.positionals.length && diffRev === undefined && patchArg === undefined) throw new UsageError('no files or directories given');
   const stdinCount = a.positionals.filter((p) => p === '-').length;
   if (stdinCount > 1) throw new UsageError('standard input (-) can be given only once');
+  if (stdinCount && (diffRev !== undefined || patchArg !== undefined)) throw new UsageError('standard input (-) cannot be combined with --diff or --patch');
   if (a.values.has('--stdin-filename') && !stdinCount) throw new UsageError('--stdin-filename names standard input: give - as an input');
   const stdinName = a.values.get('--stdin-filename') || '<stdin>';
-  const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
-  const maxFileSize = Number(maxText);
-  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
   const docs = ruleDocs(a.values.get('--docs-url'));
   const inputErrors: { file: string; message: string }[] = [];
-  const files = collectFiles(a.positionals.filter((p) => p !== '-'), io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
-  const total = files.length + stdinCount;
+  // patch review: only the C files the change touches, findings only on its lines
+  let changes: Map<string, ChangedFile> | undefined;
+  let baseline: Baseline | undefined;
+  let known = 0;
+  try {
+    if (diffRev !== undefined) changes = new Map(gitChanges(io.cwd, diffRev, a.positionals).map((c) => [c.file, c]));
+    else if (patchArg !== undefined) {
+      const p = await readPatch(io.cwd, patchArg, io.readStdin);
+      changes = new Map(patchChanges(io.cwd, p.text, p.name).map((c) => [c.file, c]));
+    }
+    if (a.values.has('--baseline')) baseline = loadBaseline(io.cwd, a.values.get('--baseline')!);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    io.err(`dma-scope check: ${e.message}\n`);
+    return 2;
+  }
+  if (changes && !changes.size && format === 'text' && !a.flags.has('--quiet')) io.err(`dma-scope check: the ${diffRev !== undefined ? `changes since ${diffRev}` : 'patch'} touch no C line to check\n`);
+  const collected = changes ? [...changes.keys()] : collectFiles(a.positionals.filter((p) => p !== '-'), io.cwd, (p, m) => inputErrors.push({ file: p, message: `${p}: ${m}` }));
+  // .dma-scope.json of every file, read before anything is checked (an unusable one stops the run: exit 2)
+  const configs = new ConfigLoader(io.cwd);
+  const files = collected.filter((f) => !configs.excluded(f));
+  if (configs.fatal.length) {
+    io.err(`dma-scope check: ${formatProblem(configs.fatal[0])}\n`);
+    return 2;
+  }
+  for (const p of configs.problems) io.err(`dma-scope check: ${formatProblem(p)} (ignored)\n`);
   const results: FileResult[] = [];
-  let done = 0;
-  const progress = io.errIsTTY;
+  const progress = Progress.forRun(io, files.length + stdinCount, a.flags.has('--quiet'));
   const onResult = (r: FileResult): void => {
+    const changed = changes?.get(r.file);
+    if (changed) r = { ...r, findings: keepChanged(r.findings, changed.lines) };
+    if (baseline) {
+      const b = baseline;
+      const fresh = r.findings.filter((f) => !b.has(r.file, f));
+      known += r.findings.length - fresh.length;
+      r = { ...r, findings: fresh };
+    }
     results.push(r);
-    done++;
-    if (progress && (done % 25 === 0 || done === total)) io.err(`\rchecked ${done}/${total} files`);
-    if (format === 'text') {
+    if (format === 'text' && r.findings.length) {
+      progress.clear();
       for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
     }
+    progress.tick();
   };
-  const o: BatchOptions = { rules, maxFileSize };
+  // command-line options win over the repo configuration
+  const o = (file: string): BatchOptions => {
+    const c = configs.forFile(file);
+    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text };
+  };
   if (stdinCount) {
     // the name decides nothing but the reported path (and C-ness when it has an extension)
     const named = a.values.has('--stdin-filename');
     const buf = Buffer.from(await io.readStdin(), 'utf8');
     onResult(named && !isCSourceName(stdinName)
       ? { file: stdinName, findings: [], errors: [{ file: stdinName, message: `${NOT_C_SOURCE} (only *.c and *.h files are checked)` }], ms: 0 }
-      : await checkBuffer(stdinName, buf, o));
+      : await checkBuffer(stdinName, buf, o(stdinName)));
   }
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
@@ -183,7 +240,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   } else {
     await runSerial(files, io.cwd, o, onResult);
   }
-  if (progress && total) io.err('\n');
+  progress.finish();
   const findings = results.flatMap((r) => r.findings.map((f) => ({ file: r.file, f })));
   const errors = [...inputErrors, ...results.flatMap((r) => r.errors.map((e) => ({ file: r.file, rule: e.rule, message: e.message })))];
   const checked = results.filter((r) => !r.errors.some(isNotCSourceError)).length;
@@ -191,7 +248,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     io.out(JSON.stringify({
       version: 1,
       findings: findings.map(({ file, f }) => ({
-        file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message,
+        file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message, function: f.function, fingerprint: f.fingerprint,
         related: f.related.map((r) => ({ file, line: r.line, column: r.column, message: r.message })),
       })),
       files: checked,
@@ -206,17 +263,19 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
       io.out(`\nRule pages:\n`);
       for (const id of ruleIds) io.out(`  ${id.padEnd(26)} ${docs.location(id)}\n`);
     }
+    if (baseline?.byPosition && !a.flags.has('--quiet')) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
+    if (known && !a.flags.has('--quiet')) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
   }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked;
   // so is a run where nothing given was checkable C source
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
-  if (!checked) return 2;
+  if (!checked && !changes) return 2;
   return findings.length ? 1 : 0;
 }
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…|-> [--format text|json|sarif] [--enable a,b] [--disable a,b] [--rules a,b] [--jobs N] [options]',
+  usage: 'check <files|dirs…|-> [--format text|json|sarif] [--enable a,b] [--disable a,b] [--rules a,b] [--jobs N] [options] | check --diff <rev> [paths…] | check --patch <file|->',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   options: CHECK_OPTIONS,
   details: CHECK_DETAILS,

@@ -6,5 +6,6 @@ import { lifecycleCommand } from './lifecycle';
 import { simulateCommand } from './simulate';
 import { explainLogCommand } from './explainLog';
 import { rulesCommand } from './rules';
+import { kbuildCommand } from './kbuild';
 
-export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand, rulesCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand, rulesCommand, kbuildCommand];

@@ -3,7 +3,7 @@
  *
  * Runs a buffer lifecycle on one platform preset (a step-by-step report with each hazard and why
  * it happens on that platform) or on all of them (a platforms × hazards matrix plus the reasons).
- * Platform: --platform, else the trace's `platform` line, else all.
+ * Platform: --platform, else the trace's `platform` line, else the `platform` of .dma-scope.json, else all.
  * Exit codes: 0 no hazard on the simulated platform(s); 1 at least one hazard (any kind, contract
  * violations and leaks included); 2 usage error, unreadable file or invalid trace (one line per error).
  */
@@ -15,6 +15,7 @@ import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../model/platformIds'
 import { PLATFORMS } from '../../model/platforms';
 import { DATA_HAZARDS, Hazard, HAZARD_KINDS, HazardKind, SimResult, SimStep, parseTrace, simulate, sourceLabel, withSourceLines } from '../../model/sim';
 import { wrap } from '../text';
+import { ConfigLoader } from '../../node/config';
 
 const SIMULATE_OPTIONS: readonly OptionSpec[] = [
   { name: '--platform', alias: '-p', value: 'ID|all', help: `A platform preset, or all for the platforms x hazards matrix:\n${PLATFORM_IDS.slice(0, 6).join(', ')},\n${PLATFORM_IDS.slice(6).join(', ')}.` },
@@ -68,7 +69,8 @@ export const simulateCommand: CommandInfo = {
       io.err(`dma-scope simulate: ${errors.length} error${errors.length === 1 ? '' : 's'} in the trace; nothing simulated\n`);
       return 2;
     }
-    const target: PlatformId | 'all' = plat === 'all' ? 'all' : plat !== undefined ? (plat as PlatformId) : trace.platform && isPlatformId(trace.platform) ? trace.platform : 'all';
+    const fromConfig = plat === undefined && file !== '-' ? new ConfigLoader(io.cwd).forFile(file).platform : undefined;
+    const target: PlatformId | 'all' = plat === 'all' ? 'all' : plat !== undefined ? (plat as PlatformId) : trace.platform && isPlatformId(trace.platform) ? trace.platform : fromConfig ?? 'all';
     if (target === 'all') {
       const results = PLATFORM_IDS.map((id) => simulate(trace, id, { snapshots: false }));
       if (args.flags.has('--json')) io.out(JSON.stringify(matrixJson(results)) + '\n');
