@@ -156,3 +156,42 @@ export function normText(n: Node | string): string {
   const t = typeof n === 'string' ? n : n.text;
   return t.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').replace(/\s*([()\[\]\-.>,*&+])\s*/g, '$1').trim();
 }
+
+/** `((x))` → `x`: removes parentheses that enclose the whole (normalised) text. */
+export function stripOuterParens(s: string): string {
+  let t = s.trim();
+  while (t.startsWith('(') && t.endsWith(')')) {
+    let depth = 0;
+    let ok = true;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === '(') depth++;
+      else if (t[i] === ')') depth--;
+      if (depth === 0 && i < t.length - 1) { ok = false; break; }
+    }
+    if (!ok) break;
+    t = t.slice(1, -1).trim();
+  }
+  return t;
+}
+
+/** Parameter names of a function_definition, in order ('' for unnamed ones). */
+export function functionParams(fn: Node): string[] {
+  let d = fn.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  const list = d?.childForFieldName('parameters');
+  const out: string[] = [];
+  for (const p of list?.namedChildren ?? []) {
+    if (!p || p.type !== 'parameter_declaration') continue;
+    let cur = p.childForFieldName('declarator');
+    while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
+    out.push(cur ? cur.text : '');
+  }
+  return out;
+}
+
+/** 1-based line of an offset in a text. */
+export function lineAt(text: string, off: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}

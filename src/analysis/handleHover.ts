@@ -9,7 +9,8 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { enclosingFunction, functionDefinitions, normText } from './ast';
 import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
-import { regions, pointsInto, Region, OwnEvent, lineAt } from './ownership';
+import { regions, pointsInto, Region, OwnEvent } from './ownership';
+import { lineAt } from './ast';
 
 export interface HandleHover {
   markdown: string;
@@ -49,7 +50,7 @@ export function handleHoverAt(tree: Tree, text: string, offset: number): HandleH
   const fn = enclosingFunction(expr);
   if (!fn) return null;
   const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree), text));
-  if (!ctx || ctx.cfg.truncated) return null;
+  if (!ctx) return null;
   const e = normText(expr);
   const rs = regions(ctx);
   let region: Region | undefined = rs.find((r) => r.handle === e);

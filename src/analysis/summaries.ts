@@ -9,10 +9,10 @@
  * checks its argument with dma_mapping_error()".)
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, normText, stripParensAndCasts, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, stripParensAndCasts, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
-import { functionParams, stripOuterParens } from './facts';
 import { mentionsDmaApi } from './relevance';
+import { approxBytes, type BoundedCache } from './boundedCache';
 
 export type HelperEffectKind = 'sync-for-cpu' | 'sync-for-device' | 'unmap' | 'map';
 
@@ -50,24 +50,23 @@ function paramPath(expr: string, params: string[]): { param: number; path: strin
   return { param: i, path: m[2] };
 }
 
-export function summarizeHelpers(fns: Node[], text?: string): Map<string, HelperSummary> {
+/**
+ * Summaries of the DMA helpers among `fns`. A helper's summary depends only on its text, so with a
+ * `cache` (the analysis session's) an edit re-summarises one function.
+ */
+export function summarizeHelpers(fns: Node[], text?: string, cache?: BoundedCache<HelperSummary | null>): Map<string, HelperSummary> {
   const out = new Map<string, HelperSummary>();
   for (const fn of fns) {
-    // a helper's summary depends only on its text: cached, so an edit re-summarises one function
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
-    let cached = helperCache.get(key);
-    if (cached === undefined) {
-      cached = summarizeHelper(fn);
-      helperCache.set(key, cached);
-      if (helperCache.size > HELPER_CACHE_MAX) helperCache.delete(helperCache.keys().next().value as string);
+    let summary = cache?.get(key);
+    if (summary === undefined) {
+      summary = summarizeHelper(fn);
+      cache?.set(key, summary, summary ? approxBytes(summary) : 0);
     }
-    if (cached) out.set(cached.name, cached);
+    if (summary) out.set(summary.name, summary);
   }
   return out;
 }
-
-const HELPER_CACHE_MAX = 8000;
-const helperCache = new Map<string, HelperSummary | null>();
 
 function summarizeHelper(fn: Node): HelperSummary | null {
   {

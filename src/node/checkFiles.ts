@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CParser } from '../analysis/parser';
-import { checkSource, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { AnalysisSession } from '../analysis/session';
 import { readWasm } from './wasm';
 
 export interface FileResult {
@@ -64,10 +64,9 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
   return out;
 }
 
-let parserP: Promise<CParser> | undefined;
-export function nodeParser(): Promise<CParser> {
-  parserP ??= CParser.create(readWasm());
-  return parserP;
+/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread). */
+export function nodeSession(): Promise<AnalysisSession> {
+  return AnalysisSession.create(readWasm());
 }
 
 /**
@@ -87,7 +86,8 @@ export function looksBinary(buf: Buffer): boolean {
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
 
-export async function checkOneFile(file: string, cwd: string, o: BatchOptions): Promise<FileResult> {
+/** Checks one file with a session; the session is only created (`session()`) when the file needs parsing. */
+export async function checkOneFile(file: string, cwd: string, o: BatchOptions, session: () => Promise<AnalysisSession>): Promise<FileResult> {
   const t0 = Date.now();
   let buf: Buffer;
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
@@ -107,7 +107,6 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   // invalid UTF-8 sequences decode to U+FFFD (never an exception)
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
-  const parser = await nodeParser();
-  const r = checkSource(parser, text, { file, rules: o.rules, severities: o.severities });
+  const r = (await session()).check(text, { file, rules: o.rules, severities: o.severities });
   return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
 }

@@ -1,8 +1,9 @@
 import type { Rule } from './types';
 import { callName, callArgs, normText } from '../ast';
-import { flagSpans, removeFlagEdit } from './gfpCommon';
+import { flagSpans, removeFlagEdit } from './shared/gfpFlags';
 import { stripOuterParens } from '../facts';
-import { cfgNodeText, mentions } from './util';
+import { cfgNodeText } from './shared/cfgQueries';
+import { mentions } from '../facts';
 
 export const rule: Rule = {
   id: 'coherent-gfp-zero',

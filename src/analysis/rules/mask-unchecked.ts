@@ -1,8 +1,10 @@
 import type { Rule } from './types';
+import { MASK_SETTERS } from './shared/dmaMasks';
 import { callName, stripParensAndCasts } from '../ast';
-import { argNamed, bitMaskBits, callsWithRole, constValue } from './wave2Common';
+import { argNamed, callsWithRole } from './shared/catalogueCalls';
+import { bitMaskBits } from './shared/dmaMasks';
+import { constValue } from './shared/constFold';
 
-export const MASK_SETTERS = /^(dma_set_mask|dma_set_coherent_mask|dma_set_mask_and_coherent|dma_coerce_mask_and_coherent)$/;
 
 export const rule: Rule = {
   id: 'mask-unchecked',

@@ -9,8 +9,8 @@ import { apiEntry } from '../api';
 import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { DmaObject, FunctionContext } from '../facts';
-import { failureBranch, isErrorReturn } from './util';
-import { lineAt } from './wave2Common';
+import { failureBranch, isErrorReturn } from '../conditions';
+import { lineAt } from '../ast';
 
 /** Calls that undo mappings (or may: a same-file DMA helper, a cleanup-named function). Plain frees do not. */
 const CLEANUP_RE = /unmap|unwind|undo|clean|rollback|release|teardown|destroy|drain|purge|reset|free_(tx|rx|ring|buf|bufs|desc|descs|skbs|frags|chain|resources|queue|all|mapping|mappings|sg|sgl|table)|_(tx|rx|ring|buf|bufs|desc|descs|queue|chain)_free|free_\w*(bufs|buffers|descs|entries|ring)$/i;
@@ -44,7 +44,7 @@ export const rule: Rule = {
   title: 'A loop maps N buffers, and the error exit of a later round does not unmap the earlier ones',
   severity: 'warning',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       if (o.kind !== 'map' || (c.family !== 'single' && c.family !== 'page' && c.family !== 'sg')) continue;

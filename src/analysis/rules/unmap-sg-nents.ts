@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { replaceFix } from './util';
+import { replaceFix } from './shared/fixes';
 import { stripOuterParens, addressOf } from '../facts';
 
 export const rule: Rule = {

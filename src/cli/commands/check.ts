@@ -6,12 +6,19 @@ import type { CommandInfo, CliIO } from '../args';
 import { parseArgs, UsageError } from '../args';
 import { RULES } from '../../analysis/checker';
 import { ruleDocUrl } from '../../model/links';
-import { collectFiles, checkOneFile, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import { collectFiles, checkOneFile, nodeSession, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import type { AnalysisSession } from '../../analysis/session';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
+/** Checks the files in this thread with one analysis session, created when a file first needs parsing and disposed at the end. */
 async function runSerial(files: string[], cwd: string, o: BatchOptions, onResult: (r: FileResult) => void): Promise<void> {
-  for (const f of files) onResult(await checkOneFile(f, cwd, o));
+  let session: Promise<AnalysisSession> | undefined;
+  try {
+    for (const f of files) onResult(await checkOneFile(f, cwd, o, () => (session ??= nodeSession())));
+  } finally {
+    if (session) (await session).dispose();
+  }
 }
 
 async function runParallel(files: string[], cwd: string, o: BatchOptions, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {

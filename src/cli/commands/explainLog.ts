@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandInfo, CliIO, parseArgs, UsageError } from '../args';
-import { CParser } from '../../analysis/parser';
+import type { CParser } from '../../analysis/parser';
+import { AnalysisSession } from '../../analysis/session';
 import { CHECKS, KernelLogReport, parseKernelLog } from '../../analysis/kernelLog';
 import { LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions } from '../../analysis/logLocate';
 import { explainReport } from '../../analysis/logExplain';
@@ -192,11 +193,11 @@ export const explainLogCommand: CommandInfo = {
     let results: ExplainedReport[];
     const sources = reports.length > 0 ? collectSources(ws, wantedFunctions(reports), io.cwd) : [];
     if (sources.length > 0) {
-      const parser = await CParser.create(readWasm());
+      const session = await AnalysisSession.create(readWasm());
       try {
-        results = await explainLogText(text, sources, parser, cliLocateOptions());
+        results = await explainLogText(text, sources, session.parser, cliLocateOptions());
       } finally {
-        parser.delete();
+        session.dispose();
       }
     } else {
       results = await explainLogText(text, [], undefined);
