@@ -37,7 +37,12 @@ export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: Read
   }
 }
 
-/** Per language and skip set: node type id → 1 when a walk visits it (named, not skipped), 0 otherwise. */
+/**
+ * Per language and skip set: node type id → 1 when a walk visits it (named, not skipped), 0 otherwise.
+ * A table of constant facts about the grammar (one language object per process, a handful of skip
+ * sets), computed on first use because the language only exists once the wasm is loaded; it never
+ * changes afterwards and holds no analysis state.
+ */
 const kindTables = new WeakMap<object, Map<ReadonlySet<string> | undefined, Uint8Array>>();
 function kindTable(root: Node, skip: ReadonlySet<string> | undefined): Uint8Array {
   const lang = root.tree.language;
@@ -123,12 +128,8 @@ const FUNCTION_CONTAINERS = new Set([
   'linkage_specification', 'declaration_list', 'ERROR',
 ]);
 
-const fnCache = new WeakMap<Tree, Node[]>();
-
 export function functionDefinitions(tree: Tree): Node[] {
-  // the checker, file rules and hover ask for the same tree's functions: one walk per tree
-  const hit = fnCache.get(tree);
-  if (hit) return hit;
+  // only top-level nodes and preprocessor blocks are visited: cheap enough to repeat per request
   const out: Node[] = [];
   walk(tree.rootNode, (n) => {
     if (n.type === 'function_definition') {
@@ -137,7 +138,6 @@ export function functionDefinitions(tree: Tree): Node[] {
     }
     return FUNCTION_CONTAINERS.has(n.type);
   });
-  fnCache.set(tree, out);
   return out;
 }
 
