@@ -64,9 +64,15 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
   return out;
 }
 
+/**
+ * Cache budgets for batch checking: files rarely share a function, so the caches pay off little
+ * across files; smaller budgets keep each worker thread's memory down.
+ */
+const BATCH_LIMITS = { resultBytes: 16 * 1024 * 1024, functionSummaryBytes: 8 * 1024 * 1024, helperSummaryBytes: 4 * 1024 * 1024, structBytes: 4 * 1024 * 1024 };
+
 /** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread). */
 export function nodeSession(): Promise<AnalysisSession> {
-  return AnalysisSession.create(readWasm());
+  return AnalysisSession.create(readWasm(), { limits: BATCH_LIMITS });
 }
 
 /**
