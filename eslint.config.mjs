@@ -34,6 +34,10 @@ export default [
           { target: './src/analysis', from: ['./src/extension', './src/cli', './src/node', './media'], message: 'src/analysis imports only src/model (and web-tree-sitter).' },
           { target: './media', from: ['./src/extension', './src/analysis', './src/cli', './src/node'], message: 'the webview (media) imports only src/model.' },
           { target: ['./src/cli', './src/node'], from: './src/extension', message: 'nothing imports src/extension.' },
+          // rules are self-describing and registered once: no rule imports another rule, and outside the registry
+          // nothing names an individual rule (shared helpers live in rules/shared/)
+          { target: './src/analysis/rules/!(index).ts', from: './src/analysis/rules/!(types).ts', message: 'a rule imports no other rule: move what they share to src/analysis/rules/shared/.' },
+          { target: ['./src/analysis/*.ts', './src/analysis/rules/shared/**'], from: './src/analysis/rules/!(index|types).ts', message: 'only the registry (rules/index.ts) names individual rules.' },
         ],
       }],
       'no-restricted-imports': ['error', { paths: [noVscode] }],

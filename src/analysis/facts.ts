@@ -154,7 +154,6 @@ export function addressOf(norm: string): string | null {
   return norm.startsWith('&') && !norm.startsWith('&&') ? stripOuterParens(norm.slice(1)) : null;
 }
 
-
 /** The last name of a handle expression: `rx->buf[i].dma + off` → dma, `sg_dma_address(sg)` → sg, `dma_unmap_addr(b, mapping)` → mapping. */
 export function handleKey(t: string): string {
   let s = stripOuterParens(t);
@@ -250,7 +249,6 @@ export function collectLocals(fn: Node): Map<string, LocalDecl> {
   }, LEAVES);
   return out;
 }
-
 
 function returnsInteger(fn: Node): boolean {
   const t = fn.childForFieldName('type');

@@ -22,7 +22,6 @@ export interface StructField {
 const ALIGN_RE = new RegExp(`\\b(${[...ALIGNMENT_ANNOTATIONS].join('|')})\\b`);
 const STRUCT_RE = /\bstruct\s+(\w+)\s*\{/g;
 
-
 function fieldsOf(body: Node, text: string): StructField[] {
   const fields: StructField[] = [];
   for (const fd of body.namedChildren) {

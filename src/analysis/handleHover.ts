@@ -6,11 +6,10 @@
  * the extension shows this one when that one has nothing.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { enclosingFunction, functionDefinitions, normText } from './ast';
+import { enclosingFunction, functionDefinitions, normText, lineAt } from './ast';
 import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
 import { regions, pointsInto, Region, OwnEvent } from './ownership';
-import { lineAt } from './ast';
 
 export interface HandleHover {
   markdown: string;

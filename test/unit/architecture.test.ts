@@ -48,6 +48,17 @@ describe('architecture: the import arrows of design.md §2', function () {
     assert.deepStrictEqual(await messagesFor('src/extension/probe.ts', "import * as vscode from 'vscode';\nexport const probe = vscode;\n"), []);
   });
 
+  it('fails on a rule importing another rule, and on the checker naming an individual rule', async () => {
+    const m = await messagesFor('src/analysis/rules/map-leak.ts', "import { rule as other } from './dir-none';\nimport { replaceFix } from './shared/fixes';\nimport type { Rule } from './types';\nexport const probe = [other, replaceFix];\nexport type R = Rule;\n");
+    assert.strictEqual(m.length, 1, m.join('\n'));
+    assert.ok(m[0].startsWith('import-x/no-restricted-paths:') && m[0].includes('./dir-none'), m[0]);
+    const c = await messagesFor('src/analysis/checker.ts', "import { rule } from './rules/bypass-api';\nimport { RULES } from './rules';\nexport const probe = [rule, RULES];\n");
+    assert.strictEqual(c.length, 1, c.join('\n'));
+    assert.ok(c[0].includes('./rules/bypass-api'), c[0]);
+    // the registry is where rules are named
+    assert.deepStrictEqual(await messagesFor('src/analysis/rules/index.ts', "import { rule } from './map-leak';\nexport const probe = rule;\n"), []);
+  });
+
   it('fails on an import cycle (ast.ts importing facts.ts, which imports ast.ts)', async () => {
     const m = await messagesFor('src/analysis/ast.ts', "import { analyzeFunction } from './facts';\nexport const probe = analyzeFunction;\n");
     assert.ok(m.some((x) => x.startsWith('import-x/no-cycle:')), m.join('\n'));

@@ -1,10 +1,9 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
-import { normText, callName, callArgs, stripParensAndCasts } from '../ast';
+import { normText, callName, callArgs, stripParensAndCasts, lineAt } from '../ast';
 import { reach, walkOwn, CfgNode } from '../cfg';
 import { mentions } from '../facts';
 import { reassigns } from '../ownership';
-import { lineAt } from '../ast';
 
 /** Does the CFG node dereference `v` (subscript, `*v`, `v->f`, memset/memcpy destination or source)? */
 function derefOf(n: CfgNode, v: string): Node | null {

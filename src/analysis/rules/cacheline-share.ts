@@ -5,12 +5,11 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { normText } from '../ast';
+import { normText, lineAt } from '../ast';
 import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { stripOuterParens } from '../facts';
-import { lineAt } from '../ast';
 import { reassigns, regions } from '../ownership';
 import { dirConst } from '../directions';
 import { structKey } from '../fileScope';

@@ -1,9 +1,8 @@
 import type { Rule } from './types';
 import { callName, callArgs, normText } from '../ast';
 import { flagSpans, removeFlagEdit } from './shared/gfpFlags';
-import { stripOuterParens } from '../facts';
+import { stripOuterParens, mentions } from '../facts';
 import { cfgNodeText } from './shared/cfgQueries';
-import { mentions } from '../facts';
 
 export const rule: Rule = {
   id: 'coherent-gfp-zero',

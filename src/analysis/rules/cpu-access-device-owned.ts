@@ -1,8 +1,7 @@
 import type { Rule } from './types';
 import { dirName } from '../directions';
-import { deviceOwnerAt } from '../ownership';
+import { deviceOwnerAt, firstFindingPerRegion, type Access } from '../ownership';
 import { lineAt } from '../ast';
-import { firstFindingPerRegion, type Access } from '../ownership';
 
 export const rule: Rule = {
   id: 'cpu-access-device-owned',

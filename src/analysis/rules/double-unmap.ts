@@ -3,9 +3,8 @@ import { reach } from '../cfg';
 import type { Node } from 'web-tree-sitter';
 import { assigns, baseNames } from '../writes';
 import { cfgNodeText, containsSpan } from './shared/cfgQueries';
-import { mentions } from '../facts';
+import { mentions, stripOuterParens } from '../facts';
 import type { CallFact, FunctionContext } from '../facts';
-import { stripOuterParens } from '../facts';
 
 export const rule: Rule = {
   id: 'double-unmap',

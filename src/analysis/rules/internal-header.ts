@@ -2,7 +2,6 @@ import type { Rule } from './types';
 import { isDmaCoreFile } from './shared/kernelPaths';
 import { walk } from '../ast';
 
-
 const IMPLEMENTS_RE = /\bstruct\s+dma_map_ops\b|\bset_dma_ops\s*\(|\bdma_range_map\b|\bdev_get_cma_area\s*\(|\bdma_(alloc|release)_from_contiguous\s*\(|\bdma_contiguous_\w+|\barch_setup_dma_ops\s*\(|\bof_dma_configure\w*\s*\(|\bdma_direct_set_offset\s*\(|\bdma_declare_coherent_memory\s*\(/;
 
 export const rule: Rule = {

@@ -3,8 +3,7 @@ import type { Rule } from './types';
 import { stripParensAndCasts } from '../ast';
 import { functionParams } from '../facts';
 import { mappedBuffers } from './shared/bufferOrigin';
-import { constObject, type ImageDecl } from '../fileScope';
-import { imageKey } from '../fileScope';
+import { constObject, type ImageDecl, imageKey } from '../fileScope';
 
 /** Calls that hand a CPU buffer to the device (what mappedBuffers() looks at). */
 const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;

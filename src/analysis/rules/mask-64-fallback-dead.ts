@@ -2,8 +2,7 @@ import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
 import { callName, normText, walk } from '../ast';
 import { argNamed, callsWithRole } from './shared/catalogueCalls';
-import { bitMaskBits } from './shared/dmaMasks';
-import { MASK_SETTERS } from './shared/dmaMasks';
+import { bitMaskBits, MASK_SETTERS } from './shared/dmaMasks';
 
 export const rule: Rule = {
   id: 'mask-64-fallback-dead',

@@ -1,10 +1,8 @@
 import type { Rule } from './types';
-import { MASK_SETTERS } from './shared/dmaMasks';
+import { MASK_SETTERS, bitMaskBits } from './shared/dmaMasks';
 import { callName, stripParensAndCasts } from '../ast';
 import { argNamed, callsWithRole } from './shared/catalogueCalls';
-import { bitMaskBits } from './shared/dmaMasks';
 import { constValue } from './shared/constFold';
-
 
 export const rule: Rule = {
   id: 'mask-unchecked',

@@ -1,7 +1,6 @@
 import type { Rule } from './types';
-import { deviceOwnerAt } from '../ownership';
+import { deviceOwnerAt, firstFindingPerRegion, type Access } from '../ownership';
 import { lineAt } from '../ast';
-import { firstFindingPerRegion, type Access } from '../ownership';
 
 export const rule: Rule = {
   id: 'missing-sync-for-cpu',

@@ -1,7 +1,6 @@
 import type { Rule } from './types';
-import { deviceOwnerAt, exitsWithoutSyncForDevice } from '../ownership';
+import { deviceOwnerAt, exitsWithoutSyncForDevice, firstFindingPerRegion, type Access } from '../ownership';
 import { lineAt } from '../ast';
-import { firstFindingPerRegion, type Access } from '../ownership';
 import { dirName } from '../directions';
 
 export const rule: Rule = {

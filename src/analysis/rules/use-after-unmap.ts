@@ -1,11 +1,10 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
 import { reach, walkOwn, CfgNode } from '../cfg';
-import { callName, callArgs, normText, stripParensAndCasts } from '../ast';
+import { callName, callArgs, normText, stripParensAndCasts, lineAt } from '../ast';
 import { mentions, stripOuterParens } from '../facts';
 import { reassigns } from '../ownership';
 import { baseNames } from '../writes';
-import { lineAt } from '../ast';
 
 const MMIO = /^(writel|writel_relaxed|writeq|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq|iowrite64_lo_hi|iowrite64_hi_lo|__raw_writel|__raw_writeq)$/;
 const TO_HW = /^(cpu_to_le(32|64)|cpu_to_be(32|64)|lower_32_bits|upper_32_bits)\(/;
