@@ -11,7 +11,7 @@
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, stripParensAndCasts, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
-import { mentionsDmaApi } from './relevance';
+import { allEntries } from '../model/catalogue';
 import { approxBytes, type BoundedCache } from './boundedCache';
 
 export type HelperEffectKind = 'sync-for-cpu' | 'sync-for-device' | 'unmap' | 'map';
@@ -38,6 +38,19 @@ const ROLE_KIND: Record<string, HelperEffectKind | undefined> = {
   'sync-for-device': 'sync-for-device',
   unmap: 'unmap',
 };
+
+/**
+ * The calls a helper's effects come from: maps, unmaps and syncs of the single/page families (not the
+ * legacy wrappers). A body that names none of them has no effect to summarise and is not walked.
+ * Built once at import from the constant catalogue.
+ */
+const EFFECT_CALLS_RE = (() => {
+  const names = allEntries()
+    .filter((e) => e.kind !== 'legacy' && (e.family === 'single' || e.family === 'page') && (e.role === 'map' || !!(e.role && ROLE_KIND[e.role])))
+    .flatMap((e) => [e.name, ...(e.aliases ?? [])])
+    .filter((n) => /^\w+$/.test(n));
+  return new RegExp(`\\b(?:${[...new Set(names)].sort((a, b) => b.length - a.length).join('|')})\\b`);
+})();
 
 /** `p`, `p->dma`, `p->ring[i].dma` relative to a parameter list; null when not rooted at a parameter. */
 function paramPath(expr: string, params: string[]): { param: number; path: string } | null {
@@ -71,8 +84,8 @@ export function summarizeHelpers(fns: Node[], text?: string, cache?: BoundedCach
 function summarizeHelper(fn: Node): HelperSummary | null {
   {
     const body = fn.childForFieldName('body');
-    // effects come only from DMA-API calls: a body that names no catalogue entry is not walked
-    if (!body || !mentionsDmaApi(body.text)) return null;
+    // effects come only from single/page map, unmap and sync calls: a body that names none is not walked
+    if (!body || !EFFECT_CALLS_RE.test(body.text)) return null;
     const name = functionName(fn);
     if (!name) return null;
     const params = functionParams(fn);
