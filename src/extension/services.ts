@@ -92,6 +92,8 @@ export class Services implements vscode.Disposable {
 
   dispose(): void {
     this.live?.dispose();
+    // a session still loading when the extension deactivates is disposed once it exists
+    void this.sessionPromise?.then((s) => s.dispose(), () => undefined);
     for (const d of this.disposables) d.dispose();
   }
 }
