@@ -1,12 +1,14 @@
 // Prints DMA Scope's performance figures against the budgets of design.md §6.
 // Never a timed test: it measures and prints, the exit code is 0 unless the bench itself fails.
 //
-//   npm run bench -- [<kernel tree>] [--quick]
+//   npm run bench -- [<kernel tree>] [--quick] [--coccinelle]
 //
 // With a kernel tree (e.g. the Debian linux-source-6.12 one), the whole-tree check runs over every
 // file that names the DMA API; without one, over a synthetic corpus written to a temp folder.
+// --coccinelle (with a kernel tree and `spatch` on PATH): side by side on drivers/net/ethernet, spatch
+// running one unchecked-dma_map_single rule (scripts/bench/unchecked-map.cocci) with 2 jobs vs `dma-scope check --jobs 2`.
 // Needs `npm run build` and `tsc -p .` (npm run bench does both).
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import { createRequire } from 'module';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -53,9 +55,72 @@ if (process.argv[2] === '--child-check') {
   process.exit(0);
 }
 
+// `bench.mjs --child-session <repeat> <cwd> <listfile>`: checks the files `repeat` times in this process, each
+// run with a new AnalysisSession (as the CLI creates one per run) disposed at its end; times the parse and the
+// analysis of every file apart and reports one JSON line with each run's figures.
+if (process.argv[2] === '--child-session') {
+  const [repeat, cwd, list] = process.argv.slice(3);
+  const files = fs.readFileSync(list, 'utf8').split('\n').filter(Boolean);
+  const { AnalysisSession } = require(path.join(out, 'src/analysis/session.js'));
+  const { mayHaveFindings } = require(path.join(out, 'src/analysis/checker.js'));
+  const { readWasm } = require(path.join(out, 'src/node/wasm.js'));
+  const runs = [];
+  for (let i = 0; i < Number(repeat); i++) {
+    const session = await AnalysisSession.create(readWasm());
+    let parseMs = 0;
+    let analysisMs = 0;
+    let parseCpu = 0;
+    let analysisCpu = 0;
+    const cpuMsNow = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    let findings = 0;
+    let parsed = 0;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(cwd, f), 'utf8');
+      if (!mayHaveFindings(text)) continue;
+      const a = performance.now();
+      const ca = cpuMsNow();
+      let tree;
+      try {
+        tree = session.parser.parse(text);
+      } catch {
+        parseMs += performance.now() - a;
+        parseCpu += cpuMsNow() - ca;
+        continue;
+      }
+      const b = performance.now();
+      const cb = cpuMsNow();
+      parseMs += b - a;
+      parseCpu += cb - ca;
+      parsed++;
+      try {
+        findings += session.checkTree(tree, text, { file: f }).findings.length;
+      } finally {
+        tree.delete();
+      }
+      analysisMs += performance.now() - b;
+      analysisCpu += cpuMsNow() - cb;
+    }
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cache = session.memory().bytes.total;
+    session.dispose();
+    globalThis.gc?.();
+    const mem = process.memoryUsage();
+    runs.push({ wall, cpu: (cpu.user + cpu.system) / 1000, parseMs, analysisMs, parseCpu, analysisCpu, parsed, findings, cache, rss: mem.rss, heap: mem.heapUsed + mem.external, maxRss: process.resourceUsage().maxRSS * 1024 });
+  }
+  process.stdout.write(JSON.stringify(runs) + '\n');
+  process.exit(0);
+}
+
 // ---------------------------------------------------------------- helpers
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const withCoccinelle = args.includes('--coccinelle');
 const treeArg = args.find((a) => !a.startsWith('--'));
 const MB = 1024 * 1024;
 const fmtMs = (ms) => `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
@@ -65,6 +130,26 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 const verdicts = [];
+const spawnSyncQuiet = (cmd, a) => spawnSync(cmd, a, { stdio: 'ignore' }).status;
+/** Runs a command in `cwd`, collecting its stdout and the CPU time it used. */
+function runQuiet(cmd, a, cwd) {
+  return new Promise((resolve) => {
+    const before = childCpuMs();
+    const c = spawn(cmd, a, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    let outText = '';
+    c.stdout.on('data', (d) => (outText += d));
+    c.on('close', (code) => resolve({ code, out: outText, cpuMs: childCpuMs() - before }));
+  });
+}
+/** CPU time (ms) of this process's waited-for children, from /proc/self/stat (cutime + cstime). */
+function childCpuMs() {
+  try {
+    const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[13]) + Number(f[14])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
 const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -90,9 +175,10 @@ for (const need of [path.join(dist, 'cli.js'), path.join(dist, 'extension.js'), 
     process.exit(2);
   }
 }
-const { CParser, DocumentTrees } = require(path.join(out, 'src/analysis/parser.js'));
+const { AnalysisSession } = require(path.join(out, 'src/analysis/session.js'));
+const { RULES } = require(path.join(out, 'src/analysis/checker.js'));
+const RULE_COUNT = RULES.filter((r) => r.enabledByDefault !== false).length;
 const { readWasm } = require(path.join(out, 'src/node/wasm.js'));
-const checker = require(path.join(out, 'src/analysis/checker.js'));
 const { hoverAt } = require(path.join(out, 'src/analysis/hover.js'));
 const { mentionsDmaApi } = require(path.join(out, 'src/analysis/relevance.js'));
 const { bufferMayMentionDma } = require(path.join(out, 'src/node/checkFiles.js'));
@@ -216,9 +302,9 @@ console.log(`  call map/sync/alloc/free:    ${selected.length} (${fmtMB(selected
 const list = path.join(os.tmpdir(), `dma-scope-bench-files-${process.pid}.txt`);
 fs.writeFileSync(list, selected.join('\n'));
 
-function childCheck(jobs, repeat) {
+function child(args) {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child-check', String(jobs), String(repeat), tree, list], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const c = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     c.stdout.on('data', (d) => (buf += d));
     c.on('error', reject);
@@ -226,48 +312,57 @@ function childCheck(jobs, repeat) {
       try {
         resolve(JSON.parse(buf.trim().split('\n').pop()));
       } catch (e) {
-        reject(new Error(`check child failed: ${buf.slice(0, 500)}`));
+        reject(new Error(`bench child failed: ${buf.slice(0, 500)}`));
       }
     });
   });
 }
+const childCheck = (jobs, repeat, cwd = tree, fileList = list) => child(['--child-check', String(jobs), String(repeat), cwd, fileList]);
 
-// 2. whole-tree check
+// 2. whole-tree check: one thread with the parse and the analysis timed apart (two runs in one process),
+//    then the CLI with its default worker threads
 console.log('');
-console.log('== Whole-tree `dma-scope check` over the selected files');
+console.log('== Whole-tree check over the selected files');
 const defaultJobs = Math.max(1, Math.min(8, (os.availableParallelism?.() ?? os.cpus().length)));
-const serial = await childCheck(1, 2);
+const serial = await child(['--child-session', '2', tree, list]);
 const parallel = await childCheck('default', 1);
-const row = (label, r) =>
-  `  ${label.padEnd(22)} ${String(selected.length).padStart(5)} files ${fmtMB(selectedBytes).padStart(9)}  wall ${(r.wall / 1000).toFixed(1).padStart(6)} s  ${(selectedBytes / MB / (r.wall / 1000)).toFixed(2).padStart(6)} MB/s  CPU ${(r.cpu / 1000).toFixed(1).padStart(6)} s  peak RSS ${fmtMB(r.maxRss)}  findings ${r.findings}  errors ${r.errors}`;
-console.log(row('--jobs 1', serial[0]));
-console.log(row(`default (--jobs ${defaultJobs})`, parallel[0]));
-console.log(`  memory: RSS after one run ${fmtMB(serial[0].rss)}, after a second run in the same process ${fmtMB(serial[1].rss)} (${(((serial[1].rss - serial[0].rss) / serial[0].rss) * 100).toFixed(1)}%); JS heap + external ${fmtMB(serial[0].heap)} → ${fmtMB(serial[1].heap)}; second run wall ${(serial[1].wall / 1000).toFixed(1)} s`);
+const [s1, s2] = serial;
+console.log(`  1 thread, session API:  ${selected.length} files ${fmtMB(selectedBytes)}  wall ${(s1.wall / 1000).toFixed(1)} s  CPU ${(s1.cpu / 1000).toFixed(1)} s  peak RSS ${fmtMB(s1.maxRss)}  findings ${s1.findings}`);
+console.log(`    parse ${(s1.parseMs / 1000).toFixed(1)} s wall / ${(s1.parseCpu / 1000).toFixed(1)} s CPU, analysis ${(s1.analysisMs / 1000).toFixed(1)} s wall / ${(s1.analysisCpu / 1000).toFixed(1)} s CPU: analysis / parse = ${(s1.analysisMs / s1.parseMs).toFixed(2)} wall, ${(s1.analysisCpu / s1.parseCpu).toFixed(2)} CPU (${s1.parsed} files parsed; session caches held ${fmtMB(s1.cache)} at the end)`);
+console.log(`  default (--jobs ${defaultJobs}) CLI:  wall ${(parallel[0].wall / 1000).toFixed(1)} s  ${(selectedBytes / MB / (parallel[0].wall / 1000)).toFixed(2)} MB/s  CPU ${(parallel[0].cpu / 1000).toFixed(1)} s  peak RSS ${fmtMB(parallel[0].maxRss)}  findings ${parallel[0].findings}  errors ${parallel[0].errors}`);
+console.log(`  memory: RSS after one run ${fmtMB(s1.rss)}, after a second run in the same process ${fmtMB(s2.rss)} (${(((s2.rss - s1.rss) / s1.rss) * 100).toFixed(1)}%); JS heap + external ${fmtMB(s1.heap)} → ${fmtMB(s2.heap)}; second run wall ${(s2.wall / 1000).toFixed(1)} s, analysis / parse ${(s2.analysisCpu / s2.parseCpu).toFixed(2)} (CPU)`);
+const cores = Math.min(2, os.cpus().length);
+budget('analysis time / parse time (1 thread, CPU)', s1.analysisCpu / s1.parseCpu, 1.5, (v) => `${v.toFixed(2)}×`);
+budget(`whole-tree check (default jobs) wall`, parallel[0].wall / 1000, 15, (v) => `${v.toFixed(1)} s`, `(load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
+budget(`whole-tree check CPU time / ${cores} cores (what an idle ${cores}-core machine needs)`, parallel[0].cpu / cores / 1000, 15, (v) => `${v.toFixed(1)} s`);
+budget('whole-tree check peak RSS', Math.max(parallel[0].maxRss, s1.maxRss) / MB, 1024, (v) => `${v.toFixed(0)} MB`);
+// a leak shows as growth; a smaller RSS after the second run (pages returned to the OS) is flat enough
+budget('RSS growth from a second run in one process', ((s2.rss - s1.rss) / s1.rss) * 100, 10, (v) => `${v.toFixed(1)} %`);
 
-// 3. parse-only on the same files
-const parser = await CParser.create(readWasm());
-t0 = performance.now();
-let cpu0 = process.cpuUsage();
-for (const f of selected) {
-  const text = fs.readFileSync(path.join(tree, f), 'utf8');
-  try {
-    parser.parse(text).delete();
-  } catch {
-    // over the parse time limit: counted in the time anyway
+// 3. side by side with Coccinelle on drivers/net/ethernet (one unchecked-map rule vs every rule)
+if (withCoccinelle) {
+  console.log('');
+  const sub = 'drivers/net/ethernet';
+  const spatchOk = spawnSyncQuiet('spatch', ['--version']) === 0;
+  if (synthetic || !fs.existsSync(path.join(tree, sub)) || !spatchOk) {
+    console.log(`== Coccinelle: skipped (${!spatchOk ? 'spatch is not installed' : `no ${sub} in the corpus`})`);
+  } else {
+    console.log(`== Side by side on ${sub}: spatch (one rule, scripts/bench/unchecked-map.cocci, -j 2) vs dma-scope check --jobs 2 (${RULE_COUNT} rules)`);
+    const cocci = path.join(root, 'scripts/bench/unchecked-map.cocci');
+    const c0 = performance.now();
+    const sp = await runQuiet('spatch', ['--sp-file', cocci, '--dir', sub, '-j', '2', '--very-quiet', '--no-includes'], tree);
+    const spWall = performance.now() - c0;
+    const subList = path.join(os.tmpdir(), `dma-scope-bench-sub-${process.pid}.txt`);
+    fs.writeFileSync(subList, sub);
+    const ours = (await childCheck(2, 1, tree, subList))[0];
+    fs.rmSync(subList, { force: true });
+    const spHits = sp.out.split('\n').filter((l) => /not checked/.test(l)).length;
+    console.log(`  spatch:     wall ${(spWall / 1000).toFixed(1)} s, CPU ${(sp.cpuMs / 1000).toFixed(1)} s (exit ${sp.code}), ${spHits} unchecked dma_map_single() reported`);
+    console.log(`  dma-scope:  wall ${(ours.wall / 1000).toFixed(1)} s, CPU ${(ours.cpu / 1000).toFixed(1)} s, ${ours.findings} findings`);
+    console.log(`  dma-scope is ${(spWall / ours.wall).toFixed(1)}× faster (wall), ${(sp.cpuMs / ours.cpu).toFixed(1)}× (CPU)`);
+    budget('faster than spatch on drivers/net/ethernet (wall)', 10 / (spWall / ours.wall), 1, (v) => `${(10 / v).toFixed(1)}×`, '(budget ≥ 10×)');
   }
 }
-const parseWall = performance.now() - t0;
-const parseCpu = process.cpuUsage(cpu0);
-const parseCpuMs = (parseCpu.user + parseCpu.system) / 1000;
-console.log(`  parse only (1 thread):  wall ${(parseWall / 1000).toFixed(1)} s, CPU ${(parseCpuMs / 1000).toFixed(1)} s, ${(selectedBytes / MB / (parseWall / 1000)).toFixed(2)} MB/s`);
-console.log(`  check / parse-only ratio (--jobs 1): wall ${(serial[0].wall / parseWall).toFixed(2)}, CPU ${(serial[0].cpu / parseCpuMs).toFixed(2)}`);
-const cores = Math.min(2, os.cpus().length);
-const idleEstimate = parallel[0].cpu / cores;
-budget(`whole-tree check (default jobs) wall`, parallel[0].wall / 1000, 30, (v) => `${v.toFixed(1)} s`);
-budget(`whole-tree check CPU time / ${cores} cores (what an idle ${cores}-core machine needs)`, idleEstimate / 1000, 30, (v) => `${v.toFixed(1)} s`);
-budget('whole-tree check peak RSS', Math.max(parallel[0].maxRss, serial[0].maxRss) / MB, 1024, (v) => `${v.toFixed(0)} MB`);
-// a leak shows as growth; a smaller RSS after the second run (pages returned to the OS) is flat enough
-budget('RSS growth from a second run in one process', ((serial[1].rss - serial[0].rss) / serial[0].rss) * 100, 10, (v) => `${v.toFixed(1)} %`);
 
 // 4. editor loop on the largest DMA-using file
 console.log('');
@@ -277,15 +372,15 @@ const bigText = fs.readFileSync(path.join(tree, bigFile), 'utf8');
 console.log(`== Editor loop on ${bigFile} (${(bigText.length / 1024).toFixed(0)} KB)`);
 // warm the JIT on another file first, as an editor session would have
 const warm = selected.find((f) => f !== bigFile && fs.statSync(path.join(tree, f)).size > 30000) ?? selected[0];
-if (warm) checker.checkSource(parser, fs.readFileSync(path.join(tree, warm), 'utf8'), { file: warm });
-checker.clearCheckCache();
-const docs = new DocumentTrees(parser);
+const session = await AnalysisSession.create(readWasm());
+if (warm) session.check(fs.readFileSync(path.join(tree, warm), 'utf8'), { file: warm });
+session.clearCaches();
 t0 = performance.now();
-let tr = docs.open('big', bigText);
+let tr = session.updateDocument('big', bigText);
 const openParse = performance.now() - t0;
-let res = checker.checkTree(tr, bigText, { file: bigFile });
+let res = session.checkTree(tr, bigText, { file: bigFile });
 const firstFull = performance.now() - t0;
-console.log(`  first full analysis: ${fmtMs(firstFull)} (parse ${fmtMs(openParse)}), ${res.findings.length} findings, ${checker.lastRunStats.analysed} functions analysed, ${checker.lastRunStats.skipped} skipped by the prefilter`);
+console.log(`  first full analysis: ${fmtMs(firstFull)} (parse ${fmtMs(openParse)}), ${res.findings.length} findings, ${session.stats.analysed} functions analysed, ${session.stats.skipped} skipped by the prefilter`);
 // function bodies, for the edit positions
 const bodies = [];
 {
@@ -313,13 +408,13 @@ for (let i = 0; i < 200; i++) {
   const change = del ? { start: at, oldEnd: at + 1, text: '' } : { start: at, oldEnd: at, text: CHARS[Math.floor(r() * CHARS.length)] };
   const c1 = cpuNow();
   const t1 = performance.now();
-  tr = docs.update('big', [change]);
+  tr = session.applyChanges('big', [change]);
   const t2 = performance.now();
-  text = docs.get('big').text;
-  res = checker.checkTree(tr, text, { file: bigFile });
+  text = session.document('big').text;
+  res = session.checkTree(tr, text, { file: bigFile });
   const t3 = performance.now();
   editCpu.push(cpuNow() - c1);
-  analysed += checker.lastRunStats.analysed;
+  analysed += session.stats.analysed;
   reparseMs.push(t2 - t1);
   editMs.push(t3 - t1);
   // shift body ranges after the edit so positions stay inside function bodies
@@ -334,7 +429,7 @@ console.log(`    total p50 ${fmtMs(pct(editMs, 50))}, p95 ${fmtMs(pct(editMs, 95
 console.log(`    CPU time per edit (what an idle machine needs): p50 ${fmtMs(pct(editCpu, 50))}, p95 ${fmtMs(pct(editCpu, 95))}, max ${fmtMs(Math.max(...editCpu))}`);
 budget('incremental diagnostics p95 (700 KB file), wall', pct(editMs, 95), 30, fmtMs);
 budget('incremental diagnostics p95 (700 KB file), CPU', pct(editCpu, 95), 30, fmtMs);
-docs.dispose();
+session.closeDocument('big');
 
 // first diagnostics on a ~200 KB file (cold check cache)
 const near200 = synthetic
@@ -344,15 +439,14 @@ const t200 = fs.readFileSync(path.join(tree, near200), 'utf8');
 const firstMs = [];
 const firstCpu = [];
 for (let i = 0; i < 5; i++) {
-  checker.clearCheckCache();
-  const d2 = new DocumentTrees(parser);
+  session.clearCaches();
   const a = performance.now();
   const ca = cpuNow();
-  const tt = d2.open('f', t200);
-  checker.checkTree(tt, t200, { file: near200 });
+  const tt = session.updateDocument('f', t200);
+  session.checkTree(tt, t200, { file: near200 });
   firstMs.push(performance.now() - a);
   firstCpu.push(cpuNow() - ca);
-  d2.dispose();
+  session.closeDocument('f');
 }
 console.log(`  first diagnostics on ${near200} (${(t200.length / 1024).toFixed(0)} KB, parse + check, cold cache, 5 runs): median ${fmtMs(pct(firstMs, 50))}, max ${fmtMs(Math.max(...firstMs))}`);
 console.log(`    CPU: median ${fmtMs(pct(firstCpu, 50))}, max ${fmtMs(Math.max(...firstCpu))}`);
@@ -363,7 +457,7 @@ budget('first diagnostics on a 200 KB file (median of 5), CPU', pct(firstCpu, 50
 {
   const names = new Set(allEntries().flatMap((e) => [e.name, ...(e.aliases ?? [])]));
   const ht = bigText;
-  const htree = parser.parse(ht);
+  const htree = session.parser.parse(ht);
   const spots = [];
   const re = /\b[A-Za-z_]\w*\b/g;
   for (let m = re.exec(ht); m; m = re.exec(ht)) if (names.has(m[0])) spots.push(m.index + Math.floor(m[0].length / 2));
@@ -430,5 +524,6 @@ for (const v of verdicts) console.log(`  ${v.text}`);
 console.log('');
 console.log(`load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs — wall times on a shared machine are inflated by other load; CPU times are not.`);
 console.log(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+session.dispose();
 fs.rmSync(list, { force: true });
 if (synthetic) fs.rmSync(tree, { recursive: true, force: true });

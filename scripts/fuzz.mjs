@@ -37,9 +37,8 @@ if (!fs.existsSync(path.join(out, 'src/analysis/checker.js'))) {
   console.error('out/ is missing: run `npx tsc -p .` first (npm run fuzz does it)');
   process.exit(2);
 }
-const { CParser } = require(path.join(out, 'src/analysis/parser.js'));
 const { readWasm } = require(path.join(out, 'src/node/wasm.js'));
-const { checkSource, checkTree, functionFacts, clearCheckCache } = require(path.join(out, 'src/analysis/checker.js'));
+const { AnalysisSession } = require(path.join(out, 'src/analysis/session.js'));
 const { hoverAt } = require(path.join(out, 'src/analysis/hover.js'));
 const { extractLifecycle, LifecycleError } = require(path.join(out, 'src/analysis/lifecycle.js'));
 const { mentionsDmaApi } = require(path.join(out, 'src/analysis/relevance.js'));
@@ -140,7 +139,8 @@ function save(kind, file, mutant, detail) {
   return path.join('fuzz-out', `${name}.c`);
 }
 
-const parser = await CParser.create(readWasm());
+const session = await AnalysisSession.create(readWasm());
+const parser = session.parser;
 const deadline = Date.now() + minutes * 60_000;
 let tried = 0;
 let crashes = 0;
@@ -158,11 +158,11 @@ while (Date.now() < deadline) {
   const rel = path.relative(base, file);
   tried++;
   totalBytes += text.length;
-  if (tried % 50 === 0) clearCheckCache();
+  if (tried % 50 === 0) session.clearCaches();
   try {
     const w0 = performance.now();
     const c0 = cpuMs();
-    const res = checkSource(parser, text, { file: rel });
+    const res = session.check(text, { file: rel });
     const checkCpu = cpuMs() - c0;
     const checkWall = performance.now() - w0;
     if (res.errors.some((e) => /longer than/.test(e.message))) timeouts++;
@@ -181,8 +181,8 @@ while (Date.now() < deadline) {
     }
     if (tree) {
       try {
-        checkTree(tree, text, { file: rel });
-        functionFacts(tree, text, rel);
+        session.checkTree(tree, text, { file: rel });
+        session.functionFacts(tree, text, rel);
         for (let k = 0; k < 5; k++) {
           // hover on a DMA identifier when there is one, else anywhere
           const m = text.indexOf('dma_', Math.floor(r() * text.length));

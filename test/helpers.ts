@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CParser } from '../src/analysis/parser';
+import { AnalysisSession } from '../src/analysis/session';
 import { readWasm } from '../src/node/wasm';
 
 let parser: Promise<CParser> | undefined;
@@ -9,6 +10,11 @@ let parser: Promise<CParser> | undefined;
 export function testParser(): Promise<CParser> {
   parser ??= CParser.create(readWasm());
   return parser;
+}
+
+/** A fresh analysis session (its own parser and caches), as the extension and the CLI create one. */
+export function testSession(): Promise<AnalysisSession> {
+  return AnalysisSession.create(readWasm());
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -7,21 +7,19 @@
 import type { ApiEntry, ApiRole } from '../model/catalogue/types';
 import { allEntries } from '../model/catalogue';
 
-let index: Map<string, ApiEntry> | undefined;
-
-function build(): Map<string, ApiEntry> {
+/** Name or alias → entry, built once at import from the (constant) catalogue and never changed. */
+const INDEX: ReadonlyMap<string, ApiEntry> = (() => {
   const m = new Map<string, ApiEntry>();
   for (const e of allEntries()) {
     if (!m.has(e.name)) m.set(e.name, e);
     for (const a of e.aliases ?? []) if (!m.has(a)) m.set(a, e);
   }
   return m;
-}
+})();
 
 export function apiEntry(name: string | null | undefined): ApiEntry | undefined {
   if (!name) return undefined;
-  index ??= build();
-  return index.get(name);
+  return INDEX.get(name);
 }
 
 export function apiRole(name: string | null | undefined): ApiRole | undefined {
@@ -56,16 +54,14 @@ export const P = {
 
 /** Every entry of a given kind (e.g. 'legacy'), for rules that scan identifiers. */
 export function entriesOfKind(kind: ApiEntry['kind']): ApiEntry[] {
-  index ??= build();
-  return [...new Set(index.values())].filter((e) => e.kind === kind);
+  return [...new Set(INDEX.values())].filter((e) => e.kind === kind);
 }
 
 const PREFILTER_ROLES = new Set<ApiRole>(['map', 'unmap', 'sync-for-cpu', 'sync-for-device', 'alloc', 'free', 'pool-alloc', 'pool-free', 'mapping-error', 'mask', 'pool-create', 'pool-destroy']);
 
 /** Names whose presence in a text means a rule may fire (DMA calls and legacy wrappers). */
 export function entriesForPrefilter(): string[] {
-  index ??= build();
   const out = new Set<string>();
-  for (const [name, e] of index) if ((e.role && PREFILTER_ROLES.has(e.role)) || e.kind === 'legacy') out.add(name);
+  for (const [name, e] of INDEX) if ((e.role && PREFILTER_ROLES.has(e.role)) || e.kind === 'legacy') out.add(name);
   return [...out].filter((n) => /^\w+$/.test(n)).sort((a, b) => b.length - a.length);
 }

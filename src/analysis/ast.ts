@@ -37,7 +37,12 @@ export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: Read
   }
 }
 
-/** Per language and skip set: node type id → 1 when a walk visits it (named, not skipped), 0 otherwise. */
+/**
+ * Per language and skip set: node type id → 1 when a walk visits it (named, not skipped), 0 otherwise.
+ * A table of constant facts about the grammar (one language object per process, a handful of skip
+ * sets), computed on first use because the language only exists once the wasm is loaded; it never
+ * changes afterwards and holds no analysis state.
+ */
 const kindTables = new WeakMap<object, Map<ReadonlySet<string> | undefined, Uint8Array>>();
 function kindTable(root: Node, skip: ReadonlySet<string> | undefined): Uint8Array {
   const lang = root.tree.language;
@@ -123,12 +128,8 @@ const FUNCTION_CONTAINERS = new Set([
   'linkage_specification', 'declaration_list', 'ERROR',
 ]);
 
-const fnCache = new WeakMap<Tree, Node[]>();
-
 export function functionDefinitions(tree: Tree): Node[] {
-  // the checker, file rules and hover ask for the same tree's functions: one walk per tree
-  const hit = fnCache.get(tree);
-  if (hit) return hit;
+  // only top-level nodes and preprocessor blocks are visited: cheap enough to repeat per request
   const out: Node[] = [];
   walk(tree.rootNode, (n) => {
     if (n.type === 'function_definition') {
@@ -137,7 +138,6 @@ export function functionDefinitions(tree: Tree): Node[] {
     }
     return FUNCTION_CONTAINERS.has(n.type);
   });
-  fnCache.set(tree, out);
   return out;
 }
 
@@ -155,4 +155,43 @@ export function stripParensAndCasts(n: Node): Node {
 export function normText(n: Node | string): string {
   const t = typeof n === 'string' ? n : n.text;
   return t.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').replace(/\s*([()\[\]\-.>,*&+])\s*/g, '$1').trim();
+}
+
+/** `((x))` → `x`: removes parentheses that enclose the whole (normalised) text. */
+export function stripOuterParens(s: string): string {
+  let t = s.trim();
+  while (t.startsWith('(') && t.endsWith(')')) {
+    let depth = 0;
+    let ok = true;
+    for (let i = 0; i < t.length; i++) {
+      if (t[i] === '(') depth++;
+      else if (t[i] === ')') depth--;
+      if (depth === 0 && i < t.length - 1) { ok = false; break; }
+    }
+    if (!ok) break;
+    t = t.slice(1, -1).trim();
+  }
+  return t;
+}
+
+/** Parameter names of a function_definition, in order ('' for unnamed ones). */
+export function functionParams(fn: Node): string[] {
+  let d = fn.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  const list = d?.childForFieldName('parameters');
+  const out: string[] = [];
+  for (const p of list?.namedChildren ?? []) {
+    if (!p || p.type !== 'parameter_declaration') continue;
+    let cur = p.childForFieldName('declarator');
+    while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
+    out.push(cur ? cur.text : '');
+  }
+  return out;
+}
+
+/** 1-based line of an offset in a text. */
+export function lineAt(text: string, off: number): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }

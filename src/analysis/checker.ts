@@ -10,15 +10,13 @@
 import type { Tree } from 'web-tree-sitter';
 import type { CParser } from './parser';
 import { functionDefinitions } from './ast';
-import { analyzeFunction, summarizeFile, FunctionContext, FunctionFacts, FileSummary } from './facts';
+import { analyzeFunction, summarizeFile, sharedFactsKey, FunctionContext, FunctionFacts, FileSummary, SummaryCaches } from './facts';
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
-import { imageKey, iomemMembers, structKey } from './fileScope';
-import { PHYS_ADDRESS } from './rules/bypass-api';
-import { isDmaCoreFile } from './rules/internal-header';
 import { relevantNamesRegExp } from './relevance';
 import { entriesForPrefilter } from './api';
-import { helpersKey, callsHelper } from './summaries';
+import { callsHelper } from './summaries';
+import { approxBytes, type BoundedCache } from './boundedCache';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -74,73 +72,52 @@ export interface CheckResult {
   errors: CheckError[];
 }
 
-interface CacheEntry {
+/** The cached results of one function, keyed by its text and the file-level facts its rules read. */
+export interface CachedFunction {
   start: number;
   findings: RawFinding[];
   errors: CheckError[];
 }
 
-const CACHE_MAX = 4000;
-const cache = new Map<string, CacheEntry>();
-
-let relevantRe: RegExp | undefined;
+/** How many functions the last check analysed, served from the cache, or skipped by the prefilter. */
+export interface RunStats {
+  analysed: number;
+  cached: number;
+  skipped: number;
+}
 
 /**
- * Cheap text prefilter: false when the text names no DMA-API call, legacy
- * wrapper or internal header, so no rule can fire (the CLI skips parsing).
+ * What checkTree() keeps between calls: the per-function result cache and the summary caches. An
+ * AnalysisSession (src/analysis/session.ts) owns one; without it checkTree() caches nothing.
  */
+export interface CheckState {
+  results: BoundedCache<CachedFunction>;
+  summaries: SummaryCaches;
+  stats: RunStats;
+}
+
+/**
+ * Cheap text prefilter: false when the text names no DMA-API call, legacy wrapper or internal header,
+ * so no rule can fire (the CLI skips parsing). Built once at import from the constant catalogue.
+ */
+const MAY_HAVE_FINDINGS_RE = new RegExp(`\\b(?:${entriesForPrefilter().join('|')})\\b|dma-map-ops\\.h|dma-direct\\.h|\\bsg_init_one\\b|\\bsg_set_buf\\b`);
+
 export function mayHaveFindings(text: string): boolean {
-  if (!relevantRe) {
-    const names = entriesForPrefilter();
-    relevantRe = new RegExp(`\\b(?:${names.join('|')})\\b|dma-map-ops\\.h|dma-direct\\.h|\\bsg_init_one\\b|\\bsg_set_buf\\b`);
-  }
-  return relevantRe.test(text);
+  return MAY_HAVE_FINDINGS_RE.test(text);
 }
-
-/** Drops every cached function result (tests, settings changes). */
-export function clearCheckCache(): void {
-  cache.clear();
-}
-
-export function cacheSize(): number {
-  return cache.size;
-}
-
-/** Statistics of the last checkTree call: how many functions were analysed vs served from cache. */
-export const lastRunStats = { analysed: 0, cached: 0, skipped: 0 };
-
-/**
- * The part of the file summary a function's results depend on: only entries
- * whose names occur in the function's text (rules consult the summary for the
- * helpers a function calls and the fields it reads). An edit elsewhere in the
- * file that changes another entry leaves this function's cache entry valid.
- */
-let fnPrefilter: RegExp | undefined;
 
 /** A function is analysed when it names a DMA-API entry, or matches a rule's own `alsoAnalyse` (one scan for both). */
-function functionPrefilter(): RegExp {
-  fnPrefilter ??= new RegExp([relevantNamesRegExp().source, ...RULES.flatMap((r) => (r.alsoAnalyse ? [r.alsoAnalyse.source] : []))].join('|'));
-  return fnPrefilter;
-}
+const FUNCTION_PREFILTER = new RegExp([relevantNamesRegExp().source, ...RULES.flatMap((r) => (r.alsoAnalyse ? [r.alsoAnalyse.source] : []))].join('|'));
 
-/** Calls that hand a CPU buffer to the device (map-image's mappedBuffers). */
-const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;
-
+/**
+ * The cache key of a function's results besides its text: the shared file-level facts the analysis
+ * reads (facts.ts) and what each rule declares it reads (Rule.factsKey). Only entries named in the
+ * function's text take part, so an edit elsewhere in the file leaves this function's entry valid.
+ */
 function summaryKey(s: FileSummary, fnText: string, file?: string): string {
-  const has = (name: string): boolean => fnText.includes(name);
-  const a = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
-  const b = [...s.predicateFields].filter(has).sort().join(',');
-  const c = [...s.dmaFunctions].filter(has).sort().join(',');
-  const h = s.helpers ? helpersKey(new Map([...s.helpers].filter(([k]) => has(k)))) : '';
-  // skip-cpu-sync-misuse asks whether the file syncs a handle for the device anywhere
-  const d = s.syncForDevice && has('DMA_ATTR_SKIP_CPU_SYNC') ? [...s.syncForDevice].sort().join(',') : '';
-  // cacheline-share reads the layout of the structs a mapping function names
-  const e = s.structs && has('dma_map_single') ? [...s.structs()].filter(([k]) => has(k)).map(([k, v]) => `${k}{${structKey(v)}}`).sort().join(';') : '';
-  // map-image reads the declarations of the globals a mapping function hands to the device
-  const g = s.fileObjects && MAPS_MEMORY.test(fnText) ? [...s.fileObjects()].filter(([k]) => has(k)).map(([k, v]) => `${k}${imageKey(v)}`).sort().join(',') : '';
-  // bypass-api: whether the file uses the DMA API or ISA DMA, and which struct members are __iomem
-  const p = PHYS_ADDRESS.test(fnText) ? `${s.usesDmaApi ? 'dma' : ''}${s.isaDma ? 'isa' : ''}:${s.structs ? [...iomemMembers(s.structs())].sort().join(',') : ''}` : '';
-  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  let key = sharedFactsKey(s, fnText);
+  for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file)}`;
+  return key;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -208,9 +185,9 @@ function suppressed(lines: Lines, line: number, rule: string): boolean {
 }
 
 /** Computes facts for every function of a tree (no rules), e.g. for hover or the dmesg explainer. */
-export function functionFacts(tree: Tree, text: string, file?: string): FunctionFacts[] {
+export function functionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches): FunctionFacts[] {
   const fns = functionDefinitions(tree);
-  const summary = summarizeFile(tree.rootNode, fns, text);
+  const summary = summarizeFile(tree.rootNode, fns, text, caches);
   const out: FunctionFacts[] = [];
   for (const fn of fns) {
     try {
@@ -224,22 +201,25 @@ export function functionFacts(tree: Tree, text: string, file?: string): Function
 }
 
 /** The facts of the function containing an offset. */
-export function factsAt(tree: Tree, text: string, offset: number, file?: string): FunctionFacts | undefined {
-  return functionFacts(tree, text, file).find((f) => f.start <= offset && offset <= f.end);
+export function factsAt(tree: Tree, text: string, offset: number, file?: string, caches?: SummaryCaches): FunctionFacts | undefined {
+  return functionFacts(tree, text, file, caches).find((f) => f.start <= offset && offset <= f.end);
 }
 
-export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): CheckResult {
+/**
+ * Runs every rule over a parsed file. With `state` (an AnalysisSession's), function results and
+ * summaries are cached and `state.stats` counts the work; without it nothing is kept.
+ */
+export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState): CheckResult {
   const errors: CheckError[] = [];
   const raw: RawFinding[] = [];
   const file = opts.file;
-  lastRunStats.analysed = 0;
-  lastRunStats.cached = 0;
-  lastRunStats.skipped = 0;
+  const stats: RunStats = { analysed: 0, cached: 0, skipped: 0 };
+  if (state) state.stats = stats;
   let fns: ReturnType<typeof functionDefinitions> = [];
   let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
     fns = functionDefinitions(tree);
-    summary = summarizeFile(tree.rootNode, fns, text);
+    summary = summarizeFile(tree.rootNode, fns, text, state?.summaries);
   } catch (e) {
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
@@ -247,21 +227,19 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!functionPrefilter().test(fnText) && !callsHelper(fnText, summary)) {
-      lastRunStats.skipped++;
+    if (!FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary)) {
+      stats.skipped++;
       continue;
     }
-    const key = fnText + '\u0000' + summaryKey(summary, fnText, file);
-    const hit = cache.get(key);
+    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) : '';
+    const hit = state?.results.get(key);
     if (hit) {
-      cache.delete(key);
-      cache.set(key, hit);
-      lastRunStats.cached++;
+      stats.cached++;
       for (const f of hit.findings) raw.push(shift(f, fn.startIndex - hit.start));
       errors.push(...hit.errors);
       continue;
     }
-    lastRunStats.analysed++;
+    stats.analysed++;
     const ferrs: CheckError[] = [];
     let found: RawFinding[] = [];
     try {
@@ -275,8 +253,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
     }
     raw.push(...found);
     errors.push(...ferrs);
-    cache.set(key, { start: fn.startIndex, findings: found, errors: ferrs });
-    if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
+    state?.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs }, approxBytes(found) + approxBytes(ferrs));
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };
   for (const r of RULES) {
@@ -327,7 +304,7 @@ function finish(raw: RawFinding[], text: string, opts: CheckOptions): Finding[] 
 }
 
 /** Parses, checks and deletes the tree. Parse failures are reported in `errors`. */
-export function checkSource(parser: CParser, text: string, opts: CheckOptions = {}): CheckResult {
+export function checkSource(parser: CParser, text: string, opts: CheckOptions = {}, state?: CheckState): CheckResult {
   let tree: Tree;
   try {
     tree = parser.parse(text);
@@ -335,7 +312,7 @@ export function checkSource(parser: CParser, text: string, opts: CheckOptions = 
     return { findings: [], errors: [{ file: opts.file, message: errMessage(e) }] };
   }
   try {
-    return checkTree(tree, text, opts);
+    return checkTree(tree, text, opts, state);
   } finally {
     tree.delete();
   }
@@ -354,14 +331,4 @@ export function suppressionFix(text: string, finding: Pick<Finding, 'rule' | 'st
   const ls = text.lastIndexOf('\n', finding.start - 1) + 1;
   const indent = /^[ \t]*/.exec(text.slice(ls))![0];
   return { title: `Suppress ${finding.rule} on this line`, edits: [{ start: ls, end: ls, text: `${indent}/* dma-scope: ignore ${finding.rule} */\n` }] };
-}
-
-/**
- * The DMA objects of a function whose handle or CPU pointer is the given
- * expression (normalised text, e.g. `dma` or `ring->desc_dma`), for hover on a
- * handle variable: where it was mapped, checked, synced and released.
- */
-export function objectsForExpression(facts: FunctionFacts, expr: string): import('./facts').DmaObject[] {
-  const e = expr.replace(/\s+/g, '');
-  return facts.objects.filter((o) => o.handle?.replace(/\s+/g, '') === e || o.cpu?.replace(/\s+/g, '') === e);
 }

@@ -9,12 +9,15 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { ApiEntry, ApiFamily, ApiRole } from '../model/catalogue/types';
-import { walk, callName, callArgs, functionName, stripParensAndCasts, normText, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, stripParensAndCasts, stripOuterParens, normText, LEAVES } from './ast';
+
+export { stripOuterParens, functionParams } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
 import { mentionsDmaApi, mentionsMappingError } from './relevance';
-import { summarizeHelpers, HelperSummary } from './summaries';
+import { summarizeHelpers, helpersKey, HelperSummary } from './summaries';
 import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
+import { approxBytes, type BoundedCache } from './boundedCache';
 
 export interface Arg {
   text: string;
@@ -82,8 +85,6 @@ export interface FunctionFacts {
   labels: string[];
   calls: CallFact[];
   objects: DmaObject[];
-  /** true when control flow could not be built completely (depth/size limits) */
-  truncated: boolean;
   /** the parser recovered from a syntax error inside the function (paths are unreliable) */
   hasError: boolean;
 }
@@ -151,22 +152,6 @@ function pick(entry: ApiEntry | undefined, args: Node[], names: readonly string[
 /** `&x` → `x` (normalised), else null. */
 export function addressOf(norm: string): string | null {
   return norm.startsWith('&') && !norm.startsWith('&&') ? stripOuterParens(norm.slice(1)) : null;
-}
-
-export function stripOuterParens(s: string): string {
-  let t = s.trim();
-  while (t.startsWith('(') && t.endsWith(')')) {
-    let depth = 0;
-    let ok = true;
-    for (let i = 0; i < t.length; i++) {
-      if (t[i] === '(') depth++;
-      else if (t[i] === ')') depth--;
-      if (depth === 0 && i < t.length - 1) { ok = false; break; }
-    }
-    if (!ok) break;
-    t = t.slice(1, -1).trim();
-  }
-  return t;
 }
 
 /** The last name of a handle expression: `rx->buf[i].dma + off` → dma, `sg_dma_address(sg)` → sg, `dma_unmap_addr(b, mapping)` → mapping. */
@@ -265,20 +250,6 @@ export function collectLocals(fn: Node): Map<string, LocalDecl> {
   return out;
 }
 
-export function functionParams(fn: Node): string[] {
-  let d = fn.childForFieldName('declarator');
-  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-  const list = d?.childForFieldName('parameters');
-  const out: string[] = [];
-  for (const p of list?.namedChildren ?? []) {
-    if (!p || p.type !== 'parameter_declaration') continue;
-    let cur = p.childForFieldName('declarator');
-    while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
-    out.push(cur ? cur.text : '');
-  }
-  return out;
-}
-
 function returnsInteger(fn: Node): boolean {
   const t = fn.childForFieldName('type');
   let d = fn.childForFieldName('declarator');
@@ -308,7 +279,8 @@ function enclosingLoops(n: Node, body: Node): { start: number; end: number }[] {
   return out;
 }
 
-interface FnSummary {
+/** What the file summary needs from one function (depends only on the function's text). */
+export interface FnSummary {
   name: string | null;
   /** maps, unmaps, syncs or frees something */
   dma: boolean;
@@ -323,8 +295,12 @@ interface FnSummary {
   isaDma: boolean;
 }
 
-const FN_SUMMARY_CACHE_MAX = 8000;
-const fnSummaryCache = new Map<string, FnSummary>();
+/** The caches summarizeFile() uses when the analysis session hands them in (function text → summary). */
+export interface SummaryCaches {
+  functions: BoundedCache<FnSummary>;
+  helpers: BoundedCache<HelperSummary | null>;
+  structs: BoundedCache<StructField[]>;
+}
 
 /**
  * Fields assigned from platform-internal predicates (cached "is coherent" flags) in one function:
@@ -384,9 +360,12 @@ function summarizeFunction(fn: Node): FnSummary {
 /** The ISA DMA controller API (set_dma_addr() takes bus addresses by design). */
 const ISA_DMA_RE = /\b(set_dma_addr|request_dma|isa_dma_bridge_buggy|claim_dma_lock)\b/;
 
-/** Names of same-file functions that pass a parameter to dma_mapping_error(). */
-/** `text`, when given, is the document the tree was parsed from: slicing it is much cheaper than `node.text`. */
-export function summarizeFile(root: Node, fns: Node[], text?: string): FileSummary {
+/**
+ * The file-level facts of a file's functions (see FileSummary). `text`, when given, is the document the
+ * tree was parsed from: slicing it is much cheaper than `node.text`. With `caches` (the analysis
+ * session's), the per-function parts are reused, so an edit re-summarises one function.
+ */
+export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: SummaryCaches): FileSummary {
   const checksParam = new Map<string, number[]>();
   const predicateFields = new Set<string>();
   const dmaFunctions = new Set<string>();
@@ -394,13 +373,11 @@ export function summarizeFile(root: Node, fns: Node[], text?: string): FileSumma
   let usesDmaApi = false;
   let isaDma = false;
   for (const fn of fns) {
-    // the per-function part depends only on the function's text: cached, so an edit re-summarises one function
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
-    let fs = fnSummaryCache.get(key);
+    let fs = caches?.functions.get(key);
     if (!fs) {
       fs = summarizeFunction(fn);
-      fnSummaryCache.set(key, fs);
-      if (fnSummaryCache.size > FN_SUMMARY_CACHE_MAX) fnSummaryCache.delete(fnSummaryCache.keys().next().value as string);
+      caches?.functions.set(key, fs, approxBytes(fs));
     }
     if (fs.dma && fs.name) dmaFunctions.add(fs.name);
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
@@ -412,10 +389,24 @@ export function summarizeFile(root: Node, fns: Node[], text?: string): FileSumma
   let structs: Map<string, StructField[]> | undefined;
   let objects: Map<string, ImageDecl> | undefined;
   return {
-    checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text), syncForDevice, usesDmaApi, isaDma,
-    structs: () => (structs ??= structDefinitions(root, text ?? root.text)),
+    checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text, caches?.helpers), syncForDevice, usesDmaApi, isaDma,
+    structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
   };
+}
+
+/**
+ * The part of the file summary every function's results depend on, whatever the rule: the same-file
+ * helpers that check a handle (checksParam), that map/unmap/sync (dmaFunctions), and their effects
+ * (helpers) — read by the ownership analysis and the failure tests. Only entries named in the
+ * function's text take part. Facts a single rule reads are that rule's `factsKey`.
+ */
+export function sharedFactsKey(s: FileSummary, fnText: string): string {
+  const has = (name: string): boolean => fnText.includes(name);
+  const checks = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
+  const dma = [...s.dmaFunctions].filter(has).sort().join(',');
+  const helpers = s.helpers ? helpersKey(new Map([...s.helpers].filter(([k]) => has(k)))) : '';
+  return `${checks}|${dma}|${helpers}`;
 }
 
 /** Platform-internal predicates of dma-model.md §2.7 (things a driver must not key syncs on). */
@@ -532,7 +523,6 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     labels,
     calls,
     objects,
-    truncated: cfg.truncated,
     hasError: fn.hasError,
   };
   const ctx: FunctionContext = {

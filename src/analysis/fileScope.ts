@@ -8,6 +8,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { ALIGNMENT_ANNOTATIONS } from './preprocess';
+import { approxBytes, type BoundedCache } from './boundedCache';
 
 export interface StructField {
   name: string;
@@ -20,10 +21,6 @@ export interface StructField {
 
 const ALIGN_RE = new RegExp(`\\b(${[...ALIGNMENT_ANNOTATIONS].join('|')})\\b`);
 const STRUCT_RE = /\bstruct\s+(\w+)\s*\{/g;
-
-const CACHE_MAX = 4000;
-/** definition text → members: an edit elsewhere in the file reuses every definition */
-const cache = new Map<string, StructField[]>();
 
 function fieldsOf(body: Node, text: string): StructField[] {
   const fields: StructField[] = [];
@@ -47,8 +44,12 @@ function fieldsOf(body: Node, text: string): StructField[] {
   return fields;
 }
 
-/** name → members of every `struct name { … }` in the file (the first definition of a name wins). */
-export function structDefinitions(root: Node, text: string): Map<string, StructField[]> {
+/**
+ * name → members of every `struct name { … }` in the file (the first definition of a name wins).
+ * `cache` (the analysis session's) maps a definition's text to its members, so an edit elsewhere in
+ * the file reuses every definition.
+ */
+export function structDefinitions(root: Node, text: string, cache?: BoundedCache<StructField[]>): Map<string, StructField[]> {
   const out = new Map<string, StructField[]>();
   STRUCT_RE.lastIndex = 0;
   for (let m = STRUCT_RE.exec(text); m; m = STRUCT_RE.exec(text)) {
@@ -59,11 +60,10 @@ export function structDefinitions(root: Node, text: string): Map<string, StructF
     const body = n.childForFieldName('body');
     if (!body) continue;
     const key = text.slice(n.startIndex, n.endIndex);
-    let fields = cache.get(key);
+    let fields = cache?.get(key);
     if (!fields) {
       fields = fieldsOf(body, text);
-      cache.set(key, fields);
-      if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value as string);
+      cache?.set(key, fields, approxBytes(fields));
     }
     out.set(m[1], fields);
   }

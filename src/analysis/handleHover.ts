@@ -6,10 +6,10 @@
  * the extension shows this one when that one has nothing.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { enclosingFunction, functionDefinitions, normText } from './ast';
+import { enclosingFunction, functionDefinitions, normText, lineAt } from './ast';
 import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
-import { regions, pointsInto, Region, OwnEvent, lineAt } from './ownership';
+import { regions, pointsInto, Region, OwnEvent } from './ownership';
 
 export interface HandleHover {
   markdown: string;
@@ -49,7 +49,7 @@ export function handleHoverAt(tree: Tree, text: string, offset: number): HandleH
   const fn = enclosingFunction(expr);
   if (!fn) return null;
   const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree), text));
-  if (!ctx || ctx.cfg.truncated) return null;
+  if (!ctx) return null;
   const e = normText(expr);
   const rs = regions(ctx);
   let region: Region | undefined = rs.find((r) => r.handle === e);

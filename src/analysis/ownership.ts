@@ -22,7 +22,9 @@ import { walk, callName, callArgs, normText, stripParensAndCasts, LEAVES } from 
 import { reach, walkOwn, CfgNode } from './cfg';
 import { CallFact, FunctionContext, stripOuterParens } from './facts';
 import { applyPath } from './summaries';
-import { dirConst, assigns, failureBranch, nodeWrites } from './rules/util';
+import { dirConst } from './directions';
+import { assigns, nodeWrites } from './writes';
+import { failureBranch } from './conditions';
 
 /** `assigns()` plus declarations of the name behind pointer/array declarators (`u8 *buf = …`), and assignments to a prefix of it (`np->cur_rx = …` changes `np->cur_rx->buffer`). */
 export function reassigns(n: CfgNode, name: string): boolean {
@@ -575,20 +577,24 @@ export function exitsWithoutSyncForDevice(ctx: FunctionContext, a: Access): CfgN
   return reach(ctx.cfg, a.node.id, { target: (n) => n.kind === 'exit' || n.kind === 'return', blocked: (n) => stop.has(n.id), limit: 20000 });
 }
 
-export function lineAt(text: string, off: number): number {
-  let n = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < off; i = text.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
-/** Keeps the first access of each region per rule (one finding per buffer, not per field). */
-export function firstPerRegion<T extends { a: Access }>(xs: T[]): T[] {
+/**
+ * The loop of the access rules (cpu-access-device-owned, missing-sync-for-cpu, missing-sync-for-device,
+ * cpu-writes-from-buffer): `judge` looks at every CPU access of a mapped buffer and returns a finding
+ * or nothing; the first finding of each mapping (region) in document order is kept, so a buffer gets
+ * one finding, not one per field.
+ */
+export function firstFindingPerRegion<F>(ctx: FunctionContext, judge: (a: Access) => F | null | undefined): F[] {
+  const found: { a: Access; f: F }[] = [];
+  for (const a of accesses(ctx)) {
+    const f = judge(a);
+    if (f) found.push({ a, f });
+  }
   const seen = new Set<Region>();
-  const out: T[] = [];
-  for (const x of [...xs].sort((p, q) => p.a.start - q.a.start)) {
+  const out: F[] = [];
+  for (const x of found.sort((p, q) => p.a.start - q.a.start)) {
     if (seen.has(x.a.region)) continue;
     seen.add(x.a.region);
-    out.push(x);
+    out.push(x.f);
   }
   return out;
 }

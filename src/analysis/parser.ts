@@ -29,6 +29,11 @@ export class ParseTimeoutError extends Error {
   }
 }
 
+/**
+ * web-tree-sitter's runtime is a process-wide emscripten module that can be initialised only once, and
+ * the grammar loaded from it is immutable: this promise mirrors that process-wide fact. Everything
+ * per-use (the Parser, trees, caches) belongs to an AnalysisSession.
+ */
 let initPromise: Promise<Language> | undefined;
 
 /** Loads the runtime and the grammar once per process (or web worker). */

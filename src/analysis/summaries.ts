@@ -9,10 +9,10 @@
  * checks its argument with dma_mapping_error()".)
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, normText, stripParensAndCasts, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, stripParensAndCasts, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
-import { functionParams, stripOuterParens } from './facts';
-import { mentionsDmaApi } from './relevance';
+import { allEntries } from '../model/catalogue';
+import { approxBytes, type BoundedCache } from './boundedCache';
 
 export type HelperEffectKind = 'sync-for-cpu' | 'sync-for-device' | 'unmap' | 'map';
 
@@ -39,6 +39,19 @@ const ROLE_KIND: Record<string, HelperEffectKind | undefined> = {
   unmap: 'unmap',
 };
 
+/**
+ * The calls a helper's effects come from: maps, unmaps and syncs of the single/page families (not the
+ * legacy wrappers). A body that names none of them has no effect to summarise and is not walked.
+ * Built once at import from the constant catalogue.
+ */
+const EFFECT_CALLS_RE = (() => {
+  const names = allEntries()
+    .filter((e) => e.kind !== 'legacy' && (e.family === 'single' || e.family === 'page') && (e.role === 'map' || !!(e.role && ROLE_KIND[e.role])))
+    .flatMap((e) => [e.name, ...(e.aliases ?? [])])
+    .filter((n) => /^\w+$/.test(n));
+  return new RegExp(`\\b(?:${[...new Set(names)].sort((a, b) => b.length - a.length).join('|')})\\b`);
+})();
+
 /** `p`, `p->dma`, `p->ring[i].dma` relative to a parameter list; null when not rooted at a parameter. */
 function paramPath(expr: string, params: string[]): { param: number; path: string } | null {
   const m = /^([A-Za-z_]\w*)(.*)$/.exec(expr);
@@ -50,30 +63,29 @@ function paramPath(expr: string, params: string[]): { param: number; path: strin
   return { param: i, path: m[2] };
 }
 
-export function summarizeHelpers(fns: Node[], text?: string): Map<string, HelperSummary> {
+/**
+ * Summaries of the DMA helpers among `fns`. A helper's summary depends only on its text, so with a
+ * `cache` (the analysis session's) an edit re-summarises one function.
+ */
+export function summarizeHelpers(fns: Node[], text?: string, cache?: BoundedCache<HelperSummary | null>): Map<string, HelperSummary> {
   const out = new Map<string, HelperSummary>();
   for (const fn of fns) {
-    // a helper's summary depends only on its text: cached, so an edit re-summarises one function
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
-    let cached = helperCache.get(key);
-    if (cached === undefined) {
-      cached = summarizeHelper(fn);
-      helperCache.set(key, cached);
-      if (helperCache.size > HELPER_CACHE_MAX) helperCache.delete(helperCache.keys().next().value as string);
+    let summary = cache?.get(key);
+    if (summary === undefined) {
+      summary = summarizeHelper(fn);
+      cache?.set(key, summary, summary ? approxBytes(summary) : 0);
     }
-    if (cached) out.set(cached.name, cached);
+    if (summary) out.set(summary.name, summary);
   }
   return out;
 }
 
-const HELPER_CACHE_MAX = 8000;
-const helperCache = new Map<string, HelperSummary | null>();
-
 function summarizeHelper(fn: Node): HelperSummary | null {
   {
     const body = fn.childForFieldName('body');
-    // effects come only from DMA-API calls: a body that names no catalogue entry is not walked
-    if (!body || !mentionsDmaApi(body.text)) return null;
+    // effects come only from single/page map, unmap and sync calls: a body that names none is not walked
+    if (!body || !EFFECT_CALLS_RE.test(body.text)) return null;
     const name = functionName(fn);
     if (!name) return null;
     const params = functionParams(fn);

@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
-import { checkTree, Finding, SeveritySetting, RULES } from '../analysis/checker';
+import { Finding, SeveritySetting, RULES } from '../analysis/checker';
+import { isExcluded, withinSizeLimit } from './fileFilter';
 import { ruleCommandUri } from '../model/links';
 import type { EffectiveConfig } from '../analysis/config';
 import { RepoConfigs } from './repoConfig';
@@ -44,30 +45,11 @@ export function ruleSettings(repo?: EffectiveConfig): Record<string, SeveritySet
   return out;
 }
 
-/** Simple glob matcher for dmaScope.exclude (`**`, `*`, `?`). */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`(^|/)${re}$`);
-}
-
 /** dmaScope.exclude globs, plus the repo config's (each relative to its own folder). */
 function excluded(doc: vscode.TextDocument, repo?: EffectiveConfig): boolean {
   if (repo && RepoConfigs.excluded(repo, doc.uri)) return true;
   const globs = vscode.workspace.getConfiguration('dmaScope').get<string[]>('exclude') ?? [];
-  if (!globs.length) return false;
-  const rel = vscode.workspace.asRelativePath(doc.uri, false).replace(/\\/g, '/');
-  return globs.some((g) => globToRegExp(g).test(rel) || globToRegExp(g).test(doc.uri.path));
+  return isExcluded(vscode.workspace.asRelativePath(doc.uri, false), doc.uri.path, globs);
 }
 
 export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagnostic {
@@ -102,8 +84,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
       collection.delete(doc.uri);
       return;
     }
-    const max = maxFileSize(services, repo);
-    if (max > 0 && doc.getText().length > max) {
+    if (!withinSizeLimit(doc.getText().length, maxFileSize(services, repo))) {
       collection.delete(doc.uri);
       if (!tooBig.has(key)) {
         tooBig.add(key);
@@ -114,7 +95,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     try {
       const t = await services.tree(doc);
       if (!t || doc.version !== t.version) return;
-      const r = checkTree(t.tree, t.text, { severities: ruleSettings(repo), file: vscode.workspace.asRelativePath(doc.uri, false) });
+      const r = (await services.session()).checkTree(t.tree, t.text, { severities: ruleSettings(repo), file: vscode.workspace.asRelativePath(doc.uri, false) });
       // a throwing rule is logged once (with the file it first failed on), then keeps being skipped quietly
       for (const e of r.errors) services.reportOnce(e.rule ? `rule:${e.rule}` : `check:${key}:${e.message}`, `DMA Scope: ${doc.uri.fsPath || key}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
       store.set(doc, r.findings);

@@ -12,6 +12,7 @@ import { MAX_TRACE_CHARS } from '../model/panelProtocol';
 import { LifecyclePanel } from './panel';
 import type { Services } from './services';
 import type { RepoConfigs } from './repoConfig';
+import { withinSizeLimit } from './fileFilter';
 
 const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
 
@@ -53,7 +54,7 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
   for (const inc of localIncludes(t.text)) {
     try {
       const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(doc.uri, '..', inc));
-      if (bytes.byteLength <= services.maxFileSize) headers.push(new TextDecoder().decode(bytes));
+      if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) headers.push(new TextDecoder().decode(bytes));
     } catch {
       // a missing header only costs a size
     }

@@ -1,10 +1,12 @@
 /**
- * Shared state of the extension: the output channel, the parser (created on
- * the first C document, never at activation), and one syntax tree per open C
- * document kept up to date with incremental reparses.
+ * Shared state of the extension: the output channel and the analysis session (created on the first C
+ * document, never at activation), which owns the parser, one syntax tree per open C document kept up
+ * to date with incremental reparses, and every analysis cache.
  */
 import * as vscode from 'vscode';
-import { CParser, DocumentTrees, WasmBytes, Tree } from '../analysis/parser';
+import type { CParser, WasmBytes, Tree } from '../analysis/parser';
+import { AnalysisSession } from '../analysis/session';
+import { withinSizeLimit } from './fileFilter';
 
 export interface DocTree {
   text: string;
@@ -14,19 +16,16 @@ export interface DocTree {
 
 export class Services implements vscode.Disposable {
   readonly output: vscode.OutputChannel;
-  private parserPromise: Promise<CParser> | undefined;
-  private trees: DocumentTrees | undefined;
+  private sessionPromise: Promise<AnalysisSession> | undefined;
+  private live: AnalysisSession | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly reported = new Set<string>();
-  /** fired after a C document's tree was (re)built */
-  private readonly treeChanged = new vscode.EventEmitter<vscode.TextDocument>();
-  readonly onDidChangeTree = this.treeChanged.event;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('DMA Scope');
-    this.disposables.push(this.output, this.treeChanged);
+    this.disposables.push(this.output);
     this.disposables.push(
-      vscode.workspace.onDidCloseTextDocument((d) => this.trees?.close(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => this.live?.closeDocument(d.uri.toString())),
     );
   }
 
@@ -47,9 +46,14 @@ export class Services implements vscode.Disposable {
     return { treeSitter, language };
   }
 
-  parser(): Promise<CParser> {
-    this.parserPromise ??= this.loadWasm().then((w) => CParser.create(w));
-    return this.parserPromise;
+  /** The extension's analysis session, created on first use. */
+  session(): Promise<AnalysisSession> {
+    this.sessionPromise ??= this.loadWasm().then((w) => AnalysisSession.create(w)).then((s) => (this.live = s));
+    return this.sessionPromise;
+  }
+
+  async parser(): Promise<CParser> {
+    return (await this.session()).parser;
   }
 
   /** Logs an internal error once per key (file + what failed) to the output channel. */
@@ -70,17 +74,15 @@ export class Services implements vscode.Disposable {
     if (!Services.isC(doc)) return undefined;
     const key = doc.uri.toString();
     const text = doc.getText();
-    if (text.length > this.maxFileSize) {
-      this.trees?.close(key);
+    if (!withinSizeLimit(text.length, this.maxFileSize)) {
+      this.live?.closeDocument(key);
       return undefined;
     }
-    const parser = await this.parser();
-    this.trees ??= new DocumentTrees(parser);
-    const cur = this.trees.get(key);
+    const session = await this.session();
+    const cur = session.document(key);
     if (cur && cur.version === doc.version && cur.text.length === text.length) return cur;
     try {
-      const tree = cur ? this.trees.replace(key, text, doc.version) : this.trees.open(key, text, doc.version);
-      this.treeChanged.fire(doc);
+      const tree = session.updateDocument(key, text, doc.version);
       return { text, tree, version: doc.version };
     } catch (e) {
       this.reportOnce(`parse:${key}`, `DMA Scope could not parse ${doc.uri.fsPath || doc.uri.toString()}`, e);
@@ -89,7 +91,9 @@ export class Services implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.trees?.dispose();
+    this.live?.dispose();
+    // a session still loading when the extension deactivates is disposed once it exists
+    void this.sessionPromise?.then((s) => s.dispose(), () => undefined);
     for (const d of this.disposables) d.dispose();
   }
 }

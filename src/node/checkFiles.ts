@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CParser } from '../analysis/parser';
-import { checkTree, Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { AnalysisSession } from '../analysis/session';
 import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../analysis/fingerprint';
 import { readWasm } from './wasm';
 
@@ -73,10 +73,15 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
   return out;
 }
 
-let parserP: Promise<CParser> | undefined;
-export function nodeParser(): Promise<CParser> {
-  parserP ??= CParser.create(readWasm());
-  return parserP;
+/**
+ * Cache budgets for batch checking: files rarely share a function, so the caches pay off little
+ * across files; smaller budgets keep each worker thread's memory down.
+ */
+const BATCH_LIMITS = { resultBytes: 16 * 1024 * 1024, functionSummaryBytes: 8 * 1024 * 1024, helperSummaryBytes: 4 * 1024 * 1024, structBytes: 4 * 1024 * 1024 };
+
+/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread). */
+export function nodeSession(): Promise<AnalysisSession> {
+  return AnalysisSession.create(readWasm(), { limits: BATCH_LIMITS });
 }
 
 /**
@@ -120,7 +125,8 @@ export function isNotCSourceError(e: { message: string }): boolean {
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
 
-export async function checkOneFile(file: string, cwd: string, o: BatchOptions): Promise<FileResult> {
+/** Checks one file with a session; the session is only created (`session()`) when the file needs parsing. */
+export async function checkOneFile(file: string, cwd: string, o: BatchOptions, session: () => Promise<AnalysisSession>): Promise<FileResult> {
   const t0 = Date.now();
   let buf: Buffer;
   const max = o.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
@@ -136,7 +142,7 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions): 
   }
   // a file named on the command line may be anything: a patch, an object file, a log
   if (!isCSourceName(file)) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notCName(file)}; only *.c and *.h files are checked)` }], ms: Date.now() - t0 };
-  return checkBuffer(file, buf, o, t0);
+  return checkBuffer(file, buf, o, session, t0);
 }
 
 function notCName(file: string): string {
@@ -145,7 +151,7 @@ function notCName(file: string): string {
 }
 
 /** Checks bytes already read (a file, or standard input for `check -`) under the name `file`. */
-export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, t0 = Date.now()): Promise<FileResult> {
+export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, session: () => Promise<AnalysisSession>, t0 = Date.now()): Promise<FileResult> {
   const notText = notTextReason(buf);
   if (notText) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notText})` }], ms: Date.now() - t0 };
   // cheap prefilters: files that name no DMA-API entry cannot produce findings and are never parsed
@@ -153,21 +159,21 @@ export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, t0
   // invalid UTF-8 sequences decode to U+FFFD (never an exception)
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
-  const parser = await nodeParser();
+  const ses = await session();
   let tree;
   try {
-    tree = parser.parse(text);
+    tree = ses.parser.parse(text);
   } catch (e) {
     return { file, findings: [], errors: [{ file, message: (e as Error)?.message ?? String(e) }], ms: Date.now() - t0 };
   }
   let r;
   let spans: FunctionSpan[];
   try {
-    r = checkTree(tree, text, { file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete });
+    r = ses.checkTree(tree, text, { file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete });
     spans = r.findings.length ? functionSpans(tree) : [];
   } finally {
     tree.delete();
   }
   const fps = fingerprints(text, r.findings, spans);
-  return { file, findings: r.findings.map((f, i) => ({ ...f, ...fps[i] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
+  return { file, findings: r.findings.map((f, j) => ({ ...f, ...fps[j] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
 }

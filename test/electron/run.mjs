@@ -1,7 +1,8 @@
 // `npm run test:electron`: the API-level suite of test/web/suite in desktop VS Code, through the
 // ecosystem's standard runner @vscode/test-electron (it downloads VS Code into .cache/vscode-test).
 // Where VS Code cannot be downloaded (no network beyond the npm registry), it says so in one line
-// and exits 0; test:web runs the same suite in VS Code for the Web instead.
+// and FAILS (exit 1): a suite that did not run has not passed. test:web runs the same suite in VS Code
+// for the Web.
 // VSCODE_EXECUTABLE=/path/to/code uses an installed VS Code instead of downloading one.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -25,8 +26,8 @@ async function main() {
   if (!vscodeExecutablePath) {
     const why = await reachable();
     if (why) {
-      log(`test:electron skipped: desktop VS Code cannot be downloaded here (update.code.visualstudio.com: ${why}); npm run test:web runs the same suite in VS Code for the Web`);
-      return 0;
+      log(`test:electron FAILED: it could not run, desktop VS Code cannot be downloaded here (update.code.visualstudio.com: ${why}); set VSCODE_EXECUTABLE to an installed VS Code, or run npm run test:web (the same suite in VS Code for the Web)`);
+      return 1;
     }
   }
   const { runTests } = await import('@vscode/test-electron');

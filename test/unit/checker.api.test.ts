@@ -1,7 +1,8 @@
 /** checkTree/checkSource behaviour: suppression, severities, caching, error containment, quick fixes. */
 import * as assert from 'assert';
-import { testParser } from '../helpers';
-import { checkSource, checkTree, applyFix, suppressionFix, clearCheckCache, lastRunStats, RULES, functionFacts, factsAt } from '../../src/analysis/checker';
+import { testParser, testSession } from '../helpers';
+import type { AnalysisSession } from '../../src/analysis/session';
+import { applyFix, suppressionFix, RULES, functionFacts, factsAt } from '../../src/analysis/checker';
 import type { Rule } from '../../src/analysis/rules/types';
 
 const UNCHECKED = `static int foo_tx(struct foo *f, void *buf, size_t len)
@@ -14,8 +15,11 @@ const UNCHECKED = `static int foo_tx(struct foo *f, void *buf, size_t len)
 }
 `;
 
+/** The session of the running test (each test starts with empty caches, as a new editor session would). */
+let session: AnalysisSession;
+
 async function check(text: string, opts = {}) {
-  return checkSource(await testParser(), text, { file: 'drivers/foo/foo.c', ...opts });
+  return session.check(text, { file: 'drivers/foo/foo.c', ...opts });
 }
 
 function fixText(text: string, rule: string, title: RegExp | number = 0, opts = {}) {
@@ -30,7 +34,10 @@ function fixText(text: string, rule: string, title: RegExp | number = 0, opts = 
 }
 
 describe('checker API', () => {
-  beforeEach(() => clearCheckCache());
+  beforeEach(async () => {
+    session = await testSession();
+  });
+  afterEach(() => session.dispose());
 
   it('reports a finding with 1-based positions, range on the call and related info', async () => {
     const r = await check(UNCHECKED);
@@ -60,16 +67,16 @@ describe('checker API', () => {
     const parser = await testParser();
     const two = UNCHECKED + '\n' + UNCHECKED.replace('foo_tx', 'foo_tx2');
     let tree = parser.parse(two);
-    checkTree(tree, two);
+    session.checkTree(tree, two);
     tree.delete();
-    assert.strictEqual(lastRunStats.analysed, 2);
+    assert.strictEqual(session.stats.analysed, 2);
     const edited = two.replace('static int foo_tx2', '\n\nstatic int foo_tx2').replace('len, DMA_TO_DEVICE);\n\tf->desc->addr = cpu_to_le64(dma);\n\treturn 0;\n}\n\n\n\nstatic', 'len, DMA_TO_DEVICE);\n\tf->desc->addr = cpu_to_le64(dma);\n\treturn 0;\n}\n\n\n\nstatic');
     const changed = edited.replace('foo_tx2(struct foo *f, void *buf, size_t len)\n{', 'foo_tx2(struct foo *f, void *buf, size_t len)\n{\n\tint unused;');
     tree = parser.parse(changed);
-    const r = checkTree(tree, changed);
+    const r = session.checkTree(tree, changed);
     tree.delete();
-    assert.strictEqual(lastRunStats.analysed, 1);
-    assert.strictEqual(lastRunStats.cached, 1);
+    assert.strictEqual(session.stats.analysed, 1);
+    assert.strictEqual(session.stats.cached, 1);
     // cached findings are shifted to the function's new position
     const lines = r.findings.filter((f) => f.rule === 'map-error-unchecked').map((f) => f.line);
     assert.deepStrictEqual(lines, [5, 17]);
@@ -80,13 +87,13 @@ describe('checker API', () => {
     const path = await import('path');
     const { FIXTURES } = await import('../helpers');
     const count = async (text: string, rule: string): Promise<number> => (await check(text)).findings.filter((f) => f.rule === rule).length;
-    clearCheckCache();
+    session.clearCaches();
     // cacheline-share: aligning the struct member (outside the function) is the fix, and must clear the warning
     const cls = fs.readFileSync(path.join(FIXTURES, 'rules', 'cacheline-share.bad.c'), 'utf8');
     assert.strictEqual(await count(cls, 'cacheline-share'), 2);
     assert.strictEqual(await count(cls.replace('u8 rx_buf[64];', 'u8 rx_buf[64] ____cacheline_aligned;'), 'cacheline-share'), 1);
     // demo_exec names only struct demo_cmd, which did not change: it still comes from the cache
-    assert.strictEqual(lastRunStats.cached, 1);
+    assert.strictEqual(session.stats.cached, 1);
     // skip-cpu-sync-misuse: a sync for the device added in another function answers the finding
     const skip = fs.readFileSync(path.join(FIXTURES, 'rules', 'skip-cpu-sync-misuse.bad.c'), 'utf8');
     assert.strictEqual(await count(skip, 'skip-cpu-sync-misuse'), 2);
@@ -157,7 +164,10 @@ describe('checker API', () => {
 });
 
 describe('quick fixes', () => {
-  beforeEach(() => clearCheckCache());
+  beforeEach(async () => {
+    session = await testSession();
+  });
+  afterEach(() => session.dispose());
 
   it('inserts a dma_mapping_error check that jumps to the existing error label', async () => {
     const text = `static int foo_rx(struct foo *f, void *buf, size_t len)

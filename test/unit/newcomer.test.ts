@@ -11,7 +11,7 @@ import { CliIO } from '../../src/cli/args';
 import { COMMANDS } from '../../src/cli/commands';
 import { CHECK_OPTIONS } from '../../src/cli/commands/check';
 import { RULES, checkSource } from '../../src/analysis/checker';
-import { mappedWith } from '../../src/analysis/rules/util';
+import { mappedWith } from '../../src/analysis/rules/shared/fixes';
 import { notTextReason } from '../../src/node/checkFiles';
 import { PLATFORM_IDS } from '../../src/model/platformIds';
 import { testParser, FIXTURES, REPO_ROOT } from '../helpers';

@@ -1,10 +1,9 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
-import { normText, callName, callArgs, stripParensAndCasts } from '../ast';
+import { normText, callName, callArgs, stripParensAndCasts, lineAt } from '../ast';
 import { reach, walkOwn, CfgNode } from '../cfg';
 import { mentions } from '../facts';
 import { reassigns } from '../ownership';
-import { lineAt } from './wave2Common';
 
 /** Does the CFG node dereference `v` (subscript, `*v`, `v->f`, memset/memcpy destination or source)? */
 function derefOf(n: CfgNode, v: string): Node | null {
@@ -30,7 +29,6 @@ export const rule: Rule = {
   title: 'A DMA allocation (coherent, pool, pages) is dereferenced before a NULL check',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     const objs: { call: { start: number; end: number; name: string }; v: string }[] = [];
     for (const o of ctx.facts.objects) {
       if (o.kind !== 'alloc' || o.call.result !== 'assigned' || !o.cpu || o.cpu.startsWith('*')) continue;

@@ -1,6 +1,6 @@
 import type { Rule } from './types';
-import { heldAt } from './lockCommon';
-import { lineAt } from './wave2Common';
+import { heldAt } from './shared/atomicSections';
+import { lineAt } from '../ast';
 
 const BLOCKING = /\bGFP_(KERNEL|NOIO|NOFS|USER|HIGHUSER)\w*\b/;
 

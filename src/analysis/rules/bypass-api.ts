@@ -7,12 +7,12 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { walk, callName, callArgs, normText } from '../ast';
 import { iomemMembers } from '../fileScope';
-import { isDmaCoreFile } from './internal-header';
-import { declaredType } from './wave2Common';
+import { isDmaCoreFile } from './shared/kernelPaths';
+import { declaredType } from './shared/locals';
 
 const PHYS_FNS = ['virt_to_phys', '__pa', 'virt_to_bus', 'page_to_phys', '__pa_symbol', 'sg_phys', 'isa_virt_to_bus', 'pfn_to_phys', 'folio_to_phys'];
 /** A call that yields a CPU physical address (the checker also analyses functions that only name these). */
-export const PHYS_ADDRESS = new RegExp(`\\b(?:${PHYS_FNS.join('|')})\\s*\\(`);
+const PHYS_ADDRESS = new RegExp(`\\b(?:${PHYS_FNS.join('|')})\\s*\\(`);
 const PHYS_SET = new Set(PHYS_FNS);
 /** MMIO writes: value argument index */
 const MMIO: Record<string, number> = {
@@ -22,6 +22,12 @@ const MMIO: Record<string, number> = {
 };
 /** Files where physical addresses legitimately go to firmware, a hypervisor or a DMA-ops implementation. */
 const EXEMPT_RE = /(^|\/)(drivers\/(firmware|virt|soc|remoteproc|rpmsg|tee|hwtracing|edac|clocksource|irqchip|cpufreq|cpuidle|platform|mailbox|s390|sbus|parisc|macintosh)|tools|samples|kernel|security|init|fs|ipc)\//;
+
+/** The DMA core, its peers, and the folders above: physical addresses are their business. */
+function exempt(file: string | undefined): boolean {
+  const f = (file ?? '').replace(/\\/g, '/');
+  return isDmaCoreFile(f) || EXEMPT_RE.test(f);
+}
 
 /** The physical-address call a value is made of (through casts, byte-order and split wrappers, `+ offset`, `| flags`); null when the call is nested in anything else (`__va(page_to_phys(p))`). */
 function phys(x: Node): Node | null {
@@ -52,10 +58,11 @@ export const rule: Rule = {
   title: 'The device is given a CPU physical address (virt_to_phys, __pa, page_to_phys) instead of a DMA address',
   severity: 'error',
   alsoAnalyse: PHYS_ADDRESS,
+  // whether the file uses the DMA API or ISA DMA, its __iomem struct members, and whether its path is exempt
+  factsKey: (s, fnText, file) => (PHYS_ADDRESS.test(fnText) ? `${s.usesDmaApi ? 'dma' : ''}${s.isaDma ? 'isa' : ''}:${s.structs ? [...iomemMembers(s.structs())].sort().join(',') : ''}:${exempt(file) ? 'exempt' : ''}` : ''),
   checkFunction(ctx, report) {
-    const f = (ctx.file ?? '').replace(/\\/g, '/');
     // a driver that uses the DMA API elsewhere but hands this buffer over by physical address; ISA DMA takes bus addresses
-    if (isDmaCoreFile(f) || EXEMPT_RE.test(f) || !ctx.summary.usesDmaApi || ctx.summary.isaDma) return;
+    if (exempt(ctx.file) || !ctx.summary.usesDmaApi || ctx.summary.isaDma) return;
     const fn = ctx.fn;
     if (!PHYS_ADDRESS.test(ctx.text.slice(fn.startIndex, fn.endIndex))) return;
     const orig = (n: Node): string => ctx.text.slice(n.startIndex, n.endIndex);

@@ -5,13 +5,14 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { normText } from '../ast';
+import { normText, lineAt } from '../ast';
 import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { stripOuterParens } from '../facts';
-import { lineAt, reassigns, regions } from '../ownership';
-import { dirConst } from './util';
+import { reassigns, regions } from '../ownership';
+import { dirConst } from '../directions';
+import { structKey } from '../fileScope';
 
 /** `struct T *x` / `struct T x` for a parameter or local of the function. */
 function structTypeOf(ctx: FunctionContext, v: string): string | null {
@@ -32,8 +33,10 @@ export const rule: Rule = {
   id: 'cacheline-share',
   title: 'A struct member mapped FROM_DEVICE/BIDI shares cache lines with members the CPU writes while it is mapped',
   severity: 'warning',
+  // the layout of the structs a mapping function names
+  factsKey: (s, fnText) => (s.structs && fnText.includes('dma_map_single') ? [...s.structs()].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}{${structKey(v)}}`).sort().join(';') : ''),
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     const rs = regions(ctx);
     for (const c of ctx.facts.calls) {
       if (c.role !== 'map' || c.family !== 'single' || !c.buffer) continue;

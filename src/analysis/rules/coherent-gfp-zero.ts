@@ -1,8 +1,8 @@
 import type { Rule } from './types';
 import { callName, callArgs, normText } from '../ast';
-import { flagSpans, removeFlagEdit } from './gfpCommon';
-import { stripOuterParens } from '../facts';
-import { cfgNodeText, mentions } from './util';
+import { flagSpans, removeFlagEdit } from './shared/gfpFlags';
+import { stripOuterParens, mentions } from '../facts';
+import { cfgNodeText } from './shared/cfgQueries';
 
 export const rule: Rule = {
   id: 'coherent-gfp-zero',

@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { flagSpans, removeFlagEdit } from './gfpCommon';
+import { flagSpans, removeFlagEdit } from './shared/gfpFlags';
 
 /**
  * A zone flag on a coherent allocation: dma_alloc_attrs() (behind dma_alloc_coherent, dma_alloc_wc and the

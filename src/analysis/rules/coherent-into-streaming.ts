@@ -1,8 +1,8 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
 import { callName, stripParensAndCasts, normText } from '../ast';
-import { mappedBuffers } from './memoryCommon';
-import { localValues } from './wave2Common';
+import { mappedBuffers } from './shared/bufferOrigin';
+import { localValues } from './shared/locals';
 import { pointerBase, reassigns } from '../ownership';
 import { reach } from '../cfg';
 import { stripOuterParens } from '../facts';
@@ -33,7 +33,6 @@ export const rule: Rule = {
   title: 'Memory from dma_alloc_coherent()/dma_pool_alloc() passed to dma_map_single()',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     const allocs = ctx.facts.objects.filter((o) => o.kind === 'alloc' && o.cpu && COHERENT(o.call.name));
     for (const b of mappedBuffers(ctx)) {
       if (b.call.startsWith('sg_')) continue; // sg entries of coherent memory are often bookkeeping with sg_dma_address set by hand

@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { dirConst } from './util';
+import { dirConst } from '../directions';
 
 export const rule: Rule = {
   id: 'dir-none',

@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { declaredType } from './wave2Common';
+import { declaredType } from './shared/locals';
 
 const NARROW = /^(u32|u16|u8|int|unsigned|unsigned int|uint32_t|uint16_t|__u32|s32|__le32|__be32|unsigned short|short)$/;
 

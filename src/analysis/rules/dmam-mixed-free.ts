@@ -1,7 +1,7 @@
 import type { Rule } from './types';
-import { releasePairs } from './pairing';
-import { familyVerdict } from './familyCommon';
-import { replaceFix } from './util';
+import { releasePairs } from './shared/pairing';
+import { familyVerdict } from './shared/releaseFamily';
+import { replaceFix } from './shared/fixes';
 
 export const rule: Rule = {
   id: 'dmam-mixed-free',

@@ -1,16 +1,17 @@
 import type { Rule } from './types';
 import { reach } from '../cfg';
 import type { Node } from 'web-tree-sitter';
-import { assigns, baseNames, cfgNodeText, containsSpan, mentions } from './util';
+import { assigns, baseNames } from '../writes';
+import { cfgNodeText, containsSpan } from './shared/cfgQueries';
+import { mentions, stripOuterParens } from '../facts';
 import type { CallFact, FunctionContext } from '../facts';
-import { stripOuterParens } from '../facts';
 
 export const rule: Rule = {
   id: 'double-unmap',
   title: 'A handle is unmapped or freed twice on one path',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     const rel = ctx.facts.calls.filter((c) => (c.role === 'unmap' || c.role === 'free' || c.role === 'pool-free'));
     const handleOf = (c: typeof rel[number]): string | null => {
       const a = c.family === 'sg' || c.family === 'sgtable' ? c.buffer : c.handle;

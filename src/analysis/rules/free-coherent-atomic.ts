@@ -1,6 +1,6 @@
 import type { Rule } from './types';
-import { heldAt } from './lockCommon';
-import { lineAt } from './wave2Common';
+import { heldAt } from './shared/atomicSections';
+import { lineAt } from '../ast';
 
 const FREES = /^(dma_free_coherent|dma_free_attrs|dma_free_wc|dma_free_noncoherent|dma_free_pages|dma_free_noncontiguous)$/;
 

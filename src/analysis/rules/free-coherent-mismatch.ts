@@ -1,7 +1,7 @@
 import type { Rule } from './types';
-import { releasePairs, sizesDiffer } from './pairing';
-import { familyVerdict } from './familyCommon';
-import { replaceFix } from './util';
+import { releasePairs, sizesDiffer } from './shared/pairing';
+import { familyVerdict } from './shared/releaseFamily';
+import { replaceFix } from './shared/fixes';
 
 export const rule: Rule = {
   id: 'free-coherent-mismatch',

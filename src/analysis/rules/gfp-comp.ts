@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { flagSpans, removeFlagEdit } from './gfpCommon';
+import { flagSpans, removeFlagEdit } from './shared/gfpFlags';
 
 export const rule: Rule = {
   id: 'gfp-comp',

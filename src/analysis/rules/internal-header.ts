@@ -1,13 +1,6 @@
 import type { Rule } from './types';
+import { isDmaCoreFile } from './shared/kernelPaths';
 import { walk } from '../ast';
-
-/** Where including the DMA core's internal headers is legitimate: DMA core, IOMMU drivers, architectures. */
-export function isDmaCoreFile(file: string | undefined): boolean {
-  if (!file) return false;
-  const f = file.replace(/\\/g, '/');
-  return /(^|\/)(kernel\/dma|drivers\/iommu|arch|drivers\/xen|drivers\/of|drivers\/base|drivers\/acpi|drivers\/pci|drivers\/hv|drivers\/virtio|lib|mm|include\/linux|include\/xen|include\/asm-generic)\//.test(f)
-    || /(^|\/)drivers\/(bus\/fsl-mc|amba|platform\/x86\/intel)\//.test(f);
-}
 
 const IMPLEMENTS_RE = /\bstruct\s+dma_map_ops\b|\bset_dma_ops\s*\(|\bdma_range_map\b|\bdev_get_cma_area\s*\(|\bdma_(alloc|release)_from_contiguous\s*\(|\bdma_contiguous_\w+|\barch_setup_dma_ops\s*\(|\bof_dma_configure\w*\s*\(|\bdma_direct_set_offset\s*\(|\bdma_declare_coherent_memory\s*\(/;
 

@@ -3,7 +3,8 @@ import type { Rule, Fix } from './types';
 import { walk, callArgs, stripParensAndCasts } from '../ast';
 import { apiEntry, entriesOfKind } from '../api';
 
-let legacyRe: RegExp | undefined;
+/** The legacy pci_* / PCI_DMA_* names of the catalogue (built once at import from constant data). */
+const LEGACY_RE = new RegExp(`\\b(?:${entriesOfKind('legacy').map((e) => e.name).filter((n) => /^(pci_|PCI_DMA_)/.test(n)).join('|')})\\b`);
 
 /** The dma_* name of a legacy entry, from the catalogue's `replacement` text. */
 function replacementName(name: string): string | null {
@@ -46,8 +47,7 @@ export const rule: Rule = {
   title: 'Removed pci_* DMA wrappers and PCI_DMA_* constants',
   severity: 'error',
   checkFile(ctx, report) {
-    legacyRe ??= new RegExp(`\\b(?:${entriesOfKind('legacy').map((e) => e.name).filter((n) => /^(pci_|PCI_DMA_)/.test(n)).join('|')})\\b`);
-    if (!legacyRe.test(ctx.text)) return;
+    if (!LEGACY_RE.test(ctx.text)) return;
     walk(ctx.root, (n) => {
       if (n.type !== 'identifier') return true;
       const name = n.text;

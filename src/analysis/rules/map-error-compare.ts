@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { isStreamingSingle, handleComparisons } from './mapErrorCommon';
+import { isStreamingSingle, handleComparisons } from './shared/mapErrorChecks';
 
 export const rule: Rule = {
   id: 'map-error-compare',

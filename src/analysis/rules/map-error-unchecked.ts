@@ -1,7 +1,7 @@
 import type { Rule } from './types';
-import { isChecked, isStreamingSingle, handleComparisons } from './mapErrorCommon';
+import { isChecked, isStreamingSingle, handleComparisons } from './shared/mapErrorChecks';
 import { enclosingStatement } from '../facts';
-import { indentAt } from './util';
+import { indentAt } from './shared/fixes';
 
 export const rule: Rule = {
   id: 'map-error-unchecked',

@@ -2,8 +2,11 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { stripParensAndCasts } from '../ast';
 import { functionParams } from '../facts';
-import { mappedBuffers } from './memoryCommon';
-import { constObject, type ImageDecl } from '../fileScope';
+import { mappedBuffers } from './shared/bufferOrigin';
+import { constObject, type ImageDecl, imageKey } from '../fileScope';
+
+/** Calls that hand a CPU buffer to the device (what mappedBuffers() looks at). */
+const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;
 
 function isStaticDecl(decl: Node): boolean {
   return decl.namedChildren.some((c) => !!c && c.type === 'storage_class_specifier' && (c.text === 'static' || c.text === 'extern'));
@@ -39,6 +42,8 @@ export const rule: Rule = {
   id: 'map-image',
   title: 'Global, static or string-literal memory handed to dma_map_single or an sg entry',
   severity: 'error',
+  // the declarations of the globals a mapping function hands to the device
+  factsKey: (s, fnText) => (s.fileObjects && MAPS_MEMORY.test(fnText) ? [...s.fileObjects()].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}${imageKey(v)}`).sort().join(',') : ''),
   checkFunction(ctx, report) {
     const bufs = mappedBuffers(ctx);
     if (!bufs.length) return;

@@ -1,8 +1,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { callName, stripParensAndCasts } from '../ast';
-import { mappedBuffers, rootOf } from './memoryCommon';
-import { localValues } from './wave2Common';
+import { mappedBuffers, rootOf } from './shared/bufferOrigin';
+import { localValues } from './shared/locals';
 
 const KMAP = /^(kmap|kmap_local_page|kmap_local_folio|kmap_atomic|kmap_local_page_try_from_panic)$/;
 

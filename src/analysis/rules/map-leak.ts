@@ -3,14 +3,16 @@ import { reach } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { normText } from '../ast';
-import { assigns, containsSpan, failureBranch, isErrorReturn, unwrapCond } from './util';
+import { assigns } from '../writes';
+import { containsSpan } from './shared/cfgQueries';
+import { failureBranch, isErrorReturn, unwrapCond } from '../conditions';
 
 export const rule: Rule = {
   id: 'map-leak',
   title: 'An error return leaves a successful map or allocation unreleased',
   severity: 'warning',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       if (c.result !== 'assigned' || !c.lvalueLocal) continue;

@@ -1,8 +1,8 @@
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { callName, stripParensAndCasts } from '../ast';
-import { argNamed, callsWithRole } from './wave2Common';
-import { localValues } from './wave2Common';
+import { argNamed, callsWithRole } from './shared/catalogueCalls';
+import { localValues } from './shared/locals';
 
 const RAM_PHYS = /^(virt_to_phys|__pa|page_to_phys|sg_phys|folio_to_phys|__pa_symbol|pfn_to_phys|page_to_pfn)$/;
 

@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { mappedBuffers, rootOf } from './memoryCommon';
+import { mappedBuffers, rootOf } from './shared/bufferOrigin';
 
 export const rule: Rule = {
   id: 'map-stack',

@@ -1,6 +1,6 @@
 import type { Rule } from './types';
 import { callName, stripParensAndCasts } from '../ast';
-import { assignedValues, mappedBuffers, rootOf } from './memoryCommon';
+import { assignedValues, mappedBuffers, rootOf } from './shared/bufferOrigin';
 
 const VMALLOC = /^(vmalloc|vzalloc|vmalloc_user|vmalloc_node|vzalloc_node|vmalloc_32|vmalloc_32_user|vmalloc_array|vcalloc|__vmalloc|vmap|module_alloc|execmem_alloc|ioremap\w*|kvmalloc|kvzalloc|kvmalloc_array|kvcalloc|kvmalloc_node|kvzalloc_node|kvrealloc)$/;
 

@@ -1,8 +1,8 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
 import { callName, normText, walk } from '../ast';
-import { argNamed, bitMaskBits, callsWithRole } from './wave2Common';
-import { MASK_SETTERS } from './mask-unchecked';
+import { argNamed, callsWithRole } from './shared/catalogueCalls';
+import { bitMaskBits, MASK_SETTERS } from './shared/dmaMasks';
 
 export const rule: Rule = {
   id: 'mask-64-fallback-dead',

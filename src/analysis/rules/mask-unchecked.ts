@@ -1,8 +1,8 @@
 import type { Rule } from './types';
+import { MASK_SETTERS, bitMaskBits } from './shared/dmaMasks';
 import { callName, stripParensAndCasts } from '../ast';
-import { argNamed, bitMaskBits, callsWithRole, constValue } from './wave2Common';
-
-export const MASK_SETTERS = /^(dma_set_mask|dma_set_coherent_mask|dma_set_mask_and_coherent|dma_coerce_mask_and_coherent)$/;
+import { argNamed, callsWithRole } from './shared/catalogueCalls';
+import { constValue } from './shared/constFold';
 
 export const rule: Rule = {
   id: 'mask-unchecked',

@@ -4,7 +4,7 @@ import { callName, callArgs, normText, stripParensAndCasts, walk } from '../ast'
 import { reach } from '../cfg';
 import { reassigns } from '../ownership';
 import { apiEntry } from '../api';
-import { localValues } from './wave2Common';
+import { localValues } from './shared/locals';
 import type { FunctionContext } from '../facts';
 
 const NOKMAP = /\bDMA_ATTR_NO_KERNEL_MAPPING\b/;
@@ -44,7 +44,6 @@ export const rule: Rule = {
   title: 'The cookie returned by a DMA_ATTR_NO_KERNEL_MAPPING allocation used as a CPU address',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       const e = apiEntry(c.name);

@@ -4,13 +4,12 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { walk, callName, callArgs, normText } from '../ast';
+import { walk, callName, callArgs, normText, lineAt } from '../ast';
 import { apiEntry } from '../api';
 import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { DmaObject, FunctionContext } from '../facts';
-import { failureBranch, isErrorReturn } from './util';
-import { lineAt } from './wave2Common';
+import { failureBranch, isErrorReturn } from '../conditions';
 
 /** Calls that undo mappings (or may: a same-file DMA helper, a cleanup-named function). Plain frees do not. */
 const CLEANUP_RE = /unmap|unwind|undo|clean|rollback|release|teardown|destroy|drain|purge|reset|free_(tx|rx|ring|buf|bufs|desc|descs|skbs|frags|chain|resources|queue|all|mapping|mappings|sg|sgl|table)|_(tx|rx|ring|buf|bufs|desc|descs|queue|chain)_free|free_\w*(bufs|buffers|descs|entries|ring)$/i;
@@ -44,7 +43,7 @@ export const rule: Rule = {
   title: 'A loop maps N buffers, and the error exit of a later round does not unmap the earlier ones',
   severity: 'warning',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       if (o.kind !== 'map' || (c.family !== 'single' && c.family !== 'page' && c.family !== 'sg')) continue;

@@ -3,14 +3,15 @@ import { callName, callArgs, normText, stripParensAndCasts } from '../ast';
 import { reach } from '../cfg';
 import { reassigns, pointerBase } from '../ownership';
 import { apiEntry } from '../api';
-import { containsSpan, failureBranch } from './util';
+import { containsSpan } from './shared/cfgQueries';
+import { failureBranch } from '../conditions';
 
 export const rule: Rule = {
   id: 'pool-destroy-busy',
   title: 'dma_pool_destroy() while a block allocated from the pool is still outstanding',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     const destroys = ctx.allCalls.filter((n) => apiEntry(callName(n))?.role === 'pool-destroy' || callName(n) === 'dma_pool_destroy');
     if (!destroys.length) return;
     const frees = ctx.allCalls.filter((n) => apiEntry(callName(n))?.role === 'pool-free');

@@ -1,5 +1,6 @@
 import type { Rule } from './types';
-import { argNamed, callsWithRole, constValue, isPow2 } from './wave2Common';
+import { argNamed, callsWithRole } from './shared/catalogueCalls';
+import { constValue, isPow2 } from './shared/constFold';
 
 export const rule: Rule = {
   id: 'pool-params',

@@ -9,7 +9,6 @@ export const rule: Rule = {
   title: 'dma_pool_alloc() followed by a memset of the whole block: use dma_pool_zalloc()',
   severity: 'info',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     for (const o of ctx.facts.objects) {
       const c = o.call;
       if (c.name !== 'dma_pool_alloc' || c.result !== 'assigned' || !o.cpu) continue;

@@ -5,12 +5,12 @@
  */
 import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
-import { callName, callArgs, normText } from '../ast';
+import { callName, callArgs, normText, lineAt } from '../ast';
 import { apiEntry } from '../api';
 import { reach, walkOwn } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
-import { accesses, lineAt, mentionsNorm, reassigns, regions, type Region, type Access } from '../ownership';
+import { accesses, mentionsNorm, reassigns, regions, type Region, type Access } from '../ownership';
 
 const NOT_DEVICE = /^(pr_\w+|dev_(err|warn|info|dbg|notice|err_ratelimited|warn_ratelimited)|netdev_\w+|netif_\w+|printk|WARN\w*|BUG_ON|unlikely|likely|trace_\w+|memcpy|memset|memcmp|kfree|skb_\w+|napi_\w+|page_address|virt_to_page|lower_32_bits|upper_32_bits|cpu_to_\w+|le\d+_to_cpu|min|max|min_t|max_t|ALIGN|dma_\w+|xdp_\w+|bpf_\w+|build_skb|__skb_\w+|page_pool_\w+|put_page|get_page|__free_pages?|sg_\w+|dma_unmap_\w+|dma_unmap_addr_set)$/;
 
@@ -43,7 +43,7 @@ export const rule: Rule = {
   title: 'A buffer goes back to the device after dma_sync_*_for_cpu() without dma_sync_*_for_device(), though the CPU wrote it or it is BIDI',
   severity: 'warning',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated || ctx.facts.hasError) return;
+    if (ctx.facts.hasError) return;
     const rs = regions(ctx).filter((r) => r.toCpu.some((e) => e.kind === 'sync-for-cpu'));
     if (!rs.length) return;
     const acc = accesses(ctx);

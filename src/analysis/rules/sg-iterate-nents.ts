@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { callName, callArgs, normText, walk } from '../ast';
 import { isIteratorMacro } from '../cfg';
-import { replaceFix } from './util';
+import { replaceFix } from './shared/fixes';
 import { stripOuterParens } from '../facts';
 
 function bodyReadsDma(body: Node | null, it: string): boolean {

@@ -9,7 +9,8 @@ import { reach } from '../cfg';
 import type { CfgNode } from '../cfg';
 import type { FunctionContext } from '../facts';
 import { handleKey, stripOuterParens } from '../facts';
-import { accesses, bodyAssignments, lineAt, reassigns, regions } from '../ownership';
+import { accesses, bodyAssignments, reassigns, regions } from '../ownership';
+import { lineAt } from '../ast';
 
 const SKIP = /\bDMA_ATTR_SKIP_CPU_SYNC\b/;
 
@@ -27,6 +28,8 @@ export const rule: Rule = {
   id: 'skip-cpu-sync-misuse',
   title: 'DMA_ATTR_SKIP_CPU_SYNC on a first mapping never synced for the device, or on an unmap whose data the CPU still needs',
   severity: 'warning',
+  // whether the file syncs a handle for the device anywhere
+  factsKey: (s, fnText) => (s.syncForDevice && fnText.includes('DMA_ATTR_SKIP_CPU_SYNC') ? [...s.syncForDevice].sort().join(',') : ''),
   checkFunction(ctx, report) {
     if (!SKIP.test(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
     // (a) maps

@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import type { Rule } from './types';
 import { normText, walk } from '../ast';
 import { isPlatformPredicate } from '../facts';
-import { isDmaCoreFile } from './internal-header';
+import { isDmaCoreFile } from './shared/kernelPaths';
 
 export const SKIP_SYNC_FIX =
   'Call the sync unconditionally: the inline wrapper already short-circuits via dma_dev_need_sync() when the DMA core knows it is a no-op. If you must skip per buffer, use dma_need_sync(dev, handle) after mapping. If you need CPU/device coherency without syncs, allocate with dma_alloc_coherent()/dma_alloc_attrs().';
@@ -22,6 +22,8 @@ export const rule: Rule = {
   id: 'skip-sync-heuristic',
   title: 'A sync, map or unmap depends on platform internals (coherency, IOMMU, swiotlb, dma ops, CONFIG_X86)',
   severity: 'error',
+  // the fields the file assigns from a platform predicate, and whether this file belongs to the DMA core
+  factsKey: (s, fnText, file) => `${[...s.predicateFields].filter((f) => fnText.includes(f)).sort().join(',')}${isDmaCoreFile(file) ? ':core' : ''}`,
   checkFunction(ctx, report) {
     if (isDmaCoreFile(ctx.file)) return;
     // nothing to explain without a sync/map/unmap, nor without a predicate in the body or a cached platform flag

@@ -2,15 +2,14 @@ import type { Rule } from './types';
 import { reach } from '../cfg';
 import { stripOuterParens } from '../facts';
 import { reassigns } from '../ownership';
-import { baseNames } from './util';
-import { lineAt } from './wave2Common';
+import { baseNames } from '../writes';
+import { lineAt } from '../ast';
 
 export const rule: Rule = {
   id: 'sync-after-unmap',
   title: 'dma_sync_*() on a handle after it was unmapped',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     const handleOf = (c: (typeof ctx.facts.calls)[number]): string | undefined => {
       const a = c.family === 'sg' || c.family === 'sgtable' ? c.buffer : c.handle;
       return a ? stripOuterParens(a.norm) : undefined;

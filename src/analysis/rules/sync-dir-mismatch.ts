@@ -1,6 +1,7 @@
 import type { Rule } from './types';
-import { syncPairs } from './pairing';
-import { dirConst, replaceFix } from './util';
+import { syncPairs } from './shared/pairing';
+import { dirConst } from '../directions';
+import { replaceFix } from './shared/fixes';
 
 export const rule: Rule = {
   id: 'sync-dir-mismatch',

@@ -51,6 +51,13 @@ export interface Rule {
    * (the checker's text prefilter would skip them): e.g. a `writel(virt_to_phys(…))`.
    */
   alsoAnalyse?: RegExp;
+  /**
+   * The file-level facts outside the function that checkFunction reads (the file summary, the file's
+   * path), as a stable text. The checker caches a function's results under its text plus every rule's
+   * key, so a change to those facts re-checks the function. Omit when the rule reads only the function
+   * and the facts shared by all rules (facts.ts sharedFactsKey). Name only what `fnText` mentions.
+   */
+  factsKey?(summary: FileSummary, fnText: string, file: string | undefined): string;
   checkFunction?(ctx: FunctionContext, report: Report): void;
   checkFile?(ctx: FileContext, report: Report): void;
 }

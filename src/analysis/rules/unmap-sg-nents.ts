@@ -1,5 +1,5 @@
 import type { Rule } from './types';
-import { replaceFix, mappedWith } from './util';
+import { replaceFix, mappedWith } from './shared/fixes';
 import { stripOuterParens, addressOf } from '../facts';
 
 export const rule: Rule = {

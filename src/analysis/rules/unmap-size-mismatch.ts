@@ -1,6 +1,6 @@
 import type { Rule } from './types';
-import { releasePairs, sizesDiffer } from './pairing';
-import { replaceFix, mappedWith } from './util';
+import { releasePairs, sizesDiffer } from './shared/pairing';
+import { replaceFix, mappedWith } from './shared/fixes';
 
 export const rule: Rule = {
   id: 'unmap-size-mismatch',

@@ -1,7 +1,7 @@
 import type { Rule } from './types';
-import { releasePairs } from './pairing';
-import { familyVerdict } from './familyCommon';
-import type { Pair } from './pairing';
+import { releasePairs } from './shared/pairing';
+import { familyVerdict } from './shared/releaseFamily';
+import type { Pair } from './shared/pairing';
 import type { FunctionContext } from '../facts';
 import { apiEntry } from '../api';
 

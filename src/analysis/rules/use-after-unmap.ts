@@ -1,11 +1,10 @@
 import type { Rule } from './types';
 import type { Node } from 'web-tree-sitter';
 import { reach, walkOwn, CfgNode } from '../cfg';
-import { callName, callArgs, normText, stripParensAndCasts } from '../ast';
+import { callName, callArgs, normText, stripParensAndCasts, lineAt } from '../ast';
 import { mentions, stripOuterParens } from '../facts';
 import { reassigns } from '../ownership';
-import { baseNames } from './util';
-import { lineAt } from './wave2Common';
+import { baseNames } from '../writes';
 
 const MMIO = /^(writel|writel_relaxed|writeq|writeq_relaxed|iowrite32|iowrite64|lo_hi_writeq|hi_lo_writeq|iowrite64_lo_hi|iowrite64_hi_lo|__raw_writel|__raw_writeq)$/;
 const TO_HW = /^(cpu_to_le(32|64)|cpu_to_be(32|64)|lower_32_bits|upper_32_bits)\(/;
@@ -66,7 +65,6 @@ export const rule: Rule = {
   title: 'A DMA handle given to the hardware after unmap, or a coherent buffer used after dma_free_coherent()',
   severity: 'error',
   checkFunction(ctx, report) {
-    if (ctx.cfg.truncated) return;
     for (const u of ctx.facts.calls) {
       const un = ctx.nodeOf(u);
       if (!un) continue;

@@ -12,7 +12,9 @@ import { ruleList, selectRules } from '../ruleSelection';
 import { ruleDocs, RuleDocs, DOCS_URL_ENV } from '../../node/ruleDocs';
 import {
   collectFiles, checkOneFile, checkBuffer, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE, isCSourceName, isNotCSourceError, NOT_C_SOURCE,
+  nodeSession,
 } from '../../node/checkFiles';
+import type { AnalysisSession } from '../../analysis/session';
 import { version as pkgVersion } from '../../../package.json';
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
@@ -26,8 +28,14 @@ const FORMATS = ['text', 'json', 'sarif'];
 /** Options of one file: the batch options with its repo configuration applied. */
 type OptionsFor = (file: string) => BatchOptions;
 
+/** Checks the files in this thread with one analysis session, created when a file first needs parsing and disposed at the end. */
 async function runSerial(files: string[], cwd: string, o: OptionsFor, onResult: (r: FileResult) => void): Promise<void> {
-  for (const f of files) onResult(await checkOneFile(f, cwd, o(f)));
+  let session: Promise<AnalysisSession> | undefined;
+  try {
+    for (const f of files) onResult(await checkOneFile(f, cwd, o(f), () => (session ??= nodeSession())));
+  } finally {
+    if (session) (await session).dispose();
+  }
 }
 
 async function runParallel(files: string[], cwd: string, o: OptionsFor, jobs: number, onResult: (r: FileResult) => void): Promise<boolean> {
@@ -227,12 +235,14 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text };
   };
   if (stdinCount) {
+    let stdinSession: Promise<AnalysisSession> | undefined;
     // the name decides nothing but the reported path (and C-ness when it has an extension)
     const named = a.values.has('--stdin-filename');
     const buf = Buffer.from(await io.readStdin(), 'utf8');
     onResult(named && !isCSourceName(stdinName)
       ? { file: stdinName, findings: [], errors: [{ file: stdinName, message: `${NOT_C_SOURCE} (only *.c and *.h files are checked)` }], ms: 0 }
-      : await checkBuffer(stdinName, buf, o(stdinName)));
+      : await checkBuffer(stdinName, buf, o(stdinName), () => (stdinSession ??= nodeSession())));
+    if (stdinSession) (await stdinSession).dispose();
   }
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);

@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandInfo, CliIO, OptionSpec, flagSpec, parseArgs, UsageError } from '../args';
-import { CParser } from '../../analysis/parser';
+import type { CParser } from '../../analysis/parser';
+import { AnalysisSession } from '../../analysis/session';
 import { CHECKS, KernelLogReport, parseKernelLog, LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions, explainReport } from '../../analysis/dmaDebugLog';
 import { readWasm } from '../../node/wasm';
 import { wrap } from '../text';
@@ -197,11 +198,11 @@ export const explainLogCommand: CommandInfo = {
     let results: ExplainedReport[];
     const sources = reports.length > 0 ? collectSources(ws, wantedFunctions(reports), io.cwd) : [];
     if (sources.length > 0) {
-      const parser = await CParser.create(readWasm());
+      const session = await AnalysisSession.create(readWasm());
       try {
-        results = await explainLogText(text, sources, parser, cliLocateOptions());
+        results = await explainLogText(text, sources, session.parser, cliLocateOptions());
       } finally {
-        parser.delete();
+        session.dispose();
       }
     } else {
       results = await explainLogText(text, [], undefined);

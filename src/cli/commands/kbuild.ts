@@ -11,7 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CliIO, CommandInfo } from '../args';
 import { parseAutoconf, parseKbuildFlags, KbuildFlags } from '../kbuildFlags';
-import { checkOneFile, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import { checkOneFile, nodeSession, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import type { AnalysisSession } from '../../analysis/session';
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
 
@@ -56,12 +57,17 @@ export async function runKbuild(argv: string[], io: CliIO): Promise<number> {
   if (cfg.note) io.err(`dma-scope kbuild: ${cfg.note}\n`);
   if (debug) io.err(`dma-scope kbuild: ${Object.keys(cfg.macros).length} macros${cfg.autoconf ? ` (configuration ${cfg.autoconf})` : ''}; ignored flags: ${flags.unknown.join(' ') || 'none'}\n`);
   const configs = new ConfigLoader(io.cwd);
+  let session: Promise<AnalysisSession> | undefined;
+  try {
   for (const file of flags.files) {
     if (configs.excluded(file)) continue;
     const repo = configs.forFile(file);
-    const r = await checkOneFile(file, io.cwd, { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete });
+    const r = await checkOneFile(file, io.cwd, { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete }, () => (session ??= nodeSession()));
     for (const f of r.findings) io.err(`${file}:${f.line}:${f.column}: ${LEVEL[f.severity] ?? 'warning'}: ${f.message} [${f.rule}]\n`);
     for (const e of r.errors) io.err(`${file}: warning: dma-scope: ${e.message}${e.rule ? ` [${e.rule}]` : ''}\n`);
+  }
+  } finally {
+    if (session) (await session).dispose();
   }
   // a broken .dma-scope.json is reported, never fatal here: the build goes on
   for (const p of [...configs.fatal, ...configs.problems]) io.err(`dma-scope kbuild: ${formatProblem(p)} (ignored)\n`);

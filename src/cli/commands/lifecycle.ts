@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
-import { CParser } from '../../analysis/parser';
+import { AnalysisSession } from '../../analysis/session';
 import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine } from '../../analysis/lifecycle';
 import { readWasm } from '../../node/wasm';
 
@@ -49,8 +49,8 @@ export const lifecycleCommand: CommandInfo = {
         // a missing header only costs a size
       }
     }
-    const parser = await CParser.create(readWasm());
-    const tree = parser.parse(text);
+    const session = await AnalysisSession.create(readWasm());
+    const tree = session.parser.parse(text);
     try {
       const r = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer: args.values.get('--buffer'), file, headers });
       io.out(r.trace);
@@ -63,6 +63,7 @@ export const lifecycleCommand: CommandInfo = {
       throw e;
     } finally {
       tree.delete();
+      session.dispose();
     }
   },
 };

@@ -1,5 +1,5 @@
 /** Locates GFP flag tokens inside an allocation's gfp argument and builds removal edits. */
-import type { Arg } from '../facts';
+import type { Arg } from '../../facts';
 
 export function flagSpans(arg: Arg, text: string, flag: RegExp): { start: number; end: number; name: string }[] {
   const src = text.slice(arg.start, arg.end);

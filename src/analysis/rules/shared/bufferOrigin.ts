@@ -1,7 +1,7 @@
 /** Buffer-provenance helpers for map-stack and map-vmalloc. */
 import type { Node } from 'web-tree-sitter';
-import { callName, callArgs, normText, stripParensAndCasts, walk } from '../ast';
-import type { FunctionContext } from '../facts';
+import { callName, callArgs, normText, stripParensAndCasts, walk } from '../../ast';
+import type { FunctionContext } from '../../facts';
 
 /** Buffer arguments handed to the device: dma_map_single's ptr, dma_map_page(virt_to_page(x)), sg_init_one/sg_set_buf's buf. */
 export function mappedBuffers(ctx: FunctionContext): { call: string; arg: Node; callNode: Node }[] {

@@ -1,9 +1,9 @@
 /** Shared logic of map-error-unchecked and map-error-compare. */
 import type { Node } from 'web-tree-sitter';
-import { walk, normText, callName } from '../ast';
-import { apiEntry } from '../api';
-import type { DmaObject, FunctionContext } from '../facts';
-import { mentions, stripOuterParens } from '../facts';
+import { walk, normText, callName } from '../../ast';
+import { apiEntry } from '../../api';
+import type { DmaObject, FunctionContext } from '../../facts';
+import { mentions, stripOuterParens } from '../../facts';
 import { exclusiveBranches } from './pairing';
 
 export function isStreamingSingle(o: DmaObject): boolean {

@@ -1,4 +1,4 @@
-import { apiEntry } from '../api';
+import { apiEntry } from '../../api';
 import type { Pair } from './pairing';
 
 export type FamilyVerdict = 'ok' | 'single-page' | 'wrong' | 'dmam-mixed' | 'coherent-mismatch';

@@ -1,11 +1,12 @@
 /** Pairs each unmap/free/sync with the map/alloc of the same handle in the same function. */
-import type { CallFact, DmaObject, FunctionContext } from '../facts';
+import type { CallFact, DmaObject, FunctionContext } from '../../facts';
 import type { Node } from 'web-tree-sitter';
-import { normText } from '../ast';
-import { pathBetween, resolveExpr, hasCall, assignmentCount, assigns } from './util';
+import { normText } from '../../ast';
+import { pathBetween } from './cfgQueries';
+import { resolveExpr, hasCall, assignmentCount, assigns } from '../../writes';
 
 /** The CFG node calls a same-file function that maps/unmaps, passing the handle or its base object. */
-export function callsDmaHelperWith(ctx: FunctionContext, n: import('../cfg').CfgNode, h: string): boolean {
+export function callsDmaHelperWith(ctx: FunctionContext, n: import('../../cfg').CfgNode, h: string): boolean {
   if (!n.node || !ctx.summary.dmaFunctions.size) return false;
   const base = /^[&*(]*([A-Za-z_]\w*)/.exec(h)?.[1];
   const t = normText(n.node);

@@ -1,8 +1,8 @@
 /** Atomic sections of a function: from a lock / IRQ-disable call to its matching release, along CFG paths. */
 import type { Node } from 'web-tree-sitter';
-import { callName, callArgs, normText } from '../ast';
-import { reach, CfgNode } from '../cfg';
-import type { FunctionContext } from '../facts';
+import { callName, callArgs, normText } from '../../ast';
+import { reach, CfgNode } from '../../cfg';
+import type { FunctionContext } from '../../facts';
 
 interface LockKind { release: RegExp; irqsOff: boolean; keyed: boolean }
 
@@ -35,7 +35,7 @@ export interface AtomicHit {
 /** The lock call whose critical section contains `target` on some path (irqsOnly: only IRQ-disabling ones). */
 export function heldAt(ctx: FunctionContext, target: Node, irqsOnly: boolean): AtomicHit | null {
   const tn = ctx.index.at(target.startIndex, target.endIndex);
-  if (!tn || ctx.cfg.truncated) return null;
+  if (!tn) return null;
   for (const l of ctx.allCalls) {
     const name = callName(l) ?? '';
     const k = LOCKS[name];

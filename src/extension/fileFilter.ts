@@ -1,0 +1,26 @@
+/**
+ * Which documents the extension checks: the `dmaScope.exclude` globs and the `dmaScope.maxFileSize`
+ * limit, as pure functions (no `vscode`), so the unit tests can exercise them.
+ */
+
+import { globToRegExp } from '../analysis/config';
+
+export { globToRegExp };
+
+/**
+ * Is a document excluded by one of the globs? Each glob is tried on the workspace-relative path
+ * (backslashes turned into slashes) and on the URI's path.
+ */
+export function isExcluded(relativePath: string, uriPath: string, globs: readonly string[]): boolean {
+  if (!globs.length) return false;
+  const rel = relativePath.replace(/\\/g, '/');
+  return globs.some((g) => {
+    const re = globToRegExp(g);
+    return re.test(rel) || re.test(uriPath);
+  });
+}
+
+/** A document of `chars` characters is analysed only when it is not over `maxFileSize`. */
+export function withinSizeLimit(chars: number, maxFileSize: number): boolean {
+  return chars <= maxFileSize;
+}
