@@ -27,6 +27,8 @@ export const rule: Rule = {
   id: 'skip-cpu-sync-misuse',
   title: 'DMA_ATTR_SKIP_CPU_SYNC on a first mapping never synced for the device, or on an unmap whose data the CPU still needs',
   severity: 'warning',
+  // 0 of 4 strictly real on 6.12 (coherent-only SoCs; docs/rules/skip-cpu-sync-misuse.md): opt-in
+  enabledByDefault: false,
   checkFunction(ctx, report) {
     if (!SKIP.test(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
     // (a) maps
