@@ -19,6 +19,8 @@ import { isDmaCoreFile } from './rules/internal-header';
 import { relevantNamesRegExp } from './relevance';
 import { entriesForPrefilter } from './api';
 import { helpersKey, callsHelper } from './summaries';
+import { liveCode } from './preproc/liveCode';
+import { platformContext } from './preproc/platform';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -59,6 +61,10 @@ export interface CheckOptions {
   severities?: Record<string, SeveritySetting>;
   /** the file's path (used by path-dependent rules and in error reports) */
   file?: string;
+  /** known macros (kbuild's autoconf.h): value, or null for explicitly undefined; decides `#if` arms exactly */
+  macros?: Record<string, string | null>;
+  /** true: every `CONFIG_` option not in `macros` is undefined */
+  macrosComplete?: boolean;
 }
 
 export interface CheckResult {
@@ -132,7 +138,9 @@ function summaryKey(s: FileSummary, fnText: string, file?: string): string {
   const g = s.fileObjects && MAPS_MEMORY.test(fnText) ? [...s.fileObjects()].filter(([k]) => has(k)).map(([k, v]) => `${k}${imageKey(v)}`).sort().join(',') : '';
   // bypass-api: whether the file uses the DMA API or ISA DMA, and which struct members are __iomem
   const p = PHYS_ADDRESS.test(fnText) ? `${s.usesDmaApi ? 'dma' : ''}${s.isaDma ? 'isa' : ''}:${s.structs ? [...iomemMembers(s.structs())].sort().join(',') : ''}` : '';
-  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  // skip-sync-heuristic: sizes and directions defined under a platform #if
+  const q = s.platformDefines ? [...s.platformDefines()].filter(([k]) => has(k)).map(([k, v]) => `${k}=${v}`).sort().join(',') : '';
+  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${q}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -221,6 +229,9 @@ export function factsAt(tree: Tree, text: string, offset: number, file?: string)
 }
 
 export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): CheckResult {
+  // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
+  const live = liveCode(tree, text, opts);
+  if (live) try { return checkTree(live.tree, live.text, opts); } finally { live.tree.delete(); }
   const errors: CheckError[] = [];
   const raw: RawFinding[] = [];
   const file = opts.file;
@@ -243,7 +254,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
       lastRunStats.skipped++;
       continue;
     }
-    const key = fnText + '\u0000' + summaryKey(summary, fnText, file);
+    const key = fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

@@ -15,6 +15,8 @@ import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
 import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, HelperSummary } from './summaries';
 import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
+import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
+import { platformDefines } from './preproc/conditionals';
 
 export interface Arg {
   text: string;
@@ -117,6 +119,8 @@ export interface FileSummary {
   /** some function of the file names a DMA-API entry; some uses the ISA DMA controller API */
   usesDmaApi?: boolean;
   isaDma?: boolean;
+  /** macros defined under a platform `#if` (preproc/conditionals.ts platformDefines; computed on first use) */
+  platformDefines?: () => Map<string, string>;
 }
 
 export interface FunctionContext {
@@ -411,10 +415,12 @@ export function summarizeFile(root: Node, fns: Node[], text?: string): FileSumma
   }
   let structs: Map<string, StructField[]> | undefined;
   let objects: Map<string, ImageDecl> | undefined;
+  let platDefs: Map<string, string> | undefined;
   return {
     checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text), syncForDevice, usesDmaApi, isaDma,
     structs: () => (structs ??= structDefinitions(root, text ?? root.text)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
+    platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
   };
 }
 
@@ -425,7 +431,7 @@ export const PLATFORM_PREDICATE_CALLS = [
   'cc_platform_has', 'mem_encrypt_active', 'sme_active', 'xen_domain', 'xen_pv_domain', 'xen_hvm_domain', 'hypervisor_is_type',
 ];
 const PRED_CALL_RE = new RegExp(`\\b(?:${PLATFORM_PREDICATE_CALLS.join('|')}|dma_direct_\\w+)\\s*\\(`);
-const PRED_IDENT_RE = /\bintel_iommu_enabled\b|(?:->|\.)\s*(?:dma_ops|dma_coherent|dma_skip_sync)\b|\bIS_ENABLED\s*\(\s*CONFIG_(?:X86|SWIOTLB|INTEL_IOMMU)\w*\s*\)|\bdefined\s*\(?\s*CONFIG_(?:X86|SWIOTLB|INTEL_IOMMU)\w*/;
+const PRED_IDENT_RE = new RegExp(`\\bintel_iommu_enabled\\b|(?:->|\\.)\\s*(?:dma_ops|dma_coherent|dma_skip_sync)\\b|\\b(?:IS_ENABLED|IS_BUILTIN|IS_REACHABLE)\\s*\\(\\s*${PLATFORM_CONFIG_SOURCE}\\s*\\)|\\bdefined\\s*\\(?\\s*${PLATFORM_CONFIG_SOURCE}`);
 
 export function isPlatformPredicate(text: string): string | null {
   const m = PRED_CALL_RE.exec(text) ?? PRED_IDENT_RE.exec(text);
