@@ -17,6 +17,7 @@ import { summarizeHelpers, HelperSummary } from './summaries';
 import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
 import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
 import { platformDefines } from './preproc/conditionals';
+import { handleAliases, stripCastsNorm } from './aliases';
 
 export interface Arg {
   text: string;
@@ -71,6 +72,8 @@ export interface DmaObject {
   syncs: number[];
   /** offsets where the handle (or CPU pointer) is stored elsewhere, returned or passed on */
   escapes: { start: number; end: number; how: 'stored' | 'returned' | 'passed' }[];
+  /** map: every name of the handle in this function, canonical (aliases.ts handleAliases) */
+  aliases?: string[];
 }
 
 export interface FunctionFacts {
@@ -510,7 +513,8 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   for (const c of calls) {
     if (c.role === 'map') {
       const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm.replace(/\+\+|--/g, '');
-      objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [] });
+      const aliases = handle ? handleAliases(body, callNodes[c.id], handle) : undefined;
+      objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [], aliases });
     } else if (c.role === 'alloc' || c.role === 'pool-alloc') {
       const h = c.handle ? addressOf(c.handle.norm) ?? undefined : undefined;
       objects.push({ kind: 'alloc', call: c, handle: h, cpu: c.lvalue?.norm, checks: [], releases: [], syncs: [], escapes: [] });
@@ -520,10 +524,11 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   for (const o of objects) {
     for (const c of calls) {
       if (c.start <= o.call.start) continue;
-      if (c.role === 'mapping-error' && o.handle && c.args[1] && stripOuterParens(c.args[1].norm) === o.handle) o.checks.push(c.id);
+      const named = (a: Arg | undefined): boolean => !!a && !!o.aliases && o.aliases.includes(stripCastsNorm(a.norm));
+      if (c.role === 'mapping-error' && o.handle && c.args[1] && (stripOuterParens(c.args[1].norm) === o.handle || named(c.args[1]))) o.checks.push(c.id);
       const hArg = c.family === 'sg' || c.family === 'sgtable' ? c.buffer : c.handle;
       const matches =
-        (o.handle && hArg && stripOuterParens(hArg.norm) === o.handle) || (o.kind === 'alloc' && o.cpu && c.cpu && stripOuterParens(c.cpu.norm) === o.cpu);
+        (o.handle && hArg && (stripOuterParens(hArg.norm) === o.handle || named(hArg))) || (o.kind === 'alloc' && o.cpu && c.cpu && stripOuterParens(c.cpu.norm) === o.cpu);
       if (!matches) continue;
       if (c.role === 'unmap' || c.role === 'free' || c.role === 'pool-free') o.releases.push(c.id);
       else if (c.role === 'sync-for-cpu' || c.role === 'sync-for-device') o.syncs.push(c.id);
