@@ -44,7 +44,17 @@ describe('preprocessor conditionals', () => {
     }
     const withHeader = '#include "foo.h"\n#ifdef FOO_FAST\nx();\n#endif\n';
     assert.deepStrictEqual(kept(withHeader), ['#include "foo.h"', '#ifdef FOO_FAST', 'x();', '#endif']);
-    assert.deepStrictEqual(kept('#ifdef FOO_FAST\nx();\n#endif\n'), []);
+    const unit = 'MODULE_LICENSE("GPL");\n';
+    assert.deepStrictEqual(kept('#ifdef FOO_FAST\nx();\n#endif\n' + unit), [unit.trim()]);
+    // without a licence/init/driver declaration the .c may be #included by another file that defines it
+    assert.deepStrictEqual(kept('#ifdef FOO_FAST\nx();\n#endif\n'), ['#ifdef FOO_FAST', 'x();', '#endif']);
+    // a header gets its macros from the file that includes it
+    assert.deepStrictEqual(kept('#ifdef FOO_FAST\nx();\n#endif\n', { file: 'drivers/foo/foo.h' }), ['#ifdef FOO_FAST', 'x();', '#endif']);
+    // a value read from a macro the file does not define is a header constant, not 0
+    assert.deepStrictEqual(kept('#if FOO_RING_ORDER > 4\nx();\n#endif\n'), ['#if FOO_RING_ORDER > 4', 'x();', '#endif']);
+    // kernel-wide header macros and ARCH_/HAVE_ families are never assumed undefined
+    assert.deepStrictEqual(kept('#ifdef NET_IP_ALIGN\nx();\n#endif\n#ifndef ARCH_HAS_FOO\ny();\n#endif\n'), ['#ifdef NET_IP_ALIGN', 'x();', '#endif', '#ifndef ARCH_HAS_FOO', 'y();', '#endif']);
+    assert.deepStrictEqual(blankDeadConditionals('#ifdef FOO_FAST\nx();\n#endif\n' + unit).assumedUndefined, ['FOO_FAST']);
   });
 
   it('decides CONFIG_ tests exactly from a known configuration (IS_ENABLED, IS_MODULE, defined, values)', () => {

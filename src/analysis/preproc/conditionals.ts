@@ -8,8 +8,11 @@
  * - a macro the file `#undef`s (and does not define again before the test) is undefined;
  * - a macro the file never defines is undefined when the file cannot get it from elsewhere: it is
  *   not a `CONFIG_` option, not reserved (`__x86_64__`, `_FOO`), not lower case (`writeq`, a
- *   function-like macro of a kernel header), not `MODULE`/`DEBUG` (kbuild passes those with -D), and
- *   the file includes no local header (`#include "foo.h"`, which may define it);
+ *   function-like macro of a kernel header), not `MODULE`/`DEBUG` (kbuild passes those with -D), not a
+ *   kernel-wide header macro (`ARCH_*`, `HAVE_*`, `NET_IP_ALIGN`…), only in an `#ifdef`/`defined()`
+ *   test (a value read from an unknown macro is a header constant), in a module's own `.c` file (it
+ *   declares MODULE_LICENSE/module_init/a driver: not a header, not a `.c` another file includes),
+ *   and the file includes no local header (`#include "foo.h"`, which may define it);
  * - with a known configuration (CheckOptions.macros, e.g. kbuild's autoconf.h) the listed macros
  *   have their values, and with `macrosComplete` every unlisted `CONFIG_` option is undefined.
  *
@@ -27,6 +30,8 @@ export interface MacroEnvironment {
   macros?: Record<string, string | null>;
   /** true: every `CONFIG_` option not in `macros` is undefined */
   macrosComplete?: boolean;
+  /** the file's path: a header (`.h`) gets its macros from whoever includes it, so nothing is "never defined" there */
+  file?: string;
 }
 
 export interface Directive {
@@ -44,6 +49,8 @@ export interface ConditionalReport {
   text: string;
   /** dead ranges [start, end) blanked, in order */
   dead: [number, number][];
+  /** macros taken as undefined because the file never defines them (for --debug and tests) */
+  assumedUndefined?: string[];
 }
 
 const DIRECTIVE_RE = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif|define|undef|include)\b/;
@@ -88,7 +95,7 @@ type MacroState = { defined: true; value: string } | { defined: false } | null; 
 class Evaluator {
   private toks: string[] = [];
   private i = 0;
-  constructor(private readonly state: (name: string) => MacroState) {}
+  constructor(private readonly state: (name: string, existence: boolean) => MacroState) {}
 
   eval(expr: string): Val {
     this.toks = expr.match(/0[xX][0-9a-fA-F]+[uUlL]*|\d+[uUlL]*|[A-Za-z_]\w*|&&|\|\||==|!=|<=|>=|<<|>>|'(?:\\.|[^'])*'|\S/g) ?? [];
@@ -162,7 +169,7 @@ class Evaluator {
   }
 
   private isDefined(name: string): Val {
-    const s = this.state(name);
+    const s = this.state(name, true);
     return s === null ? undefined : s.defined ? 1 : 0;
   }
 
@@ -198,7 +205,7 @@ class Evaluator {
         if (t === 'IS_MODULE' && args.length === 1) return this.isDefined(`${args[0]}_MODULE`);
         return undefined; // an unknown function-like macro
       }
-      const s = this.state(t);
+      const s = this.state(t, false);
       if (s === null) return undefined;
       if (!s.defined) return 0; // the preprocessor's rule for an undefined identifier
       const v = s.value.trim();
@@ -226,9 +233,18 @@ class Evaluator {
   }
 }
 
+/** Macros of kernel-wide headers that drivers test with `#ifdef` (never "undefined because the file does not define them"). */
+const KERNEL_HEADER_MACROS = new Set([
+  'BITS_PER_LONG', 'PAGE_SIZE', 'PAGE_SHIFT', 'MAX_SKB_FRAGS', 'NET_IP_ALIGN', 'NET_SKB_PAD', 'L1_CACHE_BYTES', 'L1_CACHE_SHIFT',
+  'SMP_CACHE_BYTES', 'ARCH_DMA_MINALIGN', 'ARCH_KMALLOC_MINALIGN', 'DMA_MAPPING_ERROR', 'GFP_DMA32', 'ZONE_DMA', 'ZONE_DMA32',
+  'IRQF_SHARED', 'SA_SHIRQ', 'ETH_P_8021Q', 'VLAN_HLEN', 'NETIF_F_HW_VLAN_CTAG_TX', 'HZ', 'NR_CPUS', 'PCI_DMA_BUS_IS_PHYS',
+]);
+
 /** Names a file cannot be assumed to be the only source of (see the module comment). */
 function mayComeFromElsewhere(name: string): boolean {
-  return name.startsWith('_') || name.startsWith('CONFIG_') || /[a-z]/.test(name) || name === 'MODULE' || name === 'DEBUG' || name === 'VERBOSE_DEBUG' || name.startsWith('KBUILD_');
+  return name.startsWith('_') || name.startsWith('CONFIG_') || /[a-z]/.test(name) || name === 'MODULE' || name === 'DEBUG' ||
+    name === 'VERBOSE_DEBUG' || name.startsWith('KBUILD_') || name.startsWith('ARCH_') || name.startsWith('HAVE_') ||
+    KERNEL_HEADER_MACROS.has(name);
 }
 
 interface Frame {
@@ -267,20 +283,29 @@ export function blankDeadConditionals(text: string, env: MacroEnvironment = {}):
       if (m) definedInFile.add(m[1]);
     } else if (d.kind === 'include' && d.arg.startsWith('"')) localInclude = true;
   }
+  // a .c file `#include`d by another one (lib82596.c by lasi_82596.c) gets macros from its includer: only a
+  // module's own unit (it declares its licence, init or driver) can be said to "never define" a macro
+  const ownUnit = /\b(MODULE_LICENSE|module_init|module_\w+_driver|\w*_initcall|builtin_\w+_driver)\s*\(/.test(text);
   // macro states set by #define/#undef seen so far on live paths
   const seen = new Map<string, MacroState>();
   const known = env.macros ?? {};
-  const state = (name: string): MacroState => {
+  const header = !!env.file && /\.h$/i.test(env.file);
+  const assumed = new Set<string>();
+  // `existence`: the question is "is it defined?" (#ifdef, defined()); otherwise its value is read
+  const stateOf = (name: string, existence: boolean): MacroState => {
     if (seen.has(name)) return seen.get(name)!;
     if (Object.prototype.hasOwnProperty.call(known, name)) {
       const v = known[name];
       return v === null || v === undefined ? { defined: false } : { defined: true, value: v };
     }
     if (name.startsWith('CONFIG_')) return env.macrosComplete ? { defined: false } : null;
-    if (definedInFile.has(name) || localInclude || mayComeFromElsewhere(name)) return null;
+    // a value read from a macro the file does not define is a constant from a header (`#if BITS_PER_LONG == 64`)
+    if (!existence || header || !ownUnit || definedInFile.has(name) || localInclude || mayComeFromElsewhere(name)) return null;
+    assumed.add(name);
     return { defined: false };
   };
-  const ev = new Evaluator(state);
+  const state = (name: string): MacroState => stateOf(name, true);
+  const ev = new Evaluator(stateOf);
   const stack: Frame[] = [];
   const dead: [number, number][] = [];
   const regionLive = (): boolean | undefined => (stack.length ? stack[stack.length - 1].live : true);
@@ -350,7 +375,7 @@ export function blankDeadConditionals(text: string, env: MacroEnvironment = {}):
     }
   }
   // unterminated blocks: leave them alone
-  if (!dead.length) return { text, dead: [] };
+  if (!dead.length) return { text, dead: [], assumedUndefined: [...assumed] };
   dead.sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = 0;
@@ -360,7 +385,7 @@ export function blankDeadConditionals(text: string, env: MacroEnvironment = {}):
     at = e;
   }
   parts.push(text.slice(at));
-  return { text: parts.join(''), dead };
+  return { text: parts.join(''), dead, assumedUndefined: [...assumed] };
 }
 
 /**

@@ -15,7 +15,7 @@ const REPARSE_TIMEOUT_MS = 2000;
  * The live text and its tree (owned by the caller: `delete()` it), or null when every arm may be
  * compiled (use the tree you have) or the second parse failed.
  */
-export function liveCode(tree: Tree, text: string, env: MacroEnvironment): { tree: Tree; text: string; dead: number } | null {
+export function liveCode(tree: Tree, text: string, env: MacroEnvironment & { file?: string }): { tree: Tree; text: string; dead: number } | null {
   if (text.indexOf('#') < 0) return null;
   const r = blankDeadConditionals(text, env);
   if (r.text === text) return null;
