@@ -17,7 +17,12 @@ const REPARSE_TIMEOUT_MS = 2000;
  */
 export function liveCode(tree: Tree, text: string, env: MacroEnvironment & { file?: string }): { tree: Tree; text: string; dead: number } | null {
   if (text.indexOf('#') < 0) return null;
-  const r = blankDeadConditionals(text, env);
+  let r: ReturnType<typeof blankDeadConditionals>;
+  try {
+    r = blankDeadConditionals(text, env);
+  } catch {
+    return null; // never worse than analysing every arm
+  }
   if (r.text === text) return null;
   const parser = new Parser();
   try {
