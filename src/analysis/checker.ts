@@ -230,8 +230,8 @@ export function factsAt(tree: Tree, text: string, offset: number, file?: string)
 
 export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): CheckResult {
   // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
-  const live = liveCode(tree, text, opts);
-  if (live) try { return checkTree(live.tree, live.text, opts); } finally { live.tree.delete(); }
+  const live = (opts as { liveDone?: boolean }).liveDone ? null : liveCode(tree, text, opts);
+  if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions); } finally { live.tree.delete(); }
   const errors: CheckError[] = [];
   const raw: RawFinding[] = [];
   const file = opts.file;
