@@ -1,5 +1,6 @@
 /** Conditional compilation: dead `#if` arms, known configurations, platform configurations. */
 import * as assert from 'assert';
+import fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { testParser, FIXTURES } from '../helpers';
@@ -88,6 +89,20 @@ describe('preprocessor conditionals', () => {
       const r = blankDeadConditionals(t);
       assert.strictEqual(r.text.length, t.length, JSON.stringify(t));
     }
+  });
+
+  it('keeps every offset and newline on random directive soup (property)', () => {
+    const piece = fc.constantFrom('#if ', '#ifdef ', '#ifndef ', '#elif ', '#else', '#endif', '#define ', '#undef ', 'defined(', ')', '(', '&&', '||', '!',
+      'A', 'B', 'CONFIG_X86', 'CONFIG_PM', '0', '1', ' == ', '\\\n', '\n', '\r\n', 'x();', '/* c */', '// c', 'IS_ENABLED(', 'MODULE_LICENSE("GPL");');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 60 }), fc.boolean(), (parts, complete) => {
+      const t = parts.join('');
+      const r = blankDeadConditionals(t, { macros: { A: '1', CONFIG_PM: null }, macrosComplete: complete });
+      assert.strictEqual(r.text.length, t.length);
+      for (let i = 0; i < t.length; i++) if (t[i] === '\n' || t[i] === '\r') assert.strictEqual(r.text[i], t[i]);
+      // blanking is stable: a second pass blanks nothing more that was not blank
+      const again = blankDeadConditionals(r.text, { macros: { A: '1', CONFIG_PM: null }, macrosComplete: complete });
+      assert.strictEqual(again.text.length, t.length);
+    }), { numRuns: 300 });
   });
 
   it('a check under a macro the file #undefs or never defines is not a check; undecided arms are alternatives', async () => {
