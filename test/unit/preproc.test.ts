@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { testParser, FIXTURES } from '../helpers';
 import { checkSource, clearCheckCache, type CheckOptions } from '../../src/analysis/checker';
-import { blankDeadConditionals, platformDefines } from '../../src/analysis/preproc/conditionals';
+import { blankDeadConditionals, configCondition, platformDefines } from '../../src/analysis/preproc/conditionals';
 import { mentionsPlatformConfig } from '../../src/analysis/preproc/platform';
 
 const DIR = path.join(FIXTURES, 'preproc');
@@ -84,6 +84,15 @@ describe('preprocessor conditionals', () => {
       [['LEN', '#ifdef CONFIG_X86']]);
   });
 
+  it('decides C conditions made of IS_ENABLED() of known options, never platform ones', () => {
+    const env = { macros: { CONFIG_A: '1', CONFIG_B_MODULE: '1' }, macrosComplete: true };
+    assert.strictEqual(configCondition('(IS_ENABLED(CONFIG_A) && !IS_BUILTIN(CONFIG_B))', env), 1);
+    assert.strictEqual(configCondition('(IS_MODULE(CONFIG_C) || IS_REACHABLE(CONFIG_D))', env), 0);
+    assert.strictEqual(configCondition('(IS_ENABLED(CONFIG_A) && x)', env), undefined);
+    assert.strictEqual(configCondition('(IS_ENABLED(CONFIG_X86))', env), undefined);
+    assert.strictEqual(configCondition('(IS_ENABLED(CONFIG_A))', {}), undefined);
+  });
+
   it('never throws and keeps every offset on unbalanced or garbage directives', () => {
     for (const t of ['#endif\n#else\n', '#if (\nx\n', '#if 1 +\n#endif', '#ifdef\n#endif\n', '#if defined(\n#elif\n#endif', '#if 1 ? : 2\n#endif', '#\\\n if 0\nx\n#endif']) {
       const r = blankDeadConditionals(t);
@@ -118,7 +127,9 @@ describe('preprocessor conditionals', () => {
     // unknown configuration: the check may be compiled, the #else arm is an alternative
     assert.deepStrictEqual(await findings('config-known.c'), ['unmap-dir-mismatch 42:40']);
     // nothing enabled: the check is dead, the #else arm is the code
-    assert.deepStrictEqual(await findings('config-known.c', { macros: {}, macrosComplete: true }), ['map-error-unchecked 12:11', 'unmap-dir-mismatch 42:40']);
+    // (and `if (IS_ENABLED(CONFIG_FOO_STRICT_DMA))` in C is decided the same way: line 50)
+    assert.deepStrictEqual(await findings('config-known.c', { macros: {}, macrosComplete: true }),
+      ['map-error-unchecked 12:11', 'map-error-unchecked 50:11', 'unmap-dir-mismatch 42:40']);
     // both enabled: the check is compiled and the #else arm is dead
     assert.deepStrictEqual(await findings('config-known.c', { macros: { CONFIG_FOO_STRICT_DMA: '1', CONFIG_FOO_DIRECT: '1' } }), []);
   });

@@ -409,3 +409,25 @@ export function platformDefines(text: string): Map<string, string> {
   }
   return out;
 }
+
+/**
+ * The value of a C condition made only of `IS_ENABLED()`/`IS_BUILTIN()`/`IS_MODULE()`/`IS_REACHABLE()` of
+ * `CONFIG_` options, `!`, `&&`, `||` and parentheses, under a known configuration; undefined when
+ * anything else appears, when an option is not known, or when it tests a platform configuration (those
+ * stay alternatives: skip-sync-heuristic reports them).
+ */
+export function configCondition(expr: string, env: MacroEnvironment): number | undefined {
+  if (!env.macros && !env.macrosComplete) return undefined;
+  if (mentionsPlatformConfig(expr)) return undefined;
+  const rest = expr.replace(/\b(IS_ENABLED|IS_BUILTIN|IS_MODULE|IS_REACHABLE)\s*\(\s*CONFIG_\w+\s*\)/g, '').replace(/[\s()!&|]/g, '');
+  if (rest !== '' || !/IS_(ENABLED|BUILTIN|MODULE|REACHABLE)/.test(expr)) return undefined;
+  const known = env.macros ?? {};
+  const ev = new Evaluator((name) => {
+    if (Object.prototype.hasOwnProperty.call(known, name)) {
+      const v = known[name];
+      return v === null || v === undefined ? { defined: false } : { defined: true, value: v };
+    }
+    return name.startsWith('CONFIG_') && env.macrosComplete ? { defined: false } : null;
+  });
+  return ev.eval(expr);
+}

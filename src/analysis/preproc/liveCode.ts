@@ -6,7 +6,51 @@
  */
 import { Parser, type Tree } from 'web-tree-sitter';
 import { blankAnnotations } from '../preprocess';
-import { blankDeadConditionals, type MacroEnvironment } from './conditionals';
+import type { Node } from 'web-tree-sitter';
+import { blankDeadConditionals, configCondition, type MacroEnvironment } from './conditionals';
+
+/**
+ * `if (IS_ENABLED(CONFIG_FOO))` under a known configuration: the compiler drops the dead branch, so
+ * do we. The dead consequence becomes `;` (the `if` stays well formed), a dead `else` clause goes.
+ */
+function configBranches(tree: Tree, text: string, env: MacroEnvironment): string {
+  if (!/\bIS_(ENABLED|BUILTIN|MODULE|REACHABLE)\s*\(/.test(text)) return text;
+  const edits: [number, number, string][] = [];
+  const stack: Node[] = [tree.rootNode];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (n.type === 'if_statement') {
+      const cond = n.childForFieldName('condition');
+      const v = cond ? configCondition(text.slice(cond.startIndex, cond.endIndex), env) : undefined;
+      const cons = n.childForFieldName('consequence');
+      const alt = n.childForFieldName('alternative');
+      if (v !== undefined && cons) {
+        if (v === 0) edits.push([cons.startIndex, cons.endIndex, ';']);
+        else if (alt) edits.push([alt.startIndex, alt.endIndex, '']);
+        // the live branch may hold more decided `if`s
+        const live = v === 0 ? alt : cons;
+        if (live) stack.push(live);
+        continue;
+      }
+    }
+    for (let i = n.namedChildCount - 1; i >= 0; i--) {
+      const k = n.namedChild(i);
+      if (k) stack.push(k);
+    }
+  }
+  if (!edits.length) return text;
+  edits.sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let at = 0;
+  for (const [s, e, lead] of edits) {
+    if (s < at) continue;
+    const blank = text.slice(s, e).replace(/[^\r\n]/g, ' ');
+    parts.push(text.slice(at, s), lead + blank.slice(lead.length));
+    at = e;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
 
 /** Bound on the second parse, as for the first (parser.ts). */
 const REPARSE_TIMEOUT_MS = 2000;
@@ -17,13 +61,15 @@ const REPARSE_TIMEOUT_MS = 2000;
  */
 export function liveCode(tree: Tree, text: string, env: MacroEnvironment & { file?: string }): { tree: Tree; text: string; dead: number } | null {
   if (text.indexOf('#') < 0) return null;
-  let r: ReturnType<typeof blankDeadConditionals>;
+  let r: { text: string; dead: [number, number][] };
   try {
     r = blankDeadConditionals(text, env);
   } catch {
     return null; // never worse than analysing every arm
   }
-  if (r.text === text) return null;
+  const c = env.macros || env.macrosComplete ? configBranches(tree, r.text, env) : r.text;
+  if (c === text) return null;
+  r = { ...r, text: c };
   const parser = new Parser();
   try {
     parser.setLanguage(tree.language);
