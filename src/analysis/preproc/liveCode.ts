@@ -4,7 +4,7 @@
  * again with those arms blanked, so every rule sees only code that can be built. Offsets, lines and
  * columns are unchanged. Most files have no decided arm and are not parsed twice.
  */
-import { Parser, type Tree } from 'web-tree-sitter';
+import { Parser, type Edit, type Tree } from 'web-tree-sitter';
 import { blankAnnotations } from '../preprocess';
 import type { Node } from 'web-tree-sitter';
 import { blankDeadConditionals, configCondition, type MacroEnvironment } from './conditionals';
@@ -52,6 +52,31 @@ function configBranches(tree: Tree, text: string, env: MacroEnvironment): string
   return parts.join('');
 }
 
+/** The segments where `b` differs from `a` (same length, same newlines), as tree edits. */
+function blankedSegments(a: string, b: string): Edit[] {
+  const out: Edit[] = [];
+  let row = 0;
+  let lineStart = 0;
+  let i = 0;
+  const n = a.length;
+  while (i < n) {
+    if (a.charCodeAt(i) === b.charCodeAt(i)) {
+      if (a.charCodeAt(i) === 10) { row++; lineStart = i + 1; }
+      i++;
+      continue;
+    }
+    const start = i;
+    const startPosition = { row, column: i - lineStart };
+    while (i < n && a.charCodeAt(i) !== b.charCodeAt(i)) {
+      if (a.charCodeAt(i) === 10) { row++; lineStart = i + 1; }
+      i++;
+    }
+    const end = { row, column: i - lineStart };
+    out.push({ startIndex: start, oldEndIndex: i, newEndIndex: i, startPosition, oldEndPosition: end, newEndPosition: end });
+  }
+  return out;
+}
+
 /** Bound on the second parse, as for the first (parser.ts). */
 const REPARSE_TIMEOUT_MS = 2000;
 
@@ -74,8 +99,17 @@ export function liveCode(tree: Tree, text: string, env: MacroEnvironment & { fil
   try {
     parser.setLanguage(tree.language);
     const deadline = Date.now() + REPARSE_TIMEOUT_MS;
-    const t = parser.parse(blankAnnotations(r.text), null, { progressCallback: () => Date.now() > deadline });
-    return t ? { tree: t, text: r.text, dead: r.dead.length } : null;
+    // same length, same lines: tell a copy of the tree which segments were blanked, so the parser
+    // reuses every subtree outside them (advansys.c, 345 KB: check 490 → 330 ms). On the 111 DMA files of 6.12
+    // with dead arms the result equals a fresh parse except in 3 whose error recovery differs (eni, iphase, BusLogic)
+    const old = tree.copy();
+    try {
+      for (const e of blankedSegments(text, r.text)) old.edit(e);
+      const t = parser.parse(blankAnnotations(r.text), old, { progressCallback: () => Date.now() > deadline });
+      return t ? { tree: t, text: r.text, dead: r.dead.length } : null;
+    } finally {
+      old.delete();
+    }
   } catch {
     return null;
   } finally {
