@@ -61,9 +61,13 @@ export interface CheckOptions {
   severities?: Record<string, SeveritySetting>;
   /** the file's path (used by path-dependent rules and in error reports) */
   file?: string;
-  /** known macros (kbuild's autoconf.h): value, or null for explicitly undefined; decides `#if` arms exactly */
+  /**
+   * Preprocessor macros known from the build (kbuild mode: -D/-U and
+   * include/generated/autoconf.h): the value, or null for explicitly undefined.
+   * Used by the #if evaluation of the analysis (branch `driver`).
+   */
   macros?: Record<string, string | null>;
-  /** true: every `CONFIG_` option not in `macros` is undefined */
+  /** true when `macros` is the whole configuration: any CONFIG_ option not listed is undefined */
   macrosComplete?: boolean;
 }
 
