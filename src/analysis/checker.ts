@@ -17,6 +17,8 @@ import { relevantNamesRegExp } from './relevance';
 import { entriesForPrefilter } from './api';
 import { callsHelper } from './summaries';
 import { approxBytes, type BoundedCache } from './boundedCache';
+import { liveCode } from './preproc/liveCode';
+import { platformContext } from './preproc/platform';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -210,6 +212,9 @@ export function factsAt(tree: Tree, text: string, offset: number, file?: string,
  * summaries are cached and `state.stats` counts the work; without it nothing is kept.
  */
 export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState): CheckResult {
+  // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
+  const live = (opts as { liveDone?: boolean }).liveDone ? null : liveCode(tree, text, opts);
+  if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions, state); } finally { live.tree.delete(); }
   const errors: CheckError[] = [];
   const raw: RawFinding[] = [];
   const file = opts.file;
@@ -231,7 +236,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       stats.skipped++;
       continue;
     }
-    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) : '';
+    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
     const hit = state?.results.get(key);
     if (hit) {
       stats.cached++;

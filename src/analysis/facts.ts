@@ -18,6 +18,9 @@ import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, helpersKey, HelperSummary } from './summaries';
 import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
 import { approxBytes, type BoundedCache } from './boundedCache';
+import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
+import { platformDefines } from './preproc/conditionals';
+import { handleAliases, stripCastsNorm } from './aliases';
 
 export interface Arg {
   text: string;
@@ -72,6 +75,8 @@ export interface DmaObject {
   syncs: number[];
   /** offsets where the handle (or CPU pointer) is stored elsewhere, returned or passed on */
   escapes: { start: number; end: number; how: 'stored' | 'returned' | 'passed' }[];
+  /** map: every name of the handle in this function, canonical (aliases.ts handleAliases) */
+  aliases?: string[];
 }
 
 export interface FunctionFacts {
@@ -118,6 +123,8 @@ export interface FileSummary {
   /** some function of the file names a DMA-API entry; some uses the ISA DMA controller API */
   usesDmaApi?: boolean;
   isaDma?: boolean;
+  /** macros defined under a platform `#if` (preproc/conditionals.ts platformDefines; computed on first use) */
+  platformDefines?: () => Map<string, string>;
 }
 
 export interface FunctionContext {
@@ -388,10 +395,12 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
   }
   let structs: Map<string, StructField[]> | undefined;
   let objects: Map<string, ImageDecl> | undefined;
+  let platDefs: Map<string, string> | undefined;
   return {
     checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text, caches?.helpers), syncForDevice, usesDmaApi, isaDma,
     structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
+    platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
   };
 }
 
@@ -416,7 +425,7 @@ export const PLATFORM_PREDICATE_CALLS = [
   'cc_platform_has', 'mem_encrypt_active', 'sme_active', 'xen_domain', 'xen_pv_domain', 'xen_hvm_domain', 'hypervisor_is_type',
 ];
 const PRED_CALL_RE = new RegExp(`\\b(?:${PLATFORM_PREDICATE_CALLS.join('|')}|dma_direct_\\w+)\\s*\\(`);
-const PRED_IDENT_RE = /\bintel_iommu_enabled\b|(?:->|\.)\s*(?:dma_ops|dma_coherent|dma_skip_sync)\b|\bIS_ENABLED\s*\(\s*CONFIG_(?:X86|SWIOTLB|INTEL_IOMMU)\w*\s*\)|\bdefined\s*\(?\s*CONFIG_(?:X86|SWIOTLB|INTEL_IOMMU)\w*/;
+const PRED_IDENT_RE = new RegExp(`\\bintel_iommu_enabled\\b|(?:->|\\.)\\s*(?:dma_ops|dma_coherent|dma_skip_sync)\\b|\\b(?:IS_ENABLED|IS_BUILTIN|IS_REACHABLE)\\s*\\(\\s*${PLATFORM_CONFIG_SOURCE}\\s*\\)|\\bdefined\\s*\\(?\\s*${PLATFORM_CONFIG_SOURCE}`);
 
 export function isPlatformPredicate(text: string): string | null {
   const m = PRED_CALL_RE.exec(text) ?? PRED_IDENT_RE.exec(text);
@@ -495,7 +504,8 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   for (const c of calls) {
     if (c.role === 'map') {
       const handle = c.family === 'sg' || c.family === 'sgtable' ? c.buffer?.norm : c.lvalue?.norm.replace(/\+\+|--/g, '');
-      objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [] });
+      const aliases = handle ? handleAliases(body, callNodes[c.id], handle) : undefined;
+      objects.push({ kind: 'map', call: c, handle, checks: [], releases: [], syncs: [], escapes: [], aliases });
     } else if (c.role === 'alloc' || c.role === 'pool-alloc') {
       const h = c.handle ? addressOf(c.handle.norm) ?? undefined : undefined;
       objects.push({ kind: 'alloc', call: c, handle: h, cpu: c.lvalue?.norm, checks: [], releases: [], syncs: [], escapes: [] });
@@ -505,10 +515,11 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   for (const o of objects) {
     for (const c of calls) {
       if (c.start <= o.call.start) continue;
-      if (c.role === 'mapping-error' && o.handle && c.args[1] && stripOuterParens(c.args[1].norm) === o.handle) o.checks.push(c.id);
+      const named = (a: Arg | undefined): boolean => !!a && !!o.aliases && o.aliases.includes(stripCastsNorm(a.norm));
+      if (c.role === 'mapping-error' && o.handle && c.args[1] && (stripOuterParens(c.args[1].norm) === o.handle || named(c.args[1]))) o.checks.push(c.id);
       const hArg = c.family === 'sg' || c.family === 'sgtable' ? c.buffer : c.handle;
       const matches =
-        (o.handle && hArg && stripOuterParens(hArg.norm) === o.handle) || (o.kind === 'alloc' && o.cpu && c.cpu && stripOuterParens(c.cpu.norm) === o.cpu);
+        (o.handle && hArg && (stripOuterParens(hArg.norm) === o.handle || named(hArg))) || (o.kind === 'alloc' && o.cpu && c.cpu && stripOuterParens(c.cpu.norm) === o.cpu);
       if (!matches) continue;
       if (c.role === 'unmap' || c.role === 'free' || c.role === 'pool-free') o.releases.push(c.id);
       else if (c.role === 'sync-for-cpu' || c.role === 'sync-for-device') o.syncs.push(c.id);

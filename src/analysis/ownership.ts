@@ -17,6 +17,7 @@
  * data-pointer fields of the handle's structure (`rx_buf->dma` is the handle,
  * `rx_buf->skb->data`, `rx_buf->page`, `rx_buf->va` the memory).
  */
+import { correlatedPrune } from './correlated';
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, callArgs, normText, stripParensAndCasts, LEAVES } from './ast';
 import { reach, walkOwn, CfgNode } from './cfg';
@@ -497,7 +498,10 @@ export function deviceOwnerAt(ctx: FunctionContext, a: Access): OwnEvent | 'entr
   const cpuIds = new Set(r.toCpu.map((e) => e.node.id));
   const blocked = (n: CfgNode): boolean => cpuIds.has(n.id) || r.bases.some((b) => reassigns(n, b));
   const obj = r.map ? ctx.facts.objects.find((o) => o.call === r.map) : undefined;
+  // conditions that go together: mapped under `if (a && b)`, unmapped under `if (a)` (correlated.ts)
+  const together = r.map ? correlatedPrune(ctx.callNodes[r.map.id], ctx.fn, ctx.body) : null;
   const prune = (n: CfgNode, e: 't' | 'f' | ''): boolean => {
+    if (together?.(n, e)) return true;
     if (!obj || n.kind !== 'cond' || !n.node || e === '') return false;
     const fb = failureBranch(ctx, n.node.text, obj);
     return fb !== null && fb === e;

@@ -6,7 +6,8 @@ import { lineAt } from '../ast';
 export const rule: Rule = {
   id: 'cpu-access-device-owned',
   title: 'The CPU reads or writes a streaming buffer while the device owns it',
-  severity: 'error',
+  // 7 of 12 strictly real on 6.12 (docs/rules/cpu-access-device-owned.md): below the 90% bar, so info
+  severity: 'info',
   checkFunction(ctx, report) {
     const judge = (a: Access): Parameters<typeof report>[0] | null => {
       const r = a.region;

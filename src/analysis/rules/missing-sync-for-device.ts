@@ -6,7 +6,8 @@ import { dirName } from '../directions';
 export const rule: Rule = {
   id: 'missing-sync-for-device',
   title: 'The CPU writes a mapped TO/BIDI buffer and hands it on without dma_sync_*_for_device()',
-  severity: 'error',
+  // 2 of 5 strictly real on 6.12 (docs/rules/missing-sync-for-device.md): below the 90% bar, so info
+  severity: 'info',
   checkFunction(ctx, report) {
     const judge = (a: Access): Parameters<typeof report>[0] | null => {
       const r = a.region;

@@ -40,6 +40,20 @@ export const rule: Rule = {
         const cnt = normText(args[2]);
         const m = ctx.facts.objects.find((o) => o.kind === 'map' && o.call.family === 'sg' && o.call.lvalue && o.call.nents && o.call.start < call.startIndex &&
           o.call.buffer && stripOuterParens(o.call.buffer.norm) === list && o.call.nents.norm === cnt && o.call.lvalue.norm !== cnt);
+        // `for_each_sg(t->sgl, sg, t->orig_nents, i)` over a table mapped with dma_map_sgtable(): the mapped count is t->nents
+        const tm = /^\(?&?([\w>.-]+?)\)?(->|\.)sgl$/.exec(list);
+        const om = /^\(?&?([\w>.-]+?)\)?(->|\.)orig_nents$/.exec(cnt);
+        const t = !m && tm && om && tm[1] === om[1] ? ctx.facts.objects.find((o) => o.kind === 'map' && o.call.family === 'sgtable' && o.call.buffer &&
+          o.call.start < call.startIndex && stripOuterParens(o.call.buffer.norm).replace(/^&/, '') === tm[1]) : undefined;
+        if (t && bodyReadsDma(body, it)) {
+          const mapped = `${tm![1]}${tm![2]}nents`;
+          report({
+            start: args[2].startIndex, end: args[2].endIndex,
+            message: `This loop reads sg_dma_address()/sg_dma_len() for all ${cnt} CPU entries, but after ${t.call.name}() only ${mapped} entries hold DMA addresses; use for_each_sgtable_dma_sg() or iterate over ${mapped}.`,
+            related: [{ start: t.call.start, end: t.call.end, message: 'mapped here' }],
+            fixes: [replaceFix(`Iterate over the mapped count \`${mapped}\``, args[2].startIndex, args[2].endIndex, mapped)],
+          });
+        }
         if (m && bodyReadsDma(body, it)) {
           report({
             start: args[2].startIndex, end: args[2].endIndex,

@@ -30,6 +30,8 @@ export const rule: Rule = {
   severity: 'warning',
   // whether the file syncs a handle for the device anywhere
   factsKey: (s, fnText) => (s.syncForDevice && fnText.includes('DMA_ATTR_SKIP_CPU_SYNC') ? [...s.syncForDevice].sort().join(',') : ''),
+  // 0 of 4 strictly real on 6.12 (coherent-only SoCs; docs/rules/skip-cpu-sync-misuse.md): opt-in
+  enabledByDefault: false,
   checkFunction(ctx, report) {
     if (!SKIP.test(ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex))) return;
     // (a) maps

@@ -4,6 +4,7 @@ import { familyVerdict } from './shared/releaseFamily';
 import type { Pair } from './shared/pairing';
 import type { FunctionContext } from '../facts';
 import { apiEntry } from '../api';
+import { stripOuterParens } from '../facts';
 
 /** `if (dma_addr) dma_pool_free(...)`: a handle that may come from several places, tested before release. */
 function guardedByHandle(ctx: FunctionContext, p: Pair): boolean {
@@ -34,11 +35,50 @@ function exclusiveFamilies(ctx: FunctionContext, p: Pair): boolean {
   return false;
 }
 
+/** `X->sgl` / `X.sgl` / `(&X)->sgl` → `X`; anything else unchanged */
+function tableOf(norm: string): string | null {
+  const m = /^\(?&?([\w>.-]+?)\)?(->|\.)sgl$/.exec(norm);
+  return m ? m[1] : null;
+}
+
+/**
+ * `dma_unmap_single(dev, sg_dma_address(sgl), len, dir)` after `dma_map_sg(dev, sgl, …)` or
+ * `dma_map_sgtable(dev, &t, …)`: an sg mapping released entry by entry with the single-buffer unmap
+ * (only the first entry, and with the IOMMU's merged length wrong).
+ */
+function sgReleasedAsSingle(ctx: FunctionContext, report: Parameters<NonNullable<Rule['checkFunction']>>[1]): void {
+  const sgMaps = ctx.facts.objects.filter((o) => o.kind === 'map' && (o.call.family === 'sg' || o.call.family === 'sgtable') && o.call.buffer);
+  if (!sgMaps.length) return;
+  for (const c of ctx.facts.calls) {
+    if (c.role !== 'unmap' || (c.family !== 'single' && c.family !== 'page') || !c.handle) continue;
+    const m = /^sg_dma_address\((.+)\)$/.exec(stripOuterParens(c.handle.norm));
+    if (!m) continue;
+    const sgl = stripOuterParens(m[1]);
+    const table = tableOf(sgl);
+    const o = sgMaps.find((x) => {
+      if (x.call.start >= c.start) return false;
+      const buf = stripOuterParens(x.call.buffer!.norm).replace(/^&/, '');
+      return x.call.family === 'sg' ? buf === sgl : table !== null && (buf === table || buf === `*${table}`);
+    });
+    if (!o) continue;
+    const fix = o.call.family === 'sgtable'
+      ? `dma_unmap_sgtable(${c.dev?.text ?? 'dev'}, ${o.call.buffer!.text}, ${c.dir?.text ?? 'dir'}, 0)`
+      : `dma_unmap_sg(${c.dev?.text ?? 'dev'}, ${o.call.buffer!.text}, ${o.call.nents?.text ?? 'nents'}, ${c.dir?.text ?? 'dir'})`;
+    report({
+      start: c.start,
+      end: c.start + c.name.length,
+      message: `${c.name}() releases a scatterlist mapped with ${o.call.name}(): it unmaps one entry by its DMA address and leaves the rest (and the IOMMU's merged segments) mapped. Use ${fix}${o.call.family === 'sg' ? ' with the nents given to the map, not the mapped count' : ''}.`,
+      related: [{ start: o.call.start, end: o.call.end, message: `mapped here with ${o.call.name}()` }],
+    });
+  }
+}
+
 export const rule: Rule = {
   id: 'unmap-wrong-family',
   title: 'A mapping or allocation is released with a function of another family',
   severity: 'error',
   checkFunction(ctx, report) {
+    sgReleasedAsSingle(ctx, report);
     for (const p of releasePairs(ctx)) {
       const v = familyVerdict(p);
       if (v !== 'wrong' && v !== 'single-page') continue;

@@ -69,7 +69,9 @@ export function assignedValues(ctx: FunctionContext, name: string): Node[] | nul
         if (r) out.push(r);
       }
     } else if (x.type === 'init_declarator') {
-      const d = x.childForFieldName('declarator');
+      // `void *v = vmalloc(n);`: the declarator is `*v`, the name is inside it
+      let d = x.childForFieldName('declarator');
+      while (d && d.type === 'pointer_declarator') d = d.childForFieldName('declarator');
       if (d && d.text === name) {
         const v = x.childForFieldName('value');
         if (v) out.push(v);

@@ -5,6 +5,7 @@ import { apiEntry } from '../../api';
 import type { DmaObject, FunctionContext } from '../../facts';
 import { mentions, stripOuterParens } from '../../facts';
 import { exclusiveBranches } from './pairing';
+import { canonicalLvalue } from '../../aliases';
 
 export function isStreamingSingle(o: DmaObject): boolean {
   return o.kind === 'map' && (o.call.family === 'single' || o.call.family === 'page' || o.call.family === 'resource');
@@ -89,6 +90,13 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
   const limit = nextAssign ? nextAssign.start : Infinity;
   const loops = c.loops;
   const base = /^[&*(]*([A-Za-z_]\w*)(->|\.)/.exec(h)?.[1];
+  // the handle under another name: a chained assignment, a copy, other parentheses (aliases.ts)
+  const others = (o.aliases ?? []).filter((a) => a !== h);
+  const named = (args: Node | null): boolean => {
+    if (!args || !others.length && !/\(/.test(h)) return false;
+    const canon = args.namedChildren.filter((x): x is Node => !!x).map((x) => canonicalLvalue(normText(x))).join(',');
+    return [canonicalLvalue(h), ...others].some((a) => mentions(canon, a));
+  };
   let found = false;
   walk(ctx.body, (n) => {
     if (found) return false;
@@ -99,7 +107,7 @@ export function isChecked(ctx: FunctionContext, o: DmaObject): boolean {
     if (!inWindow) return true;
     const args = n.childForFieldName('arguments');
     const at = args ? normText(args) : '';
-    if (role === 'mapping-error' && mentions(at, h)) found = true;
+    if (role === 'mapping-error' && (mentions(at, h) || named(args))) found = true;
     // checked through an accessor of the same object: ib_dma_mapping_error(dev, rdmab_addr(rb)) for rb->rg_iov.addr
     else if (role === 'mapping-error' && base && /\w\(/.test(at.replace(/^\(/, '')) && new RegExp(`\\(\\s*&?${base}\\s*\\)`).test(at)) found = true;
     else if (ctx.summary.checksParam.has(nm) && mentions(at, h)) found = true;
