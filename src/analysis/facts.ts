@@ -18,6 +18,8 @@ import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, helpersKey, HelperSummary } from './summaries';
 import { fileScopeObjects, structDefinitions, type ImageDecl, type StructField } from './fileScope';
 import { approxBytes, type BoundedCache } from './boundedCache';
+import { expandMacroCall } from './headers/macroCall';
+import type { DefineLookup, DmaMacro } from './headers/types';
 
 export interface Arg {
   text: string;
@@ -55,6 +57,8 @@ export interface CallFact {
   lvalueLocal?: boolean;
   /** spans of the loops enclosing the call */
   loops: { start: number; end: number }[];
+  /** the call is of a DMA wrapper macro (`name`) expanding to this catalogue entry; arguments the macro supplies span the whole call */
+  via?: string;
   /** line/column of start, 0-based, relative to the file (filled by the checker) */
 }
 
@@ -118,6 +122,12 @@ export interface FileSummary {
   /** some function of the file names a DMA-API entry; some uses the ISA DMA controller API */
   usesDmaApi?: boolean;
   isaDma?: boolean;
+  /** object-like #defines of the file and its headers (src/analysis/headers/merge.ts) */
+  defines?: DefineLookup;
+  /** function-like macros of the file and its headers whose body is one DMA-API call, by name */
+  dmaMacros?: Map<string, DmaMacro>;
+  /** functions the headers declare */
+  prototypes?: Set<string>;
 }
 
 export interface FunctionContext {
@@ -144,9 +154,9 @@ export function argOf(n: Node): Arg {
   return { text: n.text, norm: normText(n), start: n.startIndex, end: n.endIndex };
 }
 
-function pick(entry: ApiEntry | undefined, args: Node[], names: readonly string[]): Arg | undefined {
+function pick(entry: ApiEntry | undefined, args: Arg[], names: readonly string[]): Arg | undefined {
   const i = paramIndex(entry, ...names);
-  return i >= 0 && i < args.length ? argOf(args[i]) : undefined;
+  return i >= 0 && i < args.length ? args[i] : undefined;
 }
 
 /** `&x` → `x` (normalised), else null. */
@@ -460,9 +470,20 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     if (n.type !== 'call_expression') return true;
     allCalls.push(n);
     const cname = callName(n);
-    const entry = apiEntry(cname);
+    let entry = apiEntry(cname);
+    let args: Arg[] | undefined;
+    let via: string | undefined;
+    if (!entry && cname && summary.dmaMacros?.size) {
+      // a DMA wrapper macro of the file or its headers: analysed as the call it expands to
+      const x = expandMacroCall(summary.dmaMacros.get(cname), callArgs(n));
+      if (x) {
+        entry = x.entry;
+        via = x.target;
+        args = x.args.map((a) => (typeof a === 'string' ? { text: a, norm: normText(a), start: n.startIndex, end: n.endIndex } : argOf(a)));
+      }
+    }
     if (!cname || !entry || !entry.role || !DMA_ROLES.has(entry.role)) return true;
-    const args = callArgs(n);
+    args ??= callArgs(n).map(argOf);
     const r = resultOf(n);
     const lvalue = r.lvalue ? argOf(r.lvalue) : undefined;
     const cf: CallFact = {
@@ -473,7 +494,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
       kind: entry.kind,
       start: n.startIndex,
       end: n.endIndex,
-      args: args.map(argOf),
+      args,
       dev: pick(entry, args, P.dev),
       buffer: pick(entry, args, P.buffer),
       size: pick(entry, args, P.size),
@@ -487,6 +508,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
       lvalue,
       lvalueLocal: lvalue ? locals.has(lvalue.norm) && !locals.get(lvalue.norm)!.isStatic : undefined,
       loops: enclosingLoops(n, body),
+      ...(via ? { via } : {}),
     };
     calls.push(cf);
     callNodes.push(n);

@@ -7,18 +7,28 @@ import * as path from 'path';
 import { Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
 import { AnalysisSession } from '../analysis/session';
 import { readWasm } from './wasm';
+import { nodeHeaderHost, posixAbsolute } from './headerHost';
+import type { HeaderStats } from '../analysis/headers/types';
 
 export interface FileResult {
   file: string;
   findings: Finding[];
   errors: CheckError[];
   ms: number;
+  /** how the file's includes were resolved (when it was parsed with headers) */
+  headers?: HeaderStats;
 }
 
 export interface BatchOptions {
   rules?: string[];
   severities?: Record<string, SeveritySetting>;
   maxFileSize?: number;
+  /** false: check files without reading their headers */
+  headers?: boolean;
+  /** kbuild's -I folders and -include files, when known; the architecture of arch/<arch>/include */
+  includePaths?: string[];
+  forcedIncludes?: string[];
+  arch?: string;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -64,9 +74,9 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
   return out;
 }
 
-/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread). */
+/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread), reading headers from disk. */
 export function nodeSession(): Promise<AnalysisSession> {
-  return AnalysisSession.create(readWasm());
+  return AnalysisSession.create(readWasm(), { headerHost: nodeHeaderHost() });
 }
 
 /**
@@ -107,6 +117,11 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions, s
   // invalid UTF-8 sequences decode to U+FFFD (never an exception)
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
-  const r = (await session()).check(text, { file, rules: o.rules, severities: o.severities });
-  return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
+  const s = await session();
+  const r = s.check(text, {
+    file, rules: o.rules, severities: o.severities,
+    headers: o.headers, headerPath: posixAbsolute(file, cwd), includePaths: o.includePaths, forcedIncludes: o.forcedIncludes, arch: o.arch,
+  });
+  const headers = o.headers === false ? undefined : { ...s.lastHeaderStats, notes: [...s.lastHeaderStats.notes] };
+  return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0, ...(headers ? { headers } : {}) };
 }

@@ -8,6 +8,7 @@ import { RULES } from '../../analysis/checker';
 import { ruleDocUrl } from '../../model/links';
 import { collectFiles, checkOneFile, nodeSession, FileResult, BatchOptions, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
 import type { AnalysisSession } from '../../analysis/session';
+import { addHeaderStats, emptyHeaderStats } from '../../analysis/headers/types';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -103,7 +104,7 @@ export function defaultJobs(): number {
 }
 
 export async function runCheck(argv: string[], io: CliIO): Promise<number> {
-  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size'], aliases: { '-j': '--jobs', '-f': '--format' } });
+  const a = parseArgs(argv, { values: ['--format', '--rules', '--jobs', '--max-file-size', '--arch'], booleans: ['--no-headers'], aliases: { '-j': '--jobs', '-f': '--format' } });
   const format = a.values.get('--format') ?? 'text';
   if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
   let rules: string[] | undefined;
@@ -132,7 +133,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   const maxText = a.values.get('--max-file-size') ?? String(DEFAULT_MAX_FILE_SIZE);
   const maxFileSize = Number(maxText);
   if (!Number.isInteger(maxFileSize) || maxFileSize < 0) throw new UsageError(`--max-file-size needs a number of bytes (0: no limit), not '${maxText}'`);
-  const o: BatchOptions = { rules, maxFileSize };
+  const arch = a.values.get('--arch');
+  if (arch !== undefined && !/^[\w-]+$/.test(arch)) throw new UsageError(`--arch needs an architecture folder name (x86, arm64…), not '${arch}'`);
+  const o: BatchOptions = { rules, maxFileSize, headers: !a.flags.has('--no-headers'), ...(arch ? { arch } : {}) };
   if (jobs > 1 && files.length > 1) {
     const ok = await runParallel(files, io.cwd, o, jobs, onResult);
     if (!ok) await runSerial(files, io.cwd, o, onResult);
@@ -157,6 +160,13 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   } else {
     for (const e of errors) io.err(`${e.message.startsWith(e.file) ? e.message : `${e.file}: ${e.message}`}\n`);
   }
+  if (a.flags.has('--debug') && o.headers) {
+    const h = emptyHeaderStats();
+    let parsed = 0;
+    for (const r of results) if (r.headers) { parsed++; addHeaderStats(h, r.headers); }
+    io.err(`headers (${parsed} parsed files): ${h.resolved} includes resolved, ${h.unresolved} unresolved (skipped), ${h.read} headers read, ${h.cached} from the cache, ${h.huge} over the size limit, ${h.depthLimited} past the depth limit, ${h.bytesLimited} past the byte limit, ${h.cycles} cycles cut\n`);
+    for (const n of h.notes) io.err(`  note: ${n}\n`);
+  }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
   return findings.length ? 1 : 0;
@@ -164,7 +174,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
 
 export const checkCommand: CommandInfo = {
   name: 'check',
-  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES]',
+  usage: 'check <files|dirs…> [--format text|json|sarif] [--rules a,b] [--jobs N] [--max-file-size BYTES] [--arch ARCH] [--no-headers]',
   summary: 'Check C files for DMA-API misuse (gcc-style text, JSON or SARIF 2.1.0)',
   run: runCheck,
 };
