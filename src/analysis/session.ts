@@ -93,6 +93,7 @@ export class AnalysisSession {
       host: options.headerHost,
       facts: new BoundedCache<HeaderFacts>(l.headerBytes),
       roots: new BoundedCache<{ root: string | null }>(MB, 4096),
+      makeDirs: new BoundedCache<{ dirs: string[] }>(MB, 4096),
       stamps: new BoundedCache<{ stamp: string; key: string; chars: number }>(4 * MB),
       caches: this.state.summaries,
       limits: { ...DEFAULT_HEADER_LIMITS, ...options.headerLimits },
@@ -105,6 +106,7 @@ export class AnalysisSession {
     this.headerState.facts.clear();
     this.headerState.stamps.clear();
     this.headerState.roots.clear();
+    this.headerState.makeDirs?.clear();
   }
 
   /** How include resolution went in the last check (resolved, unresolved, skipped…). */
@@ -204,6 +206,7 @@ export class AnalysisSession {
     this.headerState.facts.clear();
     this.headerState.stamps.clear();
     this.headerState.roots.clear();
+    this.headerState.makeDirs?.clear();
   }
 
   memory(): SessionMemory {

@@ -122,6 +122,6 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions, s
     file, rules: o.rules, severities: o.severities,
     headers: o.headers, headerPath: posixAbsolute(file, cwd), includePaths: o.includePaths, forcedIncludes: o.forcedIncludes, arch: o.arch,
   });
-  const headers = o.headers === false ? undefined : { ...s.lastHeaderStats, notes: [...s.lastHeaderStats.notes] };
+  const headers = o.headers === false ? undefined : { ...s.lastHeaderStats, notes: [...s.lastHeaderStats.notes], missing: [...s.lastHeaderStats.missing] };
   return { file, findings: r.findings, errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0, ...(headers ? { headers } : {}) };
 }

@@ -127,6 +127,27 @@ describe('headers: resolution', () => {
     assert.deepStrictEqual(r.headers.flatMap((h) => [...h.defines.keys()]), ['DEEPER', 'KDEF', 'ARM64_BARRIER', 'WS']);
   });
 
+  it('adds the -I folders of the Makefiles from the file up to the root ($(src), $(srctree)), after the kernel folders', async () => {
+    const files: Record<string, string> = {
+      '/k/Kconfig': '',
+      '/k/include/linux/types.h': '#define KT 1\n',
+      '/k/drivers/m/core/Makefile': 'obj-y += en/x.o\nsubdir-ccflags-y += -I$(src)\n',
+      '/k/drivers/m/core/en/Makefile': 'ccflags-y += -I$(srctree)/drivers/m/af -I/usr/include\nCFLAGS_x.o := -I$(FOO)/bar\n',
+      '/k/drivers/m/core/en.h': '#define EN 1\n',
+      '/k/drivers/m/af/mbox.h': '#define MBOX 1\n',
+      '/k/drivers/m/core/en/x.c': '#include "en.h"\n#include <mbox.h>\n#include <linux/types.h>\n',
+    };
+    const st = await state(memoryHost(files));
+    st.makeDirs = new BoundedCache(1 << 16);
+    const r = collectHeaders('/k/drivers/m/core/en/x.c', files['/k/drivers/m/core/en/x.c'], {}, st);
+    assert.deepStrictEqual(r.headers.flatMap((h) => [...h.defines.keys()]), ['EN', 'MBOX', 'KT']);
+    assert.strictEqual(r.stats.unresolved, 0);
+    // with an exact kbuild -I list that lacks them, neither driver header is found
+    const bare = collectHeaders('/k/drivers/m/core/en/x.c', files['/k/drivers/m/core/en/x.c'], { includePaths: ['include'] }, await state(memoryHost(files)));
+    assert.strictEqual(bare.stats.unresolved, 2);
+    assert.deepStrictEqual(bare.stats.missing, ['"en.h"', '<mbox.h>']);
+  });
+
   it('bounds depth, header size and total bytes with a note, and serves unchanged headers from the cache', async () => {
     const files: Record<string, string> = { '/d/x.c': '#include "h0.h"\n#include "big.h"\n', '/d/big.h': '#define BIG 1\n' + 'x'.repeat(5000) };
     for (let i = 0; i < 10; i++) files[`/d/h${i}.h`] = `#include "h${i + 1}.h"\n#define H${i} ${i}\n`;

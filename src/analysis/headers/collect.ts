@@ -6,7 +6,10 @@
  *   `include/linux/` and `Kconfig`, searched like kbuild does for one architecture (arch/<arch>/include,
  *   its generated and uapi folders, include/, include/uapi), with `asm/x.h` falling back to
  *   include/asm-generic/x.h (kbuild generates such wrappers); then the extra roots (editor workspace
- *   folders). With kbuild's `-I` list known, exactly that list is searched; its `-include` files come first.
+ *   folders). The `-I$(src)…`/`-I$(srctree)/…` flags of the Makefiles (or Kbuild files) from the file's
+ *   folder up to the kernel root come after the kernel folders, as kbuild orders ccflags-y after
+ *   LINUXINCLUDE (flags with other variables are not expanded). With kbuild's `-I` list known, exactly
+ *   that list is searched; its `-include` files come first.
  * - What is followed: the driver's own (quoted) headers transitively, and the `<…>` headers they and the
  *   file name, one level (their own includes are not followed). Only quoted headers are parsed; `<…>`
  *   headers give their #defines and DMA wrapper macros.
@@ -41,6 +44,8 @@ export interface HeaderState {
   facts: BoundedCache<HeaderFacts>;
   /** path → the content key and size of the header last read there, with the host's stamp (host.stat) */
   stamps: BoundedCache<{ stamp: string; key: string; chars: number }>;
+  /** folder → the -I folders its Makefile/Kbuild names */
+  makeDirs?: BoundedCache<{ dirs: string[] }>;
   /** folder → kernel root found above it (null: none) */
   roots: BoundedCache<{ root: string | null }>;
   caches?: SummaryCaches;
@@ -90,8 +95,35 @@ export function kernelRoot(dir: string, st: Pick<HeaderState, 'host' | 'roots'>)
   return root;
 }
 
+const MAKE_I_RE = /-I\s*(\$\((?:src|obj|srctree)\))?(\/?[\w./+-]*)/g;
+
+/** The `-I` folders a folder's Makefile or Kbuild file adds (`$(src)`/`$(obj)`: that folder; `$(srctree)`: the root). */
+export function makefileDirs(dir: string, root: string, st: Pick<HeaderState, 'host' | 'makeDirs'>): string[] {
+  const hit = st.makeDirs?.get(dir);
+  if (hit) return hit.dirs;
+  const dirs: string[] = [];
+  for (const name of ['Makefile', 'Kbuild']) {
+    const t = st.host.readFile(join(dir, name));
+    if (!t || !t.includes('-I')) continue;
+    for (const line of t.split('\n')) {
+      if (!/^\s*(?:subdir-)?ccflags-|^\s*(?:EXTRA_CFLAGS|CFLAGS_\S+)\s*[:+]?=/.test(line)) continue;
+      MAKE_I_RE.lastIndex = 0;
+      for (let m = MAKE_I_RE.exec(line); m; m = MAKE_I_RE.exec(line)) {
+        const v = m[1];
+        const rest = m[2];
+        if (!v && (!rest || rest.startsWith('/'))) continue; // absolute host folders and bare -I are not the tree's
+        const base = v === '$(srctree)' ? root : v ? dir : root; // a relative -I is relative to the build folder (the root)
+        const d = join(base, rest.replace(/^\//, ''));
+        if (!dirs.includes(d)) dirs.push(d);
+      }
+    }
+  }
+  st.makeDirs?.set(dir, { dirs }, 64 + dirs.reduce((n, d) => n + 2 * d.length, 0));
+  return dirs;
+}
+
 /** The folders `<…>` includes are looked up in, in order. */
-export function searchFolders(file: string, opts: IncludeOptions, root: string | null): string[] {
+export function searchFolders(file: string, opts: IncludeOptions, root: string | null, st?: Pick<HeaderState, 'host' | 'makeDirs'>): string[] {
   const base = root ?? dirname(file);
   const out: string[] = [];
   if (opts.includePaths) {
@@ -99,6 +131,13 @@ export function searchFolders(file: string, opts: IncludeOptions, root: string |
   } else if (root) {
     const arch = `arch/${opts.arch ?? 'x86'}`;
     for (const p of [`${arch}/include`, `${arch}/include/generated`, 'include', `${arch}/include/uapi`, `${arch}/include/generated/uapi`, 'include/uapi', 'include/generated/uapi']) out.push(join(root, p));
+    if (st) {
+      // the Makefiles of the file's folder and its parents below the root (at most 6 levels)
+      let d = dirname(file);
+      for (let i = 0; i < 6 && d !== root && d.startsWith(root + '/'); i++, d = dirname(d)) {
+        for (const x of makefileDirs(d, root, st)) if (!out.includes(x)) out.push(x);
+      }
+    }
   }
   for (const r of opts.includeRoots ?? []) out.push(r);
   return out;
@@ -137,7 +176,7 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
   const headers: HeaderFacts[] = [];
   try {
     const root = kernelRoot(dirname(file), st);
-    const folders = searchFolders(file, opts, root);
+    const folders = searchFolders(file, opts, root, st);
     const exact = !!opts.includePaths;
     const L = st.limits;
     const done = new Set<string>([file]);
@@ -195,6 +234,7 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
         const p = resolve(inc, from, folders, root, exact, st.host);
         if (!p) {
           stats.unresolved++;
+          if (stats.missing.length < 8) stats.missing.push(inc.system ? `<${inc.path}>` : `"${inc.path}"`);
           continue;
         }
         if (stack.includes(p)) {

@@ -93,10 +93,12 @@ export interface HeaderStats {
   cycles: number;
   /** one line per bounded event (at most a few), e.g. the huge header skipped */
   notes: string[];
+  /** the include names that did not resolve (the first few), e.g. `<generated/autoconf.h>` */
+  missing: string[];
 }
 
 export function emptyHeaderStats(): HeaderStats {
-  return { resolved: 0, unresolved: 0, read: 0, cached: 0, huge: 0, depthLimited: 0, bytesLimited: 0, cycles: 0, notes: [] };
+  return { resolved: 0, unresolved: 0, read: 0, cached: 0, huge: 0, depthLimited: 0, bytesLimited: 0, cycles: 0, notes: [], missing: [] };
 }
 
 /** Adds b's counts into a (the CLI sums per-file stats). */
@@ -110,4 +112,5 @@ export function addHeaderStats(a: HeaderStats, b: HeaderStats, maxNotes = 20): v
   a.bytesLimited += b.bytesLimited;
   a.cycles += b.cycles;
   for (const n of b.notes) if (a.notes.length < maxNotes && !a.notes.includes(n)) a.notes.push(n);
+  for (const n of b.missing) a.missing.push(n);
 }

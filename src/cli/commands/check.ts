@@ -166,6 +166,10 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     for (const r of results) if (r.headers) { parsed++; addHeaderStats(h, r.headers); }
     io.err(`headers (${parsed} parsed files): ${h.resolved} includes resolved, ${h.unresolved} unresolved (skipped), ${h.read} headers read, ${h.cached} from the cache, ${h.huge} over the size limit, ${h.depthLimited} past the depth limit, ${h.bytesLimited} past the byte limit, ${h.cycles} cycles cut\n`);
     for (const n of h.notes) io.err(`  note: ${n}\n`);
+    const missing = new Map<string, number>();
+    for (const m of h.missing) missing.set(m, (missing.get(m) ?? 0) + 1);
+    const top = [...missing].sort((x, y) => y[1] - x[1]).slice(0, 10);
+    if (top.length) io.err(`  most often unresolved: ${top.map(([m, n]) => `${m} ×${n}`).join(', ')}\n`);
   }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked
   if (inputErrors.length || results.some((r) => r.errors.some((e) => e.message.startsWith('cannot read')))) return 2;
