@@ -9,6 +9,7 @@ import { normalize, join, dirname } from '../../src/analysis/headers/posixPath';
 import { extractIncludes, extractDefines, dmaMacro } from '../../src/analysis/headers/extract';
 import { collectHeaders, kernelRoot, DEFAULT_HEADER_LIMITS, type HeaderState } from '../../src/analysis/headers/collect';
 import { DefineTable, foldWithDefines } from '../../src/analysis/headers/defines';
+import { withHeaders, membersAssignedRam } from '../../src/analysis/headers/merge';
 import type { HeaderFacts, HeaderHost } from '../../src/analysis/headers/types';
 import { BoundedCache } from '../../src/analysis/boundedCache';
 import { main } from '../../src/cli/main';
@@ -82,6 +83,33 @@ describe('headers: directives', () => {
     assert.strictEqual(dmaMacro('foo_v', '(d, ...)', 'dma_map_single(d, __VA_ARGS__)'), null);
     // the catalogue's own names stay the catalogue's (dma-mapping.h defines dma_map_single as a macro)
     assert.strictEqual(dmaMacro('dma_map_single', '(d, a, s, r)', 'dma_map_single_attrs(d, a, s, r, 0)'), null);
+  });
+});
+
+describe('headers: in the file summary', () => {
+  const field = (name: string, iomem: boolean) => ({ name, array: true, pointer: true, aligned: false, iomem });
+  const header: HeaderFacts = {
+    includes: [], defines: new Map([['RING', '8']]), macros: [], bytes: 0,
+    structs: [['nic', [field('bd_ring', true), field('regs', true)]], ['own', [field('x', false)]]],
+    helpers: [{ name: 'nic_unmap', effects: [{ kind: 'unmap', param: 1, path: '->dma' }], returnsMapped: false }],
+    checksParam: [['nic_map_failed', [1]]], dmaFunctions: ['nic_unmap'],
+  };
+  const empty = { checksParam: new Map(), predicateFields: new Set<string>(), dmaFunctions: new Set<string>(), structs: () => new Map([['own', [field('y', false)]]]) };
+
+  it('adds header structs, helpers and defines as if defined in the file; the file’s own definitions win', () => {
+    const s = withHeaders(empty, '#define RING 4\n', [header]);
+    assert.deepStrictEqual(s.structs!().get('own')!.map((f) => f.name), ['y']);
+    assert.ok(s.structs!().has('nic'));
+    assert.ok(s.helpers!.has('nic_unmap') && s.dmaFunctions.has('nic_unmap'));
+    assert.deepStrictEqual(s.checksParam.get('nic_map_failed'), [1]);
+    assert.strictEqual(s.defines!.get('RING'), '4');
+  });
+
+  it('drops a header’s __iomem claim on a member the file fills from a RAM allocator', () => {
+    const text = 'static int f(struct nic *n)\n{\n\tn->bd_ring[j] = kmalloc(len, GFP_KERNEL);\n\treturn 0;\n}\n';
+    assert.deepStrictEqual([...membersAssignedRam(text)], ['bd_ring']);
+    const fields = withHeaders(empty, text, [header]).structs!().get('nic')!;
+    assert.deepStrictEqual(fields.map((f) => [f.name, f.iomem]), [['bd_ring', false], ['regs', true]]);
   });
 });
 

@@ -12,6 +12,17 @@ import { DefineTable, foldWithDefines } from './defines';
 import { extractDefines } from './extract';
 import type { DmaMacro, HeaderFacts } from './types';
 
+/** Allocators of RAM: a member the file assigns from one holds memory, whatever its declaration says. */
+const RAM_ASSIGN_RE = /(?:->|\.)\s*(\w+)\s*(?:\[[^\]\n]*\])?\s*=\s*(?:\([^()]*\)\s*)?(?:kmalloc|kzalloc|kcalloc|kmalloc_array|kvmalloc|kvzalloc|vmalloc|vzalloc|devm_kzalloc|devm_kmalloc|devm_kcalloc|__get_free_pages?|get_zeroed_page|dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs)\s*\(/g;
+
+/** Members the file assigns from a RAM allocator (`p->ring[j] = kmalloc(…)`). */
+export function membersAssignedRam(text: string): Set<string> {
+  const out = new Set<string>();
+  RAM_ASSIGN_RE.lastIndex = 0;
+  for (let m = RAM_ASSIGN_RE.exec(text); m; m = RAM_ASSIGN_RE.exec(text)) out.add(m[1]);
+  return out;
+}
+
 /** The summary with the headers' facts added (the file's own entries win); also the file's own #defines and macros. */
 export function withHeaders(s: FileSummary, text: string, headers: readonly HeaderFacts[] = []): FileSummary {
   const own = extractDefines(text);
@@ -37,7 +48,18 @@ export function withHeaders(s: FileSummary, text: string, headers: readonly Head
     structs: () => {
       if (structs) return structs;
       structs = new Map(fileStructs?.() ?? []);
-      for (const h of headers) for (const [k, v] of h.structs ?? []) if (!structs.has(k)) structs.set(k, v);
+      // a header may declare `__iomem` on a member the file fills from kmalloc() (a stale annotation): the file's code wins
+      let ram: Set<string> | undefined;
+      for (const h of headers) {
+        for (const [k, v] of h.structs ?? []) {
+          if (structs.has(k)) continue;
+          if (v.some((f) => f.iomem)) {
+            ram ??= membersAssignedRam(text);
+            const r = ram;
+            structs.set(k, v.map((f) => (f.iomem && r.has(f.name) ? { ...f, iomem: false } : f)));
+          } else structs.set(k, v);
+        }
+      }
       return structs;
     },
   };
