@@ -89,7 +89,7 @@ describe('headers: directives', () => {
 describe('headers: in the file summary', () => {
   const field = (name: string, iomem: boolean) => ({ name, array: true, pointer: true, aligned: false, iomem });
   const header: HeaderFacts = {
-    includes: [], defines: new Map([['RING', '8']]), macros: [], bytes: 0,
+    includes: [], defines: new Map([['RING', '8']]), macros: [], bytes: 0, structNames: ['nic', 'own'], dmaApi: true,
     structs: [['nic', [field('bd_ring', true), field('regs', true)]], ['own', [field('x', false)]]],
     helpers: [{ name: 'nic_unmap', effects: [{ kind: 'unmap', param: 1, path: '->dma' }], returnsMapped: false }],
     checksParam: [['nic_map_failed', [1]]], dmaFunctions: ['nic_unmap'],
@@ -122,7 +122,7 @@ describe('headers: resolution', () => {
     '/k/arch/arm64/include/asm/barrier.h': '#define ARM64_BARRIER 1\n',
     '/k/drivers/x/a.h': '#include "b.h"\n#define A_LEN 64\nstruct a_ring { u32 head; u8 buf[A_LEN]; };\n',
     '/k/drivers/x/b.h': '#include "a.h"\n#define B_LEN 32\n',
-    '/k/drivers/x/x.c': '#include <linux/dma-mapping.h>\n#include <asm/barrier.h>\n#include <linux/missing.h>\n#include "a.h"\n',
+    '/k/drivers/x/x.c': '#include <linux/dma-mapping.h>\n#include <asm/barrier.h>\n#include <linux/missing.h>\n#include "a.h"\nstatic struct a_ring ring;\n',
     '/ws/extra/ws.h': '#define WS 1\n',
   };
 
@@ -142,8 +142,12 @@ describe('headers: resolution', () => {
     assert.strictEqual(r.stats.unresolved, 1);
     assert.strictEqual(r.stats.cycles, 1);
     assert.strictEqual(r.stats.resolved, 4);
-    // the quoted header is parsed: its struct layout is there
+    // the quoted header defining a struct the file names is parsed: its struct layout is there
     assert.deepStrictEqual(r.headers[2].structs?.map(([n, f]) => [n, f.map((x) => x.name)]), [['a_ring', ['head', 'buf']]]);
+    // a file that names none of its structs reads only its directives
+    const plain = collectHeaders('/k/drivers/x/y.c', '#include "a.h"\n', {}, await state(memoryHost(tree)));
+    assert.strictEqual(plain.headers[0].structs, undefined);
+    assert.ok(plain.headers[0].defines.has('A_LEN'));
     const arm = collectHeaders('/k/drivers/x/x.c', tree['/k/drivers/x/x.c'], { arch: 'arm64' }, st);
     assert.ok(arm.headers.some((h) => h.defines.has('ARM64_BARRIER')));
   });

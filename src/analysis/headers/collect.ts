@@ -182,7 +182,10 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
     const done = new Set<string>([file]);
     let total = 0;
 
-    const load = (path: string, parse: boolean): HeaderFacts | null => {
+    // structs the file names: a driver header is parsed (for layouts) only when it defines one of them or has DMA helpers
+    const named = new Set(Array.from(text.matchAll(/\bstruct\s+(\w+)/g), (m) => m[1]));
+    const wantsParse = (f: HeaderFacts): boolean => f.dmaApi || f.structNames.some((n) => named.has(n));
+    const load = (path: string, quoted: boolean): HeaderFacts | null => {
       if (headers.length >= L.maxHeaders || total >= L.maxTotalBytes) {
         stats.bytesLimited++;
         return null;
@@ -194,14 +197,17 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
         return null;
       }
       // unchanged since it was last read (same stamp): its facts by the content key it had then
-      const known = stat ? st.stamps.get(path + (parse ? '\u0000p' : '\u0000d')) : undefined;
-      let f = known && known.stamp === stat!.stamp ? st.facts.get(known.key) : undefined;
-      if (f) {
-        total += known!.chars;
-        stats.resolved++;
-        stats.cached++;
-        headers.push(f);
-        return f;
+      if (stat) {
+        for (const mode of quoted ? ['p', 'd'] : ['d']) {
+          const known = st.stamps.get(path + '\u0000' + mode);
+          const f = known && known.stamp === stat.stamp ? st.facts.get(known.key) : undefined;
+          if (!f || (mode === 'd' && quoted && wantsParse(f))) continue;
+          total += known!.chars;
+          stats.resolved++;
+          stats.cached++;
+          headers.push(f);
+          return f;
+        }
       }
       const t = st.host.readFile(path);
       if (t === undefined) {
@@ -215,15 +221,25 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
       }
       total += t.length;
       stats.resolved++;
-      const key = (parse ? 'p' : 'd') + contentHash(t);
-      f = st.facts.get(key);
-      if (f) stats.cached++;
-      else {
-        stats.read++;
-        f = headerFacts(t, parse ? st.parser : undefined, st.caches);
+      const hash = contentHash(t);
+      // directive facts first (cheap); the parsed facts when this file needs the header's layouts or helpers
+      let key = 'd' + hash;
+      let f = st.facts.get(key);
+      let fresh = !f;
+      if (!f) {
+        f = headerFacts(t);
         st.facts.set(key, f, f.bytes);
       }
-      if (stat) st.stamps.set(path + (parse ? '\u0000p' : '\u0000d'), { stamp: stat.stamp, key, chars: t.length }, 2 * (stat.stamp.length + key.length));
+      if (quoted && wantsParse(f)) {
+        key = 'p' + hash;
+        const parsed = st.facts.get(key);
+        fresh = !parsed;
+        f = parsed ?? headerFacts(t, st.parser, st.caches);
+        if (!parsed) st.facts.set(key, f, f.bytes);
+      }
+      if (fresh) stats.read++;
+      else stats.cached++;
+      if (stat) st.stamps.set(path + '\u0000' + key[0], { stamp: stat.stamp, key, chars: t.length }, 2 * (stat.stamp.length + key.length));
       headers.push(f);
       return f;
     };

@@ -184,9 +184,11 @@ function prototypes(tree: Tree): string[] {
  */
 export function headerFacts(text: string, parser?: CParser, caches?: SummaryCaches): HeaderFacts {
   const { defines, macros } = extractDefines(text);
-  const facts: HeaderFacts = { includes: extractIncludes(text), defines, macros, bytes: 0 };
+  const structNames = [...new Set(Array.from(text.matchAll(/\bstruct\s+(\w+)\s*\{/g), (m) => m[1]))];
+  const dmaApi = mentionsDmaApi(text);
+  const facts: HeaderFacts = { includes: extractIncludes(text), defines, macros, structNames, dmaApi, bytes: 0 };
   // a header with no struct definition and no DMA-API name has nothing a parse would add but prototypes
-  if (parser && (/\bstruct\s+\w+\s*\{/.test(text) || mentionsDmaApi(text))) {
+  if (parser && (structNames.length || dmaApi)) {
     let tree: Tree | undefined;
     try {
       tree = parser.parse(text);
@@ -203,7 +205,7 @@ export function headerFacts(text: string, parser?: CParser, caches?: SummaryCach
       tree?.delete();
     }
   }
-  let bytes = approxBytes(facts.includes) + approxBytes(macros) + approxBytes(facts.structs) + approxBytes(facts.helpers) + approxBytes(facts.checksParam) + approxBytes(facts.dmaFunctions) + approxBytes(facts.prototypes);
+  let bytes = approxBytes(structNames) + approxBytes(facts.includes) + approxBytes(macros) + approxBytes(facts.structs) + approxBytes(facts.helpers) + approxBytes(facts.checksParam) + approxBytes(facts.dmaFunctions) + approxBytes(facts.prototypes);
   for (const [k, v] of defines) bytes += 2 * (k.length + v.length) + 48;
   facts.bytes = bytes;
   return facts;

@@ -65,6 +65,9 @@ export interface HeaderFacts {
   /** object-like `#define NAME value` (names defined twice with different values are left out) */
   defines: Map<string, string>;
   macros: DmaMacro[];
+  /** names of the structs the header defines (read from the text), and whether it names a DMA-API entry: whether a parse is worth it */
+  structNames: string[];
+  dmaApi: boolean;
   /** parsed headers only (the driver's own): struct layouts, inline DMA helpers, helpers that check a handle, prototypes */
   structs?: [string, StructField[]][];
   helpers?: HelperSummary[];
