@@ -19,6 +19,8 @@ import { callsHelper } from './summaries';
 import { approxBytes, type BoundedCache } from './boundedCache';
 import { liveCode } from './preproc/liveCode';
 import { platformContext } from './preproc/platform';
+import { withHeaders, headerFactsKey, callsDmaMacro } from './headers/merge';
+import type { HeaderFacts, IncludeOptions } from './headers/types';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -52,7 +54,8 @@ export interface CheckError {
   message: string;
 }
 
-export interface CheckOptions {
+/** Also where the file's headers are looked up (IncludeOptions; kbuild passes `includePaths`/`forcedIncludes`). */
+export interface CheckOptions extends IncludeOptions {
   /** only these rules (ids); default: every rule enabled by default */
   rules?: string[];
   /** per-rule severity overrides; 'off' disables */
@@ -119,7 +122,7 @@ const FUNCTION_PREFILTER = new RegExp([relevantNamesRegExp().source, ...RULES.fl
 function summaryKey(s: FileSummary, fnText: string, file?: string): string {
   let key = sharedFactsKey(s, fnText);
   for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file)}`;
-  return key;
+  return key + '|' + headerFactsKey(s, fnText);
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -140,10 +143,13 @@ function errMessage(e: unknown): string {
 /** Runs every function rule on one function (uncached). */
 function runFunctionRules(ctx: FunctionContext, errors: CheckError[], file?: string): RawFinding[] {
   const out: RawFinding[] = [];
+  // a fix that edits inside a wrapper-macro call would rewrite the macro's arguments as if they were the DMA call's
+  const macroCalls = ctx.facts.calls.filter((c) => c.via);
+  const inMacro = (f: Fix): boolean => f.edits.some((e) => macroCalls.some((c) => e.start < c.end && e.end > c.start));
   for (const r of RULES) {
     if (!r.checkFunction) continue;
     try {
-      r.checkFunction(ctx, (f) => out.push({ ...f, rule: f.rule ?? r.id }));
+      r.checkFunction(ctx, (f) => out.push({ ...f, rule: f.rule ?? r.id, ...(macroCalls.length && f.fixes ? { fixes: f.fixes.filter((x) => !inMacro(x)) } : {}) }));
     } catch (e) {
       errors.push({ rule: r.id, file, message: `rule ${r.id} failed in ${ctx.facts.name}(): ${errMessage(e)}` });
     }
@@ -187,9 +193,9 @@ function suppressed(lines: Lines, line: number, rule: string): boolean {
 }
 
 /** Computes facts for every function of a tree (no rules), e.g. for hover or the dmesg explainer. */
-export function functionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches): FunctionFacts[] {
+export function functionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts[] {
   const fns = functionDefinitions(tree);
-  const summary = summarizeFile(tree.rootNode, fns, text, caches);
+  const summary = withHeaders(summarizeFile(tree.rootNode, fns, text, caches), text, headers);
   const out: FunctionFacts[] = [];
   for (const fn of fns) {
     try {
@@ -203,18 +209,19 @@ export function functionFacts(tree: Tree, text: string, file?: string, caches?: 
 }
 
 /** The facts of the function containing an offset. */
-export function factsAt(tree: Tree, text: string, offset: number, file?: string, caches?: SummaryCaches): FunctionFacts | undefined {
-  return functionFacts(tree, text, file, caches).find((f) => f.start <= offset && offset <= f.end);
+export function factsAt(tree: Tree, text: string, offset: number, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts | undefined {
+  return functionFacts(tree, text, file, caches, headers).find((f) => f.start <= offset && offset <= f.end);
 }
 
 /**
  * Runs every rule over a parsed file. With `state` (an AnalysisSession's), function results and
- * summaries are cached and `state.stats` counts the work; without it nothing is kept.
+ * summaries are cached and `state.stats` counts the work; without it nothing is kept. `headers`: the
+ * facts of the file's headers (the session collects them), added to the file summary.
  */
-export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState): CheckResult {
+export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
   // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
   const live = (opts as { liveDone?: boolean }).liveDone ? null : liveCode(tree, text, opts);
-  if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions, state); } finally { live.tree.delete(); }
+  if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions, state, headers); } finally { live.tree.delete(); }
   const errors: CheckError[] = [];
   const raw: RawFinding[] = [];
   const file = opts.file;
@@ -224,7 +231,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
   let summary: FileSummary = { checksParam: new Map(), predicateFields: new Set(), dmaFunctions: new Set() };
   try {
     fns = functionDefinitions(tree);
-    summary = summarizeFile(tree.rootNode, fns, text, state?.summaries);
+    summary = withHeaders(summarizeFile(tree.rootNode, fns, text, state?.summaries), text, headers);
   } catch (e) {
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
@@ -232,7 +239,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary)) {
+    if (!FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary) && !callsDmaMacro(fnText, summary)) {
       stats.skipped++;
       continue;
     }
@@ -309,7 +316,7 @@ function finish(raw: RawFinding[], text: string, opts: CheckOptions): Finding[] 
 }
 
 /** Parses, checks and deletes the tree. Parse failures are reported in `errors`. */
-export function checkSource(parser: CParser, text: string, opts: CheckOptions = {}, state?: CheckState): CheckResult {
+export function checkSource(parser: CParser, text: string, opts: CheckOptions = {}, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
   let tree: Tree;
   try {
     tree = parser.parse(text);
@@ -317,7 +324,7 @@ export function checkSource(parser: CParser, text: string, opts: CheckOptions = 
     return { findings: [], errors: [{ file: opts.file, message: errMessage(e) }] };
   }
   try {
-    return checkTree(tree, text, opts, state);
+    return checkTree(tree, text, opts, state, headers);
   } finally {
     tree.delete();
   }

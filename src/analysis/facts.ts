@@ -21,6 +21,8 @@ import { approxBytes, type BoundedCache } from './boundedCache';
 import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
 import { platformDefines } from './preproc/conditionals';
 import { handleAliases, stripCastsNorm } from './aliases';
+import { expandMacroCall } from './headers/macroCall';
+import type { DefineLookup, DmaMacro } from './headers/types';
 
 export interface Arg {
   text: string;
@@ -58,6 +60,8 @@ export interface CallFact {
   lvalueLocal?: boolean;
   /** spans of the loops enclosing the call */
   loops: { start: number; end: number }[];
+  /** the call is of a DMA wrapper macro (`name`) expanding to this catalogue entry; arguments the macro supplies span the whole call */
+  via?: string;
   /** line/column of start, 0-based, relative to the file (filled by the checker) */
 }
 
@@ -125,6 +129,12 @@ export interface FileSummary {
   isaDma?: boolean;
   /** macros defined under a platform `#if` (preproc/conditionals.ts platformDefines; computed on first use) */
   platformDefines?: () => Map<string, string>;
+  /** object-like #defines of the file and its headers (src/analysis/headers/merge.ts) */
+  defines?: DefineLookup;
+  /** function-like macros of the file and its headers whose body is one DMA-API call, by name */
+  dmaMacros?: Map<string, DmaMacro>;
+  /** functions the headers declare */
+  prototypes?: Set<string>;
 }
 
 export interface FunctionContext {
@@ -151,9 +161,9 @@ export function argOf(n: Node): Arg {
   return { text: n.text, norm: normText(n), start: n.startIndex, end: n.endIndex };
 }
 
-function pick(entry: ApiEntry | undefined, args: Node[], names: readonly string[]): Arg | undefined {
+function pick(entry: ApiEntry | undefined, args: Arg[], names: readonly string[]): Arg | undefined {
   const i = paramIndex(entry, ...names);
-  return i >= 0 && i < args.length ? argOf(args[i]) : undefined;
+  return i >= 0 && i < args.length ? args[i] : undefined;
 }
 
 /** `&x` → `x` (normalised), else null. */
@@ -467,9 +477,20 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
     if (n.type !== 'call_expression') return true;
     allCalls.push(n);
     const cname = callName(n);
-    const entry = apiEntry(cname);
+    let entry = apiEntry(cname);
+    let args: Arg[] | undefined;
+    let via: string | undefined;
+    if (!entry && cname && summary.dmaMacros?.size) {
+      // a DMA wrapper macro of the file or its headers: analysed as the call it expands to
+      const x = expandMacroCall(summary.dmaMacros.get(cname), callArgs(n));
+      if (x) {
+        entry = x.entry;
+        via = x.target;
+        args = x.args.map((a) => (typeof a === 'string' ? { text: a, norm: normText(a), start: n.startIndex, end: n.endIndex } : argOf(a)));
+      }
+    }
     if (!cname || !entry || !entry.role || !DMA_ROLES.has(entry.role)) return true;
-    const args = callArgs(n);
+    args ??= callArgs(n).map(argOf);
     const r = resultOf(n);
     const lvalue = r.lvalue ? argOf(r.lvalue) : undefined;
     const cf: CallFact = {
@@ -480,7 +501,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
       kind: entry.kind,
       start: n.startIndex,
       end: n.endIndex,
-      args: args.map(argOf),
+      args,
       dev: pick(entry, args, P.dev),
       buffer: pick(entry, args, P.buffer),
       size: pick(entry, args, P.size),
@@ -494,6 +515,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
       lvalue,
       lvalueLocal: lvalue ? locals.has(lvalue.norm) && !locals.get(lvalue.norm)!.isStatic : undefined,
       loops: enclosingLoops(n, body),
+      ...(via ? { via } : {}),
     };
     calls.push(cf);
     callNodes.push(n);

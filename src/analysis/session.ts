@@ -1,8 +1,9 @@
 /**
  * One analysis session: the owner of all analysis state. It holds the C parser, the syntax tree of
  * every open document (incrementally reparsed), the checker's per-function result cache, the function
- * and helper summary caches, the struct-layout cache, the run statistics, and a slot per folder for the
- * driver index. Every cache is bounded by an approximate byte budget. The extension, the CLI and the
+ * and helper summary caches, the struct-layout cache, the facts of headers (by content, with the
+ * injected file host that reads them: src/analysis/headers), the run statistics, and a slot per folder
+ * for the driver index. Every cache is bounded by an approximate byte budget. The extension, the CLI and the
  * tests each create one; `dispose()` frees the trees and the parser and clears every cache.
  *
  * The modules of src/analysis keep no mutable state of their own: what they cache, they cache in the
@@ -15,6 +16,8 @@ import { checkSource, checkTree, factsAt, functionFacts, type CachedFunction, ty
 import type { FnSummary, FunctionFacts } from './facts';
 import type { HelperSummary } from './summaries';
 import type { StructField } from './fileScope';
+import { collectHeaders, DEFAULT_HEADER_LIMITS, type HeaderLimits, type HeaderState } from './headers/collect';
+import { emptyHeaderStats, type HeaderFacts, type HeaderHost, type HeaderStats } from './headers/types';
 
 const MB = 1024 * 1024;
 
@@ -28,6 +31,8 @@ export interface SessionLimits {
   helperSummaryBytes: number;
   /** struct definitions → member layout */
   structBytes: number;
+  /** header content → its facts (defines, macros, structs, inline helpers) */
+  headerBytes: number;
 }
 
 export const DEFAULT_LIMITS: SessionLimits = {
@@ -35,12 +40,17 @@ export const DEFAULT_LIMITS: SessionLimits = {
   functionSummaryBytes: 24 * MB,
   helperSummaryBytes: 16 * MB,
   structBytes: 8 * MB,
+  headerBytes: 16 * MB,
 };
 
 export interface SessionOptions {
   limits?: Partial<SessionLimits>;
   /** parse options for document trees (time limit) */
   parse?: ParseOptions;
+  /** reads the headers a checked file includes (none: files are analysed without their headers) */
+  headerHost?: HeaderHost;
+  /** include depth and byte bounds */
+  headerLimits?: Partial<HeaderLimits>;
 }
 
 /**
@@ -55,7 +65,7 @@ export interface DriverIndex {
 export interface SessionMemory {
   documents: number;
   cachedFunctions: number;
-  bytes: { results: number; functionSummaries: number; helperSummaries: number; structs: number; total: number };
+  bytes: { results: number; functionSummaries: number; helperSummaries: number; structs: number; headers: number; total: number };
 }
 
 export class AnalysisSession {
@@ -64,6 +74,8 @@ export class AnalysisSession {
   /** per-folder driver indexes, by folder path (filled by the driver index; cleared by dispose()) */
   readonly driverIndexes = new Map<string, DriverIndex>();
   private disposed = false;
+  private readonly headerState: Omit<HeaderState, 'host' | 'parser'> & { host?: HeaderHost };
+  private headerStats: HeaderStats = emptyHeaderStats();
 
   private constructor(private readonly cparser: CParser, options: SessionOptions = {}) {
     const l = { ...DEFAULT_LIMITS, ...options.limits };
@@ -77,6 +89,43 @@ export class AnalysisSession {
       stats: { analysed: 0, cached: 0, skipped: 0 },
     };
     this.docs = new DocumentTrees(cparser, options.parse);
+    this.headerState = {
+      host: options.headerHost,
+      facts: new BoundedCache<HeaderFacts>(l.headerBytes),
+      roots: new BoundedCache<{ root: string | null }>(MB, 4096),
+      makeDirs: new BoundedCache<{ dirs: string[] }>(MB, 4096),
+      stamps: new BoundedCache<{ stamp: string; key: string; chars: number }>(4 * MB),
+      caches: this.state.summaries,
+      limits: { ...DEFAULT_HEADER_LIMITS, ...options.headerLimits },
+    };
+  }
+
+  /** Sets (or removes) the host that reads headers, e.g. when the editor's workspace changes. */
+  setHeaderHost(host: HeaderHost | undefined): void {
+    this.headerState.host = host;
+    this.headerState.facts.clear();
+    this.headerState.stamps.clear();
+    this.headerState.roots.clear();
+    this.headerState.makeDirs?.clear();
+  }
+
+  /** How include resolution went in the last check (resolved, unresolved, skipped…). */
+  get lastHeaderStats(): Readonly<HeaderStats> {
+    return this.headerStats;
+  }
+
+  /**
+   * The facts of the headers a file includes, through the session's host and content cache; none when
+   * there is no host, no path, or `headers: false`. Never throws: what cannot be read is skipped.
+   */
+  headersFor(text: string, opts: CheckOptions = {}): HeaderFacts[] {
+    this.headerStats = emptyHeaderStats();
+    const path = opts.headerPath ?? opts.file;
+    const host = this.headerState.host;
+    if (!host || !path || opts.headers === false) return [];
+    const r = collectHeaders(path, text, opts, { ...this.headerState, host, parser: this.cparser });
+    this.headerStats = r.stats;
+    return r.headers;
   }
 
   /** A session with its own parser, from the wasm bytes of web-tree-sitter and the C grammar. */
@@ -98,13 +147,13 @@ export class AnalysisSession {
   /** Parses and checks a text (no document kept). Parse failures are reported in `errors`. */
   check(text: string, opts: CheckOptions = {}): CheckResult {
     this.assertLive();
-    return checkSource(this.cparser, text, opts, this.state);
+    return checkSource(this.cparser, text, opts, this.state, this.headersFor(text, opts));
   }
 
   /** Checks an already parsed tree (the caller owns it). */
   checkTree(tree: Tree, text: string, opts: CheckOptions = {}): CheckResult {
     this.assertLive();
-    return checkTree(tree, text, opts, this.state);
+    return checkTree(tree, text, opts, this.state, this.headersFor(text, opts));
   }
 
   /**
@@ -126,7 +175,7 @@ export class AnalysisSession {
   /** Brings a document's tree up to date and checks it (function results cached across edits). */
   checkDocument(uri: string, text: string, version = 0, opts: CheckOptions = {}): CheckResult {
     const tree = this.updateDocument(uri, text, version);
-    return checkTree(tree, text, opts, this.state);
+    return checkTree(tree, text, opts, this.state, this.headersFor(text, opts));
   }
 
   /** The open document's text, tree and version. */
@@ -138,14 +187,14 @@ export class AnalysisSession {
     this.docs.close(uri);
   }
 
-  /** Facts of every function of a tree (hover, the dmesg explainer), with the session's summary caches. */
-  functionFacts(tree: Tree, text: string, file?: string): FunctionFacts[] {
-    return functionFacts(tree, text, file, this.state.summaries);
+  /** Facts of every function of a tree (hover, the dmesg explainer), with the session's summary caches; `include`: read its headers too. */
+  functionFacts(tree: Tree, text: string, file?: string, include?: CheckOptions): FunctionFacts[] {
+    return functionFacts(tree, text, file, this.state.summaries, include ? this.headersFor(text, { file, ...include }) : undefined);
   }
 
   /** The facts of the function containing an offset. */
-  factsAt(tree: Tree, text: string, offset: number, file?: string): FunctionFacts | undefined {
-    return factsAt(tree, text, offset, file, this.state.summaries);
+  factsAt(tree: Tree, text: string, offset: number, file?: string, include?: CheckOptions): FunctionFacts | undefined {
+    return factsAt(tree, text, offset, file, this.state.summaries, include ? this.headersFor(text, { file, ...include }) : undefined);
   }
 
   /** Drops every cached result and summary (open documents stay); e.g. when settings change. */
@@ -154,6 +203,10 @@ export class AnalysisSession {
     this.state.summaries.functions.clear();
     this.state.summaries.helpers.clear();
     this.state.summaries.structs.clear();
+    this.headerState.facts.clear();
+    this.headerState.stamps.clear();
+    this.headerState.roots.clear();
+    this.headerState.makeDirs?.clear();
   }
 
   memory(): SessionMemory {
@@ -163,9 +216,10 @@ export class AnalysisSession {
       functionSummaries: s.summaries.functions.bytes,
       helperSummaries: s.summaries.helpers.bytes,
       structs: s.summaries.structs.bytes,
+      headers: this.headerState.facts.bytes,
       total: 0,
     };
-    bytes.total = bytes.results + bytes.functionSummaries + bytes.helperSummaries + bytes.structs;
+    bytes.total = bytes.results + bytes.functionSummaries + bytes.helperSummaries + bytes.structs + bytes.headers;
     return { documents: this.docs.size, cachedFunctions: s.results.size, bytes };
   }
 

@@ -95,7 +95,7 @@ export function registerDiagnostics(context: vscode.ExtensionContext, services: 
     try {
       const t = await services.tree(doc);
       if (!t || doc.version !== t.version) return;
-      const r = (await services.session()).checkTree(t.tree, t.text, { severities: ruleSettings(repo), file: vscode.workspace.asRelativePath(doc.uri, false) });
+      const r = (await services.session()).checkTree(t.tree, t.text, { severities: ruleSettings(repo), file: vscode.workspace.asRelativePath(doc.uri, false), ...Services.includeOptions(doc) });
       // a throwing rule is logged once (with the file it first failed on), then keeps being skipped quietly
       for (const e of r.errors) services.reportOnce(e.rule ? `rule:${e.rule}` : `check:${key}:${e.message}`, `DMA Scope: ${doc.uri.fsPath || key}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
       store.set(doc, r.findings);

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { CParser, WasmBytes, Tree } from '../analysis/parser';
 import { AnalysisSession } from '../analysis/session';
 import { withinSizeLimit } from './fileFilter';
+import type { IncludeOptions } from '../analysis/headers/types';
 
 export interface DocTree {
   text: string;
@@ -48,8 +49,33 @@ export class Services implements vscode.Disposable {
 
   /** The extension's analysis session, created on first use. */
   session(): Promise<AnalysisSession> {
-    this.sessionPromise ??= this.loadWasm().then((w) => AnalysisSession.create(w)).then((s) => (this.live = s));
+    this.sessionPromise ??= this.loadWasm()
+      .then(async (w) => AnalysisSession.create(w, { headerHost: await this.headerHost() }))
+      .then((s) => (this.live = s));
     return this.sessionPromise;
+  }
+
+  /**
+   * Desktop: headers are read from disk (synchronously, like the CLI; an unreadable one is skipped). The
+   * web extension host has no synchronous file access, so there files are checked without their headers.
+   */
+  private async headerHost(): Promise<import('../analysis/headers/types').HeaderHost | undefined> {
+    if (process.env.DMA_SCOPE_WEB) return undefined;
+    try {
+      return (await import('../node/headerHost')).nodeHeaderHost();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Where a document's includes are looked up: its own path on disk, then the kernel tree above it, then the workspace folders. */
+  static includeOptions(doc: vscode.TextDocument): IncludeOptions {
+    if (doc.uri.scheme !== 'file') return { headers: false };
+    const posix = (p: string): string => p.replace(/\\/g, '/');
+    return {
+      headerPath: posix(doc.uri.fsPath),
+      includeRoots: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => posix(f.uri.fsPath)),
+    };
   }
 
   async parser(): Promise<CParser> {

@@ -4,10 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Finding, CheckError, SeveritySetting, mayHaveFindings } from '../analysis/checker';
+import { Finding, CheckError, SeveritySetting, mayHaveFindings, type CheckOptions } from '../analysis/checker';
 import { AnalysisSession } from '../analysis/session';
 import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../analysis/fingerprint';
 import { readWasm } from './wasm';
+import { nodeHeaderHost, posixAbsolute } from './headerHost';
+import type { HeaderStats } from '../analysis/headers/types';
 
 /** A finding with its enclosing function and its fingerprint (baselines, SARIF partialFingerprints). */
 export type ReportedFinding = Finding & Fingerprinted;
@@ -17,6 +19,8 @@ export interface FileResult {
   findings: ReportedFinding[];
   errors: CheckError[];
   ms: number;
+  /** how the file's includes were resolved (when it was parsed with headers) */
+  headers?: HeaderStats;
 }
 
 export interface BatchOptions {
@@ -28,6 +32,12 @@ export interface BatchOptions {
   /** build macros and whether they are the complete configuration (kbuild mode; see CheckOptions) */
   macros?: Record<string, string | null>;
   macrosComplete?: boolean;
+  /** false: check files without reading their headers */
+  headers?: boolean;
+  /** kbuild's -I folders and -include files, when known; the architecture of arch/<arch>/include */
+  includePaths?: string[];
+  forcedIncludes?: string[];
+  arch?: string;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -79,9 +89,9 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
  */
 const BATCH_LIMITS = { resultBytes: 16 * 1024 * 1024, functionSummaryBytes: 8 * 1024 * 1024, helperSummaryBytes: 4 * 1024 * 1024, structBytes: 4 * 1024 * 1024 };
 
-/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread). */
+/** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread), reading headers from disk. */
 export function nodeSession(): Promise<AnalysisSession> {
-  return AnalysisSession.create(readWasm(), { limits: BATCH_LIMITS });
+  return AnalysisSession.create(readWasm(), { limits: BATCH_LIMITS, headerHost: nodeHeaderHost() });
 }
 
 /**
@@ -142,7 +152,7 @@ export async function checkOneFile(file: string, cwd: string, o: BatchOptions, s
   }
   // a file named on the command line may be anything: a patch, an object file, a log
   if (!isCSourceName(file)) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notCName(file)}; only *.c and *.h files are checked)` }], ms: Date.now() - t0 };
-  return checkBuffer(file, buf, o, session, t0);
+  return checkBuffer(file, cwd, buf, o, session, t0);
 }
 
 function notCName(file: string): string {
@@ -151,7 +161,7 @@ function notCName(file: string): string {
 }
 
 /** Checks bytes already read (a file, or standard input for `check -`) under the name `file`. */
-export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, session: () => Promise<AnalysisSession>, t0 = Date.now()): Promise<FileResult> {
+export async function checkBuffer(file: string, cwd: string, buf: Buffer, o: BatchOptions, session: () => Promise<AnalysisSession>, t0 = Date.now()): Promise<FileResult> {
   const notText = notTextReason(buf);
   if (notText) return { file, findings: [], errors: [{ file, message: `${NOT_C_SOURCE} (${notText})` }], ms: Date.now() - t0 };
   // cheap prefilters: files that name no DMA-API entry cannot produce findings and are never parsed
@@ -160,6 +170,10 @@ export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, se
   const text = buf.toString('utf8');
   if (!mayHaveFindings(text)) return { file, findings: [], errors: [], ms: Date.now() - t0 };
   const ses = await session();
+  const copts: CheckOptions = {
+    file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete,
+    headers: o.headers, headerPath: posixAbsolute(file, cwd), includePaths: o.includePaths, forcedIncludes: o.forcedIncludes, arch: o.arch,
+  };
   let tree;
   try {
     tree = ses.parser.parse(text);
@@ -169,11 +183,12 @@ export async function checkBuffer(file: string, buf: Buffer, o: BatchOptions, se
   let r;
   let spans: FunctionSpan[];
   try {
-    r = ses.checkTree(tree, text, { file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete });
+    r = ses.checkTree(tree, text, copts);
     spans = r.findings.length ? functionSpans(tree) : [];
   } finally {
     tree.delete();
   }
   const fps = fingerprints(text, r.findings, spans);
-  return { file, findings: r.findings.map((f, j) => ({ ...f, ...fps[j] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0 };
+  const headers = o.headers === false ? undefined : { ...ses.lastHeaderStats, notes: [...ses.lastHeaderStats.notes], missing: [...ses.lastHeaderStats.missing] };
+  return { file, findings: r.findings.map((f, j) => ({ ...f, ...fps[j] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0, ...(headers ? { headers } : {}) };
 }

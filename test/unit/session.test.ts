@@ -113,7 +113,7 @@ describe('AnalysisSession', function () {
     assert.ok(s.memory().bytes.total > 0);
     s.dispose();
     assert.ok(s.isDisposed);
-    assert.deepStrictEqual(s.memory(), { documents: 0, cachedFunctions: 0, bytes: { results: 0, functionSummaries: 0, helperSummaries: 0, structs: 0, total: 0 } });
+    assert.deepStrictEqual(s.memory(), { documents: 0, cachedFunctions: 0, bytes: { results: 0, functionSummaries: 0, helperSummaries: 0, structs: 0, headers: 0, total: 0 } });
     assert.throws(() => s.check(MAPPED('x')), /disposed/);
     s.dispose(); // twice is harmless
   });

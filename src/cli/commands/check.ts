@@ -22,6 +22,7 @@ import { Baseline, SARIF_FINGERPRINT, loadBaseline } from '../baseline';
 import { Progress } from '../progress';
 import { WORKFLOW_CHECK_OPTIONS } from '../workflowOptions';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
+import { addHeaderStats, emptyHeaderStats } from '../../analysis/headers/types';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -140,6 +141,8 @@ export const CHECK_OPTIONS: readonly OptionSpec[] = [
   { name: '--stdin-filename', value: 'NAME', help: 'The name reported for standard input (with the input -).' },
   { name: '--docs-url', value: 'URL', help: `Link rule pages under this base URL (default: the pages installed with\ndma-scope; also ${DOCS_URL_ENV}).` },
   ...WORKFLOW_CHECK_OPTIONS,
+  { name: '--arch', value: 'ARCH', help: 'The architecture whose arch/<ARCH>/include serves <asm/…> headers (default x86).' },
+  { name: '--no-headers', help: 'Check each file alone, without reading the headers it includes.' },
 ];
 
 const CHECK_DETAILS = [
@@ -183,6 +186,9 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   if (stdinCount && (diffRev !== undefined || patchArg !== undefined)) throw new UsageError('standard input (-) cannot be combined with --diff or --patch');
   if (a.values.has('--stdin-filename') && !stdinCount) throw new UsageError('--stdin-filename names standard input: give - as an input');
   const stdinName = a.values.get('--stdin-filename') || '<stdin>';
+  const arch = a.values.get('--arch');
+  if (arch !== undefined && !/^[\w-]+$/.test(arch)) throw new UsageError(`--arch needs an architecture folder name (x86, arm64…), not '${arch}'`);
+  const headers = !a.flags.has('--no-headers');
   const docs = ruleDocs(a.values.get('--docs-url'));
   const inputErrors: { file: string; message: string }[] = [];
   // patch review: only the C files the change touches, findings only on its lines
@@ -232,7 +238,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   // command-line options win over the repo configuration
   const o = (file: string): BatchOptions => {
     const c = configs.forFile(file);
-    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text };
+    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text, headers, ...(arch ? { arch } : {}) };
   };
   if (stdinCount) {
     let stdinSession: Promise<AnalysisSession> | undefined;
@@ -241,7 +247,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     const buf = Buffer.from(await io.readStdin(), 'utf8');
     onResult(named && !isCSourceName(stdinName)
       ? { file: stdinName, findings: [], errors: [{ file: stdinName, message: `${NOT_C_SOURCE} (only *.c and *.h files are checked)` }], ms: 0 }
-      : await checkBuffer(stdinName, buf, o(stdinName), () => (stdinSession ??= nodeSession())));
+      : await checkBuffer(stdinName, io.cwd, buf, o(stdinName), () => (stdinSession ??= nodeSession())));
     if (stdinSession) (await stdinSession).dispose();
   }
   if (jobs > 1 && files.length > 1) {
@@ -275,6 +281,17 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     }
     if (baseline?.byPosition && !a.flags.has('--quiet')) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
     if (known && !a.flags.has('--quiet')) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
+  }
+  if (a.flags.has('--debug') && headers) {
+    const h = emptyHeaderStats();
+    let parsed = 0;
+    for (const r of results) if (r.headers) { parsed++; addHeaderStats(h, r.headers); }
+    io.err(`headers (${parsed} parsed files): ${h.resolved} includes resolved, ${h.unresolved} unresolved (skipped), ${h.read} headers read, ${h.cached} from the cache, ${h.huge} over the size limit, ${h.depthLimited} past the depth limit, ${h.bytesLimited} past the byte limit, ${h.cycles} cycles cut\n`);
+    for (const n of h.notes) io.err(`  note: ${n}\n`);
+    const missing = new Map<string, number>();
+    for (const m of h.missing) missing.set(m, (missing.get(m) ?? 0) + 1);
+    const top = [...missing].sort((x, y) => y[1] - x[1]).slice(0, 10);
+    if (top.length) io.err(`  most often unresolved: ${top.map(([m, n]) => `${m} ×${n}`).join(', ')}\n`);
   }
   // missing, unreadable or empty inputs are input errors (exit 2) even when other files were checked;
   // so is a run where nothing given was checkable C source

@@ -4,6 +4,7 @@ import type { Node } from 'web-tree-sitter';
 import { normText } from '../../ast';
 import { pathBetween } from './cfgQueries';
 import { resolveExpr, hasCall, assignmentCount, assigns } from '../../writes';
+import { foldWithDefines } from '../../headers/defines';
 
 /** The CFG node calls a same-file function that maps/unmaps, passing the handle or its base object. */
 export function callsDmaHelperWith(ctx: FunctionContext, n: import('../../cfg').CfgNode, h: string): boolean {
@@ -96,6 +97,10 @@ export function sizesDiffer(ctx: FunctionContext, a: string, b: string): boolean
   const ra = resolveExpr(ctx, a);
   const rb = resolveExpr(ctx, b);
   if (ra === rb || ra === b || rb === a) return false;
+  // both fold to integers once the file's and its headers' #defines are substituted: compare the values
+  const va = foldWithDefines(ra, ctx.summary.defines);
+  const vb = va === null ? null : foldWithDefines(rb, ctx.summary.defines);
+  if (va !== null && vb !== null) return va !== vb;
   if (hasCall(ra) || hasCall(rb)) return false;
   // one size is the other plus an extra term (`IV` vs `IV + reqctx->b0_len`): a real mismatch whenever the term is not 0
   const extends_ = (x: string, y: string): boolean => x.startsWith(y + '+') || x.endsWith('+' + y) || x === `2*${y}` || x === `${y}*2`;
