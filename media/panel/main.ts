@@ -7,6 +7,7 @@
  *   #tab-replay, #tab-matrix   the two tabs (role=tab, aria-selected)
  *   #timeline .step   one per trace step; data-index, data-line (source line); .current = shown step;
  *                     .has-hazard when a hazard happens there
+ *                     .handoff on a `handoff` step (the driver keeps the buffer past the trace)
  *   #step-label       "Step i of n"
  *   #hazards .hazard  every hazard of the selected platform: data-kind, data-step, data-line (source
  *                     line); .hazard-kind, .hazard-where, .hazard-detail, .hazard-why (the paragraph)
@@ -418,6 +419,11 @@ function renderTimeline(): void {
     );
     if (haz) li.append(el('span', { class: 'step-badge', title: s.hazards.map((h) => h.kind).join(', ') }, `⚠ ${s.hazards.map((h) => h.kind).join(', ')}`));
     li.title = src !== undefined ? `Show line ${src} in the editor` : 'No source line';
+    if (s.op === 'handoff') {
+      // the buffer is kept past the function's return (a ring, a structure, the device): not a leak
+      li.classList.add('handoff');
+      li.title += ' · handed off: the driver keeps the buffer after this point, so it is not a leak at the end of the trace';
+    }
     li.addEventListener('click', () => {
       go(s.index);
       reveal(s);
@@ -547,7 +553,7 @@ function renderBuffer(b: BufferState, step: SimStep): HTMLElement {
   const m = live[live.length - 1] ?? maps[maps.length - 1];
   box.append(el('h2', {}, el('code', {}, b.name), ` — ${b.kind}, ${b.size} bytes at ${hex(b.pa)}${b.status === 'freed' ? ' (freed)' : ''}`));
   const facts: string[] = [`CPU access: ${b.cpuAccess}`];
-  if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}, dma ${hex(m.dma)}`);
+  if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}${m.handedOff ? ', handed off' : ''}, dma ${hex(m.dma)}`);
   box.append(el('p', { class: 'muted facts' }, facts.join(' · ')));
   const shown = b.start + b.length - b.pa;
   if (shown < b.size) box.append(el('p', { class: 'muted window-note' }, `Showing the first ${Math.max(0, shown)} of ${b.size} bytes (the simulator's view window).`));

@@ -670,6 +670,8 @@ interface Ctx {
   anchor: number;
   /** false until the allocation of a coherent/pool/noncoherent buffer has been seen */
   started: boolean;
+  /** the last place on the main path where the handle or the buffer pointer was kept beyond the function */
+  escape?: { line: number; what: string };
 }
 
 function lineOf(n: Node): number {
@@ -735,6 +737,51 @@ function push(ctx: Ctx, node: Node, op: string, args: string[], note?: string): 
   // one access of one kind per line is enough for a replay (a loop of byte reads on one line is one read)
   if ((op === 'cpu_read' || op === 'cpu_write') && ctx.steps.some((s) => s.line === line && s.op === op && s.args.join(' ') === args.join(' '))) return;
   ctx.steps.push({ op, args, line, note });
+}
+
+/** Records that the handle or the buffer pointer leaves the function's locals here (see `handoff`). */
+function escapeAt(ctx: Ctx, node: Node, what: string): void {
+  if (!ctx.started) return;
+  ctx.escape = { line: lineOf(node), what };
+}
+
+/**
+ * Does an lvalue outlive the function? A member reached through a pointer (`rx->dma`), an element
+ * of a non-local array, `*out`, or a variable that is not a local or a parameter (a global).
+ * A local variable, or a member/element of a local (non-static) struct or array, does not.
+ */
+function outlives(ctx: Ctx, lhs: Node): boolean {
+  const s = stripParensAndCasts(lhs);
+  if (s.type === 'identifier') {
+    const d = findLocalDeclaration(ctx.fn, s.text);
+    return !d || d.isStatic;
+  }
+  if (s.type === 'pointer_expression' && s.child(0)?.text === '*') return true;
+  if (s.type === 'field_expression') {
+    if (s.childForFieldName('operator')?.text === '->') return true;
+    const a = s.childForFieldName('argument');
+    return a ? outlives(ctx, a) : false;
+  }
+  if (s.type === 'subscript_expression') {
+    const a = s.childForFieldName('argument');
+    if (!a) return false;
+    const b = stripParensAndCasts(a);
+    if (b.type === 'identifier') {
+      const d = findLocalDeclaration(ctx.fn, b.text);
+      // a local pointer indexes memory someone else owns; a local array is the function's own
+      return !d || d.isStatic || d.pointer || d.node.type === 'parameter_declaration';
+    }
+    return outlives(ctx, b);
+  }
+  return false;
+}
+
+/** The expression is the buffer pointer itself (or the skb/page that owns it), not a byte of it. */
+function isBufferPointer(ctx: Ctx, n: Node): boolean {
+  const s = stripParensAndCasts(n);
+  if (matchesBuffer(ctx, s)) return true;
+  const t = mayBeOneOf(ctx.target.skbs, s) || mayBeOneOf(ctx.target.pages, s) ? normText(s) : '';
+  return !!t && (ctx.target.skbs.has(t) || ctx.target.pages.has(t));
 }
 
 function rangeArgs(ctx: Ctx, lenNode: Node | undefined, offset = 0): string[] {
@@ -838,6 +885,7 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     return;
   }
   if (left.type === 'identifier') {
+    if (outlives(ctx, left) && (containsHandle(ctx, right) || isBufferPointer(ctx, right))) escapeAt(ctx, n, `kept in ${truncate(normText(left), 40)}`);
     aliasFrom(ctx, left.text, right);
     return;
   }
@@ -848,12 +896,16 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     const lhsText = normText(left);
     const descriptorish = /desc|bd\b|bd[->.[]|ring|txd|rxd|\bhw|cmd|sge|entry|->addr|\.addr|_addr\b|addr_(lo|hi)|buf_addr|dma_addr|paddr|->ptr|\.ptr/i.test(lhsText);
     if (wrapped || (descriptorish && !/->(\w*_)?dma(\[|$)|->mapping|->handle/.test(lhsText))) {
+      if (outlives(ctx, left)) escapeAt(ctx, n, `the DMA address is given to the device in ${truncate(lhsText, 40)}`);
       if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {
         deviceAccess(ctx, n, `handle given to the device: ${truncate(normText(n), 60)}`);
       }
     } else {
+      if (outlives(ctx, left)) escapeAt(ctx, n, `the DMA address is kept in ${truncate(lhsText, 40)}`);
       ctx.target.handles.add(lhsText);
     }
+  } else if (op === '=' && isBufferPointer(ctx, right) && outlives(ctx, left)) {
+    escapeAt(ctx, n, `the buffer pointer is kept in ${truncate(normText(left), 40)}`);
   }
 }
 
@@ -885,9 +937,15 @@ function callEvent(ctx: Ctx, call: Node): void {
     else if (ctx.zeroAtAlloc) push(ctx, call, 'cpu_write', [bufName, 'value=0'], `${name} zeroes the buffer`);
     if (ctx.kind === 'coherent' || ctx.kind === 'pool') {
       // the handle comes back through the &handle argument
-      const h = addrOfTarget(ctx.kind === 'coherent' ? args[2] : args[2]);
+      const h = addrOfTarget(args[2]);
       if (h) ctx.target.handles.add(h);
     }
+    // the allocation stored straight into a structure (`ring->desc = dma_alloc_coherent(…, &ring->dma, …)`)
+    const lhs = assignedTo(call);
+    const out = ctx.kind === 'coherent' || ctx.kind === 'pool' || ctx.kind === 'noncoherent' ? stripParensAndCasts(args[2] ?? call) : null;
+    const outArg = out?.type === 'pointer_expression' && out.child(0)?.text === '&' ? out.childForFieldName('argument') : null;
+    if (lhs && outlives(ctx, lhs)) escapeAt(ctx, call, `the buffer pointer is kept in ${truncate(normText(lhs), 40)}`);
+    else if (outArg && outlives(ctx, outArg)) escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(outArg), 40)}`);
     return;
   }
   if (MAP_CALLS.has(name)) {
@@ -904,11 +962,15 @@ function callEvent(ctx: Ctx, call: Node): void {
     push(ctx, call, op, out);
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
+    if (lhs && outlives(ctx, lhs)) escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(lhs), 40)}`);
     ctx.ownedSince = ctx.steps.length - 1;
     ctx.handedOff = false;
     // mapped straight into a descriptor: the hand-off is this very line
     const sink = containsHandleSink(call);
-    if (sink) deviceAccess(ctx, call, `handle given to the device: ${truncate(normText(sink), 60)}`);
+    if (sink) {
+      escapeAt(ctx, call, `the DMA address is given to the device: ${truncate(normText(sink), 40)}`);
+      deviceAccess(ctx, call, `handle given to the device: ${truncate(normText(sink), 60)}`);
+    }
     return;
   }
   if (name === 'dma_mapping_error' || name === 'pci_dma_mapping_error') {
@@ -976,6 +1038,7 @@ function callEvent(ctx: Ctx, call: Node): void {
   }
   if (name in REG_WRITES) {
     const v = args[REG_WRITES[name]];
+    if (v && containsHandle(ctx, v)) escapeAt(ctx, call, `the DMA address is written to a device register (${name})`);
     if (v && containsHandle(ctx, v) && (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool')) {
       deviceAccess(ctx, call, `handle written to a device register: ${truncate(normText(call), 60)}`);
     }
@@ -983,6 +1046,7 @@ function callEvent(ctx: Ctx, call: Node): void {
   }
   if (!name.startsWith('dma_') && !NEUTRAL_CALLS.has(name) && !HANDLE_WRAPPERS.has(name) && args.some((a) => containsHandle(ctx, a))) {
     // a driver helper given the DMA address (foo_write64(priv, REG, dma), foo_fill_desc(desc, dma)): that is the hand-off
+    escapeAt(ctx, call, `the DMA address is passed to ${name}()`);
     if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {
       deviceAccess(ctx, call, `handle passed to ${name}(), taken as the hand-off to the device`);
     }
@@ -1177,6 +1241,7 @@ function walkMainPath(ctx: Ctx, body: Node, notes: PathNotes): void {
       case 'return_statement': {
         const v = n.namedChild(0);
         if (v) expressionEvents(ctx, v);
+        if (v && (containsHandle(ctx, v) || isBufferPointer(ctx, v))) escapeAt(ctx, n, 'returned to the caller');
         notes.successReturn = lineOf(n);
         stack.length = 0;
         break;
@@ -1603,6 +1668,8 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       for (const st of ctx.steps) st.line = mappedElsewhere.line;
       notes.push(`${fname}() does not map the buffer; the mapping behind ${truncate(mappedElsewhere.handle, 40)} is assumed to be made earlier (direction from its sync/unmap)`);
     }
+    // handles known before the walk were mapped before this function ran (a struct member it syncs or unmaps)
+    const handlesBefore = [...target.handles];
     walkMainPath(ctx, body, pathNotes);
     // the device still owns the buffer at the end: it does its DMA after this function returns
     if (ctx.ownedSince !== null && !ctx.handedOff) {
@@ -1618,6 +1685,17 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       }
     }
     const liveAtEnd = ctx.ownedSince !== null;
+    const allocLiveAtEnd = ctx.steps.some((s) => s.op === 'dma_alloc_coherent' || s.op === 'dma_alloc_noncoherent') && !ctx.steps.some((s) => s.op === 'dma_free_coherent' || s.op === 'dma_free_noncoherent');
+    if (!ctx.escape) {
+      // a handle that already lives in a structure (mapped elsewhere, or named so by the caller)
+      const kept = handlesBefore.find((h) => /->|\.|\[|^\*/.test(h));
+      if (kept) ctx.escape = { line: mappedElsewhere?.line ?? lineOf(fn), what: `the DMA address lives in ${truncate(kept, 40)}` };
+    }
+    if ((liveAtEnd || allocLiveAtEnd) && ctx.escape) {
+      ctx.steps.push({ op: 'handoff', args: [nameOf(ctx)], line: ctx.escape.line, note: `handed off when ${fname}() returns: ${ctx.escape.what}` });
+    } else if (liveAtEnd || allocLiveAtEnd) {
+      notes.push(`${fname}() returns without keeping the DMA address or the buffer pointer anywhere: nothing can release the ${liveAtEnd ? 'mapping' : 'allocation'} (replayed as a leak)`);
+    }
     // coherent memory must be allocated before the trace can use it, even when the
     // allocation is not on the main path (another function, or a branch not followed)
     if (kind === 'coherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_coherent') && ctx.steps.some((s) => s.op)) {
@@ -1640,7 +1718,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     for (const g of pathNotes.gotos) lines.push(`# path: followed ${g}`);
     for (const b of pathNotes.branches) lines.push(`# path: ${b}`);
     if (pathNotes.truncated) lines.push('# path: the walk stopped early (too many statements or gotos)');
-    if (liveAtEnd) notes.push('the mapping is still live when the function returns (the device keeps the buffer)');
+    if (liveAtEnd && ctx.escape) notes.push('the mapping is still live when the function returns (the device keeps the buffer)');
     for (const n of notes) lines.push(`# note: ${n}`);
     const decl = ['buffer', name, kind, String(size)];
     const needsDecl = kind !== 'coherent' && kind !== 'noncoherent';

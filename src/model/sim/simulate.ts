@@ -95,6 +95,8 @@ interface Mapping {
   mappedAt: number;
   lastDevHandoff: number;
   leakReported: boolean;
+  /** a `handoff` step passed it on: the end of the trace is not its end (driver_unbind still is) */
+  handedOff: boolean;
   failReason?: string;
   view?: MappingView;
 }
@@ -606,6 +608,8 @@ function execStep(M: Machine, s: Step): void {
       return;
     case 'driver_unbind':
       return leaks(M, true);
+    case 'handoff':
+      return handoff(M, s.name);
     default:
       M.hz('API_MISUSE', `unknown step '${String((s as { op?: unknown }).op)}'`, 'The simulator does not know this step; it was skipped.');
   }
@@ -675,6 +679,7 @@ function newMapping(M: Machine, o: Obj, op: string, family: Family, dir: Directi
     mappedAt: M.stepIndex,
     lastDevHandoff: M.stepIndex,
     leakReported: false,
+    handedOff: false,
   };
   o.mappings.push(m);
   M.mappings.push(m);
@@ -1187,11 +1192,24 @@ function outOfBoundsWrite(M: Machine, o: Obj, m: Mapping, a: number, b: number, 
 
 // ---- lifetime --------------------------------------------------------------------------------
 
+/**
+ * `handoff <name>`: the function the trace came from returns with the buffer's handle or pointer stored
+ * where the driver finds it again (a ring, a structure, an out-parameter, the device). Its live
+ * mappings and allocation are not leaks at the end of the trace; at driver_unbind they still are,
+ * because by then the driver must have taken them back.
+ */
+function handoff(M: Machine, name: string): void {
+  const o = M.objs.get(name);
+  if (!o || o.status === 'undeclared') return unknown(M, name);
+  for (const m of o.mappings) if (m.state === 'LIVE') m.handedOff = true;
+}
+
 function leaks(M: Machine, unbind: boolean): void {
   const live: string[] = [];
   for (const m of M.mappings) {
     if (m.state !== 'LIVE' || m.leakReported) continue;
     if (m.family === 'coherent' && !m.obj.tracked) continue;
+    if (m.handedOff && !unbind) continue;
     m.leakReported = true;
     live.push(m.family === 'coherent' || m.family === 'noncoherent' ? `${m.obj.name} (${m.op}, ${m.size} bytes)` : `${m.obj.name} (${m.op} ${short(m.dir)}, ${m.size} bytes)`);
   }
@@ -1441,6 +1459,7 @@ function snapshot(M: Machine): SimState {
       owner: ownerString(m.owner),
       errChecked: m.errChecked,
     };
+    if (m.handedOff && m.state === 'LIVE') v.handedOff = true;
     if (m.state === 'LIVE') {
       const n = Math.min(m.size, SNAPSHOT_MAX_BYTES);
       const truth: Cell[] = [];

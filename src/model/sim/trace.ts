@@ -42,6 +42,7 @@ export const STEP_NAMES = [
   'cpu_evict',
   'device_done',
   'driver_unbind',
+  'handoff',
 ] as const;
 
 class LineError extends Error {}
@@ -315,6 +316,12 @@ function parseStep(toks: string[], line: number, names: Map<string, Named>, trac
       maxArgs(pos, 0, op);
       return { op, line };
     }
+    case 'handoff': {
+      const { pos } = options(rest, []);
+      const name = ref(pos[0], false);
+      maxArgs(pos, 1, op);
+      return { op, line, name };
+    }
     default:
       throw new LineError(`unknown step '${op}'${suggest(op)}`);
   }
@@ -369,6 +376,7 @@ export function stepText(s: Step): string {
     case 'dma_free_noncoherent':
     case 'cpu_prefetch':
     case 'cpu_evict':
+    case 'handoff':
       return `${s.op} ${s.name}`;
     case 'dma_sync_single_for_cpu':
     case 'dma_sync_single_for_device':
