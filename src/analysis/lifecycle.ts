@@ -551,12 +551,31 @@ function addrOfTarget(n: Node | undefined): string | undefined {
 
 /** A readable C identifier for the trace from a buffer expression. */
 export function traceName(expr: string): string {
+  // pointer arithmetic names its base: skb->data + offset → skb->data, buf + hdr_len → buf
+  expr = arithmeticBase(expr);
   const ids = expr.match(/[A-Za-z_]\w*/g) ?? [];
   const skip = new Set(['page_address', 'data', 'priv', 'struct', 'void', 'u8', 'char']);
   // prefer the last field name: priv->rx_buf[i] → rx_buf; skb->data → skb_data
   if (/->data$/.test(expr) && ids.length >= 2) return sanitize(`${ids[ids.length - 2]}_data`);
   const pick = [...ids].reverse().find((i) => !skip.has(i) && !/^[A-Z_0-9]+$/.test(i) && i.length > 1) ?? ids[ids.length - 1] ?? 'buf';
   return sanitize(pick);
+}
+
+/** The text before the first top-level `+` or `-` (not `->`, `++`, `--`), or the whole text. */
+function arithmeticBase(expr: string): string {
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && (c === '+' || c === '-') && i > 0) {
+      const next = expr[i + 1];
+      if (next === '>' || next === c || expr[i - 1] === c) continue;
+      const base = expr.slice(0, i).trim();
+      return /[A-Za-z_]/.test(base) ? base : expr;
+    }
+  }
+  return expr;
 }
 
 function sanitize(s: string): string {
@@ -664,6 +683,8 @@ interface Ctx {
   ownedSince: number | null;
   handedOff: boolean;
   seen: Set<number>;
+  /** the map calls that produced this buffer's mapping (their result is the handle) */
+  ownMaps: Set<number>;
   /** index of the device access inferred at a coherent buffer's hand-off */
   coherentHandoff?: number;
   /** an offset the main path must pass through (the map/alloc the user pointed at) */
@@ -873,6 +894,7 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
   const right = n.childForFieldName('right');
   const op = n.childForFieldName('operator')?.text ?? '=';
   if (!left || !right) return;
+  forgetOverwrittenHandle(ctx, left, right);
   const base = accessBase(left);
   if (base && (matchesBuffer(ctx, base) || (left.type === 'field_expression' && matchesBuffer(ctx, base)))) {
     if (op !== '=') push(ctx, n, 'cpu_read', [nameOf(ctx)]);
@@ -907,6 +929,21 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
   } else if (op === '=' && isBufferPointer(ctx, right) && outlives(ctx, left)) {
     escapeAt(ctx, n, `the buffer pointer is kept in ${truncate(normText(left), 40)}`);
   }
+}
+
+/**
+ * `h = <something else>`: the variable or member no longer holds this buffer's DMA address (a
+ * fragment mapped into the same `buffer_info->dma`, a handle reset to 0), so later checks and
+ * syncs of `h` are about another mapping.
+ */
+function forgetOverwrittenHandle(ctx: Ctx, left: Node, right: Node): void {
+  if (!mayBeOneOf(ctx.target.handles, left)) return;
+  const lhs = normText(left);
+  if (!ctx.target.handles.has(lhs)) return;
+  const r = stripParensAndCasts(right);
+  if (r.type === 'call_expression' && ctx.ownMaps.has(r.id)) return;
+  if (containsHandle(ctx, right)) return;
+  ctx.target.handles.delete(lhs);
 }
 
 function readEvent(ctx: Ctx, n: Node): void {
@@ -960,6 +997,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     if (/^DMA_ATTR_\w+(\|DMA_ATTR_\w+)*$/.test(attrs)) out.push(`attrs=${attrs}`);
     const op = name.includes('_sg') ? 'dma_map_sg' : name.includes('page') ? 'dma_map_page' : 'dma_map_single';
     push(ctx, call, op, out);
+    ctx.ownMaps.add(call.id);
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
     if (lhs && outlives(ctx, lhs)) escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(lhs), 40)}`);
@@ -1653,7 +1691,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       allocLine: origin?.line, allocNode: origin?.node?.type === 'call_expression' ? origin.node : undefined,
       anchor: anchorStart ?? producer?.call.startIndex ?? -1,
       started: !(origin?.node?.type === 'call_expression' && (kind === 'coherent' || kind === 'pool' || kind === 'noncoherent')),
-      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, seen: new Set(),
+      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, seen: new Set(), ownMaps: new Set(),
       mapDir: kind === 'noncoherent' && origin?.node ? dirText(callArgs(origin.node)[3]) : undefined,
     };
     const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };

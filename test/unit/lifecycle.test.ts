@@ -43,6 +43,7 @@ describe('lifecycle extraction', () => {
     ['page_rx', 'dma_map_page'],
     ['rx_poll_elsewhere', 'dma_sync_single_for_cpu(mp'],
     ['rx_ring_refill', 'dma_map_single'],
+    ['tx_head_frags', 'dma_map_single'],
   ];
   for (const [name, needle] of cases) {
     it(`${name}.c gives the expected trace`, async () => {
@@ -208,6 +209,49 @@ describe('lifecycle extraction', () => {
     assert.ok(res.hazards.some((h) => h.kind === 'STALE_CPU_READ' && res.steps[h.step].source?.line === lineOf(text, 'data[0] == 0x45')));
   });
 
+  it('TX head mapped at skb->data + offset: named skb_data; the fragment\'s dma_mapping_error is not the head\'s', async () => {
+    const text = fixture('lifecycle/tx_head_frags.c');
+    const r = await extract('tx_head_frags', 'dma_map_single');
+    assert.strictEqual(r.name, 'skb_data');
+    assert.strictEqual(r.bufferExpr, 'skb->data+offset');
+    const checks = r.steps.filter((s) => s.op === 'dma_mapping_error').map((s) => s.line);
+    assert.deepStrictEqual(checks, [lineOf(text, 'if (dma_mapping_error')], 'only the head\'s own check');
+    assert.ok(!checks.includes(lineOf(text, 'if (dma_mapping_error', 1)), 'not the check after skb_frag_dma_map');
+    // the handle is still the head's when it was kept: the hand-off names the map line
+    assert.strictEqual(steps(r.trace).at(-1), `handoff skb_data @${lineOf(text, 'slot->dma = dma_map_single')}`);
+  });
+
+  it('a handle variable reassigned to another mapping or reset no longer names this buffer', async () => {
+    const p = await testParser();
+    const text = [
+      'int f(struct d *d, u8 *a, u8 *b)',
+      '{',
+      '\tdma_addr_t h = dma_map_single(d->dev, a, 64, DMA_TO_DEVICE);',
+      '\tif (dma_mapping_error(d->dev, h))',
+      '\t\treturn -ENOMEM;',
+      '\tdma_unmap_single(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\th = dma_map_single(d->dev, b, 64, DMA_TO_DEVICE);',
+      '\tif (dma_mapping_error(d->dev, h))',
+      '\t\treturn -ENOMEM;',
+      '\tdma_sync_single_for_cpu(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\tdma_unmap_single(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
+      assert.deepStrictEqual(steps(r.trace).filter((l) => !l.startsWith('buffer ') && !l.startsWith('device_')), [
+        'dma_map_single a DMA_TO_DEVICE @3',
+        'dma_mapping_error a @4',
+        'dma_unmap_single a DMA_TO_DEVICE @6',
+      ]);
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('extracts a replayable trace at every map and alloc call of the fixtures', async () => {
     const p = await testParser();
     const { lifecycleTargets } = await import('../../src/analysis/lifecycle');
@@ -246,6 +290,13 @@ describe('lifecycle extraction', () => {
     assert.strictEqual(traceName('priv->rx_buf[i]'), 'rx_buf');
     assert.strictEqual(traceName('skb->data'), 'skb_data');
     assert.strictEqual(traceName('page_address(page)'), 'page');
+    // pointer arithmetic is named after its base, not after the offset
+    assert.strictEqual(traceName('skb->data+offset'), 'skb_data');
+    assert.strictEqual(traceName('skb->data + offset'), 'skb_data');
+    assert.strictEqual(traceName('buf + hdr_len'), 'buf');
+    assert.strictEqual(traceName('page_address(page) + off'), 'page');
+    assert.strictEqual(traceName('priv->rx_buf[i + 1]'), 'rx_buf');
+    assert.strictEqual(traceName('ring->buf[i - 1] + ring->off'), 'buf');
     assert.match(traceName('<img src=x onerror=alert(1)>'), /^[A-Za-z_]\w*$/);
   });
 
