@@ -4,7 +4,8 @@
  * pointer was kept beyond the function (for the trace's `handoff`).
  */
 import type { Node } from 'web-tree-sitter';
-import type { BufferKind, Direction } from '../../model/sim/types';
+import { stepText } from '../../model/sim/trace';
+import type { BufferKind, Direction, Step } from '../../model/sim/types';
 import { callArgs, callName, normText, stripParensAndCasts, walk } from '../ast';
 import { findLocalDeclaration, lineOf, Scope } from './scope';
 import type { Target } from './target';
@@ -21,12 +22,39 @@ export interface LifecycleStep {
   note?: string;
 }
 
+/** A model step (src/model/sim/types.ts) before it has a trace line. */
+export type StepSpec = Step extends infer S ? (S extends Step ? Omit<S, 'line'> : never) : never;
+
+/** One extracted step: a model step at a source line, or a remark only (step null, op ''). */
+export interface Event {
+  op: string;
+  step: StepSpec | null;
+  /** 1-based source line */
+  line: number;
+  note?: string;
+}
+
+export function event(step: StepSpec | null, line: number, note?: string): Event {
+  return { op: step?.op ?? '', step, line, note };
+}
+
+/** The step as written in the trace (without its comment). */
+export function eventText(e: Event): string {
+  return e.step ? stepText({ ...e.step, line: 0 } as Step) : '';
+}
+
+/** The public form of an event: the op and the words after it. */
+export function publicStep(e: Event): LifecycleStep {
+  const words = eventText(e).split(' ');
+  return { op: e.op, args: e.step ? words.slice(1) : [], line: e.line, ...(e.note ? { note: e.note } : {}) };
+}
+
 export interface Ctx extends Scope {
   text: string;
   /** the buffer's name in the trace (a C identifier) */
   name: string;
   target: Target;
-  steps: LifecycleStep[];
+  steps: Event[];
   kind: BufferKind;
   size: number;
   sizeNote?: string;
@@ -102,13 +130,14 @@ export function accessBase(n: Node): Node | null {
   return null;
 }
 
-export function push(ctx: Ctx, node: Node, op: string, args: string[], note?: string): void {
+export function push(ctx: Ctx, node: Node, step: StepSpec | null, note?: string): void {
   // before its allocation, the name refers to an earlier object (a reused pointer): not this lifecycle
   if (!ctx.started) return;
   const line = lineOf(node);
   // one access of one kind per line is enough for a replay (a loop of byte reads on one line is one read)
-  if ((op === 'cpu_read' || op === 'cpu_write') && ctx.steps.some((s) => s.line === line && s.op === op && s.args.join(' ') === args.join(' '))) return;
-  ctx.steps.push({ op, args, line, note });
+  const e = event(step, line, note);
+  if ((e.op === 'cpu_read' || e.op === 'cpu_write') && ctx.steps.some((s) => s.line === line && eventText(s) === eventText(e))) return;
+  ctx.steps.push(e);
 }
 
 /** Records that the handle or the buffer pointer leaves the function's locals here (see `handoff`). */
@@ -165,13 +194,13 @@ export function deviceAccess(ctx: Ctx, node: Node, how: string): void {
     // no direction on coherent memory: the device reads what the CPU wrote before the
     // hand-off, and writes what the CPU reads after it (patched in at the end)
     const wroteBefore = ctx.steps.some((s) => s.op === 'cpu_write');
-    push(ctx, node, wroteBefore ? 'device_read' : 'device_write', [n], how);
+    push(ctx, node, { op: wroteBefore ? 'device_read' : 'device_write', name: n }, how);
     ctx.coherentHandoff = ctx.steps.length - 1;
-  } else if (dir === 'DMA_TO_DEVICE') push(ctx, node, 'device_read', [n], how);
-  else if (dir === 'DMA_FROM_DEVICE') push(ctx, node, 'device_write', [n], how);
+  } else if (dir === 'DMA_TO_DEVICE') push(ctx, node, { op: 'device_read', name: n }, how);
+  else if (dir === 'DMA_FROM_DEVICE') push(ctx, node, { op: 'device_write', name: n }, how);
   else if (dir === 'DMA_BIDIRECTIONAL') {
-    push(ctx, node, 'device_read', [n], how);
-    push(ctx, node, 'device_write', [n]);
+    push(ctx, node, { op: 'device_read', name: n }, how);
+    push(ctx, node, { op: 'device_write', name: n });
   } else return;
   ctx.handedOff = true;
 }

@@ -16,11 +16,27 @@ import {
   REG_WRITES, WRITER_NAME,
 } from './vocabulary';
 
-function rangeArgs(ctx: Ctx, lenNode: Node | undefined, offset = 0): string[] {
+/** The bytes a length argument covers from `offset` (nothing: the whole buffer). */
+function range(ctx: Ctx, lenNode: Node | undefined, offset = 0): { offset?: number; len?: number } {
   const len = lenNode ? foldConst(ctx, lenNode) : undefined;
-  if (len === undefined || len <= 0) return offset ? [String(offset), String(Math.max(1, ctx.size - offset))] : [];
-  if (offset === 0 && len >= ctx.size) return [];
-  return [String(offset), String(Math.min(len, Math.max(1, ctx.size - offset)))];
+  if (len === undefined || len <= 0) return offset ? { offset, len: Math.max(1, ctx.size - offset) } : {};
+  if (offset === 0 && len >= ctx.size) return {};
+  return { offset, len: Math.min(len, Math.max(1, ctx.size - offset)) };
+}
+
+/** One byte at a folded index inside the buffer (nothing when unknown or outside). */
+function byteAt(ctx: Ctx, off: number | undefined): { offset?: number; len?: number } {
+  return off !== undefined && off >= 0 && off < ctx.size ? { offset: off, len: 1 } : {};
+}
+
+function byteValue(v: number | undefined): { value?: number } {
+  return v !== undefined && v >= 0 && v < 256 ? { value: v } : {};
+}
+
+/** `DMA_ATTR_A | DMA_ATTR_B` as written, split; [] for anything else. */
+function attrList(n: Node | undefined): string[] {
+  const t = n ? normText(n) : '';
+  return /^DMA_ATTR_\w+(\|DMA_ATTR_\w+)*$/.test(t) ? t.split('|') : [];
 }
 
 /** Events of one expression (or declaration), in evaluation order (post-order). */
@@ -43,7 +59,7 @@ export function expressionEvents(ctx: Ctx, root: Node): void {
     else if (n.type === 'update_expression') {
       const arg = n.childForFieldName('argument');
       const base = arg ? accessBase(arg) : null;
-      if (base && matchesBuffer(ctx, base)) push(ctx, n, 'cpu_write', [ctx.name]);
+      if (base && matchesBuffer(ctx, base)) push(ctx, n, { op: 'cpu_write', name: ctx.name });
     }
   }
 }
@@ -78,13 +94,10 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
   forgetOverwrittenHandle(ctx, left, right);
   const base = accessBase(left);
   if (base && (matchesBuffer(ctx, base) || (left.type === 'field_expression' && matchesBuffer(ctx, base)))) {
-    if (op !== '=') push(ctx, n, 'cpu_read', [ctx.name]);
+    if (op !== '=') push(ctx, n, { op: 'cpu_read', name: ctx.name });
     const off = left.type === 'subscript_expression' ? foldConst(ctx, left.childForFieldName('index')) : undefined;
     const value = right.type === 'number_literal' ? foldConst(ctx, right) : undefined;
-    const args = [ctx.name];
-    if (off !== undefined && off < ctx.size) args.push(String(off), '1');
-    if (value !== undefined && value >= 0 && value < 256) args.push(`value=${value}`);
-    push(ctx, n, 'cpu_write', args);
+    push(ctx, n, { op: 'cpu_write', name: ctx.name, ...byteAt(ctx, off), ...byteValue(value) });
     return;
   }
   if (left.type === 'identifier') {
@@ -138,9 +151,7 @@ function readEvent(ctx: Ctx, n: Node): void {
   for (let a: Node | null = p; a && a.id !== ctx.fn.id; a = a.parent) if (a.type === 'sizeof_expression' || a.type === 'alignof_expression') return;
   // nested field access (hdr->a.b) counts once, at the innermost base access
   const off = n.type === 'subscript_expression' ? foldConst(ctx, n.childForFieldName('index')) : undefined;
-  const args = [ctx.name];
-  if (off !== undefined && off < ctx.size) args.push(String(off), '1');
-  push(ctx, n, 'cpu_read', args);
+  push(ctx, n, { op: 'cpu_read', name: ctx.name, ...byteAt(ctx, off) });
 }
 
 function callEvent(ctx: Ctx, call: Node): void {
@@ -150,9 +161,9 @@ function callEvent(ctx: Ctx, call: Node): void {
   const bufName = ctx.name;
   if (ctx.allocNode && call.id === ctx.allocNode.id) {
     ctx.started = true;
-    if (ctx.kind === 'coherent') push(ctx, call, 'dma_alloc_coherent', [bufName, String(ctx.size)]);
-    else if (ctx.kind === 'noncoherent') push(ctx, call, 'dma_alloc_noncoherent', [bufName, String(ctx.size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL']);
-    else if (ctx.zeroAtAlloc) push(ctx, call, 'cpu_write', [bufName, 'value=0'], `${name} zeroes the buffer`);
+    if (ctx.kind === 'coherent') push(ctx, call, { op: 'dma_alloc_coherent', name: bufName, size: ctx.size });
+    else if (ctx.kind === 'noncoherent') push(ctx, call, { op: 'dma_alloc_noncoherent', name: bufName, size: ctx.size, dir: ctx.mapDir ?? 'DMA_BIDIRECTIONAL' });
+    else if (ctx.zeroAtAlloc) push(ctx, call, { op: 'cpu_write', name: bufName, value: 0 }, `${name} zeroes the buffer`);
     if (ctx.kind === 'coherent' || ctx.kind === 'pool') {
       // the handle comes back through the &handle argument
       const h = addrOfTarget(dmaArg(call, ARG.handle));
@@ -171,14 +182,10 @@ function callEvent(ctx: Ctx, call: Node): void {
     if (!matchesBuffer(ctx, m.buf) && !(ctx.target.pages.has(normText(m.buf ?? call)))) return;
     const dir = dirText(m.dir) ?? 'DMA_BIDIRECTIONAL';
     ctx.mapDir = dir;
-    const out = [bufName, dir];
     const size = m.size ? foldConst(ctx, m.size) : undefined;
-    if (size !== undefined && size !== ctx.size) out.push(`size=${size}`);
-    const attrs = m.attrs ? normText(m.attrs) : '';
-    if (/^DMA_ATTR_\w+(\|DMA_ATTR_\w+)*$/.test(attrs)) out.push(`attrs=${attrs}`);
     const family = dmaFamily(name);
     const op = family === 'sg' || family === 'sgtable' ? 'dma_map_sg' : family === 'page' ? 'dma_map_page' : 'dma_map_single';
-    push(ctx, call, op, out);
+    push(ctx, call, { op, name: bufName, dir, attrs: attrList(m.attrs), ...(size !== undefined && size !== ctx.size && size > 0 ? { size } : {}) });
     ctx.ownMaps.add(call.id);
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
@@ -196,7 +203,7 @@ function callEvent(ctx: Ctx, call: Node): void {
   const kind = dmaCallKind(name);
   if (kind === 'mapping-error') {
     const h = dmaArg(call, ARG.handle);
-    if (matchesHandle(ctx, h) || (h && stripParensAndCasts(h).type === 'call_expression' && ctx.steps.some((s) => s.op.startsWith('dma_map')))) push(ctx, call, 'dma_mapping_error', [bufName]);
+    if (matchesHandle(ctx, h) || (h && stripParensAndCasts(h).type === 'call_expression' && ctx.steps.some((s) => s.op.startsWith('dma_map')))) push(ctx, call, { op: 'dma_mapping_error', name: bufName });
     return;
   }
   if (kind === 'sync-for-cpu' || kind === 'sync-for-device') {
@@ -205,19 +212,19 @@ function callEvent(ctx: Ctx, call: Node): void {
     const family = dmaFamily(name);
     const offNode = dmaArg(call, ARG.offset);
     const dir = dirText(dmaArg(call, ARG.dir)) ?? ctx.mapDir ?? 'DMA_BIDIRECTIONAL';
-    const out = [bufName, dir];
+    let part: { offset?: number; len?: number } = {};
     if (offNode) {
       const off = foldConst(ctx, offNode);
       const len = foldConst(ctx, dmaArg(call, ARG.size));
-      if (off !== undefined && len !== undefined) out.push(String(off), String(len));
+      if (off !== undefined && len !== undefined && off >= 0 && len >= 0) part = { offset: off, len };
     } else if (family !== 'sg' && family !== 'sgtable') {
       const len = foldConst(ctx, dmaArg(call, ARG.size));
-      if (len !== undefined && len < ctx.size) out.push('0', String(len));
+      if (len !== undefined && len >= 0 && len < ctx.size) part = { offset: 0, len };
     }
     // the trace format has single-range syncs only; an sg sync is replayed as one over the whole buffer
     const op = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
     if (forCpu) closeOwnership(ctx, call);
-    push(ctx, call, op, out);
+    push(ctx, call, { op, name: bufName, dir, ...part });
     if (!forCpu) {
       ctx.ownedSince = ctx.steps.length - 1;
       ctx.handedOff = false;
@@ -229,26 +236,22 @@ function callEvent(ctx: Ctx, call: Node): void {
     const family = dmaFamily(name);
     const sg = family === 'sg' || family === 'sgtable';
     const dir = dirText(dmaArg(call, ARG.dir)) ?? ctx.mapDir ?? 'DMA_BIDIRECTIONAL';
-    const out = [bufName, dir];
     const size = sg ? undefined : foldConst(ctx, dmaArg(call, ARG.size));
-    if (size !== undefined && size !== ctx.size) out.push(`size=${size}`);
-    const attrNode = dmaArg(call, ARG.attrs);
-    const attrs = attrNode ? normText(attrNode) : '';
-    if (/^DMA_ATTR_\w+(\|DMA_ATTR_\w+)*$/.test(attrs)) out.push(`attrs=${attrs}`);
     closeOwnership(ctx, call);
-    push(ctx, call, sg ? 'dma_unmap_sg' : family === 'page' ? 'dma_unmap_page' : 'dma_unmap_single', out);
+    const op = sg ? 'dma_unmap_sg' : family === 'page' ? 'dma_unmap_page' : 'dma_unmap_single';
+    push(ctx, call, { op, name: bufName, dir, attrs: attrList(dmaArg(call, ARG.attrs)), ...(size !== undefined && size !== ctx.size && size > 0 ? { size } : {}) });
     ctx.ownedSince = null;
     return;
   }
   if (kind === 'coherent-free') {
     if (matchesBuffer(ctx, dmaArg(call, ARG.cpu)) || matchesHandle(ctx, dmaArg(call, ARG.handle))) {
       closeOwnership(ctx, call);
-      push(ctx, call, 'dma_free_coherent', [bufName]);
+      push(ctx, call, { op: 'dma_free_coherent', name: bufName });
     }
     return;
   }
   if (kind === 'noncoherent-free') {
-    if (matchesBuffer(ctx, dmaArg(call, ARG.cpu)) || matchesHandle(ctx, dmaArg(call, ARG.handle))) push(ctx, call, 'dma_free_noncoherent', [bufName]);
+    if (matchesBuffer(ctx, dmaArg(call, ARG.cpu)) || matchesHandle(ctx, dmaArg(call, ARG.handle))) push(ctx, call, { op: 'dma_free_noncoherent', name: bufName });
     return;
   }
   if (kind === 'pool-free' || CPU_FREE.has(name)) {
@@ -257,7 +260,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     const isPage = a && ctx.target.pages.has(normText(a));
     if (matchesBuffer(ctx, a) || isSkb || isPage) {
       closeOwnership(ctx, call);
-      push(ctx, call, '', [], `${name}(${truncate(normText(a!), 40)}) frees the buffer`);
+      push(ctx, call, null, `${name}(${truncate(normText(a!), 40)}) frees the buffer`);
     }
     return;
   }
@@ -279,23 +282,21 @@ function callEvent(ctx: Ctx, call: Node): void {
   }
   if (name in COPY_CALLS) {
     const [d, s, l] = COPY_CALLS[name];
-    if (s >= 0 && matchesBuffer(ctx, args[s])) push(ctx, call, 'cpu_read', [ctx.name, ...rangeArgs(ctx, l >= 0 ? args[l] : undefined)]);
-    if (d >= 0 && matchesBuffer(ctx, args[d])) push(ctx, call, 'cpu_write', [ctx.name, ...rangeArgs(ctx, l >= 0 ? args[l] : undefined)]);
+    if (s >= 0 && matchesBuffer(ctx, args[s])) push(ctx, call, { op: 'cpu_read', name: ctx.name, ...range(ctx, l >= 0 ? args[l] : undefined) });
+    if (d >= 0 && matchesBuffer(ctx, args[d])) push(ctx, call, { op: 'cpu_write', name: ctx.name, ...range(ctx, l >= 0 ? args[l] : undefined) });
     return;
   }
   if (name === 'memset' || name === 'memzero_explicit' || name === 'memset_io') {
     if (matchesBuffer(ctx, args[0])) {
       const v = name === 'memzero_explicit' ? 0 : foldConst(ctx, args[1] ?? call);
       const lenNode = name === 'memzero_explicit' ? args[1] : args[2];
-      const out = [ctx.name, ...rangeArgs(ctx, lenNode)];
-      if (v !== undefined && v >= 0 && v < 256) out.push(`value=${v}`);
-      push(ctx, call, 'cpu_write', out);
+      push(ctx, call, { op: 'cpu_write', name: ctx.name, ...range(ctx, lenNode), ...byteValue(v) });
     }
     return;
   }
   if (name === 'skb_put_data' || name === 'skb_put_zero' || name === '__skb_put_data') {
-    if (args[0] && ctx.target.skbs.has(normText(args[0]))) push(ctx, call, 'cpu_write', [ctx.name, ...rangeArgs(ctx, args[name === 'skb_put_zero' ? 1 : 2])]);
-    if (name !== 'skb_put_zero' && matchesBuffer(ctx, args[1])) push(ctx, call, 'cpu_read', [ctx.name, ...rangeArgs(ctx, args[2])]);
+    if (args[0] && ctx.target.skbs.has(normText(args[0]))) push(ctx, call, { op: 'cpu_write', name: ctx.name, ...range(ctx, args[name === 'skb_put_zero' ? 1 : 2]) });
+    if (name !== 'skb_put_zero' && matchesBuffer(ctx, args[1])) push(ctx, call, { op: 'cpu_read', name: ctx.name, ...range(ctx, args[2]) });
     return;
   }
   if (NEUTRAL_CALLS.has(name) || name.startsWith('dma_') || name in CPU_ALLOC) return;
@@ -305,7 +306,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     const s = stripParensAndCasts(a);
     if (s.type === 'pointer_expression' && s.child(0)?.text === '&' && s.childForFieldName('argument')?.type !== 'subscript_expression') continue;
     const writes = WRITER_NAME.test(name) && !READER_NAME.test(name);
-    push(ctx, call, writes ? 'cpu_write' : 'cpu_read', [ctx.name], `${name}() is given the buffer (assumed to ${writes ? 'fill' : 'read'} it)`);
+    push(ctx, call, { op: writes ? 'cpu_write' : 'cpu_read', name: ctx.name }, `${name}() is given the buffer (assumed to ${writes ? 'fill' : 'read'} it)`);
     break;
   }
 }

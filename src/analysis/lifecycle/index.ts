@@ -15,7 +15,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { BufferKind, Direction } from '../../model/sim/types';
 import { callName, enclosingFunction, functionName, normText, walk } from '../ast';
 import { MAX_FUNCTION_CHARS } from '../facts';
-import { Ctx, deviceAccess, LifecycleStep } from './context';
+import { Ctx, deviceAccess, event, LifecycleStep, publicStep } from './context';
 import { printLifecycle } from './output';
 import { PathNotes, walkMainPath } from './path';
 import { createScope, foldConst, lineOf, truncate } from './scope';
@@ -193,7 +193,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     if (mappedElsewhere) {
       // the buffer arrives mapped: replay the map (assumed) and the device's turn first
       ctx.mapDir = mappedElsewhere.dir;
-      ctx.steps.push({ op: 'dma_map_single', args: [traceName(bufExpr), mappedElsewhere.dir], line: mappedElsewhere.line, note: `assumed: ${truncate(mappedElsewhere.handle, 40)} was mapped before ${fname}() runs` });
+      ctx.steps.push(event({ op: 'dma_map_single', name: ctx.name, dir: mappedElsewhere.dir, attrs: [] }, mappedElsewhere.line, `assumed: ${truncate(mappedElsewhere.handle, 40)} was mapped before ${fname}() runs`));
       ctx.ownedSince = 0;
       ctx.handedOff = false;
       // …and the device has had its turn by the time this function looks at the buffer
@@ -214,7 +214,7 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     if (ctx.coherentHandoff !== undefined) {
       const h = ctx.steps[ctx.coherentHandoff];
       if (h.op === 'device_read' && ctx.steps.slice(ctx.coherentHandoff + 1).some((s) => s.op === 'cpu_read')) {
-        ctx.steps.splice(ctx.coherentHandoff + 1, 0, { op: 'device_write', args: [...h.args], line: h.line, note: 'the CPU reads the buffer later, so the device is taken to write it' });
+        ctx.steps.splice(ctx.coherentHandoff + 1, 0, event({ op: 'device_write', name: ctx.name }, h.line, 'the CPU reads the buffer later, so the device is taken to write it'));
       }
     }
     const liveAtEnd = ctx.ownedSince !== null;
@@ -225,21 +225,21 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       if (kept) ctx.escape = { line: mappedElsewhere?.line ?? lineOf(fn), what: `the DMA address lives in ${truncate(kept, 40)}` };
     }
     if ((liveAtEnd || allocLiveAtEnd) && ctx.escape) {
-      ctx.steps.push({ op: 'handoff', args: [ctx.name], line: ctx.escape.line, note: `handed off when ${fname}() returns: ${ctx.escape.what}` });
+      ctx.steps.push(event({ op: 'handoff', name: ctx.name }, ctx.escape.line, `handed off when ${fname}() returns: ${ctx.escape.what}`));
     } else if (liveAtEnd || allocLiveAtEnd) {
       notes.push(`${fname}() returns without keeping the DMA address or the buffer pointer anywhere: nothing can release the ${liveAtEnd ? 'mapping' : 'allocation'} (replayed as a leak)`);
     }
     // coherent memory must be allocated before the trace can use it, even when the
     // allocation is not on the main path (another function, or a branch not followed)
     if (kind === 'coherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_coherent') && ctx.steps.some((s) => s.op)) {
-      ctx.steps.unshift({ op: 'dma_alloc_coherent', args: [ctx.name, String(size)], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+      ctx.steps.unshift(event({ op: 'dma_alloc_coherent', name: ctx.name, size }, ctx.allocLine ?? lineOf(fn), 'allocated off the main path'));
     } else if (kind === 'noncoherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_noncoherent') && ctx.steps.some((s) => s.op)) {
-      ctx.steps.unshift({ op: 'dma_alloc_noncoherent', args: [ctx.name, String(size), ctx.mapDir ?? 'DMA_BIDIRECTIONAL'], line: ctx.allocLine ?? lineOf(fn), note: 'allocated off the main path' });
+      ctx.steps.unshift(event({ op: 'dma_alloc_noncoherent', name: ctx.name, size, dir: ctx.mapDir ?? 'DMA_BIDIRECTIONAL' }, ctx.allocLine ?? lineOf(fn), 'allocated off the main path'));
     }
     if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
 
     const out = printLifecycle({ req, ctx, fname, fn, bufExpr, kind, size, pathNotes, notes, liveAtEnd });
-    return { trace: out.trace, name: ctx.name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps, notes: out.notes };
+    return { trace: out.trace, name: ctx.name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps.map(publicStep), notes: out.notes };
   }
 }
 

@@ -4,11 +4,10 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { printTrace } from '../../model/sim/trace';
-import type { BufferKind, Direction, SourceRef, Step, Trace } from '../../model/sim/types';
-import type { Ctx, LifecycleStep } from './context';
+import type { BufferKind, SourceRef, Step, Trace } from '../../model/sim/types';
+import type { Ctx } from './context';
 import type { PathNotes } from './path';
 import { lineOf, truncate } from './scope';
-import { isDir } from './vocabulary';
 
 /** Column where step comments start (steps are padded to it, as the examples are written). */
 const COMMENT_COLUMN = 44;
@@ -22,59 +21,6 @@ export interface Output {
   trace: string;
   /** the printed header and comment-only lines */
   notes: string[];
-}
-
-const num = (t: string | undefined): number | undefined => (t !== undefined && /^\d+$/.test(t) ? Number(t) : undefined);
-const dir = (t: string | undefined): Direction => (t !== undefined && isDir(t) ? t : 'DMA_BIDIRECTIONAL');
-
-/**
- * One extraction step as a model step. The extraction records a step as its op and the words
- * after it (LifecycleStep, part of the public result); this gives each word its field.
- */
-export function toModelStep(s: LifecycleStep, source: SourceRef): Step | null {
-  const [name, ...rest] = s.args;
-  const opt = (k: string) => rest.find((r) => r.startsWith(`${k}=`))?.slice(k.length + 1);
-  const pos = rest.filter((r) => !r.includes('='));
-  const range = (from: number) => {
-    const offset = num(pos[from]);
-    const len = num(pos[from + 1]);
-    return offset !== undefined && len !== undefined ? { offset, len } : {};
-  };
-  const base = { line: 0, source, ...(s.note ? { comment: s.note } : {}) };
-  switch (s.op) {
-    case 'cpu_write':
-    case 'device_write': {
-      const value = num(opt('value'));
-      return { ...base, op: s.op, name, ...range(0), ...(value !== undefined ? { value } : {}) };
-    }
-    case 'cpu_read':
-    case 'device_read':
-      return { ...base, op: s.op, name, ...range(0) };
-    case 'dma_map_single':
-    case 'dma_map_page':
-    case 'dma_map_sg':
-    case 'dma_unmap_single':
-    case 'dma_unmap_page':
-    case 'dma_unmap_sg': {
-      const size = num(opt('size'));
-      return { ...base, op: s.op, name, dir: dir(pos[0]), attrs: opt('attrs')?.split('|') ?? [], ...(size !== undefined ? { size } : {}) };
-    }
-    case 'dma_sync_single_for_cpu':
-    case 'dma_sync_single_for_device':
-      return { ...base, op: s.op, name, dir: dir(pos[0]), ...range(1) };
-    case 'dma_mapping_error':
-    case 'dma_free_noncoherent':
-    case 'handoff':
-      return { ...base, op: s.op, name };
-    case 'dma_free_coherent':
-      return { ...base, op: s.op, name };
-    case 'dma_alloc_coherent':
-      return { ...base, op: s.op, name, size: num(pos[0]) ?? 1 };
-    case 'dma_alloc_noncoherent':
-      return { ...base, op: s.op, name, size: num(pos[0]) ?? 1, dir: dir(pos[1]) };
-    default:
-      return null;
-  }
 }
 
 export interface OutputInput {
@@ -117,8 +63,7 @@ export function printLifecycle(o: OutputInput): Output {
     trace.steps.push({ op: 'buffer', line: 0, name: ctx.name, kind, size, source: src(ctx.allocLine ?? fnLine) });
   }
   for (const s of ctx.steps) {
-    const step = toModelStep(s, src(s.line));
-    if (step) trace.steps.push(step);
+    if (s.step) trace.steps.push({ ...s.step, line: 0, source: src(s.line), ...(s.note ? { comment: s.note } : {}) } as Step);
     else remarks.push({ before: trace.steps.length, text: `src=${file ? `${file}:` : ''}${s.line}${s.note ? ` ${s.note}` : ''}` });
   }
   const text = printTrace(trace, { header, commentColumn: COMMENT_COLUMN, remarks });
