@@ -41,7 +41,7 @@ const { CParser } = require(path.join(out, 'src/analysis/parser.js'));
 const { readWasm } = require(path.join(out, 'src/node/wasm.js'));
 const { checkSource, checkTree, functionFacts, clearCheckCache } = require(path.join(out, 'src/analysis/checker.js'));
 const { hoverAt } = require(path.join(out, 'src/analysis/hover.js'));
-const { extractLifecycle, LifecycleError } = require(path.join(out, 'src/analysis/lifecycle.js'));
+const { extractLifecycle, LifecycleError } = require(path.join(out, 'src/analysis/lifecycle/index.js'));
 const { mentionsDmaApi } = require(path.join(out, 'src/analysis/relevance.js'));
 
 const BUDGET = { check: 2000, hover: 50, lifecycle: 500 };
