@@ -2,6 +2,7 @@
 import type { CallFact, DmaObject, FunctionContext } from '../facts';
 import type { Node } from 'web-tree-sitter';
 import { normText } from '../ast';
+import { ConstantFolder } from '../constants';
 import { pathBetween, resolveExpr, hasCall, assignmentCount, assigns } from './util';
 
 /** The CFG node calls a same-file function that maps/unmaps, passing the handle or its base object. */
@@ -95,6 +96,11 @@ export function sizesDiffer(ctx: FunctionContext, a: string, b: string): boolean
   const ra = resolveExpr(ctx, a);
   const rb = resolveExpr(ctx, b);
   if (ra === rb || ra === b || rb === a) return false;
+  // both constant (`4096`, `SZ_4K`, `2 * 1024`, `PAGE_SIZE`): compare the values (shared constant folder)
+  const folder = new ConstantFolder();
+  const va = folder.foldText(ra);
+  const vb = va === undefined ? undefined : folder.foldText(rb);
+  if (va !== undefined && vb !== undefined) return va !== vb;
   if (hasCall(ra) || hasCall(rb)) return false;
   // one size is the other plus an extra term (`IV` vs `IV + reqctx->b0_len`): a real mismatch whenever the term is not 0
   const extends_ = (x: string, y: string): boolean => x.startsWith(y + '+') || x.endsWith('+' + y) || x === `2*${y}` || x === `${y}*2`;
