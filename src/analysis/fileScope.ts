@@ -184,8 +184,8 @@ export function localIncludes(text: string, limit = 16): string[] {
 /** name → the `struct name { … }` specifier (with its body) of every struct the file defines, for layouts. */
 export function structSpecifiers(root: Node, text: string): Map<string, Node> {
   const out = new Map<string, Node>();
-  STRUCT_RE.lastIndex = 0;
-  for (let m = STRUCT_RE.exec(text); m; m = STRUCT_RE.exec(text)) {
+  const re = new RegExp(STRUCT_RE.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     if (out.has(m[1])) continue;
     let n: Node | null = root.descendantForIndex(m.index, m.index);
     while (n && n.type !== 'struct_specifier' && n.startIndex === m.index) n = n.parent;

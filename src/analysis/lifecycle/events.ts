@@ -12,7 +12,7 @@ import {
 import { declaratorName, foldConst, truncate } from './scope';
 import { addrOfTarget, assignedTo, mapArgs } from './target';
 import {
-  ARG, COPY_CALLS, CPU_ALLOC, CPU_FREE, dirText, dmaArg, dmaCallKind, dmaFamily, HANDLE_WRAPPERS, isDmaCall, NEUTRAL_CALLS, READER_NAME,
+  ARG, COPY_CALLS, CPU_ALLOC, CPU_FREE, dirText, dmaArg, dmaCallKind, dmaFamily, HANDLE_WRAPPERS, isDmaCall, LOGGING_CALL, NEUTRAL_CALLS, READER_NAME,
   REG_WRITES, WRITER_NAME,
 } from './vocabulary';
 
@@ -272,7 +272,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     }
     return;
   }
-  if (!name.startsWith('dma_') && !NEUTRAL_CALLS.has(name) && !HANDLE_WRAPPERS.has(name) && args.some((a) => containsHandle(ctx, a))) {
+  if (!name.startsWith('dma_') && !NEUTRAL_CALLS.has(name) && !HANDLE_WRAPPERS.has(name) && !LOGGING_CALL.test(name) && args.some((a) => containsHandle(ctx, a))) {
     // a driver helper given the DMA address (foo_write64(priv, REG, dma), foo_fill_desc(desc, dma)): that is the hand-off
     escapeAt(ctx, call, `the DMA address is passed to ${name}()`);
     if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {

@@ -153,3 +153,6 @@ export const READER_NAME = /(receive|process|parse|handle|check|verify|dump|prin
 
 /** Pure value helpers that neither read nor write the memory a pointer argument points to. */
 export const NEUTRAL_CALLS = new Set(['sizeof', 'likely', 'unlikely', 'virt_to_page', 'virt_to_phys', 'offset_in_page', 'page_to_phys', 'IS_ERR', 'PTR_ERR', 'IS_ERR_OR_NULL', 'WARN_ON', 'BUG_ON', 'ALIGN', 'PTR_ALIGN', 'IS_ALIGNED', 'dev_dbg', 'netdev_dbg', 'pr_debug', 'dma_mapping_error', 'skb_reserve', 'skb_put', 'skb_push', 'skb_pull', 'skb_headroom', 'skb_tailroom', 'prefetch', 'prefetchw', 'net_prefetch', 'page_address']);
+
+/** Logging and tracing calls: given the DMA address, they print it; they neither keep it nor hand it to the device. */
+export const LOGGING_CALL = /^(printk\w*|pr_\w+|dev_(err|warn|info|dbg|notice|crit|alert|emerg|printk)\w*|netdev_(err|warn|info|dbg|notice|crit|printk)\w*|netif_(err|warn|info|dbg|notice)\w*|trace_\w+|WARN\w*|BUG_ON)$/;
