@@ -181,6 +181,7 @@ describe('simulator: API misuse (dma-debug)', () => {
     assert.deepStrictEqual(leaks.map((h) => h.line), [5, 5, 8]);
     assert.match(leaks[0].why, /pending DMA allocations while released from device \[count=2\]/);
     assert.match(leaks[2].detail, /end of the trace/);
+    assert.match(leaks[2].why, /end the trace with a `handoff` step/);
   });
   it('handoff: no LEAK at the end of the trace, still LEAK at driver_unbind, not for a later mapping', () => {
     const leaksOf = (text: string) => simulate(trace(text), 'x86-iommu').hazards.filter((h) => h.kind === 'LEAK');

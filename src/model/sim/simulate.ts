@@ -1220,7 +1220,7 @@ function leaks(M: Machine, unbind: boolean): void {
       unbind ? `${l} is still live at driver_unbind` : `${l} is still live at the end of the trace`,
       unbind
         ? `dma-debug: "device driver has pending DMA allocations while released from device [count=${live.length}]". Every mapping must be unmapped and every allocation freed before the driver lets go of the device; ${M.p.iommu ? 'on this platform the IOVA range and page-table entries stay reserved' : M.p.bounce.mode !== 'none' ? 'on this platform a bounced mapping also keeps its swiotlb slots' : 'the memory stays owned by the device'}.`
-        : `Nothing released it before the trace ended. If the handle is stored for later release this is fine; otherwise it leaks ${M.p.iommu ? 'IOVA space' : M.p.bounce.mode !== 'none' ? 'swiotlb slots' : 'memory'} on ${M.p.label}.`,
+        : `Nothing released it before the trace ended. If the driver keeps the handle for a later release (a ring, a structure, the device), end the trace with a \`handoff\` step; otherwise it leaks ${M.p.iommu ? 'IOVA space' : M.p.bounce.mode !== 'none' ? 'swiotlb slots' : 'memory'} on ${M.p.label}.`,
     );
   }
 }
