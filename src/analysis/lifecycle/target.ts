@@ -182,7 +182,6 @@ export function pickTarget(fn: Node, tree: Tree, offset: number): Pick | undefin
     if (cur.type !== 'call_expression') continue;
     const name = callName(cur);
     if (!name) continue;
-    const args = callArgs(cur);
     const lhs = assignedTo(cur);
     if (isDmaCall(name, 'map')) return { bufExpr: normText(stripParensAndCasts(mapArgs(cur).buf ?? cur)), handle: lhs ? normText(lhs) : undefined, via: name };
     if (isDmaCall(name, 'coherent-alloc', 'noncoherent-alloc', 'pool-alloc')) return { bufExpr: lhs ? normText(lhs) : undefined, handle: addrOfTarget(dmaArg(cur, ARG.handle)), via: name };
@@ -312,7 +311,6 @@ export function findMapFor(fn: Node, opts: { handle?: string; bufExpr?: string }
     if (n.type !== 'call_expression') return true;
     const name = callName(n);
     if (!name) return true;
-    const args = callArgs(n);
     const lhs = assignedTo(n);
     const lhsT = lhs ? normText(lhs) : undefined;
     if (isDmaCall(name, 'map')) {
