@@ -101,7 +101,7 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     return;
   }
   if (left.type === 'identifier') {
-    if (outlives(ctx, left) && (containsHandle(ctx, right) || isBufferPointer(ctx, right))) escapeAt(ctx, n, `kept in ${truncate(normText(left), 40)}`);
+    if ((containsHandle(ctx, right) || isBufferPointer(ctx, right)) && outlives(ctx, left)) escapeAt(ctx, n, `kept in ${truncate(normText(left), 40)}`);
     aliasFrom(ctx, left.text, right);
     return;
   }

@@ -16,13 +16,15 @@ export interface Scope {
   structs: Map<string, Node>;
   globals: Map<string, Node>;
   consts: ConstantFolder;
+  /** local declarations already looked up, by name (one walk of the function per name) */
+  locals: Map<string, LocalDecl | null>;
 }
 
 /** The scope of `fn` in a file (its text and tree) and the texts of the headers it includes. */
 export function createScope(text: string, tree: Tree, fn: Node, headers: readonly string[] = []): Scope {
   const defines = objectLikeDefines(tree.rootNode);
   for (const h of headers) headerDefines(h, defines);
-  const scope: Scope = { fn, defines, structs: structSpecifiers(tree.rootNode, text), globals: fileScopeDeclarations(tree.rootNode), consts: undefined as unknown as ConstantFolder };
+  const scope: Scope = { fn, defines, structs: structSpecifiers(tree.rootNode, text), globals: fileScopeDeclarations(tree.rootNode), consts: undefined as unknown as ConstantFolder, locals: new Map() };
   // names whose declaration is being read: `u8 a[sizeof(a)]` must not recurse
   const reading = new Set<string>();
   scope.consts = new ConstantFolder({
@@ -89,6 +91,14 @@ function describeDeclarator(scope: Scope, declNode: Node, d: Node, name: string)
 
 /** The declaration (local or parameter) of `name` in the scope's function. */
 export function findLocalDeclaration(scope: Scope, name: string): LocalDecl | null {
+  const known = scope.locals.get(name);
+  if (known !== undefined) return known;
+  const found = declarationIn(scope, name);
+  scope.locals.set(name, found);
+  return found;
+}
+
+function declarationIn(scope: Scope, name: string): LocalDecl | null {
   let found: LocalDecl | null = null;
   walk(scope.fn, (n) => {
     if (found) return false;
