@@ -40,7 +40,7 @@ if (!fs.existsSync(path.join(out, 'src/analysis/checker.js'))) {
 const { readWasm } = require(path.join(out, 'src/node/wasm.js'));
 const { AnalysisSession } = require(path.join(out, 'src/analysis/session.js'));
 const { hoverAt } = require(path.join(out, 'src/analysis/hover.js'));
-const { extractLifecycle, LifecycleError } = require(path.join(out, 'src/analysis/lifecycle.js'));
+const { extractLifecycle, LifecycleError } = require(path.join(out, 'src/analysis/lifecycle/index.js'));
 const { mentionsDmaApi } = require(path.join(out, 'src/analysis/relevance.js'));
 
 const BUDGET = { check: 2000, hover: 50, lifecycle: 500 };

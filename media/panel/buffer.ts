@@ -30,7 +30,7 @@ export function renderBuffer(b: BufferState, step: SimStep): HTMLElement {
   const m = live[live.length - 1] ?? maps[maps.length - 1];
   box.append(el('h2', {}, el('code', {}, b.name), ` — ${b.kind}, ${b.size} bytes at ${hex(b.pa)}${b.status === 'freed' ? ' (freed)' : ''}`));
   const facts: string[] = [`CPU access: ${b.cpuAccess}`];
-  if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}, dma ${hex(m.dma)}`);
+  if (m) facts.push(`mapping #${m.id}: ${m.dir}, ${m.path}, ${m.state}${m.errChecked ? '' : ', error not checked'}${m.handedOff ? ', handed off' : ''}, dma ${hex(m.dma)}`);
   box.append(el('p', { class: 'muted facts' }, facts.join(' · ')));
   const shown = b.start + b.length - b.pa;
   if (shown < b.size) box.append(el('p', { class: 'muted window-note' }, `Showing the first ${Math.max(0, shown)} of ${b.size} bytes (the simulator's view window).`));

@@ -7,6 +7,7 @@
  *   #tab-replay, #tab-matrix   the two tabs (role=tab, aria-selected)
  *   #timeline .step   one per trace step; data-index, data-line (source line); .current = shown step;
  *                     .has-hazard when a hazard happens there
+ *                     .handoff on a `handoff` step (the driver keeps the buffer past the trace)
  *   #step-label       "Step i of n"
  *   #hazards .hazard  every hazard of the selected platform: data-kind, data-step, data-line (source
  *                     line); .hazard-kind, .hazard-where, .hazard-detail, .hazard-why (the paragraph)

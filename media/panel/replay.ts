@@ -53,6 +53,11 @@ export function renderTimeline(S: PanelState): void {
     );
     if (haz) li.append(el('span', { class: 'step-badge', title: s.hazards.map((h) => h.kind).join(', ') }, `⚠ ${s.hazards.map((h) => h.kind).join(', ')}`));
     li.title = s.source ? `Show ${s.source.file ? sourceLabel(s.source) : `line ${src}`} in the editor` : 'No source line';
+    if (s.op === 'handoff') {
+      // the buffer is kept past the function's return (a ring, a structure, the device): not a leak
+      li.classList.add('handoff');
+      li.title += ' · handed off: the driver keeps the buffer after this point, so it is not a leak at the end of the trace';
+    }
     li.addEventListener('click', () => {
       S.go(s.index);
       S.reveal(s);

@@ -142,3 +142,74 @@ export function fileScopeObjects(root: Node): Map<string, ImageDecl> {
 export function imageKey(d: ImageDecl): string {
   return `${d.array ? '[]' : ''}${d.pointer ? '*' : ''}${d.isConst ? 'c' : ''}`;
 }
+
+/** Object-like `#define NAME value` of a file outside function bodies (the first definition of a name wins). */
+export function objectLikeDefines(root: Node, into: Map<string, string> = new Map()): Map<string, string> {
+  // pre-order, in document order: the first definition of a name (an #if branch before its #else) wins
+  const stack: Node[] = [root];
+  for (let steps = 0; stack.length && steps < 200000; steps++) {
+    const n = stack.pop()!;
+    if (n.type === 'function_definition') continue;
+    if (n.type === 'preproc_def') {
+      const name = n.childForFieldName('name')?.text;
+      const value = n.childForFieldName('value')?.text;
+      if (name && value && !into.has(name)) into.set(name, value.trim());
+      continue;
+    }
+    for (let i = n.namedChildCount - 1; i >= 0; i--) {
+      const c = n.namedChild(i);
+      if (c && c.namedChildCount + (c.type === 'preproc_def' ? 1 : 0) > 0) stack.push(c);
+    }
+  }
+  return into;
+}
+
+/** Object-like #defines of a header's text, read line by line (headers are not parsed). */
+export function headerDefines(text: string, into: Map<string, string>): void {
+  const re = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]*?)[ \t]*(?:\/\*.*|\/\/.*)?$/gm;
+  let count = 0;
+  for (let m = re.exec(text); m && count < 100000; m = re.exec(text), count++) {
+    if (!into.has(m[1]) && m[2] && !m[2].endsWith('\\')) into.set(m[1], m[2]);
+  }
+}
+
+/** The `#include "x.h"` names of a file (quoted includes only: the driver's own headers). */
+export function localIncludes(text: string, limit = 16): string[] {
+  const out: string[] = [];
+  const re = /^[ \t]*#[ \t]*include[ \t]+"([^"\n]{1,200})"/gm;
+  for (let m = re.exec(text); m && out.length < limit; m = re.exec(text)) out.push(m[1]);
+  return out;
+}
+
+/** name → the `struct name { … }` specifier (with its body) of every struct the file defines, for layouts. */
+export function structSpecifiers(root: Node, text: string): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const re = new RegExp(STRUCT_RE.source, 'g');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (out.has(m[1])) continue;
+    let n: Node | null = root.descendantForIndex(m.index, m.index);
+    while (n && n.type !== 'struct_specifier' && n.startIndex === m.index) n = n.parent;
+    if (n && n.type === 'struct_specifier' && n.startIndex === m.index && n.childForFieldName('body')) out.set(m[1], n);
+  }
+  return out;
+}
+
+/** name → the file-scope `declaration` node that declares it (also inside #if blocks). */
+export function fileScopeDeclarations(root: Node): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const stack: Node[] = [root];
+  for (let steps = 0; stack.length && steps < 100000; steps++) {
+    const n = stack.pop()!;
+    for (const c of n.namedChildren) {
+      if (!c) continue;
+      if (c.type.startsWith('preproc_if') || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'linkage_specification' || c.type === 'declaration_list') stack.push(c);
+      else if (c.type === 'declaration') {
+        for (const d of c.childrenForFieldName('declarator')) {
+          const s = d ? shapeOf(d) : null;
+          if (s) out.set(s.name, c);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -3,7 +3,8 @@ import { extractLifecycle, LifecycleError, localIncludes, offsetOfLine, traceNam
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { fixture, lineOf, testParser, REPO_ROOT } from '../helpers';
-import { parseTrace, simulate } from '../../src/model/sim';
+import { parseTrace, simulate, simulateAll } from '../../src/model/sim';
+import { PLATFORM_IDS } from '../../src/model/platformIds';
 
 async function extract(name: string, needle: string, opts: { nth?: number; buffer?: string } = {}) {
   const text = fixture(`lifecycle/${name}.c`);
@@ -41,6 +42,8 @@ describe('lifecycle extraction', () => {
     ['stack_buf', 'dma_map_single'],
     ['page_rx', 'dma_map_page'],
     ['rx_poll_elsewhere', 'dma_sync_single_for_cpu(mp'],
+    ['rx_ring_refill', 'dma_map_single'],
+    ['tx_head_frags', 'dma_map_single'],
   ];
   for (const [name, needle] of cases) {
     it(`${name}.c gives the expected trace`, async () => {
@@ -170,9 +173,10 @@ describe('lifecycle extraction', () => {
     const tree = p.parse(text);
     try {
       const small = extractLifecycle({ text, tree, offset: offsetOfLine(text, 6) });
-      assert.deepStrictEqual(steps(small.trace), ['dma_alloc_coherent v 256 @6', 'device_write v @9']);
+      // the allocation is kept in d->v and its address written to the device: handed off at the register write
+      assert.deepStrictEqual(steps(small.trace), ['dma_alloc_coherent v 256 @6', 'device_write v @9', 'handoff v @9']);
       const big = extractLifecycle({ text, tree, offset: offsetOfLine(text, 4) });
-      assert.deepStrictEqual(steps(big.trace), ['dma_alloc_coherent v 4096 @4', 'device_write v @9']);
+      assert.deepStrictEqual(steps(big.trace), ['dma_alloc_coherent v 4096 @4', 'device_write v @9', 'handoff v @9']);
     } finally {
       tree.delete();
     }
@@ -203,6 +207,49 @@ describe('lifecycle extraction', () => {
     const { trace } = parseTrace(r.trace);
     const res = simulate(trace, 'x86-swiotlb', { snapshots: false });
     assert.ok(res.hazards.some((h) => h.kind === 'STALE_CPU_READ' && res.steps[h.step].source?.line === lineOf(text, 'data[0] == 0x45')));
+  });
+
+  it('TX head mapped at skb->data + offset: named skb_data; the fragment\'s dma_mapping_error is not the head\'s', async () => {
+    const text = fixture('lifecycle/tx_head_frags.c');
+    const r = await extract('tx_head_frags', 'dma_map_single');
+    assert.strictEqual(r.name, 'skb_data');
+    assert.strictEqual(r.bufferExpr, 'skb->data+offset');
+    const checks = r.steps.filter((s) => s.op === 'dma_mapping_error').map((s) => s.line);
+    assert.deepStrictEqual(checks, [lineOf(text, 'if (dma_mapping_error')], 'only the head\'s own check');
+    assert.ok(!checks.includes(lineOf(text, 'if (dma_mapping_error', 1)), 'not the check after skb_frag_dma_map');
+    // the handle is still the head's when it was kept: the hand-off names the map line
+    assert.strictEqual(steps(r.trace).at(-1), `handoff skb_data @${lineOf(text, 'slot->dma = dma_map_single')}`);
+  });
+
+  it('a handle variable reassigned to another mapping or reset no longer names this buffer', async () => {
+    const p = await testParser();
+    const text = [
+      'int f(struct d *d, u8 *a, u8 *b)',
+      '{',
+      '\tdma_addr_t h = dma_map_single(d->dev, a, 64, DMA_TO_DEVICE);',
+      '\tif (dma_mapping_error(d->dev, h))',
+      '\t\treturn -ENOMEM;',
+      '\tdma_unmap_single(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\th = dma_map_single(d->dev, b, 64, DMA_TO_DEVICE);',
+      '\tif (dma_mapping_error(d->dev, h))',
+      '\t\treturn -ENOMEM;',
+      '\tdma_sync_single_for_cpu(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\tdma_unmap_single(d->dev, h, 64, DMA_TO_DEVICE);',
+      '\treturn 0;',
+      '}',
+      '',
+    ].join('\n');
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_map_single') });
+      assert.deepStrictEqual(steps(r.trace).filter((l) => !l.startsWith('buffer ') && !l.startsWith('device_')), [
+        'dma_map_single a DMA_TO_DEVICE @3',
+        'dma_mapping_error a @4',
+        'dma_unmap_single a DMA_TO_DEVICE @6',
+      ]);
+    } finally {
+      tree.delete();
+    }
   });
 
   it('extracts a replayable trace at every map and alloc call of the fixtures', async () => {
@@ -243,7 +290,87 @@ describe('lifecycle extraction', () => {
     assert.strictEqual(traceName('priv->rx_buf[i]'), 'rx_buf');
     assert.strictEqual(traceName('skb->data'), 'skb_data');
     assert.strictEqual(traceName('page_address(page)'), 'page');
+    // pointer arithmetic is named after its base, not after the offset
+    assert.strictEqual(traceName('skb->data+offset'), 'skb_data');
+    assert.strictEqual(traceName('skb->data + offset'), 'skb_data');
+    assert.strictEqual(traceName('buf + hdr_len'), 'buf');
+    assert.strictEqual(traceName('page_address(page) + off'), 'page');
+    assert.strictEqual(traceName('priv->rx_buf[i + 1]'), 'rx_buf');
+    assert.strictEqual(traceName('ring->buf[i - 1] + ring->off'), 'buf');
     assert.match(traceName('<img src=x onerror=alert(1)>'), /^[A-Za-z_]\w*$/);
+  });
+
+  describe('hand-off: a buffer kept past the return is not a leak', () => {
+    /** LEAK hazards of a trace on every platform, as `platform:line`. */
+    function leaksEverywhere(trace: string): string[] {
+      const parsed = parseTrace(trace);
+      assert.deepStrictEqual(parsed.errors, []);
+      const all = simulateAll(parsed.trace, { snapshots: false });
+      return PLATFORM_IDS.flatMap((p) => all[p].hazards.filter((h) => h.kind === 'LEAK').map((h) => `${p}:${h.line}`));
+    }
+    async function inline(text: string, needle: string) {
+      const p = await testParser();
+      const tree = p.parse(text);
+      try {
+        return extractLifecycle({ text, tree, offset: text.indexOf(needle) });
+      } finally {
+        tree.delete();
+      }
+    }
+
+    it('a ring refill ends with handoff at the descriptor store, and no platform reports LEAK', async () => {
+      const text = fixture('lifecycle/rx_ring_refill.c');
+      const r = await extract('rx_ring_refill', 'dma_map_single');
+      assert.strictEqual(steps(r.trace).at(-1), `handoff skb_data @${lineOf(text, 'ring->desc[n].buf_addr =')}`);
+      assert.match(r.trace, /handed off when koi_refill_rx\(\) returns: the DMA address is given to the device in ring->desc\[n\]\.buf_addr/);
+      assert.deepStrictEqual(leaksEverywhere(r.trace), []);
+      // without the handoff step the same replay is a leak on every platform: the step is what changes it
+      const without = r.trace.split('\n').filter((l) => !l.startsWith('handoff ')).join('\n');
+      assert.strictEqual(leaksEverywhere(without).length, PLATFORM_IDS.length);
+    });
+
+    it('the example driver\'s refill (examples/driver/dsnic_rx.c:27) replays without LEAK on every platform', async () => {
+      const io = memIO();
+      assert.strictEqual(await main(['lifecycle', 'examples/driver/dsnic_rx.c:27'], io), 0, io.stderr);
+      assert.match(io.stdout, /^handoff skb_data +# src=\d+ handed off when dsnic_rx_refill\(\) returns/m);
+      assert.deepStrictEqual(leaksEverywhere(io.stdout), []);
+    });
+
+    it('a mapping whose address is dropped stays a LEAK on every platform', async () => {
+      const r = await extract('cmd_map_leak', 'dma_map_single');
+      assert.ok(!r.steps.some((s) => s.op === 'handoff'), 'no handoff');
+      assert.match(r.trace, /# note: eel_prepare_cmd\(\) returns without keeping the DMA address or the buffer pointer anywhere/);
+      assert.doesNotMatch(r.trace, /the device keeps the buffer/);
+      const leaks = leaksEverywhere(r.trace);
+      assert.strictEqual(leaks.length, PLATFORM_IDS.length, leaks.join(' '));
+    });
+
+    it('an out-parameter, a return value, a global and a pointer member are hand-offs; a local struct is not', async () => {
+      const head = 'struct d { struct device *dev; u8 *buf; dma_addr_t h; };\nstatic dma_addr_t last;\n';
+      const map = '\tdma_addr_t h = dma_map_single(d->dev, d->buf, 64, DMA_TO_DEVICE);\n\tif (dma_mapping_error(d->dev, h))\n\t\treturn -ENOMEM;\n';
+      const out = await inline(`${head}int f(struct d *d, dma_addr_t *out)\n{\n${map}\t*out = h;\n\treturn 0;\n}\n`, 'dma_map_single');
+      assert.deepStrictEqual(steps(out.trace).slice(-1), ['handoff buf @8']);
+      assert.match(out.trace, /kept in \*out/);
+      const ret = await inline(`${head}dma_addr_t f(struct d *d)\n{\n${map}\treturn h;\n}\n`, 'dma_map_single');
+      assert.deepStrictEqual(steps(ret.trace).slice(-1), ['handoff buf @8']);
+      assert.match(ret.trace, /returned to the caller/);
+      const glob = await inline(`${head}int f(struct d *d)\n{\n${map}\tlast = h;\n\treturn 0;\n}\n`, 'dma_map_single');
+      assert.deepStrictEqual(steps(glob.trace).slice(-1), ['handoff buf @8']);
+      const member = await inline(`${head}int f(struct d *d)\n{\n${map}\td->h = h;\n\treturn 0;\n}\n`, 'dma_map_single');
+      assert.deepStrictEqual(steps(member.trace).slice(-1), ['handoff buf @8']);
+      // printing the address keeps nothing: still a leak
+      const printed = await inline(`${head}int f(struct d *d)\n{\n${map}\tdev_info(d->dev, "cmd at %llx\\n", (u64)h);\n\treturn 0;\n}\n`, 'dma_map_single');
+      assert.ok(!printed.steps.some((s) => s.op === 'handoff'), printed.trace);
+      const local = await inline(`${head}int f(struct d *d)\n{\n\tstruct d tmp;\n${map}\ttmp.h = h;\n\treturn 0;\n}\n`, 'dma_map_single');
+      assert.ok(!local.steps.some((s) => s.op === 'handoff'), local.trace);
+      assert.strictEqual(leaksEverywhere(local.trace).length, PLATFORM_IDS.length);
+    });
+
+    it('no handoff once the function unmaps what it mapped', async () => {
+      const r = await extract('rx_refill_no_sync', 'dma_map_single');
+      assert.ok(!r.steps.some((s) => s.op === 'handoff'));
+      assert.deepStrictEqual(leaksEverywhere(r.trace), []);
+    });
   });
 
   describe('dma-scope lifecycle', () => {

@@ -181,6 +181,22 @@ describe('simulator: API misuse (dma-debug)', () => {
     assert.deepStrictEqual(leaks.map((h) => h.line), [5, 5, 8]);
     assert.match(leaks[0].why, /pending DMA allocations while released from device \[count=2\]/);
     assert.match(leaks[2].detail, /end of the trace/);
+    assert.match(leaks[2].why, /end the trace with a `handoff` step/);
+  });
+  it('handoff: no LEAK at the end of the trace, still LEAK at driver_unbind, not for a later mapping', () => {
+    const leaksOf = (text: string) => simulate(trace(text), 'x86-iommu').hazards.filter((h) => h.kind === 'LEAK');
+    const refill = 'buffer b kmalloc 64\ndma_map_single b DMA_FROM_DEVICE\ndma_mapping_error b\ndma_alloc_coherent r 4096\n';
+    assert.deepStrictEqual(leaksOf(`${refill}handoff b\nhandoff r`), []);
+    assert.deepStrictEqual(leaksOf(`${refill}handoff b`).map((h) => h.line), [5], 'only the allocation not handed off');
+    const unbind = leaksOf(`${refill}handoff b\nhandoff r\ndriver_unbind`);
+    assert.deepStrictEqual(unbind.map((h) => h.line), [7, 7]);
+    assert.match(unbind[0].detail, /still live at driver_unbind/);
+    const again = leaksOf('buffer b kmalloc 64\ndma_map_single b DMA_TO_DEVICE\ndma_mapping_error b\nhandoff b\ndma_unmap_single b DMA_TO_DEVICE\ndma_map_single b DMA_TO_DEVICE\ndma_mapping_error b');
+    assert.deepStrictEqual(again.map((h) => h.line), [7], 'a mapping made after the handoff is not covered');
+    const r = simulate(trace(`${refill}handoff b`), 'x86-direct');
+    assert.strictEqual(r.steps[4].text, 'handoff b');
+    assert.strictEqual(r.steps[4].state.mappings.find((m) => m.buffer === 'b')?.handedOff, true);
+    assert.strictEqual(r.steps[3].state.mappings.find((m) => m.buffer === 'b')?.handedOff, undefined);
   });
   it('CPU or device use after dma_free_coherent', () => {
     const h = simulate(trace('dma_alloc_coherent r 4096\ndma_free_coherent r\ncpu_read r 0 4\ndevice_write r 0 4'), 'x86-iommu').hazards.map((x) => x.kind);

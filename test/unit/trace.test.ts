@@ -37,12 +37,14 @@ dma_free_noncoherent nc
 cpu_prefetch rx
 cpu_evict head
 device_done
+handoff rx
 driver_unbind
 `;
     const { trace, errors } = parseTrace(text);
     assert.deepStrictEqual(errors, []);
     assert.strictEqual(trace.platform, 'arm64-noncoherent');
-    assert.strictEqual(trace.steps.length, 25);
+    assert.strictEqual(trace.steps.length, 26);
+    assert.deepStrictEqual(trace.steps[24], { op: 'handoff', line: 26, name: 'rx' });
     assert.deepStrictEqual(trace.steps[0], { op: 'buffer', line: 2, name: 'rx', kind: 'kmalloc', size: 1536, align: 2048, offset: 0 });
     assert.deepStrictEqual(trace.steps[2], { op: 'neighbour', line: 4, name: 'head', buffer: 's', offset: -32, size: 32 });
     assert.deepStrictEqual(trace.steps[3], { op: 'cpu_write', line: 5, name: 'rx', offset: 0, len: 4, value: 255 });
@@ -100,6 +102,15 @@ driver_unbind
     assert.match(msg(15), /missing direction/);
     assert.match(msg(16), /too many arguments/);
     assert.match(msg(17), /bad attribute 'SKIP'/);
+  });
+
+  it('handoff names a declared buffer, nothing else', () => {
+    const errs = errorsOf('buffer b kmalloc 64\nneighbour n b 64 8\nhandoff nope\nhandoff n\nhandoff b extra\nhandoff\nhandoff b');
+    assert.deepStrictEqual(errs.map((e) => e.line), [3, 4, 5, 6]);
+    assert.match(errs[0].message, /unknown buffer 'nope'/);
+    assert.match(errs[1].message, /neighbour, not a buffer/);
+    assert.match(errs[2].message, /too many arguments/);
+    assert.match(errs[3].message, /missing buffer name/);
   });
 
   it('a neighbour is not a buffer for DMA calls, but the CPU may access it', () => {

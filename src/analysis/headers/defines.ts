@@ -2,7 +2,7 @@
  * #define values for constant folding: one lookup table over the file's and its headers' object-like
  * defines, and a fold that substitutes them before the shared folder (rules/shared/constFold.ts).
  */
-import { constValue } from '../rules/shared/constFold';
+import { ConstantFolder } from '../constants';
 import type { DefineLookup } from './types';
 
 /** The file's defines first, then each header's in include order (the first definition wins). */
@@ -26,23 +26,9 @@ export class DefineTable implements DefineLookup {
 }
 
 /**
- * Folds an integer expression after replacing #defined names by their values (recursively, bounded),
- * with the shared folder (rules/shared/constFold.ts constValue); null when it is not constant.
+ * Folds an integer expression with #defined names replaced by their values (the shared constant
+ * folder, src/analysis/constants.ts, with the file's and its headers' defines); null when not constant.
  */
 export function foldWithDefines(text: string, defines: DefineLookup | undefined): number | null {
-  let t = text;
-  if (defines) {
-    for (let round = 0; round < 8 && /[A-Za-z_]/.test(t) && t.length < 400; round++) {
-      let changed = false;
-      t = t.replace(/\b[A-Za-z_]\w*\b/g, (id) => {
-        const v = /^SZ_\d+[KMG]?$/.test(id) ? undefined : defines.get(id);
-        if (v === undefined) return id;
-        changed = true;
-        return `(${v})`;
-      });
-      if (!changed) break;
-    }
-  }
-  return constValue(t);
+  return new ConstantFolder(defines ? { defines } : {}).foldText(text) ?? null;
 }
-

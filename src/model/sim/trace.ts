@@ -42,6 +42,7 @@ export const STEP_NAMES = [
   'cpu_evict',
   'device_done',
   'driver_unbind',
+  'handoff',
 ] as const;
 
 class LineError extends Error {}
@@ -315,6 +316,12 @@ function parseStep(toks: string[], line: number, names: Map<string, Named>, trac
       maxArgs(pos, 0, op);
       return { op, line };
     }
+    case 'handoff': {
+      const { pos } = options(rest, []);
+      const name = ref(pos[0], false);
+      maxArgs(pos, 1, op);
+      return { op, line, name };
+    }
     default:
       throw new LineError(`unknown step '${op}'${suggest(op)}`);
   }
@@ -369,6 +376,7 @@ export function stepText(s: Step): string {
     case 'dma_free_noncoherent':
     case 'cpu_prefetch':
     case 'cpu_evict':
+    case 'handoff':
       return `${s.op} ${s.name}`;
     case 'dma_sync_single_for_cpu':
     case 'dma_sync_single_for_device':
@@ -385,17 +393,33 @@ export function stepText(s: Step): string {
   }
 }
 
+export interface PrintOptions {
+  /** comment lines printed first (without the leading `#`) */
+  header?: readonly string[];
+  /** start step comments at this column (steps padded with blanks); default: two blanks after the step */
+  commentColumn?: number;
+  /** full-line comments (without the leading `#`) printed before step `before` (steps.length: at the end) */
+  remarks?: readonly { before: number; text: string }[];
+}
+
 /** Prints a trace; `# src=` and trailing comments are written back. */
-export function printTrace(trace: Trace): string {
+export function printTrace(trace: Trace, opts: PrintOptions = {}): string {
   const out: string[] = [];
+  const comment = (t: string) => `# ${t.replace(/[\r\n]+/g, ' ')}`.trimEnd();
+  for (const h of opts.header ?? []) out.push(comment(h));
   if (trace.platform) out.push(`platform ${trace.platform}`);
-  for (const s of trace.steps) {
+  const remarksBefore = (i: number) => {
+    for (const r of opts.remarks ?? []) if (r.before === i) out.push(comment(r.text));
+  };
+  trace.steps.forEach((s, i) => {
+    remarksBefore(i);
     let t = stepText(s);
     const bits: string[] = [];
     if (s.source) bits.push(`src=${s.source.file ? `${s.source.file}:` : ''}${s.source.line}`);
     if (s.comment) bits.push(s.comment.replace(/[\r\n]+/g, ' '));
-    if (bits.length) t += `  # ${bits.join(' ')}`;
+    if (bits.length) t = opts.commentColumn !== undefined ? `${t.padEnd(opts.commentColumn)} # ${bits.join(' ')}` : `${t}  # ${bits.join(' ')}`;
     out.push(t);
-  }
+  });
+  remarksBefore(trace.steps.length);
   return out.join('\n') + '\n';
 }

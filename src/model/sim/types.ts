@@ -47,6 +47,7 @@ export type Step = StepBase &
     | { op: 'dma_free_noncoherent'; name: string }
     | { op: 'cpu_prefetch' | 'cpu_evict'; name: string }
     | { op: 'device_done' | 'driver_unbind' }
+    | { op: 'handoff'; name: string }
   );
 
 export type StepOp = Step['op'];
@@ -163,6 +164,8 @@ export interface MappingView {
   /** per byte of the mapping: 'D' device-owned, 'C' CPU-owned (partial syncs) */
   owner: string;
   errChecked: boolean;
+  /** a `handoff` step passed the mapping on (a ring, a structure, the device): not a leak at the end of the trace */
+  handedOff?: boolean;
   /** the bounce slot (bounced mappings while live); rows cut at SNAPSHOT_MAX_BYTES like BufferState */
   bounce?: { addr: number; size: number; bytes: ByteRow };
   /** what a device read through this mapping would return right now, per mapped byte (live mappings) */

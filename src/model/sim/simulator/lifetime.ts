@@ -89,11 +89,24 @@ export function freeStep(M: Machine, op: string, name: string, sizeArg: number |
   o.status = 'freed';
 }
 
+/**
+ * `handoff <name>`: the function the trace came from returns with the buffer's handle or pointer stored
+ * where the driver finds it again (a ring, a structure, an out-parameter, the device). Its live
+ * mappings and allocation are not leaks at the end of the trace; at driver_unbind they still are,
+ * because by then the driver must have taken them back.
+ */
+export function handoff(M: Machine, name: string): void {
+  const o = M.objs.get(name);
+  if (!o || o.status === 'undeclared') return unknown(M, name);
+  for (const m of o.mappings) if (m.state === 'LIVE') m.handedOff = true;
+}
+
 export function leaks(M: Machine, unbind: boolean): void {
   const live: string[] = [];
   for (const m of M.mappings) {
     if (m.state !== 'LIVE' || m.leakReported) continue;
     if (m.family === 'coherent' && !m.obj.tracked) continue;
+    if (m.handedOff && !unbind) continue;
     m.leakReported = true;
     live.push(m.family === 'coherent' || m.family === 'noncoherent' ? `${m.obj.name} (${m.op}, ${m.size} bytes)` : `${m.obj.name} (${m.op} ${short(m.dir)}, ${m.size} bytes)`);
   }
@@ -104,7 +117,7 @@ export function leaks(M: Machine, unbind: boolean): void {
       unbind ? `${l} is still live at driver_unbind` : `${l} is still live at the end of the trace`,
       unbind
         ? `dma-debug: "device driver has pending DMA allocations while released from device [count=${live.length}]". Every mapping must be unmapped and every allocation freed before the driver lets go of the device; ${M.p.iommu ? 'on this platform the IOVA range and page-table entries stay reserved' : M.p.bounce.mode !== 'none' ? 'on this platform a bounced mapping also keeps its swiotlb slots' : 'the memory stays owned by the device'}.`
-        : `Nothing released it before the trace ended. If the handle is stored for later release this is fine; otherwise it leaks ${M.p.iommu ? 'IOVA space' : M.p.bounce.mode !== 'none' ? 'swiotlb slots' : 'memory'} on ${M.p.label}.`,
+        : `Nothing released it before the trace ended. If the driver keeps the handle for a later release (a ring, a structure, the device), end the trace with a \`handoff\` step; otherwise it leaks ${M.p.iommu ? 'IOVA space' : M.p.bounce.mode !== 'none' ? 'swiotlb slots' : 'memory'} on ${M.p.label}.`,
     );
   }
 }

@@ -73,6 +73,8 @@ export interface Mapping {
   mappedAt: number;
   lastDevHandoff: number;
   leakReported: boolean;
+  /** a `handoff` step passed it on: the end of the trace is not its end (driver_unbind still is) */
+  handedOff: boolean;
   failReason?: string;
   view?: MappingView;
 }

@@ -4,7 +4,7 @@
  */
 import type { Direction, Step } from '../types';
 import { cpuAccess, devAccess } from './access';
-import { freeStep, leaks, unmapStep } from './lifetime';
+import { freeStep, handoff, leaks, unmapStep } from './lifetime';
 import { Machine, unknown } from './machine';
 import { DMA_MAPPING_ERROR, Family, Mapping, Obj, ZERO, familyOf, fromDev, permOf, short, toDev } from './state';
 
@@ -59,6 +59,8 @@ export function execStep(M: Machine, s: Step): void {
       return;
     case 'driver_unbind':
       return leaks(M, true);
+    case 'handoff':
+      return handoff(M, s.name);
     default:
       M.hz('API_MISUSE', `unknown step '${String((s as { op?: unknown }).op)}'`, 'The simulator does not know this step; it was skipped.');
   }
@@ -120,6 +122,7 @@ export function newMapping(M: Machine, o: Obj, op: string, family: Family, dir: 
     mappedAt: M.stepIndex,
     lastDevHandoff: M.stepIndex,
     leakReported: false,
+    handedOff: false,
   };
   o.mappings.push(m);
   M.mappings.push(m);

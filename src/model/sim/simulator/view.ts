@@ -128,6 +128,7 @@ export function snapshot(M: Machine): SimState {
       owner: ownerString(m.owner),
       errChecked: m.errChecked,
     };
+    if (m.handedOff && m.state === 'LIVE') v.handedOff = true;
     if (m.state === 'LIVE') {
       const n = Math.min(m.size, SNAPSHOT_MAX_BYTES);
       const truth: Cell[] = [];

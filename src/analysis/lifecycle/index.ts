@@ -1,0 +1,281 @@
+/**
+ * Lifecycle extraction: from the function around an offset and the buffer or DMA handle under it
+ * (or named by the caller), derive a `.dmatrace` that the simulator can replay
+ * (docs/trace-format.md).
+ *
+ * The extraction follows one path through the function, the main path (./path.ts), and turns what
+ * each expression on it does to the buffer into trace steps (./events.ts), with DMA-API calls
+ * recognised through the catalogue (./vocabulary.ts) and sizes folded by the shared constant folder
+ * over the file scope (./scope.ts). The result is the model's Trace, printed by the model's printer
+ * (./output.ts). Every decision is written into the trace's header comments.
+ *
+ * Pure: no vscode, no Node built-ins, no module state (each extraction builds its own Scope and Ctx).
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { BufferKind, Direction } from '../../model/sim/types';
+import { callName, enclosingFunction, functionName, normText, walk } from '../ast';
+import { MAX_FUNCTION_CHARS } from '../facts';
+import { Ctx, deviceAccess, event, LifecycleStep, publicStep } from './context';
+import { printLifecycle } from './output';
+import { PathNotes, walkMainPath } from './path';
+import { createScope, foldConst, lineOf, truncate } from './scope';
+import { classifyStorage, findMapFor, findOrigin, mapArgs, pickedCallStart, Pick, pickTarget, siblingBuffer, syncedHandleWithBase, Target, traceName } from './target';
+import { ARG, dirText, dmaArg, dmaFamily, isDmaCall } from './vocabulary';
+
+export type { BufferKind, Direction } from '../../model/sim/types';
+export type { LifecycleStep } from './context';
+export { localIncludes } from '../fileScope';
+export { traceName } from './target';
+
+export interface LifecycleRequest {
+  /** the document text (the tree was parsed from it) */
+  text: string;
+  tree: Tree;
+  /** a UTF-16 offset inside the function of interest */
+  offset: number;
+  /** the buffer or handle expression, when the caller names it (`--buffer`) */
+  buffer?: string;
+  /** shown in the header comment only */
+  file?: string;
+  /** when set, steps carry `# src=<srcFile>:<line>` (for traces saved away from their source) */
+  srcFile?: string;
+  /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
+  headers?: readonly string[];
+}
+
+export interface LifecycleResult {
+  trace: string;
+  /** the name used for the buffer in the trace (a C identifier) */
+  name: string;
+  /** the buffer expression as written in the source */
+  bufferExpr: string;
+  /** the handle expression(s) the DMA address lives in */
+  handles: string[];
+  functionName: string;
+  kind: BufferKind;
+  size: number;
+  steps: LifecycleStep[];
+  /** header remarks (path taken, assumptions) */
+  notes: string[];
+}
+
+export class LifecycleError extends Error {}
+
+export const DEFAULT_BUFFER_SIZE = 2048;
+
+/**
+ * Derives a `.dmatrace` for the buffer at (or named near) `offset`.
+ * Throws LifecycleError with a one-line reason when there is nothing to replay.
+ */
+/**
+ * Derives a `.dmatrace` for the buffer at (or named near) `offset`.
+ * Throws LifecycleError with a one-line reason when there is nothing to replay.
+ */
+export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
+  {
+    const at = req.tree.rootNode.descendantForIndex(Math.max(0, Math.min(req.offset, req.text.length)), Math.max(0, Math.min(req.offset, req.text.length)));
+    const fn = at ? enclosingFunction(at) : null;
+    if (!fn) throw new LifecycleError('the position is not inside a function');
+    const fname = functionName(fn) ?? '<anonymous>';
+    // the checker's bound: a function this large is a parse accident or generated code
+    if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new LifecycleError(`${fname}() is larger than ${MAX_FUNCTION_CHARS / 1024} KB (often a macro the parser could not follow); nothing to replay`);
+    const body = fn.childForFieldName('body');
+    if (!body) throw new LifecycleError(`${fname}() has no body`);
+    const scope = createScope(req.text, req.tree, fn, req.headers);
+
+    let pick: Pick | undefined = req.buffer ? { bufExpr: normText(req.buffer) } : pickTarget(fn, req.tree, req.offset);
+    if (!pick || (!pick.bufExpr && !pick.handle)) throw new LifecycleError(`no DMA buffer or handle at the cursor in ${fname}(); put the cursor on a dma_map_*/dma_alloc_* call or name the buffer`);
+    // a name given by the user may be the handle: look for a map assigning it
+    if (pick.bufExpr && !pick.handle) {
+      const asHandle = findMapFor(fn, { handle: pick.bufExpr });
+      const asBuffer = findMapFor(fn, { bufExpr: pick.bufExpr });
+      if (asBuffer) pick = { bufExpr: asBuffer.bufExpr, handle: asBuffer.handle, via: pick.via };
+      else if (asHandle) pick = { bufExpr: asHandle.bufExpr, handle: asHandle.handle, via: pick.via };
+    } else if (pick.handle && !pick.bufExpr) {
+      const m = findMapFor(fn, { handle: pick.handle });
+      if (m) pick = { ...pick, bufExpr: m.bufExpr };
+    }
+    let mappedElsewhere: { dir: Direction; line: number; handle: string; size?: Node } | undefined;
+    if (pick.bufExpr && !pick.handle && !findMapFor(fn, { bufExpr: pick.bufExpr }) && !findMapFor(fn, { handle: pick.bufExpr })) {
+      // the cursor is on a buffer this function does not map: is it synced/unmapped through a sibling handle?
+      const base = /^[A-Za-z_]\w*/.exec(pick.bufExpr)?.[0];
+      const h = base ? syncedHandleWithBase(fn, base) : undefined;
+      if (h && h !== pick.bufExpr) {
+        const found = siblingBuffer(fn, h);
+        if (found) {
+          const userPick = pick.bufExpr.startsWith(`${base}->`) && pick.bufExpr.includes('->', base!.length + 2) ? pick.bufExpr : found.expr;
+          pick = { ...pick, bufExpr: userPick, handle: h };
+          mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: h, size: found.size };
+        }
+      }
+    }
+    if (!pick.bufExpr && pick.handle && !findMapFor(fn, { handle: pick.handle })) {
+      // the mapping is made elsewhere (a refill function) and this one syncs/unmaps it: the buffer is
+      // the memory reached through the same structure (rx_buf->dma ↔ rx_buf->skb->data)
+      const found = siblingBuffer(fn, pick.handle);
+      if (found) {
+        pick.bufExpr = found.expr;
+        mappedElsewhere = { dir: found.dir, line: lineOf(fn), handle: pick.handle, size: found.size };
+      }
+    }
+    if (!pick.bufExpr) {
+      if (!pick.handle) throw new LifecycleError(`no DMA buffer found in ${fname}()`);
+      pick.bufExpr = pick.handle; // only a handle is known: the buffer is named after it
+    }
+    const bufExpr = pick.bufExpr;
+    // the handle becomes live at the map/alloc that produces it (a handle variable may be reused
+    // for an earlier mapping); only a handle with no map in this function is followed from the start
+    const producer = findMapFor(fn, { bufExpr }) ?? (pick.handle ? findMapFor(fn, { handle: pick.handle }) : undefined);
+    const target: Target = { buffers: new Set([bufExpr]), handles: new Set(pick.handle && !producer ? [pick.handle] : []), pages: new Set(), skbs: new Set(), bufferExpr: bufExpr };
+    // page buffers: dma_map_page(dev, page, …) / page_address(page)
+    const pageM = /^page_address\((.+)\)$/.exec(bufExpr);
+    if (pageM) target.pages.add(pageM[1]);
+    const skbM = /^(.+)->data$/.exec(bufExpr);
+    if (skbM) target.skbs.add(skbM[1]);
+
+    // provenance
+    const mapCall = findMapFor(fn, { bufExpr });
+    const anchorStart = req.buffer === undefined ? pickedCallStart(fn, req.tree, req.offset) : undefined;
+    let anchorEnd: number | undefined;
+    if (anchorStart !== undefined) {
+      for (let c: Node | null = req.tree.rootNode.descendantForIndex(anchorStart, anchorStart); c && c.id !== fn.id; c = c.parent) {
+        if (c.type === 'call_expression' && c.startIndex === anchorStart) { anchorEnd = c.endIndex; break; }
+      }
+    }
+    // the allocation is the last one before the call the user pointed at (or before the map)
+    const originLimit = anchorEnd ?? (mapCall ? mapCall.call.endIndex : fn.endIndex);
+    let origin = findOrigin(scope, bufExpr, target.pages, target.skbs, originLimit) ?? findOrigin(scope, bufExpr, target.pages, target.skbs, fn.endIndex);
+    const mapped = mapCall ? mapArgs(mapCall.call) : undefined;
+    const mapsPage = !!mapCall && dmaFamily(callName(mapCall.call)) === 'page';
+    if (mapsPage && !origin) {
+      target.pages.add(bufExpr);
+      origin = findOrigin(scope, bufExpr, target.pages, target.skbs, originLimit) ?? { kind: 'page', size: 4096, zero: false, note: 'a page (its allocation is not in this function)' };
+    } else if (mapsPage) target.pages.add(bufExpr);
+    origin ??= classifyStorage(scope, bufExpr);
+    const notes: string[] = [];
+    let kind: BufferKind;
+    let size: number | undefined;
+    let sizeNote: string;
+    if (origin) {
+      kind = origin.kind;
+      size = origin.size;
+      sizeNote = origin.line ? `${origin.kind} at line ${origin.line}` : origin.kind;
+      if (origin.note) notes.push(origin.note);
+    } else {
+      kind = 'kmalloc';
+      sizeNote = 'allocation not found in this function; assumed kmalloc';
+    }
+    if (size === undefined) {
+      const sizeNode = mapped?.size ?? mappedElsewhere?.size;
+      const ms = sizeNode ? foldConst(scope, sizeNode) : undefined;
+      if (ms !== undefined && ms > 0) {
+        size = ms;
+        sizeNote += `; size ${ms} taken from the ${mapped?.size ? 'map' : 'sync/unmap'} call`;
+      } else {
+        size = DEFAULT_BUFFER_SIZE;
+        const expr = origin?.sizeExpr ?? mapped?.size?.text;
+        sizeNote += `; size ${expr ? `\`${truncate(normText(expr), 40)}\` is not a constant` : 'unknown'}, ${DEFAULT_BUFFER_SIZE} bytes assumed`;
+      }
+    } else if (origin?.sizeExpr && !/^\d+$/.test(origin.sizeExpr.trim())) {
+      sizeNote += ` (${truncate(normText(origin.sizeExpr), 40)} = ${size})`;
+    }
+    size = Math.max(1, Math.min(size, 1 << 24));
+
+    const ctx: Ctx = {
+      ...scope, text: req.text, name: traceName(bufExpr), target, steps: [], kind, size, sizeNote,
+      allocLine: origin?.line, allocNode: origin?.node?.type === 'call_expression' ? origin.node : undefined,
+      anchor: anchorStart ?? producer?.call.startIndex ?? -1,
+      started: !(origin?.node?.type === 'call_expression' && (kind === 'coherent' || kind === 'pool' || kind === 'noncoherent')),
+      zeroAtAlloc: !!origin?.zero, ownedSince: null, handedOff: false, seen: new Set(), ownMaps: new Set(),
+      mapDir: kind === 'noncoherent' && origin?.node ? dirText(dmaArg(origin.node, ARG.dir)) : undefined,
+    };
+    const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };
+    if (mappedElsewhere) {
+      // the buffer arrives mapped: replay the map (assumed) and the device's turn first
+      ctx.mapDir = mappedElsewhere.dir;
+      ctx.steps.push(event({ op: 'dma_map_single', name: ctx.name, dir: mappedElsewhere.dir, attrs: [] }, mappedElsewhere.line, `assumed: ${truncate(mappedElsewhere.handle, 40)} was mapped before ${fname}() runs`));
+      ctx.ownedSince = 0;
+      ctx.handedOff = false;
+      // …and the device has had its turn by the time this function looks at the buffer
+      deviceAccess(ctx, fn, 'assumed: the device accessed the buffer before this function runs');
+      for (const st of ctx.steps) st.line = mappedElsewhere.line;
+      notes.push(`${fname}() does not map the buffer; the mapping behind ${truncate(mappedElsewhere.handle, 40)} is assumed to be made earlier (direction from its sync/unmap)`);
+    }
+    // handles known before the walk were mapped before this function ran (a struct member it syncs or unmaps)
+    const handlesBefore = [...target.handles];
+    walkMainPath(ctx, body, pathNotes);
+    // the device still owns the buffer at the end: it does its DMA after this function returns
+    if (ctx.ownedSince !== null && !ctx.handedOff) {
+      const endNode = fn.childForFieldName('body')!;
+      const before = ctx.steps.length;
+      deviceAccess(ctx, endNode, 'assumed: the device accesses the buffer after this function hands it over');
+      for (const s of ctx.steps.slice(before)) s.line = ctx.steps[ctx.ownedSince]?.line ?? s.line;
+    }
+    if (ctx.coherentHandoff !== undefined) {
+      const h = ctx.steps[ctx.coherentHandoff];
+      if (h.op === 'device_read' && ctx.steps.slice(ctx.coherentHandoff + 1).some((s) => s.op === 'cpu_read')) {
+        ctx.steps.splice(ctx.coherentHandoff + 1, 0, event({ op: 'device_write', name: ctx.name }, h.line, 'the CPU reads the buffer later, so the device is taken to write it'));
+      }
+    }
+    const liveAtEnd = ctx.ownedSince !== null;
+    const allocLiveAtEnd = ctx.steps.some((s) => s.op === 'dma_alloc_coherent' || s.op === 'dma_alloc_noncoherent') && !ctx.steps.some((s) => s.op === 'dma_free_coherent' || s.op === 'dma_free_noncoherent');
+    if (!ctx.escape) {
+      // a handle that already lives in a structure (mapped elsewhere, or named so by the caller)
+      const kept = handlesBefore.find((h) => /->|\.|\[|^\*/.test(h));
+      if (kept) ctx.escape = { line: mappedElsewhere?.line ?? lineOf(fn), what: `the DMA address lives in ${truncate(kept, 40)}` };
+    }
+    if ((liveAtEnd || allocLiveAtEnd) && ctx.escape) {
+      ctx.steps.push(event({ op: 'handoff', name: ctx.name }, ctx.escape.line, `handed off when ${fname}() returns: ${ctx.escape.what}`));
+    } else if (liveAtEnd || allocLiveAtEnd) {
+      notes.push(`${fname}() returns without keeping the DMA address or the buffer pointer anywhere: nothing can release the ${liveAtEnd ? 'mapping' : 'allocation'} (replayed as a leak)`);
+    }
+    // coherent memory must be allocated before the trace can use it, even when the
+    // allocation is not on the main path (another function, or a branch not followed)
+    if (kind === 'coherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_coherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift(event({ op: 'dma_alloc_coherent', name: ctx.name, size }, ctx.allocLine ?? lineOf(fn), 'allocated off the main path'));
+    } else if (kind === 'noncoherent' && !ctx.steps.some((s) => s.op === 'dma_alloc_noncoherent') && ctx.steps.some((s) => s.op)) {
+      ctx.steps.unshift(event({ op: 'dma_alloc_noncoherent', name: ctx.name, size, dir: ctx.mapDir ?? 'DMA_BIDIRECTIONAL' }, ctx.allocLine ?? lineOf(fn), 'allocated off the main path'));
+    }
+    if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
+
+    const out = printLifecycle({ req, ctx, fname, fn, bufExpr, kind, size, pathNotes, notes, liveAtEnd });
+    return { trace: out.trace, name: ctx.name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps.map(publicStep), notes: out.notes };
+  }
+}
+
+
+/** Offset of a 1-based line (its first non-blank character) in `text`. */
+export function offsetOfLine(text: string, line: number): number {
+  let off = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = text.indexOf('\n', off);
+    if (nl < 0) return text.length;
+    off = nl + 1;
+  }
+  while (off < text.length && (text[off] === ' ' || text[off] === '\t')) off++;
+  return off;
+}
+
+export interface LifecycleTarget {
+  /** offset of the call's function name */
+  offset: number;
+  /** 0-based row */
+  row: number;
+  call: string;
+}
+
+/** Map and allocation calls inside functions: where a "Replay lifecycle" lens belongs. */
+export function lifecycleTargets(tree: Tree, limit = 500): LifecycleTarget[] {
+  const out: LifecycleTarget[] = [];
+  walk(tree.rootNode, (n) => {
+    if (out.length >= limit) return false;
+    if (n.type !== 'call_expression') return true;
+    const name = callName(n);
+    if (name && isDmaCall(name, 'map', 'coherent-alloc', 'pool-alloc', 'noncoherent-alloc') && enclosingFunction(n)) {
+      const f = n.childForFieldName('function')!;
+      out.push({ offset: f.startIndex, row: f.startPosition.row, call: name });
+    }
+    return true;
+  });
+  return out;
+}
