@@ -19,6 +19,7 @@ import { isDmaCoreFile } from './rules/internal-header';
 import { relevantNamesRegExp } from './relevance';
 import { entriesForPrefilter } from './api';
 import { helpersKey, callsHelper } from './summaries';
+import { mentionsDeviceMemory, deviceMemoryKey } from './deviceMemory';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -118,7 +119,7 @@ function functionPrefilter(): RegExp {
 /** Calls that hand a CPU buffer to the device (map-image's mappedBuffers). */
 const MAPS_MEMORY = /\b(dma_map_single\w*|dma_map_page\w*|sg_init_one|sg_set_buf)\b/;
 
-function summaryKey(s: FileSummary, fnText: string, file?: string): string {
+function summaryKey(s: FileSummary, fnText: string, file?: string, fnStart = 0): string {
   const has = (name: string): boolean => fnText.includes(name);
   const a = [...s.checksParam.entries()].filter(([k]) => has(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(';');
   const b = [...s.predicateFields].filter(has).sort().join(',');
@@ -132,7 +133,9 @@ function summaryKey(s: FileSummary, fnText: string, file?: string): string {
   const g = s.fileObjects && MAPS_MEMORY.test(fnText) ? [...s.fileObjects()].filter(([k]) => has(k)).map(([k, v]) => `${k}${imageKey(v)}`).sort().join(',') : '';
   // bypass-api: whether the file uses the DMA API or ISA DMA, and which struct members are __iomem
   const p = PHYS_ADDRESS.test(fnText) ? `${s.usesDmaApi ? 'dma' : ''}${s.isaDma ? 'isa' : ''}:${s.structs ? [...iomemMembers(s.structs())].sort().join(',') : ''}` : '';
-  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
+  // device-data rules: the file's coherent allocations of the members the function reads (related locations are relative)
+  const q = deviceMemoryKey(s, fnText, fnStart);
+  return `${a}|${b}|${c}|${h}|${d}|${e}|${g}|${p}|${q}|${isDmaCoreFile(file) ? 'core' : 'drv'}`;
 }
 
 function shift(f: RawFinding, d: number): RawFinding {
@@ -239,11 +242,11 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!functionPrefilter().test(fnText) && !callsHelper(fnText, summary)) {
+    if (!functionPrefilter().test(fnText) && !callsHelper(fnText, summary) && !mentionsDeviceMemory(fnText, summary)) {
       lastRunStats.skipped++;
       continue;
     }
-    const key = fnText + '\u0000' + summaryKey(summary, fnText, file);
+    const key = fnText + '\u0000' + summaryKey(summary, fnText, file, fn.startIndex);
     const hit = cache.get(key);
     if (hit) {
       cache.delete(key);

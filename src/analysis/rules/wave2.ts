@@ -26,6 +26,8 @@ import { rule as skipCpuSync } from './skip-cpu-sync-misuse';
 import { rule as refillWithoutSync } from './refill-without-sync';
 import { rule as partialUnwind } from './partial-unwind';
 import { rule as cachelineShare } from './cacheline-share';
+import { rule as deviceDataUnchecked } from './device-data-unchecked';
+import { rule as deviceDataDoubleFetch } from './device-data-double-fetch';
 
 export const WAVE2_RULES: readonly Rule[] = [
   cpuAccess,
@@ -54,4 +56,6 @@ export const WAVE2_RULES: readonly Rule[] = [
   refillWithoutSync,
   partialUnwind,
   cachelineShare,
+  deviceDataUnchecked,
+  deviceDataDoubleFetch,
 ];

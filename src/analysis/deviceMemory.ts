@@ -1,0 +1,201 @@
+/**
+ * The file's device-writable memory members (issue 16): which struct members hold the CPU pointer of a
+ * DMA-coherent or pool allocation, found in whatever function of the file allocates them (probe, ring
+ * setup). A FileSummary fact, so a function that reads `ring->desc` in the poll routine is analysed (and
+ * re-checked) with the allocation that makes it device memory. Kept apart from deviceData.ts so that
+ * facts.ts can build the summary without importing the ownership analysis.
+ */
+import type { Node } from 'web-tree-sitter';
+import { walk, callName, normText, stripParensAndCasts, LEAVES } from './ast';
+import type { FileSummary } from './facts';
+
+/** Allocators whose CPU pointer is memory the device may write at any time. */
+export const DEVICE_ALLOCATORS = /^(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)$/;
+const ALLOC_TEXT = /\b(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)\s*\(/;
+
+/** One coherent/pool allocation stored in a struct member. */
+export interface DeviceAlloc {
+  member: string;
+  /** `struct x` the member belongs to, when the allocating function declares the base plainly; else null */
+  owner: string | null;
+  call: string;
+  start: number;
+  end: number;
+}
+
+/** `struct foo *name` / `struct foo name` of a parameter or local of `fn`: 'struct foo', or null. */
+export function structTypeOf(fn: Node, name: string, cache?: Map<string, string | null>): string | null {
+  const hit = cache?.get(name);
+  if (hit !== undefined) return hit;
+  let t: string | null = null;
+  walk(fn, (n) => {
+    if (t !== null) return false;
+    if (n.type !== 'declaration' && n.type !== 'parameter_declaration') return true;
+    const ty = n.childForFieldName('type');
+    if (!ty || (ty.type !== 'struct_specifier' && ty.type !== 'union_specifier')) return n.type !== 'declaration' && n.type !== 'parameter_declaration';
+    const decls = n.type === 'declaration' ? n.childrenForFieldName('declarator') : [n.childForFieldName('declarator')];
+    for (const d of decls) {
+      let cur: Node | null = d;
+      while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
+      if (cur && cur.text === name) t = normText(ty.text.replace(/\{[\s\S]*$/, ''));
+    }
+    return false;
+  }, LEAVES);
+  cache?.set(name, t);
+  return t;
+}
+
+/** The member (and its owner struct) an lvalue names: `ring->desc` → desc; `priv->rx.desc` → desc (owner unknown). */
+function memberOf(fn: Node, lv: Node): { member: string; owner: string | null } | null {
+  const l = stripParensAndCasts(lv);
+  if (l.type !== 'field_expression') return null;
+  const f = l.childForFieldName('field');
+  const a = l.childForFieldName('argument');
+  if (!f || !a) return null;
+  const base = stripParensAndCasts(a);
+  const owner = base.type === 'identifier' ? structTypeOf(fn, base.text) : null;
+  return { member: f.text, owner };
+}
+
+/** Every coherent/pool allocation of the file whose CPU pointer lands in a struct member (directly or through a local). */
+export function deviceAllocations(fns: Node[], text: string): Map<string, DeviceAlloc[]> {
+  const out = new Map<string, DeviceAlloc[]>();
+  const add = (a: DeviceAlloc): void => {
+    const l = out.get(a.member) ?? [];
+    l.push(a);
+    out.set(a.member, l);
+  };
+  for (const fn of fns) {
+    if (!ALLOC_TEXT.test(text.slice(fn.startIndex, fn.endIndex))) continue;
+    const body = fn.childForFieldName('body');
+    if (!body) continue;
+    // locals holding an allocation's CPU pointer, then stored into a member
+    const viaLocal = new Map<string, Node>();
+    const stores: { left: Node; right: Node }[] = [];
+    walk(body, (n) => {
+      if (n.type === 'call_expression' && DEVICE_ALLOCATORS.test(callName(n) ?? '')) {
+        let top: Node = n;
+        while (top.parent && (top.parent.type === 'parenthesized_expression' || top.parent.type === 'cast_expression')) top = top.parent;
+        const p = top.parent;
+        if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === top.id) {
+          const l = p.childForFieldName('left')!;
+          const m = memberOf(fn, l);
+          if (m) add({ ...m, call: callName(n)!, start: n.startIndex, end: n.endIndex });
+          else if (l.type === 'identifier') viaLocal.set(l.text, n);
+        } else if (p?.type === 'init_declarator') {
+          let d = p.childForFieldName('declarator');
+          while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+          if (d) viaLocal.set(d.text, n);
+        }
+      } else if (n.type === 'assignment_expression') {
+        const l = n.childForFieldName('left');
+        const r = n.childForFieldName('right');
+        if (l && r && l.type === 'field_expression') stores.push({ left: l, right: r });
+      }
+      return true;
+    }, LEAVES);
+    for (const s of stores) {
+      const r = stripParensAndCasts(s.right);
+      const call = r.type === 'identifier' ? viaLocal.get(r.text) : undefined;
+      const m = call ? memberOf(fn, s.left) : null;
+      if (call && m) add({ ...m, call: callName(call)!, start: call.startIndex, end: call.endIndex });
+    }
+  }
+  return out;
+}
+
+/** Does a function's text name a device-memory member of the file (`->desc`, `.desc`) or a used-length call? */
+export function mentionsDeviceMemory(fnText: string, summary: FileSummary): boolean {
+  if (/\bvirtqueue_get_buf/.test(fnText) || ALLOC_TEXT.test(fnText)) return true;
+  const m = summary.deviceMemory?.();
+  if (!m || !m.size) return false;
+  for (const k of m.keys()) if (memberRe(k).test(fnText)) return true;
+  return false;
+}
+
+function memberRe(k: string): RegExp {
+  return new RegExp(`(->|\\.)\\s*${k}\\b`);
+}
+
+/** The part of the file's device-memory facts a function depends on, for the checker's cache key (offsets relative to the function). */
+export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: number): string {
+  const m = summary.deviceMemory?.();
+  if (!m || !m.size) return '';
+  const parts: string[] = [];
+  const cw = summary.cpuWrittenFields?.();
+  if (cw) {
+    const named = new Set<string>();
+    for (const x of fnText.matchAll(/(?:->|\.)\s*(\w+)/g)) if (cw.has(x[1])) named.add(x[1]);
+    parts.push([...named].sort().join(','));
+  }
+  const bh = summary.boundingHelpers?.();
+  if (bh) parts.push([...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(','));
+  for (const [k, v] of m) if (memberRe(k).test(fnText)) parts.push(`${k}:${v.map((a) => `${a.owner ?? '?'}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`);
+  return parts.sort().join(';');
+}
+
+
+const FIELD_STORE = /(?:->|\.)\s*(\w+)\s*(?:\[[^\]\n]*\])?\s*(?:[+\-|&^]?=)(?!=)\s*([^;]{0,200});/g;
+const CLEAR_VALUE = /^\(?\s*(0|0x0+|NULL|false|cpu_to_(?:le|be)(?:16|32|64)\(\s*0\s*\)|~0\w*)\s*\)?\s*$/;
+
+/**
+ * Struct members the file's CPU code stores a value into (not just clears): a command block's tag or length,
+ * a handle kept next to the data. Reads of them see the driver's own bookkeeping (attacker-controlled only
+ * for a hostile host, a shortcut that keeps the device-data rules on fields only the device writes).
+ * Text scan of the whole file (no walk): `x->f = v`, `x.f[i] |= v`, where v is not 0/NULL.
+ */
+export function cpuWrittenFields(text: string): Set<string> {
+  const out = new Set<string>();
+  FIELD_STORE.lastIndex = 0;
+  for (let m = FIELD_STORE.exec(text); m; m = FIELD_STORE.exec(text)) if (!CLEAR_VALUE.test(m[2])) out.add(m[1]);
+  return out;
+}
+
+/** Text of the balanced parentheses opening at `open` (exclusive), or null. */
+function parenText(t: string, open: number): string | null {
+  let d = 0;
+  for (let i = open; i < t.length && i < open + 2000; i++) {
+    if (t[i] === '(') d++;
+    else if (t[i] === ')' && --d === 0) return t.slice(open + 1, i);
+  }
+  return null;
+}
+
+/**
+ * Same-file helpers that bound one of their parameters: an `if (…)` of the body compares it with `<`, `>`,
+ * `<=` or `>=` (`buf_to_xdp(…, len, …)` returning NULL when `len > bufsize`). Name → parameter indexes.
+ */
+export function boundingHelpers(fns: Node[], text: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const fn of fns) {
+    const body = fn.childForFieldName('body');
+    let d = fn.childForFieldName('declarator');
+    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+    const name = d?.childForFieldName('declarator');
+    const list = d?.childForFieldName('parameters');
+    if (!body || !name || name.type !== 'identifier' || !list) continue;
+    const params: string[] = [];
+    for (const p of list.namedChildren) {
+      let cur = p?.childForFieldName('declarator') ?? null;
+      while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
+      params.push(cur ? cur.text : '');
+    }
+    if (!params.some(Boolean)) continue;
+    const bt = text.slice(body.startIndex, body.endIndex);
+    const conds: string[] = [];
+    const re = /\bif\s*\(/g;
+    for (let m = re.exec(bt); m; m = re.exec(bt)) {
+      const c = parenText(bt, m.index + m[0].length - 1);
+      if (c && /[<>]/.test(c)) conds.push(c);
+    }
+    if (!conds.length) continue;
+    const idx: number[] = [];
+    params.forEach((p, i) => {
+      if (!p) return;
+      const rel = new RegExp(`\\b${p}\\b(?!\\s*(?:->|\\.|\\[))\\s*(?:[-+*]\\s*[\\w>()-]+\\s*)*(?:<=?|>=?)(?![<>])|(?:<=?|>=?)(?![<>])\\s*(?:[\\w>()-]+\\s*[-+*]\\s*)*\\b${p}\\b(?!\\s*(?:->|\\.|\\[))`);
+      if (conds.some((c) => rel.test(c.replace(/->/g, '.').replace(/<<|>>/g, '+')))) idx.push(i);
+    });
+    if (idx.length) out.set(name.text, idx);
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/** Device-written memory (issue 16): the READ_ONCE quick fix, sources the file summary knows, what stays silent. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { testParser, FIXTURES } from '../helpers';
+import { checkSource, applyFix, clearCheckCache } from '../../src/analysis/checker';
+
+const RULES = ['device-data-unchecked', 'device-data-double-fetch'];
+
+async function check(text: string) {
+  clearCheckCache();
+  const r = checkSource(await testParser(), text, { file: 'drivers/net/foo/dd.c', rules: RULES });
+  assert.deepStrictEqual(r.errors, []);
+  return r.findings;
+}
+
+describe('device-data rules', () => {
+  it('double fetch: the quick fix reads once into a local, checks it and uses it, and the result is silent', async () => {
+    const text = fs.readFileSync(path.join(FIXTURES, 'rules', 'device-data-double-fetch.bad.c'), 'utf8');
+    const fs1 = (await check(text)).filter((f) => f.rule === 'device-data-double-fetch');
+    const first = fs1.find((f) => f.line === 42)!;
+    assert.ok(first.fixes && first.fixes.length === 1, 'a fix is offered');
+    const fixed = applyFix(text, first.fixes![0]);
+    assert.ok(fixed.includes('\ttypeof(ch->resp->msg_id) msg_id = READ_ONCE(ch->resp->msg_id);\n\tif (msg_id >= DEMO_MAX_MSG) {'), fixed);
+    assert.ok(fixed.includes('ctx = &ch->ctx[msg_id];'));
+    const after = await check(fixed);
+    assert.deepStrictEqual(after.filter((f) => f.line < 47).map((f) => `${f.rule} ${f.line}`), []);
+    // the byte-swapped length: READ_ONCE goes inside le32_to_cpu()
+    const second = fs1.find((f) => f.line === 51)!;
+    const fixed2 = applyFix(text, second.fixes![0]);
+    assert.ok(fixed2.includes('typeof(ch->resp->len) len = READ_ONCE(ch->resp->len);\n\tif (le32_to_cpu(len) > DEMO_BUF_LEN)'), fixed2);
+    assert.ok(fixed2.includes('memcpy(dst, ch->rx_va, le32_to_cpu(len));'));
+  });
+
+  it('a coherent pointer stored through a local in probe makes the member device memory in another function', async () => {
+    const text = `
+struct r { struct d *desc; dma_addr_t dma; void *bufs[16]; };
+struct d { __le16 id; };
+static int r_init(struct device *dev, struct r *ring)
+{
+	struct d *va = dma_pool_zalloc(pool, GFP_KERNEL, &ring->dma);
+	if (!va)
+		return -ENOMEM;
+	ring->desc = va;
+	return 0;
+}
+static void *r_poll(struct r *ring, int i)
+{
+	return ring->bufs[le16_to_cpu(ring->desc[i].id)];
+}
+`;
+    const f = await check(text);
+    assert.deepStrictEqual(f.map((x) => `${x.rule} ${x.line}:${x.column}`), ['device-data-unchecked 14:20']);
+    assert.strictEqual(f[0].related[0].line, 6);
+  });
+
+  it('a member of another struct type with the same name is not device memory', async () => {
+    const text = `
+struct r { struct d *desc; dma_addr_t dma; void *bufs[16]; };
+struct other { struct d *desc; void *bufs[16]; };
+struct d { __le16 id; };
+static int r_init(struct device *dev, struct r *ring)
+{
+	ring->desc = dma_alloc_coherent(dev, 64, &ring->dma, GFP_KERNEL);
+	return ring->desc ? 0 : -ENOMEM;
+}
+static void *o_poll(struct other *o, int i)
+{
+	return o->bufs[le16_to_cpu(o->desc[i].id)];
+}
+`;
+    assert.deepStrictEqual(await check(text), []);
+  });
+
+  it('a streaming DMA_FROM_DEVICE buffer read after sync_for_cpu is device data; a DMA_TO_DEVICE one is not', async () => {
+    const mk = (dir: string) => `
+struct hdr { __le16 len; };
+static void rx(struct device *dev, struct sk_buff *skb, void *va, size_t n)
+{
+	dma_addr_t h = dma_map_single(dev, va, n, ${dir});
+	struct hdr *hd = va;
+
+	if (dma_mapping_error(dev, h))
+		return;
+	wait_for_device();
+	dma_unmap_single(dev, h, n, ${dir});
+	skb_put(skb, le16_to_cpu(hd->len));
+}
+`;
+    const from = await check(mk('DMA_FROM_DEVICE'));
+    assert.deepStrictEqual(from.map((x) => `${x.rule} ${x.line}:${x.column}`), ['device-data-unchecked 12:15']);
+    assert.ok(/DMA_FROM_DEVICE buffer of dma_map_single/.test(from[0].message), from[0].message);
+    assert.deepStrictEqual(await check(mk('DMA_TO_DEVICE')), []);
+  });
+});
