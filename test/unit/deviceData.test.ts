@@ -93,3 +93,26 @@ static void rx(struct device *dev, struct sk_buff *skb, void *va, size_t n)
     assert.deepStrictEqual(await check(mk('DMA_TO_DEVICE')), []);
   });
 });
+
+describe('hover on a read of device-writable memory', () => {
+  it('says the device wrote it, untrusted on cvm / iommu-untrusted, with the allocation line', async () => {
+    const { handleHoverAt } = await import('../../src/analysis/handleHover');
+    const text = fs.readFileSync(path.join(FIXTURES, 'rules', 'device-data-double-fetch.bad.c'), 'utf8');
+    const tree = (await testParser()).parse(text);
+    try {
+      const at = text.indexOf('ch->resp->msg_id >=') + 'ch->resp->'.length + 2;
+      const h = handleHoverAt(tree, text, at)!;
+      assert.ok(h, 'a hover');
+      assert.strictEqual(h.role, 'device-data');
+      assert.ok(h.markdown.includes('written by the device: untrusted on `cvm` / `iommu-untrusted`'), h.markdown);
+      const allocLine = text.slice(0, text.indexOf('dma_alloc_coherent(dev, PAGE_SIZE')).split('\n').length;
+      assert.deepStrictEqual(h.origin, { what: 'dma_alloc_coherent()', line: allocLine });
+      assert.ok(h.markdown.includes(`\`dma_alloc_coherent()\` at line ${allocLine}`));
+      assert.strictEqual(text.slice(h.start, h.end), 'ch->resp->msg_id');
+      // a plain local is not device memory
+      assert.strictEqual(handleHoverAt(tree, text, text.indexOf('struct demo_caller *ctx;') + 'struct demo_caller *'.length + 1), null);
+    } finally {
+      tree.delete();
+    }
+  });
+});
