@@ -8,6 +8,7 @@
  *
  * Pure module: no vscode, no Node built-ins. Never throws on any Trace.
  */
+import { ReadWatch, untrustedWriter } from './toctou';
 import { PLATFORM_IDS, PlatformId } from '../platformIds';
 import { Platform, PLATFORMS, kmallocSizeRoundup } from '../platforms';
 import { stepText } from './trace';
@@ -173,6 +174,8 @@ class Machine {
   touched: [number, number][] = [];
   /** the object the current step names (its mapping views are rebuilt) */
   stepObj: Obj | undefined;
+  /** CPU reads and device writes, for TOCTOU_READ (src/model/sim/toctou.ts) */
+  readonly watch = new ReadWatch();
 
   touch(a: number, len: number): void {
     if (len <= 0) return;
@@ -565,9 +568,11 @@ function execStep(M: Machine, s: Step): void {
       return;
     case 'cpu_write':
     case 'cpu_read':
+      if (s.op === 'cpu_read') watchRead(M, s.name, s.offset, s.len);
       return cpuAccess(M, s.name, s.offset, s.len, s.op === 'cpu_write', s.op === 'cpu_write' ? s.value : undefined);
     case 'device_write':
     case 'device_read':
+      if (s.op === 'device_write') watchWrite(M, s.name, s.offset, s.len);
       return devAccess(M, s.name, s.offset, s.len, s.op === 'device_write', s.op === 'device_write' ? s.value : undefined);
     case 'dma_map_single':
     case 'dma_map_page':
@@ -609,6 +614,35 @@ function execStep(M: Machine, s: Step): void {
     default:
       M.hz('API_MISUSE', `unknown step '${String((s as { op?: unknown }).op)}'`, 'The simulator does not know this step; it was skipped.');
   }
+}
+
+/**
+ * A device write the CPU may read twice around (TOCTOU_READ). Coherent memory only: it has no ownership
+ * protocol, so the CPU sees the other side's writes at once; a streaming buffer changes hands by sync/unmap
+ * (and bounces on cvm), where a second read after a new hand-off is the normal recycle.
+ */
+function watchWrite(M: Machine, name: string, off: number | undefined, len: number | undefined): void {
+  const o = M.objs.get(name);
+  if (!o || o.status !== 'live' || !o.coherentMem) return;
+  const [a, b] = rangeOf(o.size, off, len);
+  M.watch.deviceWrite({ obj: name, a, b, step: M.stepIndex, line: M.stepLine });
+}
+
+/** The second CPU read of bytes the device rewrote since the first: TOCTOU_READ where the writer is untrusted. */
+function watchRead(M: Machine, name: string, off: number | undefined, len: number | undefined): void {
+  const o = M.objs.get(name);
+  if (!o || o.status !== 'live' || !o.coherentMem) return;
+  const [a, b] = rangeOf(o.size, off, len);
+  const hit = M.watch.cpuRead({ obj: name, a, b, step: M.stepIndex, line: M.stepLine });
+  const who = untrustedWriter(M.p);
+  if (!hit || !who) return;
+  const bytes = hit.b - hit.a === 1 ? `byte ${hit.a}` : `bytes ${hit.a}..${hit.b - 1}`;
+  M.hz(
+    'TOCTOU_READ',
+    `the CPU read ${bytes} of '${name}' again (first read at line ${hit.first.line}); the device rewrote them at line ${hit.write.line}`,
+    `On ${M.p.label} ${who === 'host' ? 'the host can rewrite shared (decrypted) DMA memory' : 'the untrusted device can rewrite the memory mapped for it'} at any moment, ` +
+      'so a check made on the first read does not hold for the second. Read the value once (READ_ONCE() into a local), check the local and use the local.',
+  );
 }
 
 function unknown(M: Machine, name: string): void {
