@@ -76,6 +76,8 @@ export interface DeviceAnalysis {
  */
 const CONVERT = /^(le16_to_cpu|le32_to_cpu|le64_to_cpu|be16_to_cpu|be32_to_cpu|be64_to_cpu|__le16_to_cpu|__le32_to_cpu|__le64_to_cpu|le16_to_cpup|le32_to_cpup|READ_ONCE|get_unaligned|get_unaligned_le16|get_unaligned_le32|get_unaligned_le64|get_unaligned_be16|get_unaligned_be32|lower_32_bits|upper_32_bits|u64_to_user_ptr|phys_to_virt|bus_to_virt)$/;
 const REL_OPS = new Set(['<', '>', '<=', '>=', '==', '!=']);
+/** Calls that fill memory through their first argument. */
+const COPY_IN = /\b(memcpy|memset|memmove|copy_from_user|strscpy|strcpy|strncpy|memcpy_fromio|skb_copy_bits)\s*\(/;
 /** A bound check proper (double fetch asks for one: an equality test of a flag is not a bound). */
 const BOUND_OPS = new Set(['<', '>', '<=', '>=']);
 
@@ -352,11 +354,29 @@ class Analyzer {
     return this.checksIn(n, (z) => this.readAt.has(z.id) && this.readAt.get(z.id)!.key === key, boundOnly);
   }
 
-  /** The CPU wrote this location earlier on a path to the read (its own value, e.g. a command block it filled). */
+  /** A memcpy()/memset()/copy_from_user()-style call of the node writes through a pointer rooted at `root`. */
+  private copiesInto(n: CfgNode, root: string): boolean {
+    let hit = false;
+    walkOwnNode(n, (x) => {
+      if (hit) return false;
+      if (x.type === 'call_expression' && COPY_IN.test((callName(x) ?? '') + '(')) {
+        const d = callArgs(x)[0];
+        const id = d ? /^[&(*\s]*(?:\([^)]*\)\s*)?([A-Za-z_]\w*)/.exec(d.text)?.[1] : undefined;
+        if (id === root) hit = true;
+      }
+      return !hit;
+    });
+    return hit;
+  }
+
+  /** The CPU wrote this location earlier on a path to the read (its own value, e.g. a command block it filled or copied in). */
   private ownWrite(r: DeviceRead): boolean {
     const bases = baseNames(r.key);
+    const root = bases[0];
     for (const n of this.ctx.cfg.nodes) {
-      if (!n.node || n.id === r.cfg.id || !nodeWrites(n).lefts.includes(r.key)) continue;
+      if (!n.node || n.id === r.cfg.id) continue;
+      const w = nodeWrites(n).lefts.includes(r.key) || (!!root && COPY_IN.test(n.node.text) && this.copiesInto(n, root));
+      if (!w) continue;
       if (reach(this.ctx.cfg, n.id, { target: (m) => m.id === r.cfg.id, blocked: (m) => bases.some((b) => reassigns(m, b)), limit: 20000 })) return true;
     }
     return false;
@@ -401,11 +421,17 @@ class Analyzer {
   }
 
   private readTaint(r: DeviceRead): TaintResult | null {
+    const t = this.locationTaint(r);
+    if (!t || t.double) return t;
+    // the driver's own bookkeeping kept in shared memory: a location this function wrote (or copied into) on the
+    // way, or a member the file's code stores values into (a second fetch of those is still reported above)
     if (this.ownWrite(r)) return null;
-    // a member the file's code stores values into is the driver's own bookkeeping kept in shared memory
     const field = /(\w+)(?:\[[^\]]*\])*$/.exec(r.key)?.[1];
     if (field && r.origin.kind === 'coherent' && /(->|\.)\s*\w+(?:\[[^\]]*\])*$/.test(r.key) && this.ctx.summary.cpuWrittenFields?.().has(field)) return null;
-    // a check of the same location on every path to this read: a second fetch (or a check we trust)
+    return t;
+  }
+
+  private locationTaint(r: DeviceRead): TaintResult | null {    // a check of the same location on every path to this read: a second fetch (or a check we trust)
     let checks = this.locChecks.get(r.key);
     if (!checks) this.locChecks.set(r.key, (checks = this.ctx.cfg.nodes.filter((n) => this.checksLocation(n, r.key))));
     checks = checks.filter((n) => n.id !== r.cfg.id);
@@ -443,30 +469,39 @@ class Analyzer {
       else if (d.value) t = this.taint(d.value, d.cfg, depth + 1);
       if (!t) continue;
       if (d.cfg.id === at.id) continue;
+      // a check of a local this one was computed from also bounds it (`pkt_size = rx_size - 4; if (rx_size > MAX) …`)
+      const from = d.value ? localsIn(d.value).filter((l) => l !== name && this.defs.has(l)) : [];
       const hit = reach(this.ctx.cfg, d.cfg.id, {
         target: (n) => n.id === at.id,
-        blocked: (n) => defIds.has(n.id) || this.checksLocal(n, name),
+        blocked: (n) => defIds.has(n.id) || this.checksLocal(n, name) || from.some((l) => this.checksLocal(n, l)),
         limit: 20000,
       });
-      if (hit) { out = { ...t, via: t.via ?? name }; break; }
+      if (hit) { out = { ...t, via: name }; break; }
     }
     this.taintMemo.set(memo, out);
     return out;
   }
 
   private collectSinks(): void {
+    const cands: { at: Node; cfg: CfgNode; sink: DeviceFlow['sink']; sinkWhat: string }[] = [];
+    this.gatherSinks((at, cfg, sink, sinkWhat) => cands.push({ at, cfg, sink, sinkWhat }));
+    cands.sort((a, b) => a.at.startIndex - b.at.startIndex);
     const seen = new Set<string>();
-    const push = (at: Node, cfg: CfgNode, sink: DeviceFlow['sink'], sinkWhat: string): void => {
+    for (const c of cands) {
+      const { at, cfg, sink, sinkWhat } = c;
       const t = this.taint(at, cfg);
-      if (!t) return;
+      if (!t) continue;
       const k = `${t.read.start}:${t.via ?? ''}:${t.double ? 'd' : 'u'}`;
-      if (seen.has(k)) return;
+      if (seen.has(k)) continue;
       seen.add(k);
       this.flows.push({
         read: { start: t.read.start, end: t.read.end, text: 'node' in t.read ? t.read.node.text : t.read.text }, origin: t.origin, at, sink, sinkWhat, via: t.via,
         checkedRead: t.double, secondRead: t.double ? (t.read as DeviceRead) : undefined,
       });
-    };
+    }
+  }
+
+  private gatherSinks(push: (at: Node, cfg: CfgNode, sink: DeviceFlow['sink'], sinkWhat: string) => void): void {
     for (const n of this.ctx.cfg.nodes) {
       if (!n.node || n.kind === 'label' || n.kind === 'goto' || n.kind === 'jump') continue;
       if (n.kind === 'cond' && n.loop && n.loop.type !== 'do_statement') {
@@ -509,6 +544,17 @@ interface TaintResult {
   origin: Origin;
   via?: string;
   double?: DeviceRead;
+}
+
+/** Identifiers of an expression (for the locals a value was computed from). */
+function localsIn(e: Node): string[] {
+  const out: string[] = [];
+  walk(e, (x) => {
+    if (x.type === 'identifier') out.push(x.text);
+    // `p->len`: only `p` is a local the value may come from
+    return x.type !== 'field_identifier';
+  });
+  return out;
 }
 
 /** Walks one CFG node's own syntax (nested statements are CFG nodes of their own). */

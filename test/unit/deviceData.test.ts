@@ -94,6 +94,82 @@ static void rx(struct device *dev, struct sk_buff *skb, void *va, size_t n)
   });
 });
 
+describe('device-data rules: same-file knowledge that keeps them quiet', () => {
+  const head = `
+struct f { u16 tag; u16 len; u16 status; };
+struct r { struct f *frames; dma_addr_t dma; void *slots[64]; u8 buf[2048]; };
+static int r_init(struct device *dev, struct r *ring)
+{
+	ring->frames = dma_alloc_coherent(dev, 4096, &ring->dma, GFP_KERNEL);
+	return ring->frames ? 0 : -ENOMEM;
+}
+`;
+  it('a field the file itself stores values into is bookkeeping, not device data (a second fetch of it still is)', async () => {
+    const text = head + `
+static void r_post(struct r *ring, int i, u16 tag)
+{
+	ring->frames[i].tag = tag;
+}
+static void *r_done(struct r *ring, int i)
+{
+	return ring->slots[ring->frames[i].tag];
+}
+static void *r_done2(struct r *ring, int i)
+{
+	if (ring->frames[i].tag >= 64)
+		return NULL;
+	return ring->slots[ring->frames[i].tag];
+}
+`;
+    assert.deepStrictEqual((await check(text)).map((f) => `${f.rule} ${f.line}`), ['device-data-double-fetch 22']);
+  });
+  it('a bound on the local a value was computed from, and a same-file helper that bounds its parameter, count as checks', async () => {
+    const text = head + `
+static void *r_frag(struct r *ring, u32 len)
+{
+	if (len > sizeof(ring->buf))
+		return NULL;
+	return ring->buf;
+}
+static void r_rx(struct r *ring, struct sk_buff *skb, int i)
+{
+	u16 size = le16_to_cpu(ring->frames[i].len);
+	u16 pkt = size - 4;
+	void *p;
+
+	if (size > 2048 || size < 4)
+		return;
+	skb_put(skb, pkt);
+	p = r_frag(ring, le16_to_cpu(ring->frames[i].status));
+	size = le16_to_cpu(ring->frames[i].status);
+	p = r_frag(ring, size);
+	if (!p)
+		return;
+	memcpy(p, ring->buf, size);
+}
+`;
+    assert.deepStrictEqual((await check(text)).map((f) => `${f.rule} ${f.line}`), []);
+  });
+  it('a location the function filled itself (memcpy into the block) is not device data', async () => {
+    const text = head + `
+static void r_ver(struct r *ring, u8 *out)
+{
+	struct f *fr = &ring->frames[0];
+
+	memcpy(fr, "\\x7\\x3\\x11\\x0", 4);
+	memset(out, 0, fr->status);
+}
+static void r_ver_bad(struct r *ring, u8 *out)
+{
+	struct f *fr = &ring->frames[0];
+
+	memset(out, 0, fr->status);
+}
+`;
+    assert.deepStrictEqual((await check(text)).map((f) => `${f.rule} ${f.line}`), ['device-data-unchecked 21']);
+  });
+});
+
 describe('hover on a read of device-writable memory', () => {
   it('says the device wrote it, untrusted on cvm / iommu-untrusted, with the allocation line', async () => {
     const { handleHoverAt } = await import('../../src/analysis/handleHover');
