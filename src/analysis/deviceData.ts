@@ -22,7 +22,7 @@ import type { FunctionContext, FileSummary } from './facts';
 import { regions, pointsInto, reassigns } from './ownership';
 import { baseNames, nodeWrites } from './rules/util';
 import { apiEntry, paramIndex, P } from './api';
-import { DEVICE_ALLOCATORS, structTypeOf, type DeviceAlloc } from './deviceMemory';
+import { DEVICE_ALLOCATORS, GENERIC_MEMBER, structTypeOf, type DeviceAlloc } from './deviceMemory';
 
 /** Calls that write a device-reported length through their second argument. */
 const USED_LEN = /^(virtqueue_get_buf|virtqueue_get_buf_ctx)$/;
@@ -58,6 +58,8 @@ export interface DeviceFlow {
   sinkWhat: string;
   /** the local the value went through, when it did */
   via?: string;
+  /** that local accumulates (`x += v`, `x -= v`): a running sum, not the value itself */
+  viaAccumulates?: boolean;
   /** double fetch: the earlier read of the same location that a check looked at */
   checkedRead?: DeviceRead;
   /** the read that is fetched a second time (double fetch) */
@@ -155,6 +157,16 @@ class Analyzer {
     this.collectSinks();
   }
 
+  private arrays?: Set<string>;
+  private arrayMembers(): Set<string> {
+    if (!this.arrays) {
+      this.arrays = new Set();
+      const st = this.ctx.summary.structs?.();
+      if (st) for (const fs of st.values()) for (const f of fs) if (f.array) this.arrays.add(f.name);
+    }
+    return this.arrays;
+  }
+
   private cfgOf(n: Node): CfgNode | undefined {
     return this.ctx.index.at(n.startIndex, n.endIndex);
   }
@@ -229,7 +241,9 @@ class Analyzer {
         if (allocs && a) {
           const base = stripParensAndCasts(a);
           const t = base.type === 'identifier' ? structTypeOf(this.ctx.fn, base.text, this.typeCache) : null;
-          const fit = allocs.filter((al) => !t || !al.owner || al.owner === t);
+          const bt = normText(base);
+          const generic = GENERIC_MEMBER.test(f!.text);
+          const fit = allocs.filter((al) => (generic ? (!!t && al.owner === t) || al.base === bt : !t || !al.owner || al.owner === t));
           if (fit.length) return { start: fit[0].start, end: fit[0].end, what: `${fit[0].call}()`, kind: 'coherent' };
         }
         return this.streamingPtr(x);
@@ -284,6 +298,8 @@ class Analyzer {
       if (seen.has(top.id)) return true;
       seen.add(top.id);
       if (readContext(top) !== 'read') return true;
+      // `blk->cmd` where the file declares `cmd` as an array member: an address, not a load
+      if (top.type === 'field_expression' && this.arrayMembers().has(top.childForFieldName('field')?.text ?? '')) return true;
       const c = this.cfgOf(top);
       if (!c) return true;
       const r: DeviceRead = { node: top, start: top.startIndex, end: top.endIndex, key: normText(top), cfg: c, origin };
@@ -489,6 +505,8 @@ class Analyzer {
     const seen = new Set<string>();
     for (const c of cands) {
       const { at, cfg, sink, sinkWhat } = c;
+      const bare = stripParensAndCasts(at);
+      if (sink !== 'pointer' && bare.type === 'identifier' && (this.ctx.locals.get(bare.text)?.pointer || this.ctx.locals.get(bare.text)?.array)) continue;
       const t = this.taint(at, cfg);
       if (!t) continue;
       const k = `${t.read.start}:${t.via ?? ''}:${t.double ? 'd' : 'u'}`;
@@ -497,6 +515,7 @@ class Analyzer {
       this.flows.push({
         read: { start: t.read.start, end: t.read.end, text: 'node' in t.read ? t.read.node.text : t.read.text }, origin: t.origin, at, sink, sinkWhat, via: t.via,
         checkedRead: t.double, secondRead: t.double ? (t.read as DeviceRead) : undefined,
+        viaAccumulates: !!t.via && (this.defs.get(t.via) ?? []).some((d) => d.node.type === 'assignment_expression' && /^[+-]=$/.test(d.node.childForFieldName('operator')?.text ?? '')),
       });
     }
   }
@@ -504,11 +523,17 @@ class Analyzer {
   private gatherSinks(push: (at: Node, cfg: CfgNode, sink: DeviceFlow['sink'], sinkWhat: string) => void): void {
     for (const n of this.ctx.cfg.nodes) {
       if (!n.node || n.kind === 'label' || n.kind === 'goto' || n.kind === 'jump') continue;
-      if (n.kind === 'cond' && n.loop && n.loop.type !== 'do_statement') {
-        // a loop bound: the other side of the loop condition's comparison
-        walk(n.node, (x) => {
+      const loopCond = n.kind === 'cond' && n.loop && n.loop.type !== 'do_statement' ? n.loop.childForFieldName('condition') : null;
+      if (loopCond) {
+        // a loop bound: a side of the loop condition's comparison that is not the variable the loop steps
+        const upd = n.loop!.childForFieldName('update')?.text ?? '';
+        walk(loopCond, (x) => {
           if (x.type === 'binary_expression' && /^(<|<=|>|>=)$/.test(x.childForFieldName('operator')?.text ?? '')) {
-            for (const s of [x.childForFieldName('left'), x.childForFieldName('right')]) if (s) push(s, n, 'loop', 'a loop bound');
+            for (const s of [x.childForFieldName('left'), x.childForFieldName('right')]) {
+              const id = s ? stripParensAndCasts(s) : null;
+              if (!s || (id?.type === 'identifier' && new RegExp(`\\b${id.text}\\b`).test(upd))) continue;
+              push(s, n, 'loop', 'a loop bound');
+            }
             return false;
           }
           return true;

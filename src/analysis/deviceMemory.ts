@@ -18,6 +18,8 @@ export interface DeviceAlloc {
   member: string;
   /** `struct x` the member belongs to, when the allocating function declares the base plainly; else null */
   owner: string | null;
+  /** the lvalue's base expression, normalised (`mem` of `mem->data`) */
+  base: string;
   call: string;
   start: number;
   end: number;
@@ -46,7 +48,7 @@ export function structTypeOf(fn: Node, name: string, cache?: Map<string, string 
 }
 
 /** The member (and its owner struct) an lvalue names: `ring->desc` → desc; `priv->rx.desc` → desc (owner unknown). */
-function memberOf(fn: Node, lv: Node): { member: string; owner: string | null } | null {
+function memberOf(fn: Node, lv: Node): { member: string; owner: string | null; base: string } | null {
   const l = stripParensAndCasts(lv);
   if (l.type !== 'field_expression') return null;
   const f = l.childForFieldName('field');
@@ -54,8 +56,14 @@ function memberOf(fn: Node, lv: Node): { member: string; owner: string | null } 
   if (!f || !a) return null;
   const base = stripParensAndCasts(a);
   const owner = base.type === 'identifier' ? structTypeOf(fn, base.text) : null;
-  return { member: f.text, owner };
+  return { member: f.text, owner, base: normText(base) };
 }
+
+/**
+ * Member names too common to mean "this file's coherent block" on their own (`fw->data`, `skb->data`,
+ * `sg->addr`): a read through one needs the allocation's own base expression or a base of the same struct type.
+ */
+export const GENERIC_MEMBER = /^(data|buf|buffer|addr|va|vaddr|virt|virt_addr|ptr|mem|base|kaddr|page|cpu_addr|p|area|bufs|vbuf)$/;
 
 /** Every coherent/pool allocation of the file whose CPU pointer lands in a struct member (directly or through a local). */
 export function deviceAllocations(fns: Node[], text: string): Map<string, DeviceAlloc[]> {
@@ -130,7 +138,7 @@ export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: n
   }
   const bh = summary.boundingHelpers?.();
   if (bh) parts.push([...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(','));
-  for (const [k, v] of m) if (memberRe(k).test(fnText)) parts.push(`${k}:${v.map((a) => `${a.owner ?? '?'}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`);
+  for (const [k, v] of m) if (memberRe(k).test(fnText)) parts.push(`${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`);
   return parts.sort().join(';');
 }
 
@@ -148,6 +156,8 @@ export function cpuWrittenFields(text: string): Set<string> {
   const out = new Set<string>();
   FIELD_STORE.lastIndex = 0;
   for (let m = FIELD_STORE.exec(text); m; m = FIELD_STORE.exec(text)) if (!CLEAR_VALUE.test(m[2])) out.add(m[1]);
+  // counters the CPU maintains: `x->f++`, `--x->f`
+  for (const m of text.matchAll(/(?:->|\.)\s*(\w+)\s*(?:\+\+|--)|(?:\+\+|--)\s*[\w>.\[\]-]*?(?:->|\.)\s*(\w+)\b(?!\s*(?:->|\.|\[|\())/g)) out.add(m[1] ?? m[2]);
   return out;
 }
 

@@ -17,7 +17,8 @@ export const rule: Rule = {
       const first = f.checkedRead;
       const second = f.secondRead;
       // a pointer kept in shared memory and tested for NULL is the driver's own bookkeeping: not reported here
-      if (!first || !second || f.sink === 'pointer' || seen.has(second.start)) continue;
+      // nor a running sum bounded by the loop that re-reads it (`while (x >= loc) x -= loc;`)
+      if (!first || !second || f.sink === 'pointer' || (f.sink === 'loop' && f.viaAccumulates) || seen.has(second.start)) continue;
       seen.add(second.start);
       const fix = readOnceFix(ctx, first, second);
       report({
