@@ -670,6 +670,8 @@ interface Ctx {
   anchor: number;
   /** false until the allocation of a coherent/pool/noncoherent buffer has been seen */
   started: boolean;
+  /** coherent/pool memory: the locations read so far (normalised access text), for the TOCTOU replay */
+  readKeys?: Set<string>;
 }
 
 function lineOf(n: Node): number {
@@ -870,6 +872,18 @@ function readEvent(ctx: Ctx, n: Node): void {
   const off = n.type === 'subscript_expression' ? foldConst(ctx.facts, n.childForFieldName('index'), 0, ctx.fn) : undefined;
   const args = [nameOf(ctx)];
   if (off !== undefined && off < ctx.size) args.push(String(off), '1');
+  if (ctx.kind === 'coherent' || ctx.kind === 'pool') {
+    // shared memory read twice at the same location: the other side may rewrite it in between (a TOCTOU
+    // read on cvm / iommu-untrusted; harmless elsewhere), so the replay lets the device write it there
+    const key = normText(n);
+    ctx.readKeys ??= new Set();
+    const again = ctx.steps.some((st) => st.line === lineOf(n) && st.op === 'cpu_read' && st.args.join(' ') === args.join(' '));
+    if (ctx.readKeys.has(key) && ctx.started && !again) {
+      const last = ctx.steps[ctx.steps.length - 1];
+      if (!(last && last.op === 'device_write' && last.line === lineOf(n))) ctx.steps.push({ op: 'device_write', args: [...args], line: lineOf(n), note: `assumed: \`${truncate(key, 40)}\` is read again; shared memory can change between the two reads` });
+    }
+    ctx.readKeys.add(key);
+  }
   push(ctx, n, 'cpu_read', args);
 }
 

@@ -192,3 +192,45 @@ describe('hover on a read of device-writable memory', () => {
     }
   });
 });
+
+describe('extracting and replaying a double fetch of shared memory', () => {
+  const src = `
+#define DEMO_MAX_MSG 64
+struct demo_resp { u16 msg_id; u16 status; };
+struct demo_caller { int err; };
+
+static void demo_handle_resp(struct device *dev, struct demo_caller *callers)
+{
+	dma_addr_t dma;
+	struct demo_resp *resp = dma_alloc_coherent(dev, sizeof(*resp), &dma, GFP_KERNEL);
+
+	if (!resp)
+		return;
+	demo_wait(dev, dma);
+	if (resp->msg_id >= DEMO_MAX_MSG)
+		goto out;
+	callers[resp->msg_id].err = resp->status;
+out:
+	dma_free_coherent(dev, sizeof(*resp), resp, dma);
+}
+`;
+  it('lets the device write between the two reads, which the simulator reports as TOCTOU_READ on cvm only', async () => {
+    const { extractLifecycle } = await import('../../src/analysis/lifecycle');
+    const { parseTrace, simulate } = await import('../../src/model/sim');
+    const tree = (await testParser()).parse(src);
+    try {
+      const r = extractLifecycle({ text: src, tree, offset: src.indexOf('dma_alloc_coherent') });
+      const ops = r.steps.filter((s) => s.op).map((s) => `${s.op}@${s.line}`);
+      const second = src.slice(0, src.indexOf('callers[resp->msg_id]')).split('\n').length;
+      assert.ok(ops.includes(`device_write@${second}`), ops.join(' '));
+      const t = parseTrace(r.trace);
+      assert.deepStrictEqual(t.errors, []);
+      const cvm = simulate(t.trace, 'cvm').hazards.filter((h) => h.kind === 'TOCTOU_READ');
+      assert.strictEqual(cvm.length, 1, r.trace);
+      assert.match(r.trace.split('\n')[cvm[0].line - 1], new RegExp(`^cpu_read resp .*# src=${second}\\b`));
+      assert.deepStrictEqual(simulate(t.trace, 'x86-direct').hazards.filter((h) => h.kind === 'TOCTOU_READ'), []);
+    } finally {
+      tree.delete();
+    }
+  });
+});
