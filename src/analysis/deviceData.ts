@@ -150,6 +150,10 @@ class Analyzer {
       if (!ev) continue;
       this.streaming.push({ r, origin: { start: ev.start, end: ev.end, what: `the ${r.dir === 'FROM' ? 'DMA_FROM_DEVICE' : 'DMA_BIDIRECTIONAL'} buffer of ${ev.name}()`, kind: 'streaming' } });
     }
+    // most functions read no device memory at all: a text test before any walk (regions are shared with the ownership rules)
+    const fnText = ctx.text.slice(ctx.facts.start, ctx.facts.end);
+    const direct = /\bvirtqueue_get_buf|\b(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)\s*\(/.test(fnText);
+    if (!direct && !this.streaming.length && ![...this.members.keys()].some((k) => fnText.includes(k))) return;
     this.collectDefs();
     this.collectAliases();
     if (!this.aliases.size && !this.members.size && !this.streaming.length && ![...this.defs.values()].some((d) => d.some((x) => x.usedLen))) return;

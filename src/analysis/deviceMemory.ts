@@ -117,8 +117,10 @@ export function mentionsDeviceMemory(fnText: string, summary: FileSummary): bool
   if (/\bvirtqueue_get_buf/.test(fnText) || ALLOC_TEXT.test(fnText)) return true;
   const m = summary.deviceMemory?.();
   if (!m || !m.size) return false;
-  for (const k of m.keys()) if (memberRe(k).test(fnText)) return true;
-  return false;
+  // one alternation per file, kept on the summary (asked once per function of the file)
+  const c = summary as FileSummary & { __deviceMemberRe?: RegExp };
+  c.__deviceMemberRe ??= new RegExp(`(->|\\.)\\s*(${[...m.keys()].join('|')})\\b`);
+  return c.__deviceMemberRe.test(fnText);
 }
 
 function memberRe(k: string): RegExp {
@@ -129,19 +131,19 @@ function memberRe(k: string): RegExp {
 export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: number): string {
   const m = summary.deviceMemory?.();
   if (!m || !m.size) return '';
-  const parts: string[] = [];
+  // the member names the function uses (`->x`, `.x`), gathered once
+  const named = new Set<string>();
+  for (const x of fnText.matchAll(/(?:->|\.)\s*(\w+)/g)) named.add(x[1]);
+  const pick = (xs: Iterable<string>): string => [...xs].filter((x) => named.has(x)).sort().join(',');
   const cw = summary.cpuWrittenFields?.();
-  if (cw) {
-    const named = new Set<string>();
-    for (const x of fnText.matchAll(/(?:->|\.)\s*(\w+)/g)) if (cw.has(x[1])) named.add(x[1]);
-    parts.push([...named].sort().join(','));
-  }
+  const arrays = new Set<string>();
+  // array members are addresses, not loads
+  for (const fs of summary.structs?.().values() ?? []) for (const f of fs) if (f.array) arrays.add(f.name);
   const bh = summary.boundingHelpers?.();
-  if (bh) parts.push([...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(','));
-  for (const [k, v] of m) if (memberRe(k).test(fnText)) parts.push(`${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`);
-  return parts.sort().join(';');
+  const helpers = bh ? [...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(',') : '';
+  const allocs = [...m].filter(([k]) => named.has(k)).map(([k, v]) => `${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`).sort().join(';');
+  return `w=${cw ? pick(cw) : ''}|a=${pick(arrays)}|h=${helpers}|m=${allocs}`;
 }
-
 
 const FIELD_STORE = /(?:->|\.)\s*(\w+)\s*(?:\[[^\]\n]*\])?\s*(?:[+\-|&^]?=)(?!=)\s*([^;]{0,200});/g;
 const CLEAR_VALUE = /^\(?\s*(0|0x0+|NULL|false|cpu_to_(?:le|be)(?:16|32|64)\(\s*0\s*\)|~0\w*)\s*\)?\s*$/;
