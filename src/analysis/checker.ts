@@ -153,11 +153,11 @@ function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Runs every function rule on one function (uncached). */
-function runFunctionRules(ctx: FunctionContext, errors: CheckError[], file?: string): RawFinding[] {
+/** Runs every function rule (or only those reading device memory) on one function (uncached). */
+function runFunctionRules(ctx: FunctionContext, errors: CheckError[], file?: string, deviceOnly = false): RawFinding[] {
   const out: RawFinding[] = [];
   for (const r of RULES) {
-    if (!r.checkFunction) continue;
+    if (!r.checkFunction || (deviceOnly && !r.readsDeviceMemory)) continue;
     try {
       r.checkFunction(ctx, (f) => out.push({ ...f, rule: f.rule ?? r.id }));
     } catch (e) {
@@ -242,7 +242,9 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!functionPrefilter().test(fnText) && !callsHelper(fnText, summary) && !mentionsDeviceMemory(fnText, summary)) {
+    // a function that only reads the file's device memory (a poll routine naming no DMA-API entry) runs the device-data rules only
+    const deviceOnly = !functionPrefilter().test(fnText) && !callsHelper(fnText, summary);
+    if (deviceOnly && !mentionsDeviceMemory(fnText, summary)) {
       lastRunStats.skipped++;
       continue;
     }
@@ -262,8 +264,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}): Ch
     try {
       const ctx = analyzeFunction(fn, text, summary, file);
       if (ctx) {
-        contexts.push(ctx);
-        found = runFunctionRules(ctx, ferrs, file);
+        if (!deviceOnly) contexts.push(ctx);
+        found = runFunctionRules(ctx, ferrs, file, deviceOnly);
       }
     } catch (e) {
       ferrs.push({ file, message: `analysis of a function failed: ${errMessage(e)}` });

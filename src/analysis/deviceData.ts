@@ -22,7 +22,7 @@ import type { FunctionContext, FileSummary } from './facts';
 import { regions, pointsInto, reassigns } from './ownership';
 import { baseNames, nodeWrites } from './rules/util';
 import { apiEntry, paramIndex, P } from './api';
-import { DEVICE_ALLOCATORS, GENERIC_MEMBER, structTypeOf, type DeviceAlloc } from './deviceMemory';
+import { DEVICE_ALLOCATORS, GENERIC_MEMBER, mentionsDeviceMember, structTypeOf, type DeviceAlloc } from './deviceMemory';
 
 /** Calls that write a device-reported length through their second argument. */
 const USED_LEN = /^(virtqueue_get_buf|virtqueue_get_buf_ctx)$/;
@@ -153,11 +153,14 @@ class Analyzer {
     // most functions read no device memory at all: a text test before any walk (regions are shared with the ownership rules)
     const fnText = ctx.text.slice(ctx.facts.start, ctx.facts.end);
     const direct = /\bvirtqueue_get_buf|\b(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)\s*\(/.test(fnText);
-    if (!direct && !this.streaming.length && ![...this.members.keys()].some((k) => fnText.includes(k))) return;
+    const named = mentionsDeviceMember(fnText, ctx.summary);
+    if (!direct && !this.streaming.length && !named) return;
     this.collectDefs();
     this.collectAliases();
-    if (!this.aliases.size && !this.members.size && !this.streaming.length && ![...this.defs.values()].some((d) => d.some((x) => x.usedLen))) return;
+    const usedLen = [...this.defs.values()].some((d) => d.some((x) => x.usedLen));
+    if (!this.aliases.size && !named && !this.streaming.length && !usedLen) return;
     this.collectReads();
+    if (!this.reads.length && !usedLen) return;
     this.collectSinks();
   }
 
@@ -175,28 +178,42 @@ class Analyzer {
     return this.ctx.index.at(n.startIndex, n.endIndex);
   }
 
-  private collectDefs(): void {
+  /** One walk of the body: assignments, initialised declarators and memory accesses (calls come from ctx.allCalls). */
+  private readonly assigns: Node[] = [];
+  private readonly accessCands: Node[] = [];
+  private gather(): void {
     walk(this.ctx.body, (x) => {
+      const t = x.type;
+      if (t === 'assignment_expression' || t === 'init_declarator') this.assigns.push(x);
+      else if (t === 'subscript_expression' || t === 'field_expression' || t === 'pointer_expression') this.accessCands.push(x);
+      return true;
+    }, LEAVES);
+  }
+
+  private collectDefs(): void {
+    this.gather();
+    for (const x of this.assigns) {
       if (x.type === 'assignment_expression') {
         const l = x.childForFieldName('left');
         if (l?.type === 'identifier' && this.ctx.locals.has(l.text)) this.addDef(l.text, x, x.childForFieldName('right'));
-      } else if (x.type === 'init_declarator') {
+      } else {
         let d = x.childForFieldName('declarator');
         while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
         if (d) this.addDef(d.text, x, x.childForFieldName('value'));
-      } else if (x.type === 'call_expression' && USED_LEN.test(callName(x) ?? '')) {
-        const a = callArgs(x)[1];
-        const s = a ? stripParensAndCasts(a) : null;
-        if (s && s.type === 'pointer_expression' && s.text.startsWith('&')) {
-          const v = s.childForFieldName('argument');
-          if (v?.type === 'identifier' && this.ctx.locals.has(v.text)) {
-            const c = this.cfgOf(x);
-            if (c) this.pushDef(v.text, { node: x, value: null, cfg: c, usedLen: x });
-          }
+      }
+    }
+    for (const x of this.ctx.allCalls) {
+      if (!USED_LEN.test(callName(x) ?? '')) continue;
+      const a = callArgs(x)[1];
+      const s = a ? stripParensAndCasts(a) : null;
+      if (s && s.type === 'pointer_expression' && s.text.startsWith('&')) {
+        const v = s.childForFieldName('argument');
+        if (v?.type === 'identifier' && this.ctx.locals.has(v.text)) {
+          const c = this.cfgOf(x);
+          if (c) this.pushDef(v.text, { node: x, value: null, cfg: c, usedLen: x });
         }
       }
-      return true;
-    }, LEAVES);
+    }
   }
 
   private addDef(name: string, node: Node, value: Node | null): void {
@@ -290,7 +307,7 @@ class Analyzer {
 
   private collectReads(): void {
     const seen = new Set<number>();
-    walk(this.ctx.body, (x) => {
+    for (const x of this.accessCands) ((): boolean => {
       let ptr: Node | null = null;
       if (x.type === 'subscript_expression') ptr = x.childForFieldName('argument');
       else if (x.type === 'field_expression' && x.childForFieldName('operator')?.text === '->') ptr = x.childForFieldName('argument');
@@ -310,7 +327,7 @@ class Analyzer {
       this.reads.push(r);
       this.readAt.set(top.id, r);
       return true;
-    }, LEAVES);
+    })();
   }
 
   /** Conditions (and BUG_ON() statements) that compare, clamp or validate something containing a `pred`-matching node. */
@@ -366,12 +383,28 @@ class Analyzer {
     return false;
   }
 
+  /** Memoised per node and name (reach() asks the same node many times); a text test before any walk. */
+  private readonly checkMemo = new Map<string, boolean>();
+
   private checksLocal(n: CfgNode, name: string): boolean {
-    return this.checksIn(n, (z) => z.type === 'identifier' && z.text === name);
+    const k = `${n.id}\u0000${name}`;
+    let v = this.checkMemo.get(k);
+    if (v === undefined) {
+      v = !!n.node && this.ctx.text.slice(n.start, n.end).includes(name) && this.checksIn(n, (z) => z.type === 'identifier' && z.text === name);
+      this.checkMemo.set(k, v);
+    }
+    return v;
   }
 
   private checksLocation(n: CfgNode, key: string, boundOnly = false): boolean {
-    return this.checksIn(n, (z) => this.readAt.has(z.id) && this.readAt.get(z.id)!.key === key, boundOnly);
+    const k = `${n.id}\u0001${key}\u0001${boundOnly ? 'b' : ''}`;
+    let v = this.checkMemo.get(k);
+    if (v === undefined) {
+      const field = /(\w+)[\])]*$/.exec(key)?.[1] ?? '';
+      v = !!n.node && this.ctx.text.slice(n.start, n.end).includes(field) && this.checksIn(n, (z) => this.readAt.has(z.id) && this.readAt.get(z.id)!.key === key, boundOnly);
+      this.checkMemo.set(k, v);
+    }
+    return v;
   }
 
   /** A memcpy()/memset()/copy_from_user()-style call of the node writes through a pointer rooted at `root`. */
@@ -525,44 +558,52 @@ class Analyzer {
   }
 
   private gatherSinks(push: (at: Node, cfg: CfgNode, sink: DeviceFlow['sink'], sinkWhat: string) => void): void {
+    // only expressions that may carry a device value are placed in the CFG (CfgIndex.at is a scan)
+    const names = [...this.defs.keys()].filter((k) => !this.aliases.has(k));
+    const nameRe = names.length ? new RegExp(`\\b(${names.join('|')})\\b`) : null;
+    const maybe = (e: Node): boolean => this.reads.some((r) => r.start >= e.startIndex && r.end <= e.endIndex) || (!!nameRe && nameRe.test(this.ctx.text.slice(e.startIndex, e.endIndex)));
+    const at = (e: Node, sink: DeviceFlow['sink'], what: string): void => {
+      if (!maybe(e)) return;
+      const c = this.cfgOf(e);
+      if (c) push(e, c, sink, what);
+    };
     for (const n of this.ctx.cfg.nodes) {
-      if (!n.node || n.kind === 'label' || n.kind === 'goto' || n.kind === 'jump') continue;
       const loopCond = n.kind === 'cond' && n.loop && n.loop.type !== 'do_statement' ? n.loop.childForFieldName('condition') : null;
-      if (loopCond) {
-        // a loop bound: a side of the loop condition's comparison that is not the variable the loop steps
-        const upd = n.loop!.childForFieldName('update')?.text ?? '';
-        walk(loopCond, (x) => {
-          if (x.type === 'binary_expression' && /^(<|<=|>|>=)$/.test(x.childForFieldName('operator')?.text ?? '')) {
-            for (const s of [x.childForFieldName('left'), x.childForFieldName('right')]) {
-              const id = s ? stripParensAndCasts(s) : null;
-              if (!s || (id?.type === 'identifier' && new RegExp(`\\b${id.text}\\b`).test(upd))) continue;
-              push(s, n, 'loop', 'a loop bound');
-            }
-            return false;
+      if (!loopCond || !maybe(loopCond)) continue;
+      // a loop bound: a side of the loop condition's comparison that is not the variable the loop steps
+      const upd = n.loop!.childForFieldName('update')?.text ?? '';
+      walk(loopCond, (x) => {
+        if (x.type === 'binary_expression' && /^(<|<=|>|>=)$/.test(x.childForFieldName('operator')?.text ?? '')) {
+          for (const s of [x.childForFieldName('left'), x.childForFieldName('right')]) {
+            const id = s ? stripParensAndCasts(s) : null;
+            if (!s || (id?.type === 'identifier' && new RegExp(`\\b${id.text}\\b`).test(upd))) continue;
+            if (maybe(s)) push(s, n, 'loop', 'a loop bound');
           }
-          return true;
-        }, LEAVES);
-      }
-      walkOwnNode(n, (x) => {
-        if (x.type === 'subscript_expression') {
-          const i = x.childForFieldName('index');
-          if (i) push(i, n, 'index', 'an array index');
-        } else if (x.type === 'call_expression') {
-          const name = callName(x) ?? '';
-          const args = callArgs(x);
-          const li = LENGTH_ARGS[name];
-          if (li) for (const i of li) if (args[i]) push(args[i], n, 'length', `the ${i === li[li.length - 1] || name.startsWith('mem') ? 'length' : 'offset'} of ${name}()`);
-          if (FREES.test(name) && args[0]) push(args[0], n, 'pointer', `the pointer ${name}() frees`);
-          const e = DMA_HANDLE_SINK.test(name) ? apiEntry(name) : undefined;
-          if (e) {
-            const hi = paramIndex(e, ...P.handle);
-            if (hi >= 0 && args[hi]) push(args[hi], n, 'pointer', `the handle ${name}() releases`);
-            const ci = e.role === 'free' || e.role === 'pool-free' ? paramIndex(e, ...P.cpu) : -1;
-            if (ci >= 0 && args[ci]) push(args[ci], n, 'pointer', `the pointer ${name}() frees`);
-          }
+          return false;
         }
         return true;
-      });
+      }, LEAVES);
+    }
+    for (const x of this.accessCands) {
+      if (x.type !== 'subscript_expression') continue;
+      const i = x.childForFieldName('index');
+      if (i) at(i, 'index', 'an array index');
+    }
+    for (const x of this.ctx.allCalls) {
+      const name = callName(x) ?? '';
+      const li = LENGTH_ARGS[name];
+      const frees = FREES.test(name);
+      const e = DMA_HANDLE_SINK.test(name) ? apiEntry(name) : undefined;
+      if (!li && !frees && !e) continue;
+      const args = callArgs(x);
+      if (li) for (const i of li) if (args[i]) at(args[i], 'length', `the ${i === li[li.length - 1] || name.startsWith('mem') ? 'length' : 'offset'} of ${name}()`);
+      if (frees && args[0]) at(args[0], 'pointer', `the pointer ${name}() frees`);
+      if (e) {
+        const hi = paramIndex(e, ...P.handle);
+        if (hi >= 0 && args[hi]) at(args[hi], 'pointer', `the handle ${name}() releases`);
+        const ci = e.role === 'free' || e.role === 'pool-free' ? paramIndex(e, ...P.cpu) : -1;
+        if (ci >= 0 && args[ci]) at(args[ci], 'pointer', `the pointer ${name}() frees`);
+      }
     }
   }
 

@@ -115,6 +115,14 @@ export function deviceAllocations(fns: Node[], text: string): Map<string, Device
 /** Does a function's text name a device-memory member of the file (`->desc`, `.desc`) or a used-length call? */
 export function mentionsDeviceMemory(fnText: string, summary: FileSummary): boolean {
   if (/\bvirtqueue_get_buf/.test(fnText) || ALLOC_TEXT.test(fnText)) return true;
+  return mentionsDeviceMember(fnText, summary);
+}
+
+/** Texts of functions that may read a DMA_FROM_DEVICE / BIDIRECTIONAL streaming buffer. */
+const STREAMING_TEXT = /DMA_FROM_DEVICE|DMA_BIDIRECTIONAL|_for_cpu\b|\bdma_unmap_/;
+
+/** Does a function's text use a member that holds device memory (`->desc`, `.desc`)? */
+export function mentionsDeviceMember(fnText: string, summary: FileSummary): boolean {
   const m = summary.deviceMemory?.();
   if (!m || !m.size) return false;
   // one alternation per file, kept on the summary (asked once per function of the file)
@@ -129,8 +137,9 @@ function memberRe(k: string): RegExp {
 
 /** The part of the file's device-memory facts a function depends on, for the checker's cache key (offsets relative to the function). */
 export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: number): string {
-  const m = summary.deviceMemory?.();
-  if (!m || !m.size) return '';
+  // the file facts matter only to a function that can read device memory
+  if (!mentionsDeviceMemory(fnText, summary) && !STREAMING_TEXT.test(fnText)) return '';
+  const m = summary.deviceMemory?.() ?? new Map<string, DeviceAlloc[]>();
   // the member names the function uses (`->x`, `.x`), gathered once
   const named = new Set<string>();
   for (const x of fnText.matchAll(/(?:->|\.)\s*(\w+)/g)) named.add(x[1]);

@@ -11,6 +11,7 @@ export const rule: Rule = {
   id: 'device-data-double-fetch',
   title: 'A device-writable location is read again after a check of an earlier read, and the second read is used',
   severity: 'warning',
+  readsDeviceMemory: true,
   checkFunction(ctx, report) {
     const seen = new Set<number>();
     for (const f of deviceData(ctx).flows) {

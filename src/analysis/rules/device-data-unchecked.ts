@@ -8,6 +8,7 @@ export const rule: Rule = {
   title: 'A value read from device-writable DMA memory is used as an index, length, loop bound or pointer without a bound check',
   severity: 'warning',
   alsoAnalyse: /\bvirtqueue_get_buf/,
+  readsDeviceMemory: true,
   checkFunction(ctx, report) {
     for (const f of deviceData(ctx).flows) {
       if (f.checkedRead) continue;

@@ -51,6 +51,12 @@ export interface Rule {
    * (the checker's text prefilter would skip them): e.g. a `writel(virt_to_phys(…))`.
    */
   alsoAnalyse?: RegExp;
+  /**
+   * The rule reads device-writable memory (src/analysis/deviceMemory.ts): functions that use a member holding
+   * the file's coherent memory are analysed for it even when they name no DMA-API entry — and only the rules
+   * with this flag run on those.
+   */
+  readsDeviceMemory?: boolean;
   checkFunction?(ctx: FunctionContext, report: Report): void;
   checkFile?(ctx: FileContext, report: Report): void;
 }
