@@ -145,9 +145,13 @@ export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: n
   for (const x of fnText.matchAll(/(?:->|\.)\s*(\w+)/g)) named.add(x[1]);
   const pick = (xs: Iterable<string>): string => [...xs].filter((x) => named.has(x)).sort().join(',');
   const cw = summary.cpuWrittenFields?.();
-  const arrays = new Set<string>();
-  // array members are addresses, not loads
-  for (const fs of summary.structs?.().values() ?? []) for (const f of fs) if (f.array) arrays.add(f.name);
+  // array members are addresses, not loads (the set is kept on the summary: asked once per function)
+  const c = summary as FileSummary & { __arrayMembers?: Set<string> };
+  if (!c.__arrayMembers) {
+    c.__arrayMembers = new Set<string>();
+    for (const fs of summary.structs?.().values() ?? []) for (const f of fs) if (f.array) c.__arrayMembers.add(f.name);
+  }
+  const arrays = c.__arrayMembers;
   const bh = summary.boundingHelpers?.();
   const helpers = bh ? [...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(',') : '';
   const allocs = [...m].filter(([k]) => named.has(k)).map(([k, v]) => `${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`).sort().join(';');
@@ -189,20 +193,11 @@ function parenText(t: string, open: number): string | null {
 export function boundingHelpers(fns: Node[], text: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const fn of fns) {
-    const body = fn.childForFieldName('body');
-    let d = fn.childForFieldName('declarator');
-    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-    const name = d?.childForFieldName('declarator');
-    const list = d?.childForFieldName('parameters');
-    if (!body || !name || name.type !== 'identifier' || !list) continue;
-    const params: string[] = [];
-    for (const p of list.namedChildren) {
-      let cur = p?.childForFieldName('declarator') ?? null;
-      while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
-      params.push(cur ? cur.text : '');
-    }
-    if (!params.some(Boolean)) continue;
-    const bt = text.slice(body.startIndex, body.endIndex);
+    // text first (no tree access): the function's `if (…)` conditions that compare something
+    const ft = text.slice(fn.startIndex, fn.endIndex);
+    const brace = ft.indexOf('{');
+    if (brace < 0) continue;
+    const bt = ft.slice(brace);
     const conds: string[] = [];
     const re = /\bif\s*\(/g;
     for (let m = re.exec(bt); m; m = re.exec(bt)) {
@@ -210,11 +205,24 @@ export function boundingHelpers(fns: Node[], text: string): Map<string, number[]
       if (c && /[<>]/.test(c)) conds.push(c);
     }
     if (!conds.length) continue;
+    let d = fn.childForFieldName('declarator');
+    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+    const name = d?.childForFieldName('declarator');
+    const list = d?.childForFieldName('parameters');
+    if (!name || name.type !== 'identifier' || !list) continue;
+    const params: string[] = [];
+    for (const p of list.namedChildren) {
+      let cur = p?.childForFieldName('declarator') ?? null;
+      while (cur && cur.type !== 'identifier') cur = cur.childForFieldName('declarator');
+      params.push(cur ? cur.text : '');
+    }
+    if (!params.some(Boolean)) continue;
+    const plain = conds.map((c) => c.replace(/->/g, '.').replace(/<<|>>/g, '+'));
     const idx: number[] = [];
     params.forEach((p, i) => {
-      if (!p) return;
+      if (!p || !plain.some((c) => c.includes(p))) return;
       const rel = new RegExp(`\\b${p}\\b(?!\\s*(?:->|\\.|\\[))\\s*(?:[-+*]\\s*[\\w>()-]+\\s*)*(?:<=?|>=?)(?![<>])|(?:<=?|>=?)(?![<>])\\s*(?:[\\w>()-]+\\s*[-+*]\\s*)*\\b${p}\\b(?!\\s*(?:->|\\.|\\[))`);
-      if (conds.some((c) => rel.test(c.replace(/->/g, '.').replace(/<<|>>/g, '+')))) idx.push(i);
+      if (plain.some((c) => rel.test(c))) idx.push(i);
     });
     if (idx.length) out.set(name.text, idx);
   }
