@@ -170,6 +170,37 @@ static void r_ver_bad(struct r *ring, u8 *out)
   });
 });
 
+describe('device-data rules and the per-function cache', () => {
+  it('an edit between the allocation and the poll function keeps the related location on the allocation', async () => {
+    const { checkSource } = await import('../../src/analysis/checker');
+    const p = await testParser();
+    const alloc = `struct r { struct d *desc; dma_addr_t dma; void *bufs[16]; };
+struct d { __le16 id; };
+static int r_init(struct device *dev, struct r *ring)
+{
+	ring->desc = dma_alloc_coherent(dev, 64, &ring->dma, GFP_KERNEL);
+	return ring->desc ? 0 : -ENOMEM;
+}
+`;
+    const poll = `static void *r_poll(struct r *ring, int i)
+{
+	return ring->bufs[le16_to_cpu(ring->desc[i].id)];
+}
+`;
+    clearCheckCache();
+    const run = (text: string) => checkSource(p, text, { file: 'drivers/net/foo/r.c', rules: RULES }).findings;
+    const a = run(alloc + poll);
+    const b = run(alloc + '\n/* a comment\n   of three lines */\n' + poll);
+    assert.strictEqual(a.length, 1);
+    assert.strictEqual(b.length, 1);
+    assert.strictEqual(b[0].line, a[0].line + 3);
+    assert.strictEqual(b[0].related[0].line, 5, 'still the dma_alloc_coherent() line');
+    // the allocation moves (a line above it): the cached poll result is not reused with a stale related location
+    const c = run('/* moved */\n' + alloc + poll);
+    assert.strictEqual(c[0].related[0].line, 6);
+  });
+});
+
 describe('hover on a read of device-writable memory', () => {
   it('says the device wrote it, untrusted on cvm / iommu-untrusted, with the allocation line', async () => {
     const { handleHoverAt } = await import('../../src/analysis/handleHover');
