@@ -21,6 +21,7 @@ import { liveCode } from './preproc/liveCode';
 import { platformContext } from './preproc/platform';
 import { withHeaders, headerFactsKey, callsDmaMacro } from './headers/merge';
 import type { HeaderFacts, IncludeOptions } from './headers/types';
+import { mentionsDeviceMemory } from './deviceMemory';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -119,9 +120,9 @@ const FUNCTION_PREFILTER = new RegExp([relevantNamesRegExp().source, ...RULES.fl
  * reads (facts.ts) and what each rule declares it reads (Rule.factsKey). Only entries named in the
  * function's text take part, so an edit elsewhere in the file leaves this function's entry valid.
  */
-function summaryKey(s: FileSummary, fnText: string, file?: string): string {
+function summaryKey(s: FileSummary, fnText: string, file?: string, fnStart = 0): string {
   let key = sharedFactsKey(s, fnText);
-  for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file)}`;
+  for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file, fnStart)}`;
   return key + '|' + headerFactsKey(s, fnText);
 }
 
@@ -140,14 +141,14 @@ function errMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Runs every function rule on one function (uncached). */
-function runFunctionRules(ctx: FunctionContext, errors: CheckError[], file?: string): RawFinding[] {
+/** Runs every function rule (or only those reading device memory) on one function (uncached). */
+function runFunctionRules(ctx: FunctionContext, errors: CheckError[], file?: string, deviceOnly = false): RawFinding[] {
   const out: RawFinding[] = [];
   // a fix that edits inside a wrapper-macro call would rewrite the macro's arguments as if they were the DMA call's
   const macroCalls = ctx.facts.calls.filter((c) => c.via);
   const inMacro = (f: Fix): boolean => f.edits.some((e) => macroCalls.some((c) => e.start < c.end && e.end > c.start));
   for (const r of RULES) {
-    if (!r.checkFunction) continue;
+    if (!r.checkFunction || (deviceOnly && !r.readsDeviceMemory)) continue;
     try {
       r.checkFunction(ctx, (f) => out.push({ ...f, rule: f.rule ?? r.id, ...(macroCalls.length && f.fixes ? { fixes: f.fixes.filter((x) => !inMacro(x)) } : {}) }));
     } catch (e) {
@@ -239,11 +240,13 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
-    if (!FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary) && !callsDmaMacro(fnText, summary)) {
+    // a function that only reads the file's device memory (a poll routine naming no DMA-API entry) runs the device-data rules only
+    const deviceOnly = !FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary) && !callsDmaMacro(fnText, summary);
+    if (deviceOnly && !mentionsDeviceMemory(fnText, summary)) {
       stats.skipped++;
       continue;
     }
-    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
+    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file, fn.startIndex) + platformContext(fn) : '';
     const hit = state?.results.get(key);
     if (hit) {
       stats.cached++;
@@ -257,8 +260,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     try {
       const ctx = analyzeFunction(fn, text, summary, file);
       if (ctx) {
-        contexts.push(ctx);
-        found = runFunctionRules(ctx, ferrs, file);
+        if (!deviceOnly) contexts.push(ctx);
+        found = runFunctionRules(ctx, ferrs, file, deviceOnly);
       }
     } catch (e) {
       ferrs.push({ file, message: `analysis of a function failed: ${errMessage(e)}` });

@@ -23,6 +23,7 @@ import { platformDefines } from './preproc/conditionals';
 import { handleAliases, stripCastsNorm } from './aliases';
 import { expandMacroCall } from './headers/macroCall';
 import type { DefineLookup, DmaMacro } from './headers/types';
+import { deviceAllocations, cpuWrittenFields, boundingHelpers, type DeviceAlloc } from './deviceMemory';
 
 export interface Arg {
   text: string;
@@ -124,6 +125,12 @@ export interface FileSummary {
   structs?: () => Map<string, StructField[]>;
   /** the file's file-scope objects (computed on first use) */
   fileObjects?: () => Map<string, ImageDecl>;
+  /** member name → coherent/pool allocations stored in it (device-writable memory, src/analysis/deviceData.ts; computed on first use) */
+  deviceMemory?: () => Map<string, DeviceAlloc[]>;
+  /** members the file's code stores a (non-zero) value into: the driver's own bookkeeping (computed on first use) */
+  cpuWrittenFields?: () => Set<string>;
+  /** same-file helpers that compare a parameter with < > <= >= in an `if`: name → parameter indexes (computed on first use) */
+  boundingHelpers?: () => Map<string, number[]>;
   /** some function of the file names a DMA-API entry; some uses the ISA DMA controller API */
   usesDmaApi?: boolean;
   isaDma?: boolean;
@@ -406,11 +413,17 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
   let structs: Map<string, StructField[]> | undefined;
   let objects: Map<string, ImageDecl> | undefined;
   let platDefs: Map<string, string> | undefined;
+  let devmem: Map<string, DeviceAlloc[]> | undefined;
+  let cpuFields: Set<string> | undefined;
+  let bounding: Map<string, number[]> | undefined;
   return {
     checksParam, predicateFields, dmaFunctions, helpers: summarizeHelpers(fns, text, caches?.helpers), syncForDevice, usesDmaApi, isaDma,
     structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
     platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
+    deviceMemory: () => (devmem ??= deviceAllocations(fns, text ?? root.text)),
+    cpuWrittenFields: () => (cpuFields ??= cpuWrittenFields(text ?? root.text)),
+    boundingHelpers: () => (bounding ??= boundingHelpers(fns, text ?? root.text)),
   };
 }
 

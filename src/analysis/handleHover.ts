@@ -10,13 +10,14 @@ import { enclosingFunction, functionDefinitions, normText, lineAt } from './ast'
 import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
 import { regions, pointsInto, Region, OwnEvent } from './ownership';
+import { deviceData } from './deviceData';
 
 export interface HandleHover {
   markdown: string;
   start: number;
   end: number;
-  /** what the hovered expression is to the analysis */
-  role: 'handle' | 'buffer';
+  /** what the hovered expression is to the analysis: a streaming handle, its buffer, or a read of device-writable memory */
+  role: 'handle' | 'buffer' | 'device-data';
   /** the region's direction, 'TO' | 'FROM' | 'BIDI', or null when unknown */
   dir: string | null;
   /** who owns the buffer at the hovered point: on every path, on some paths, or unknown */
@@ -25,6 +26,8 @@ export interface HandleHover {
   reaching: { call: string; line: number; kind: OwnEvent['kind'] | 'entry' }[];
   /** every ownership event of this handle in the function */
   events: { call: string; line: number; kind: OwnEvent['kind'] }[];
+  /** device-data: where the device-writable memory comes from (1-based line of the allocation, mapping or used-length call) */
+  origin?: { what: string; line: number };
 }
 
 const DIR_NAME: Record<string, string> = { TO: 'DMA_TO_DEVICE', FROM: 'DMA_FROM_DEVICE', BIDI: 'DMA_BIDIRECTIONAL' };
@@ -58,7 +61,7 @@ export function handleHoverAt(tree: Tree, text: string, offset: number): HandleH
     region = rs.find((r) => (r.roots.length || r.pages.length || r.base) && pointsInto(r, e));
     role = 'buffer';
   }
-  if (!region) return null;
+  if (!region) return deviceReadHover(ctx, expr, text);
   const r = region;
   const here = ctx.index.at(expr.startIndex, expr.endIndex);
   const all = [...r.toDev, ...r.toCpu].sort((a, b) => a.call.start - b.call.start);
@@ -91,6 +94,22 @@ export function handleHoverAt(tree: Tree, text: string, offset: number): HandleH
     reaching,
     events,
   };
+}
+
+/** A read of DMA-coherent/pool memory (or of a FROM/BIDI buffer) under the cursor: the device or host may have written it. */
+function deviceReadHover(ctx: import('./facts').FunctionContext, expr: Node, text: string): HandleHover | null {
+  const read = deviceData(ctx).reads.find((r) => r.start <= expr.startIndex && expr.endIndex <= r.end && (r.node.id === expr.id || r.node.text.endsWith(expr.text)));
+  if (!read) return null;
+  const o = read.origin;
+  const line = lineAt(text, o.start);
+  const from = o.kind === 'coherent' ? `DMA-coherent memory allocated by ${code(o.what)} at line ${line}` : `${o.what} at line ${line}`;
+  const markdown = [
+    `**DMA Scope:** ${code(normText(read.node))} is **written by the device: untrusted on \`cvm\` / \`iommu-untrusted\`**.`,
+    '',
+    `- read from ${from}`,
+    '- on a confidential VM the host can rewrite it at any moment, behind an untrusted IOMMU the device can: bound it before using it as an index, length, loop bound or pointer, and read it once (`READ_ONCE()` into a local) when a check and a use both need it',
+  ].join('\n');
+  return { markdown, start: expr.startIndex, end: expr.endIndex, role: 'device-data', dir: null, owner: 'unknown', reaching: [], events: [], origin: { what: o.what, line } };
 }
 
 function code(s: string): string {

@@ -12,6 +12,9 @@
  *   unmap (an unmap copies back / invalidates FROM and BIDI mappings);
  * - every map is checked with dma_mapping_error, unmapped with its size and direction, every
  *   allocation freed; syncs cover the whole mapping; buffers share no cache line with other data.
+ * Coherent memory has no ownership: the generator lets the device write it between two CPU reads,
+ * which is a TOCTOU_READ on cvm / iommu-untrusted (a hazard about reading twice, not about the
+ * contract, tested in sim.test.ts), so that kind is left out here.
  */
 import * as assert from 'assert';
 import fc from 'fast-check';
@@ -124,7 +127,7 @@ describe('simulator properties', () => {
         for (const id of PLATFORM_IDS) {
           const r = simulate(reparsed.trace, id, { snapshots: false });
           assert.deepStrictEqual(
-            r.hazards.map((h) => `${h.kind} at line ${h.line}: ${h.detail}`),
+            r.hazards.filter((h) => h.kind !== 'TOCTOU_READ').map((h) => `${h.kind} at line ${h.line}: ${h.detail}`),
             [],
             `${id}\n${printTrace(t)}`,
           );

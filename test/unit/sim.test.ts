@@ -245,7 +245,7 @@ describe('simulator: steps and snapshots', () => {
   it('every hazard kind of design.md §4 is spelled as there, and data hazards are a subset', () => {
     assert.deepStrictEqual(HAZARD_KINDS, [
       'STALE_CPU_READ', 'STALE_DEVICE_READ', 'LOST_CPU_WRITE', 'LOST_DEVICE_WRITE', 'NEIGHBOUR_CORRUPTION', 'OWNERSHIP_VIOLATION',
-      'USE_AFTER_UNMAP', 'USE_AFTER_FREE', 'MAP_ERROR_USED', 'IOMMU_FAULT', 'INFO_LEAK', 'LEAK', 'API_MISUSE',
+      'USE_AFTER_UNMAP', 'USE_AFTER_FREE', 'MAP_ERROR_USED', 'IOMMU_FAULT', 'INFO_LEAK', 'LEAK', 'API_MISUSE', 'TOCTOU_READ',
     ]);
     for (const k of DATA_HAZARDS) assert.ok(HAZARD_KINDS.includes(k));
   });
@@ -272,3 +272,40 @@ describe('platform presets', () => {
     assert.deepStrictEqual([1, 8, 9, 32, 33, 65, 96, 97, 129, 192, 193, 1500].map(kmallocSizeRoundup), [8, 8, 16, 32, 64, 96, 96, 128, 192, 192, 256, 2048]);
   });
 });
+
+describe('simulator: TOCTOU reads of shared memory (issue 16)', () => {
+  // the mana-style completion: check the id on one read, index with another; the host rewrites it in between
+  const doubleRead = `
+dma_alloc_coherent cq 4096
+device_write cq 0 2 value=3
+device_done
+cpu_read cq 0 2
+device_write cq 0 2 value=200
+cpu_read cq 0 2
+dma_free_coherent cq size=4096
+`;
+  it('a device_write between two cpu_reads of the same coherent bytes is TOCTOU_READ on cvm and iommu-untrusted only', () => {
+    const t = trace(doubleRead);
+    for (const id of PLATFORM_IDS) {
+      const kinds = simulate(t, id).hazards.map((h) => h.kind);
+      const expected = id === 'cvm' || id === 'iommu-untrusted' ? ['TOCTOU_READ'] : [];
+      assert.deepStrictEqual(kinds, expected, id);
+    }
+    const h = simulate(t, 'cvm').hazards[0];
+    assert.strictEqual(h.line, 7);
+    assert.match(h.detail, /read bytes 0\.\.1 of 'cq' again \(first read at line 5\); the device rewrote them at line 6/);
+    assert.match(h.why, /host can rewrite shared/);
+    assert.match(simulate(t, 'iommu-untrusted').hazards[0].why, /untrusted device/);
+  });
+  it('one read (READ_ONCE into a local), other bytes, or a write before both reads: no TOCTOU_READ', () => {
+    const once = trace('dma_alloc_coherent cq 4096\ndevice_write cq 0 2 value=3\ncpu_read cq 0 2\ndevice_write cq 0 2 value=9\ndma_free_coherent cq size=4096');
+    const other = trace('dma_alloc_coherent cq 4096\ncpu_read cq 0 2\ndevice_write cq 2 2 value=9\ncpu_read cq 0 2\ndma_free_coherent cq size=4096');
+    const before = trace('dma_alloc_coherent cq 4096\ndevice_write cq 0 2 value=9\ncpu_read cq 0 2\ncpu_read cq 0 2\ndma_free_coherent cq size=4096');
+    for (const t of [once, other, before]) assert.deepStrictEqual(simulate(t, 'cvm').hazards.map((h) => h.kind), []);
+  });
+  it('a streaming buffer recycled between two reads (sync for the device, device write, sync for the CPU) is not a TOCTOU read', () => {
+    const t = trace('buffer b kmalloc 64\ndma_map_single b DMA_FROM_DEVICE\ndma_mapping_error b\ndevice_write b 0 4\ndma_sync_single_for_cpu b DMA_FROM_DEVICE\ncpu_read b 0 4\ndma_sync_single_for_device b DMA_FROM_DEVICE\ndevice_write b 0 4\ndma_sync_single_for_cpu b DMA_FROM_DEVICE\ncpu_read b 0 4\ndma_unmap_single b DMA_FROM_DEVICE');
+    assert.deepStrictEqual(simulate(t, 'cvm').hazards.map((h) => h.kind), []);
+  });
+});
+

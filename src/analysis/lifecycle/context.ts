@@ -74,6 +74,8 @@ export interface Ctx extends Scope {
   anchor: number;
   /** false until the allocation of a coherent/pool/noncoherent buffer has been seen */
   started: boolean;
+  /** coherent/pool memory: the locations read so far (normalised access text), for the TOCTOU replay */
+  readKeys?: Set<string>;
   /** the last place on the main path where the handle or the buffer pointer was kept beyond the function */
   escape?: { line: number; what: string };
 }

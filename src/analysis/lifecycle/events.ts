@@ -7,9 +7,9 @@ import type { Node } from 'web-tree-sitter';
 import { callArgs, callName, normText, stripParensAndCasts, walk } from '../ast';
 import {
   accessBase, closeOwnership, containsHandle, containsHandleSink, Ctx, deviceAccess, escapeAt, isBufferPointer,
-  matchesBuffer, matchesHandle, mayBeOneOf, outlives, push,
+  matchesBuffer, matchesHandle, mayBeOneOf, outlives, push, event, eventText, type StepSpec,
 } from './context';
-import { declaratorName, foldConst, truncate } from './scope';
+import { declaratorName, foldConst, lineOf, truncate } from './scope';
 import { addrOfTarget, assignedTo, mapArgs } from './target';
 import {
   ARG, COPY_CALLS, CPU_ALLOC, CPU_FREE, dirText, dmaArg, dmaCallKind, dmaFamily, HANDLE_WRAPPERS, isDmaCall, LOGGING_CALL, NEUTRAL_CALLS, READER_NAME,
@@ -151,7 +151,29 @@ function readEvent(ctx: Ctx, n: Node): void {
   for (let a: Node | null = p; a && a.id !== ctx.fn.id; a = a.parent) if (a.type === 'sizeof_expression' || a.type === 'alignof_expression') return;
   // nested field access (hdr->a.b) counts once, at the innermost base access
   const off = n.type === 'subscript_expression' ? foldConst(ctx, n.childForFieldName('index')) : undefined;
-  push(ctx, n, { op: 'cpu_read', name: ctx.name, ...byteAt(ctx, off) });
+  const read: StepSpec = { op: 'cpu_read', name: ctx.name, ...byteAt(ctx, off) };
+  if (ctx.kind === 'coherent' || ctx.kind === 'pool') assumeRewrite(ctx, n, read);
+  push(ctx, n, read);
+}
+
+/**
+ * Shared memory read twice at the same location: the other side may rewrite it in between (a TOCTOU
+ * read on cvm / iommu-untrusted; harmless elsewhere), so the replay lets the device write it there.
+ */
+function assumeRewrite(ctx: Ctx, n: Node, read: StepSpec): void {
+  const key = normText(n);
+  const line = lineOf(n);
+  ctx.readKeys ??= new Set();
+  const text = eventText(event(read, line));
+  const again = ctx.steps.some((st) => st.line === line && st.op === 'cpu_read' && eventText(st) === text);
+  if (ctx.readKeys.has(key) && ctx.started && !again) {
+    const last = ctx.steps[ctx.steps.length - 1];
+    if (!(last && last.op === 'device_write' && last.line === line)) {
+      const write = { ...read, op: 'device_write' } as StepSpec;
+      ctx.steps.push(event(write, line, `assumed: \`${truncate(key, 40)}\` is read again; shared memory can change between the two reads`));
+    }
+  }
+  ctx.readKeys.add(key);
 }
 
 function callEvent(ctx: Ctx, call: Node): void {

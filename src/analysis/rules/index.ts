@@ -55,6 +55,8 @@ import { rule as skipCpuSyncMisuse } from './skip-cpu-sync-misuse';
 import { rule as refillWithoutSync } from './refill-without-sync';
 import { rule as partialUnwind } from './partial-unwind';
 import { rule as cachelineShare } from './cacheline-share';
+import { rule as deviceDataUnchecked } from './device-data-unchecked';
+import { rule as deviceDataDoubleFetch } from './device-data-double-fetch';
 
 export const RULES: readonly Rule[] = [
   mapErrorUnchecked,
@@ -107,6 +109,8 @@ export const RULES: readonly Rule[] = [
   refillWithoutSync,
   partialUnwind,
   cachelineShare,
+  deviceDataUnchecked,
+  deviceDataDoubleFetch,
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

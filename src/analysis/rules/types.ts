@@ -56,8 +56,16 @@ export interface Rule {
    * path), as a stable text. The checker caches a function's results under its text plus every rule's
    * key, so a change to those facts re-checks the function. Omit when the rule reads only the function
    * and the facts shared by all rules (facts.ts sharedFactsKey). Name only what `fnText` mentions.
+   * `fnStart`: the function's offset in the file, for keys that hold positions relative to it.
    */
-  factsKey?(summary: FileSummary, fnText: string, file: string | undefined): string;
+  factsKey?(summary: FileSummary, fnText: string, file: string | undefined, fnStart: number): string;
+
+  /**
+   * The rule reads device-writable memory (src/analysis/deviceMemory.ts): functions that use a member holding
+   * the file's coherent memory are analysed for it even when they name no DMA-API entry — and only the rules
+   * with this flag run on those.
+   */
+  readsDeviceMemory?: boolean;
   checkFunction?(ctx: FunctionContext, report: Report): void;
   checkFile?(ctx: FileContext, report: Report): void;
 }

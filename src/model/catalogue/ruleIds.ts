@@ -25,6 +25,8 @@ export const CATALOGUE_RULE_IDS = [
   // allocation flags and context
   'coherent-gfp-zero', 'coherent-gfp-zone', 'pages-gfp-zone', 'gfp-comp', 'alloc-sleep-atomic', 'free-coherent-atomic', 'pool-params',
   'pool-zalloc',
+  // device-written memory as untrusted input
+  'device-data-unchecked', 'device-data-double-fetch',
   // platform internals
   'skip-sync-heuristic', 'need-sync-cached', 'internal-header', 'bypass-api', 'legacy-pci-dma',
 ] as const;

@@ -78,7 +78,8 @@ export type HazardKind =
   | 'IOMMU_FAULT'
   | 'INFO_LEAK'
   | 'LEAK'
-  | 'API_MISUSE';
+  | 'API_MISUSE'
+  | 'TOCTOU_READ';
 
 export const HAZARD_KINDS: readonly HazardKind[] = [
   'STALE_CPU_READ',
@@ -94,6 +95,7 @@ export const HAZARD_KINDS: readonly HazardKind[] = [
   'INFO_LEAK',
   'LEAK',
   'API_MISUSE',
+  'TOCTOU_READ',
 ];
 
 /** Data hazards corrupt data on the selected platform; the others are contract/lifetime findings. */

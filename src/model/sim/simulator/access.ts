@@ -5,6 +5,7 @@
 import type { HazardKind } from '../types';
 import type { Line, Mapping, Obj } from './state';
 import { Machine, unknown } from './machine';
+import { untrustedWriter } from '../toctou';
 import { PAGE, fromDev, hex, permOf, roundDown, spans, toDev } from './state';
 
 export function rangeOf(size: number, off: number | undefined, len: number | undefined): [number, number] {
@@ -273,4 +274,33 @@ export function outOfBoundsWrite(M: Machine, o: Obj, m: Mapping, a: number, b: n
   M.touch(o.pa + a + delta, b - a);
   M.causes.add('devWrite');
   void m;
+}
+
+/**
+ * A device write the CPU may read twice around (TOCTOU_READ). Coherent memory only: it has no ownership
+ * protocol, so the CPU sees the other side's writes at once; a streaming buffer changes hands by sync/unmap
+ * (and bounces on cvm), where a second read after a new hand-off is the normal recycle.
+ */
+export function watchWrite(M: Machine, name: string, off: number | undefined, len: number | undefined): void {
+  const o = M.objs.get(name);
+  if (!o || o.status !== 'live' || !o.coherentMem) return;
+  const [a, b] = rangeOf(o.size, off, len);
+  M.watch.deviceWrite({ obj: name, a, b, step: M.stepIndex, line: M.stepLine });
+}
+
+/** The second CPU read of bytes the device rewrote since the first: TOCTOU_READ where the writer is untrusted. */
+export function watchRead(M: Machine, name: string, off: number | undefined, len: number | undefined): void {
+  const o = M.objs.get(name);
+  if (!o || o.status !== 'live' || !o.coherentMem) return;
+  const [a, b] = rangeOf(o.size, off, len);
+  const hit = M.watch.cpuRead({ obj: name, a, b, step: M.stepIndex, line: M.stepLine });
+  const who = untrustedWriter(M.p);
+  if (!hit || !who) return;
+  const bytes = hit.b - hit.a === 1 ? `byte ${hit.a}` : `bytes ${hit.a}..${hit.b - 1}`;
+  M.hz(
+    'TOCTOU_READ',
+    `the CPU read ${bytes} of '${name}' again (first read at line ${hit.first.line}); the device rewrote them at line ${hit.write.line}`,
+    `On ${M.p.label} ${who === 'host' ? 'the host can rewrite shared (decrypted) DMA memory' : 'the untrusted device can rewrite the memory mapped for it'} at any moment, ` +
+      'so a check made on the first read does not hold for the second. Read the value once (READ_ONCE() into a local), check the local and use the local.',
+  );
 }

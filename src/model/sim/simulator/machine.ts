@@ -4,6 +4,7 @@
  * slots, the IOMMU page table and lazy IOTLB, and the hazards of the current step.
  */
 import { Platform, kmallocSizeRoundup } from '../../platforms';
+import { ReadWatch } from '../toctou';
 import type { Direction, Hazard, HazardKind } from '../types';
 import {
   Cause,
@@ -54,6 +55,8 @@ export class Machine {
   touched: [number, number][] = [];
   /** the object the current step names (its mapping views are rebuilt) */
   stepObj: Obj | undefined;
+  /** CPU reads and device writes, for TOCTOU_READ (src/model/sim/toctou.ts) */
+  readonly watch = new ReadWatch();
 
   touch(a: number, len: number): void {
     if (len <= 0) return;

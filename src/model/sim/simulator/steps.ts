@@ -3,7 +3,7 @@
  * dma_sync_* pair. Accesses live in access.ts, releases and leaks in lifetime.ts.
  */
 import type { Direction, Step } from '../types';
-import { cpuAccess, devAccess } from './access';
+import { cpuAccess, devAccess, watchRead, watchWrite } from './access';
 import { freeStep, handoff, leaks, unmapStep } from './lifetime';
 import { Machine, unknown } from './machine';
 import { DMA_MAPPING_ERROR, Family, Mapping, Obj, ZERO, familyOf, fromDev, permOf, short, toDev } from './state';
@@ -18,9 +18,11 @@ export function execStep(M: Machine, s: Step): void {
       return;
     case 'cpu_write':
     case 'cpu_read':
+      if (s.op === 'cpu_read') watchRead(M, s.name, s.offset, s.len);
       return cpuAccess(M, s.name, s.offset, s.len, s.op === 'cpu_write', s.op === 'cpu_write' ? s.value : undefined);
     case 'device_write':
     case 'device_read':
+      if (s.op === 'device_write') watchWrite(M, s.name, s.offset, s.len);
       return devAccess(M, s.name, s.offset, s.len, s.op === 'device_write', s.op === 'device_write' ? s.value : undefined);
     case 'dma_map_single':
     case 'dma_map_page':
