@@ -10,6 +10,7 @@ import { enclosingFunction, functionDefinitions, normText } from './ast';
 import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
 import { regions, pointsInto, Region, OwnEvent, lineAt } from './ownership';
+import { hoverAt } from './hover';
 
 export interface HandleHover {
   markdown: string;
@@ -121,4 +122,9 @@ function render(r: Region, role: HandleHover['role'], e: string, owner: HandleHo
   else if (owner === 'either') out.push(`**Ownership here depends on the path** (reached from ${via}).`);
   else out.push('Ownership here is not known (no map, sync or unmap of it reaches this point).');
   return out.join('\n');
+}
+
+/** The hover of a C document at an offset: a catalogued API identifier first, else a handle/buffer. */
+export function documentHoverAt(tree: Tree, text: string, offset: number): { markdown: string; start: number; end: number } | null {
+  return hoverAt(tree, text, offset) ?? handleHoverAt(tree, text, offset);
 }

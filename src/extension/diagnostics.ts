@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
-import { checkTree, Finding, SeveritySetting, RULES } from '../analysis/checker';
+import { checkTree, Finding, SeveritySetting } from '../analysis/checker';
+import { severitiesFromSettings, isExcluded } from '../analysis/settings';
 import { ruleDocUrl } from '../model/links';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
@@ -34,36 +35,12 @@ function severityOf(s: Finding['severity']): vscode.DiagnosticSeverity {
 /** Settings: dmaScope.rules (object) and dmaScope.rules.<id> keys both work. */
 export function ruleSettings(): Record<string, SeveritySetting> {
   const cfg = vscode.workspace.getConfiguration('dmaScope');
-  const out: Record<string, SeveritySetting> = { ...(cfg.get<Record<string, SeveritySetting>>('rules') ?? {}) };
-  for (const r of RULES) {
-    const v = cfg.get<SeveritySetting>(`rules.${r.id}`);
-    if (typeof v === 'string' && ['off', 'info', 'warning', 'error'].includes(v)) out[r.id] = v;
-  }
-  return out;
-}
-
-/** Simple glob matcher for dmaScope.exclude (`**`, `*`, `?`). */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`(^|/)${re}$`);
+  return severitiesFromSettings({ rules: cfg.get('rules') }, (k) => cfg.get(k));
 }
 
 function excluded(doc: vscode.TextDocument): boolean {
   const globs = vscode.workspace.getConfiguration('dmaScope').get<string[]>('exclude') ?? [];
-  if (!globs.length) return false;
-  const rel = vscode.workspace.asRelativePath(doc.uri, false).replace(/\\/g, '/');
-  return globs.some((g) => globToRegExp(g).test(rel) || globToRegExp(g).test(doc.uri.path));
+  return isExcluded(globs, vscode.workspace.asRelativePath(doc.uri, false), doc.uri.path);
 }
 
 export function toDiagnostic(doc: vscode.TextDocument, f: Finding): vscode.Diagnostic {

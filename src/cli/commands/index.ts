@@ -5,5 +5,6 @@ import { explainCommand } from './explain';
 import { lifecycleCommand } from './lifecycle';
 import { simulateCommand } from './simulate';
 import { explainLogCommand } from './explainLog';
+import { lspCommand } from './lsp';
 
-export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand, lspCommand];

@@ -1,0 +1,52 @@
+/**
+ * The language server over stdio (`dma-scope lsp --stdio`): the Node host of
+ * src/server/server.ts. Reads the wasm next to the bundle and the driver's
+ * local headers from disk. Nothing may write to stdout but the protocol:
+ * vscode-languageserver routes console.* to the client's log in --stdio mode,
+ * and internal errors that escape a handler go to stderr, once each.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { readWasm } from '../node/wasm';
+import { startServer, uriPath, ServerHost } from './server';
+import { AnalysisAdapter } from './analysis';
+
+const MAX_HEADER_BYTES = 2 * 1024 * 1024;
+
+export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
+  return {
+    loadWasm: async () => readWasm(),
+    readHeaders: async (uri, text) => {
+      const file = uriPath(uri);
+      if (!file) return [];
+      const out: string[] = [];
+      for (const inc of AnalysisAdapter.localIncludes(text)) {
+        try {
+          const h = path.resolve(path.dirname(file), inc);
+          if (fs.statSync(h).size <= MAX_HEADER_BYTES) out.push(fs.readFileSync(h, 'utf8'));
+        } catch {
+          // a missing header only costs a size
+        }
+      }
+      return out;
+    },
+    ...extra,
+  };
+}
+
+/** Runs the server on stdin/stdout until the client sends `exit` (or closes stdin). */
+export function runStdioServer(host: ServerHost = nodeHost()): void {
+  if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
+  const seen = new Set<string>();
+  const onFatal = (e: unknown): void => {
+    const msg = (e as Error)?.message ?? String(e);
+    if (seen.has(msg)) return;
+    seen.add(msg);
+    process.stderr.write(`dma-scope lsp: internal error: ${msg}\n`);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  const connection = createConnection(ProposedFeatures.all);
+  startServer(connection, host);
+}
