@@ -6,9 +6,12 @@
  * and internal errors that escape a handler go to stderr, once each.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { readWasm } from '../node/wasm';
+import { replayPageHtml } from '../node/replayPage';
 import { startServer, uriPath, ServerHost } from './server';
 import { AnalysisAdapter } from './analysis';
 
@@ -30,6 +33,16 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
         }
       }
       return out;
+    },
+    // the "Replay lifecycle" command: the standalone page in the temp folder, one file per call site
+    writeReplay: async (r) => {
+      const file = uriPath(r.uri);
+      const base = (file ? path.basename(file) : 'untitled').replace(/[^\w.-]+/g, '_');
+      const dir = path.join(os.tmpdir(), 'dma-scope-replay');
+      fs.mkdirSync(dir, { recursive: true });
+      const out = path.join(dir, `${base}-${r.line}.html`);
+      fs.writeFileSync(out, replayPageHtml({ trace: r.trace, title: r.title, platform: r.platform, source: `${file ?? r.uri}:${r.line}` }));
+      return pathToFileURL(out).href;
     },
     ...extra,
   };

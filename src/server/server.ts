@@ -21,6 +21,8 @@ import {
   InitializeResult,
   LSPErrorCodes,
   MarkupKind,
+  MessageType,
+  ShowMessageNotification,
   ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
@@ -40,6 +42,8 @@ const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
 
 export interface ReplayRequest {
   uri: string;
+  /** 1-based line of the call the lifecycle starts from */
+  line: number;
   trace: string;
   title: string;
   platform: PlatformId;
@@ -106,6 +110,11 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (reported.has(key)) return;
     reported.add(key);
     connection.console.warn(`DMA Scope: ${message}`);
+  };
+
+  /** window/showMessage (a notification: nothing waits for the user) */
+  const notify = (message: string): void => {
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
   };
 
   const relPath = (uri: string): string | undefined => {
@@ -343,14 +352,14 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       r = await adapter.lifecycle(uri, offset, { file: uri.split('/').pop(), headers });
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
-      void connection.window.showInformationMessage(`DMA Scope: ${message}`);
+      notify(`DMA Scope: ${message}`);
       throw new ResponseError(LSPErrorCodes.RequestFailed, message);
     }
     const platform = settings.platform && isPlatformId(settings.platform) ? settings.platform : DEFAULT_PLATFORM;
     if (!host.writeReplay) return { title: r.title, trace: r.trace };
-    const page = await host.writeReplay({ uri, trace: r.trace, title: r.title, platform });
+    const page = await host.writeReplay({ uri, line: doc.positionAt(offset).line + 1, trace: r.trace, title: r.title, platform });
     if (canShowDocument) void connection.window.showDocument({ uri: page, external: true }).catch(() => undefined);
-    else void connection.window.showInformationMessage(`DMA Scope: lifecycle replay written to ${page}`);
+    else notify(`DMA Scope: lifecycle replay written to ${page}`);
     return { title: r.title, trace: r.trace, page };
   });
 

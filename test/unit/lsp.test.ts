@@ -136,13 +136,18 @@ describe('language server (lsp --stdio)', function () {
     }, 10000, 'the default severity again');
   });
 
-  it('puts a "Replay lifecycle" lens on the map call; its command returns the lifecycle', async () => {
+  it('puts a "Replay lifecycle" lens on the map call; its command writes the standalone replay page', async () => {
     const lenses = (await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri: TX_URI } })) as CodeLens[];
     assert.strictEqual(lenses.length, 1);
     assert.strictEqual(lenses[0].command?.title, 'Replay lifecycle');
     assert.strictEqual(lenses[0].range.start.line, pos(TX_TEXT, 'dma_map_single(').line);
-    const r = (await c.conn.sendRequest('workspace/executeCommand', { command: lenses[0].command!.command, arguments: lenses[0].command!.arguments })) as { trace: string; title: string };
+    const r = (await c.conn.sendRequest('workspace/executeCommand', { command: lenses[0].command!.command, arguments: lenses[0].command!.arguments })) as { trace: string; title: string; page: string };
     assert.match(r.trace, /^dma_map_single \w+ DMA_TO_DEVICE/m);
+    assert.strictEqual(r.title, 'skb_data in demo_xmit()');
+    assert.match(r.page, /^file:\/\/.*\/dma-scope-replay\/tx_unchecked\.c-19\.html$/);
+    const html = fs.readFileSync(new URL(r.page), 'utf8');
+    assert.match(html, /<title>DMA Lifecycle: skb_data in demo_xmit\(\)<\/title>/);
+    assert.ok(html.includes('dma_map_single skb_data DMA_TO_DEVICE'));
     await assert.rejects(c.conn.sendRequest('workspace/executeCommand', { command: 'dmaScope.replayLifecycle', arguments: ['file:///nope.c', 'x'] }), /expects/);
   });
 

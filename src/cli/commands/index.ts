@@ -6,5 +6,6 @@ import { lifecycleCommand } from './lifecycle';
 import { simulateCommand } from './simulate';
 import { explainLogCommand } from './explainLog';
 import { lspCommand } from './lsp';
+import { replayCommand } from './replay';
 
-export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand, lspCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, replayCommand, simulateCommand, explainLogCommand, lspCommand];
