@@ -1,22 +1,24 @@
 /**
  * Activation only wires features together; each feature lives in its own
  * module. Nothing is parsed here: the parser loads with the first C document.
+ *
+ * Desktop (Node extension host): the language features (diagnostics, hover,
+ * quick fixes, replay lenses) come from the DMA Scope language server through
+ * vscode-languageclient; the extension keeps the VS Code UI. The browser
+ * entry (extension.web.ts) still runs them in process.
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
-import { registerHover } from './hover';
 import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
-import { registerDiagnostics } from './diagnostics';
-import { registerCodeActions } from './codeActions';
+import { startLanguageClient } from './languageClient';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
-  context.subscriptions.push(registerHover(services));
-  registerLifecycle(context, services);
+  registerLifecycle(context, services, { lens: false });
   registerExplainLog(services);
-  registerCodeActions(context, registerDiagnostics(context, services));
+  context.subscriptions.push(startLanguageClient(context, services));
   return { services };
 }
 

@@ -228,7 +228,10 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     canPullConfig = !!caps.workspace?.configuration;
     canShowDocument = !!caps.window?.showDocument?.support;
     const io = params.initializationOptions as Record<string, unknown> | null | undefined;
-    initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope ?? io) : undefined;
+    // the VS Code extension runs the replay in its own panel: it registers dmaScope.replayLifecycle
+    // itself (a server-side command of that name would clash with it) and gets the lenses only
+    const clientOwnsReplay = !!io && typeof io === 'object' && io.clientOwnsReplay === true;
+    initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope) : undefined;
     settings = parseSettings(initSettings);
     const folders = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter((p): p is string => !!p);
     const root = params.rootUri ? uriPath(params.rootUri) : undefined;
@@ -241,7 +244,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
-        executeCommandProvider: { commands: [REPLAY_COMMAND] },
+        ...(clientOwnsReplay ? {} : { executeCommandProvider: { commands: [REPLAY_COMMAND] } }),
       },
       serverInfo: { name: 'dma-scope' },
     };

@@ -35,7 +35,8 @@ describe('language server (lsp --stdio)', function () {
 
   before(async () => {
     assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js')), 'dist/cli.js is built');
-    c = new LspTestClient();
+    // started as vscode-languageclient starts it
+    c = new LspTestClient(['lsp', `--clientProcessId=${process.pid}`, '--stdio']);
     const init = await c.initialize();
     assert.strictEqual(init.capabilities.textDocumentSync && typeof init.capabilities.textDocumentSync === 'object' && init.capabilities.textDocumentSync.change, 2, 'incremental sync');
     assert.ok(init.capabilities.hoverProvider);
@@ -212,6 +213,17 @@ describe('language server: exit without shutdown', function () {
     b.proc.stdin.end();
     assert.strictEqual(await b.exited, 1);
     b.dispose();
+  });
+  it('leaves the replay command to a client that owns it (VS Code), and reads initializationOptions.dmaScope', async () => {
+    const v = new LspTestClient();
+    const init = await v.initialize({ capabilities: {}, initializationOptions: { clientOwnsReplay: true, dmaScope: { rules: { 'map-error-unchecked': 'info' } } } });
+    assert.strictEqual(init.capabilities.executeCommandProvider, undefined);
+    await v.open(TX_URI, TX_TEXT);
+    const ds = await v.diagnostics(TX_URI, 1);
+    assert.deepStrictEqual(ds.map((d) => [d.code, d.severity]), [['map-error-unchecked', 3]]);
+    assert.strictEqual(v.configurationRequests, 0, 'a client without workspace/configuration is not asked');
+    assert.strictEqual(await v.stop(), 0);
+    v.dispose();
   });
   it('refuses to start without --stdio (usage error, exit 2)', async () => {
     const x = new LspTestClient(['lsp']);

@@ -7,7 +7,8 @@ export const lspCommand: CommandInfo = {
   usage: 'lsp --stdio',
   summary: 'run the language server (diagnostics, hover, quick fixes, code lens) over stdin/stdout',
   async run(argv) {
-    const args = parseArgs(argv, { booleans: ['--stdio'] });
+    // --clientProcessId=<pid>: added by vscode-languageclient; the server library watches that process
+    const args = parseArgs(argv, { booleans: ['--stdio'], values: ['--clientProcessId'] });
     if (!args.flags.has('--stdio') || args.positionals.length) throw new UsageError('the language server talks over stdio only: dma-scope lsp --stdio');
     runStdioServer();
     // the server ends the process itself on `exit` (code 0 after `shutdown`) or when stdin closes

@@ -1,0 +1,27 @@
+/**
+ * Activation in VS Code for the Web: the language features run in the
+ * extension host itself (the desktop entry, extension.ts, gets them from the
+ * language server instead). Nothing is parsed here: the parser loads with the
+ * first C document.
+ */
+import * as vscode from 'vscode';
+import { Services } from './services';
+import { registerHover } from './hover';
+import { registerLifecycle } from './lifecycleCommands';
+import { registerExplainLog } from './explainLog';
+import { registerDiagnostics } from './diagnostics';
+import { registerCodeActions } from './codeActions';
+
+export function activate(context: vscode.ExtensionContext): { services: Services } {
+  const services = new Services(context);
+  context.subscriptions.push(services);
+  context.subscriptions.push(registerHover(services));
+  registerLifecycle(context, services);
+  registerExplainLog(services);
+  registerCodeActions(context, registerDiagnostics(context, services));
+  return { services };
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}
