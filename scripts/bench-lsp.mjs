@@ -130,6 +130,27 @@ for (let i = 0; i < 3; i++) {
   }
 }
 
+// 2b. the same hovers computed in process (AnalysisAdapter, compiled by `tsc -p .` into out/): the
+// server's own time per hover, without JSON-RPC and without the scheduling noise of a loaded machine
+const adapterJs = join(root, 'out', 'src', 'server', 'analysis.js');
+if (existsSync(adapterJs)) {
+  const { AnalysisAdapter } = require(adapterJs);
+  const { readWasm } = require(join(root, 'out', 'src', 'node', 'wasm.js'));
+  const a = new AnalysisAdapter(async () => readWasm());
+  a.open('bench', bigText, 1);
+  await a.diagnostics('bench', { severities: {} });
+  const offs = [...bigText.matchAll(/\b\w*dma\w*\b/gi)].map((m) => m.index + 1);
+  const sample = offs.filter((_, k) => k % Math.max(1, Math.floor(offs.length / 400)) === 0);
+  const ts = [];
+  for (const o of sample) {
+    const t = performance.now();
+    await a.hover('bench', o);
+    ts.push(performance.now() - t);
+  }
+  console.log(`hover computed in process over ${ts.length} positions: p50 ${pct(ts, 50).toFixed(2)} ms, p95 ${pct(ts, 95).toFixed(2)} ms, max ${Math.max(...ts).toFixed(1)} ms`);
+  a.dispose();
+}
+
 // 3. RSS over opening and closing N driver files twice
 const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|page|sg)|dma_alloc_coherent', under], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 })
   .split('\n').filter(Boolean).sort().filter((f) => statSync(join(tree, f)).size <= 2 * 1024 * 1024).slice(0, nFiles);

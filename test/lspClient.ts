@@ -27,6 +27,8 @@ export class LspTestClient {
   readonly stderr: string[] = [];
   /** every publishDiagnostics, in order */
   readonly published: PublishDiagnosticsParams[] = [];
+  /** $/progress notifications (token, value) */
+  readonly progress: { token: string | number; value: { kind: string; title?: string; message?: string; percentage?: number } }[] = [];
   settings: unknown = {};
   configurationRequests = 0;
   readonly exited: Promise<number | null>;
@@ -48,6 +50,9 @@ export class LspTestClient {
     this.conn.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => {
       this.configurationRequests++;
       return p.items.map((i) => (i.section === 'dmaScope' ? this.settings : null));
+    });
+    this.conn.onNotification('$/progress', (p: LspTestClient['progress'][number]) => {
+      this.progress.push(p);
     });
     this.conn.onRequest('window/showDocument', () => ({ success: true }));
     this.conn.onRequest('window/workDoneProgress/create', () => null);

@@ -34,6 +34,29 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
       }
       return out;
     },
+    listSourceFiles: async (folders, limit) => {
+      const out: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        let entries: fs.Dirent[];
+        try {
+          entries = await fs.promises.readdir(dir, { withFileTypes: true });
+        } catch {
+          return; // unreadable folder
+        }
+        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const e of entries) {
+          if (out.length >= limit) return;
+          const p = path.join(dir, e.name);
+          if (e.isDirectory()) {
+            if (!e.name.startsWith('.') && e.name !== 'node_modules') await walk(p);
+          } else if (e.isFile() && /\.[ch]$/.test(e.name)) out.push(p);
+        }
+      };
+      for (const f of folders) await walk(f);
+      return out;
+    },
+    readFile: (file) => fs.promises.readFile(file, 'utf8'),
+    fileUri: (file) => pathToFileURL(file).href,
     // the "Replay lifecycle" command: the standalone page in the temp folder, one file per call site
     writeReplay: async (r) => {
       const file = uriPath(r.uri);

@@ -27,6 +27,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   TextEdit,
+  WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { WasmBytes } from '../analysis/parser';
@@ -37,6 +38,9 @@ import { AnalysisAdapter, Finding } from './analysis';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
+export const CHECK_WORKSPACE_COMMAND = 'dmaScope.checkWorkspace';
+/** a workspace check stops after this many files */
+export const MAX_WORKSPACE_FILES = 20000;
 export const DEBOUNCE_MS = 200;
 const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
 
@@ -58,6 +62,11 @@ export interface ServerHost {
   writeReplay?(r: ReplayRequest): Promise<string>;
   /** the `#include "…"` headers next to a file, for sizes they #define (best effort) */
   readHeaders?(uri: string, text: string): Promise<string[]>;
+  /** every *.c / *.h file under the folders (absolute paths, sorted; hidden folders and node_modules skipped) */
+  listSourceFiles?(folders: string[], limit: number): Promise<string[]>;
+  readFile?(file: string): Promise<string>;
+  /** the file: URI of an absolute path */
+  fileUri?(file: string): string;
 }
 
 function isCDocument(doc: TextDocument): boolean {
@@ -102,6 +111,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   let initSettings: unknown;
   let canPullConfig = false;
   let canShowDocument = false;
+  let canWorkDoneProgress = false;
   let roots: string[] = [];
   /** the first checks wait for the client's settings (at most 2 s: a client may never answer) */
   let settingsReady: Promise<unknown> = Promise.resolve();
@@ -227,6 +237,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const caps = params.capabilities;
     canPullConfig = !!caps.workspace?.configuration;
     canShowDocument = !!caps.window?.showDocument?.support;
+    canWorkDoneProgress = !!caps.window?.workDoneProgress;
     const io = params.initializationOptions as Record<string, unknown> | null | undefined;
     // the VS Code extension runs the replay in its own panel: it registers dmaScope.replayLifecycle
     // itself (a server-side command of that name would clash with it) and gets the lenses only
@@ -244,7 +255,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
-        ...(clientOwnsReplay ? {} : { executeCommandProvider: { commands: [REPLAY_COMMAND] } }),
+        executeCommandProvider: { commands: clientOwnsReplay ? [CHECK_WORKSPACE_COMMAND] : [REPLAY_COMMAND, CHECK_WORKSPACE_COMMAND] },
       },
       serverInfo: { name: 'dma-scope' },
     };
@@ -341,7 +352,69 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     }
   });
 
-  connection.onExecuteCommand(async (p) => {
+  /**
+   * Checks every C file of the workspace folders that is not open (open ones are checked live) and
+   * publishes their diagnostics, with window/workDoneProgress (cancellable) when the client has it.
+   */
+  const checkWorkspace = async (token: CancellationToken, attached: WorkDoneProgressReporter): Promise<{ files: number; findings: number; skipped: number; cancelled: boolean }> => {
+    if (!host.listSourceFiles || !host.readFile || !host.fileUri) throw new ResponseError(LSPErrorCodes.RequestFailed, 'this server cannot read the workspace');
+    let progress: WorkDoneProgressReporter = attached;
+    let progressToken: CancellationToken | undefined;
+    if (WorkDoneProgressReporter.isNullInstance(attached) && canWorkDoneProgress) {
+      const p = await connection.window.createWorkDoneProgress();
+      progress = p;
+      progressToken = p.token;
+    }
+    const stop = (): boolean => token.isCancellationRequested || !!progressToken?.isCancellationRequested;
+    progress.begin('DMA Scope: checking the workspace', 0, 'listing files', true);
+    const out = { files: 0, findings: 0, skipped: 0, cancelled: false };
+    try {
+      const files = await host.listSourceFiles([...new Set(roots)], MAX_WORKSPACE_FILES);
+      for (let i = 0; i < files.length; i++) {
+        if (stop()) {
+          out.cancelled = true;
+          break;
+        }
+        const uri = host.fileUri(files[i]);
+        const rel = relPath(uri) ?? files[i];
+        progress.report(Math.floor((i * 100) / files.length), `${i + 1}/${files.length} ${rel}`);
+        await yieldToLoop(); // requests and cancellations are served between files
+        if (documents.get(uri)) continue;
+        let text: string;
+        try {
+          text = await host.readFile(files[i]);
+        } catch {
+          out.skipped++;
+          continue;
+        }
+        if (skipReason(text, settings.maxFileSize) || isExcluded(settings.exclude, rel, files[i])) {
+          out.skipped++;
+          continue;
+        }
+        const doc = TextDocument.create(uri, 'c', 0, text);
+        try {
+          adapter.open(uri, text, 0);
+          const r = await adapter.diagnostics(uri, { severities: settings.severities, file: rel });
+          if (!r) continue;
+          for (const e of r.errors) logOnce(e.rule ? `rule:${e.rule}` : `check:${uri}:${e.message}`, `${rel}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
+          out.files++;
+          out.findings += r.findings.length;
+          if (!documents.get(uri)) await connection.sendDiagnostics({ uri, diagnostics: r.findings.map((f) => toDiagnostic(doc, f)) });
+        } catch (e) {
+          out.skipped++;
+          logOnce(`check:${uri}`, `could not check ${rel}: ${(e as Error)?.message ?? e}`);
+        } finally {
+          if (!documents.get(uri)) adapter.close(uri);
+        }
+      }
+    } finally {
+      progress.done();
+    }
+    return out;
+  };
+
+  connection.onExecuteCommand(async (p, token, workDone) => {
+    if (p.command === CHECK_WORKSPACE_COMMAND) return checkWorkspace(token, workDone);
     if (p.command !== REPLAY_COMMAND) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown command ${p.command}`);
     const [uri, offset] = p.arguments ?? [];
     if (typeof uri !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {

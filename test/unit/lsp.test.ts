@@ -6,6 +6,7 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, CodeLens, Hover, MarkupContent, TextEdit } from 'vscode-languageserver-protocol';
@@ -40,7 +41,7 @@ describe('language server (lsp --stdio)', function () {
     const init = await c.initialize();
     assert.strictEqual(init.capabilities.textDocumentSync && typeof init.capabilities.textDocumentSync === 'object' && init.capabilities.textDocumentSync.change, 2, 'incremental sync');
     assert.ok(init.capabilities.hoverProvider);
-    assert.deepStrictEqual(init.capabilities.executeCommandProvider?.commands, ['dmaScope.replayLifecycle']);
+    assert.deepStrictEqual(init.capabilities.executeCommandProvider?.commands, ['dmaScope.replayLifecycle', 'dmaScope.checkWorkspace']);
   });
 
   after(() => c?.dispose());
@@ -200,6 +201,46 @@ describe('language server (lsp --stdio)', function () {
   });
 });
 
+describe('language server: Check Workspace (dmaScope.checkWorkspace)', function () {
+  this.timeout(30000);
+  it('checks every C file that is not open, publishes its diagnostics and reports progress', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-ws-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'drv', 'sub'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'node_modules', 'x'), { recursive: true });
+      fs.mkdirSync(path.join(dir, '.git'));
+      fs.copyFileSync(TX, path.join(dir, 'drv', 'tx.c'));
+      fs.copyFileSync(SIZE, path.join(dir, 'drv', 'sub', 'size.c'));
+      fs.copyFileSync(path.join(FIXTURES, 'rules', 'map-error-unchecked.good.c'), path.join(dir, 'drv', 'good.c'));
+      fs.copyFileSync(TX, path.join(dir, 'node_modules', 'x', 'skipped.c'));
+      fs.copyFileSync(TX, path.join(dir, '.git', 'skipped.c'));
+      fs.writeFileSync(path.join(dir, 'drv', 'blob.c'), Buffer.from([0, 1, 2, 3, 0x64, 0x6d, 0x61]));
+      fs.writeFileSync(path.join(dir, 'drv', 'notes.txt'), 'dma_map_single(x);');
+      const w = new LspTestClient();
+      const rootUri = `file://${dir}`;
+      await w.initialize({ rootUri, workspaceFolders: [{ uri: rootUri, name: 'ws' }], capabilities: { window: { workDoneProgress: true } } });
+      // an open document is checked live, not again by the workspace check
+      const openUri = `file://${dir}/drv/good.c`;
+      await w.open(openUri, fs.readFileSync(path.join(dir, 'drv', 'good.c'), 'utf8'));
+      await w.diagnostics(openUri, 1);
+      const r = (await w.conn.sendRequest('workspace/executeCommand', { command: 'dmaScope.checkWorkspace', arguments: [] })) as { files: number; findings: number; skipped: number; cancelled: boolean };
+      assert.deepStrictEqual({ ...r, findings: r.findings > 0 }, { files: 2, findings: true, skipped: 1, cancelled: false });
+      const tx = await w.diagnostics(`file://${dir}/drv/tx.c`);
+      assert.deepStrictEqual(tx.map((d) => d.code), ['map-error-unchecked']);
+      assert.ok((await w.diagnostics(`file://${dir}/drv/sub/size.c`)).some((d) => d.code === 'unmap-size-mismatch'));
+      assert.ok(!w.published.some((p) => /node_modules|\.git|blob\.c|notes/.test(p.uri)));
+      const kinds = w.progress.map((p) => p.value.kind);
+      assert.strictEqual(kinds[0], 'begin');
+      assert.strictEqual(kinds[kinds.length - 1], 'end');
+      assert.ok(w.progress.some((p) => p.value.kind === 'report' && /\/4 drv\/sub\/size\.c$/.test(p.value.message ?? '')), JSON.stringify(w.progress));
+      assert.strictEqual(await w.stop(), 0);
+      w.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('language server: exit without shutdown', function () {
   this.timeout(20000);
   it('exits with code 1 on exit without shutdown, and when stdin closes', async () => {
@@ -217,7 +258,7 @@ describe('language server: exit without shutdown', function () {
   it('leaves the replay command to a client that owns it (VS Code), and reads initializationOptions.dmaScope', async () => {
     const v = new LspTestClient();
     const init = await v.initialize({ capabilities: {}, initializationOptions: { clientOwnsReplay: true, dmaScope: { rules: { 'map-error-unchecked': 'info' } } } });
-    assert.strictEqual(init.capabilities.executeCommandProvider, undefined);
+    assert.deepStrictEqual(init.capabilities.executeCommandProvider?.commands, ['dmaScope.checkWorkspace']);
     await v.open(TX_URI, TX_TEXT);
     const ds = await v.diagnostics(TX_URI, 1);
     assert.deepStrictEqual(ds.map((d) => [d.code, d.severity]), [['map-error-unchecked', 3]]);
