@@ -10,7 +10,7 @@
  */
 import { CParser, DocumentTrees, WasmBytes, Tree } from '../analysis/parser';
 import { checkTree, Finding, CheckError } from '../analysis/checker';
-import { documentHoverAt } from '../analysis/handleHover';
+import { documentHoverAt, HandleHoverCache } from '../analysis/handleHover';
 import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
 import { extractLifecycle, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine } from '../analysis/lifecycle';
 import type { SeveritySetting } from '../analysis/rules/types';
@@ -35,6 +35,8 @@ interface Doc {
   version: number;
   /** findings of `version` (code actions read their fixes from here) */
   findings?: { version: number; list: Finding[] };
+  /** per-function analyses for handle hovers, valid for `version` only */
+  hoverCache?: { version: number; map: HandleHoverCache };
 }
 
 export class AnalysisAdapter {
@@ -66,6 +68,7 @@ export class AnalysisAdapter {
     if (d) {
       d.text = text;
       d.version = version;
+      d.hoverCache = undefined;
     } else this.docs.set(uri, { text, version });
   }
 
@@ -101,8 +104,10 @@ export class AnalysisAdapter {
 
   async hover(uri: string, offset: number): Promise<AnalysisHover | undefined> {
     const t = await this.tree(uri);
-    if (!t) return undefined;
-    const h = documentHoverAt(t.tree, t.text, offset);
+    const d = this.docs.get(uri);
+    if (!t || !d) return undefined;
+    if (!d.hoverCache || d.hoverCache.version !== t.version || d.text !== t.text) d.hoverCache = { version: t.version, map: new Map() };
+    const h = documentHoverAt(t.tree, t.text, offset, d.hoverCache.map);
     return h ? { markdown: h.markdown, start: h.start, end: h.end } : undefined;
   }
 
