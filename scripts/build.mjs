@@ -23,7 +23,7 @@ const common = { bundle: true, sourcemap: true, minify, keepNames: minify, logLe
 const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl' }, banner: { js: "var __dmaScopeImportMetaUrl = require('url').pathToFileURL(__filename).href;" } };
 const targets = [
   { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js'), platform: 'node', format: 'cjs', external: ['vscode'], ...nodeMeta },
-  { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
+  { ...common, entryPoints: [join(root, 'src/extension/extension.web.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
   { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', define: nodeMeta.define, banner: { js: `#!/usr/bin/env node\n${nodeMeta.banner.js}` } },
 ];
 const optional = [

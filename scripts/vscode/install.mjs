@@ -116,6 +116,17 @@ export async function ensureChromium() {
   throw new SetupError('Chromium is missing: install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary');
 }
 
+/** Neovim for the second LSP client test (test/nvim): NVIM_PATH, or `nvim` on PATH, or Debian's package. */
+export async function ensureNeovim() {
+  if (process.env.NVIM_PATH && existsSync(process.env.NVIM_PATH)) return process.env.NVIM_PATH;
+  if (haveCommand('nvim')) return 'nvim';
+  if (isDebian() && isRoot()) {
+    await ensureDebianPackages(['neovim'], 'the Neovim LSP test');
+    if (haveCommand('nvim')) return 'nvim';
+  }
+  throw new SetupError('Neovim is missing: install it (Debian: sudo apt-get install -y neovim) or set NVIM_PATH to an nvim binary');
+}
+
 /** A cache folder with its own package.json, (re)installed when its stamp does not match. */
 async function ensureNpmFolder(name, specs, stamp, { env = {}, extraArgs = [], what, hint = '' }) {
   const dir = join(CACHE, name);

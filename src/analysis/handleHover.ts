@@ -11,6 +11,7 @@ import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
 import { regions, pointsInto, Region, OwnEvent } from './ownership';
 import { deviceData } from './deviceData';
+import { hoverAt } from './hover';
 
 export interface HandleHover {
   markdown: string;
@@ -46,15 +47,29 @@ function expressionAt(tree: Tree, offset: number): Node | null {
   return n;
 }
 
-export function handleHoverAt(tree: Tree, text: string, offset: number): HandleHover | null {
+/**
+ * The analysis of each function hovered in one tree, kept by the caller for as long as that tree
+ * and text stay unchanged (a new Map per document version), so that moving the mouse between
+ * handles of one function analyses it once.
+ */
+export type HandleHoverCache = Map<string, { ctx: ReturnType<typeof analyzeFunction>; rs: Region[] }>;
+
+export function handleHoverAt(tree: Tree, text: string, offset: number, cache?: HandleHoverCache): HandleHover | null {
   const expr = expressionAt(tree, offset);
   if (!expr) return null;
   const fn = enclosingFunction(expr);
   if (!fn) return null;
-  const ctx = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree), text));
+  const key = `${fn.startIndex}:${fn.endIndex}`;
+  let hit = cache?.get(key);
+  if (!hit) {
+    const c = analyzeFunction(fn, text, summarizeFile(tree.rootNode, functionDefinitions(tree), text));
+    hit = { ctx: c, rs: c ? regions(c) : [] };
+    cache?.set(key, hit);
+  }
+  const ctx = hit.ctx;
   if (!ctx) return null;
   const e = normText(expr);
-  const rs = regions(ctx);
+  const rs = hit.rs;
   let region: Region | undefined = rs.find((r) => r.handle === e);
   let role: HandleHover['role'] = 'handle';
   if (!region) {
@@ -140,4 +155,9 @@ function render(r: Region, role: HandleHover['role'], e: string, owner: HandleHo
   else if (owner === 'either') out.push(`**Ownership here depends on the path** (reached from ${via}).`);
   else out.push('Ownership here is not known (no map, sync or unmap of it reaches this point).');
   return out.join('\n');
+}
+
+/** The hover of a C document at an offset: a catalogued API identifier first, else a handle/buffer. */
+export function documentHoverAt(tree: Tree, text: string, offset: number, cache?: HandleHoverCache): { markdown: string; start: number; end: number } | null {
+  return hoverAt(tree, text, offset) ?? handleHoverAt(tree, text, offset, cache);
 }

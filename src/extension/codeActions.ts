@@ -1,7 +1,8 @@
 /** Quick fixes for DMA Scope diagnostics: the finding's own fixes plus "Suppress <rule> on this line". */
 import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE, FindingStore } from './diagnostics';
-import { suppressionFix, Fix, Finding } from '../analysis/checker';
+import type { Fix } from '../analysis/checker';
+import { quickFixesFor } from '../analysis/quickFixes';
 
 function codeOf(d: vscode.Diagnostic): string | undefined {
   const c = d.code;
@@ -29,19 +30,13 @@ export class DmaCodeActions implements vscode.CodeActionProvider {
       if (!rule) continue;
       const start = doc.offsetAt(d.range.start);
       const end = doc.offsetAt(d.range.end);
-      const f: Finding | undefined = findings.find((x) => x.rule === rule && x.start === start && x.end === end);
-      for (const fix of f?.fixes ?? []) {
+      for (const fix of quickFixesFor(doc.getText(), findings, { rule, start, end })) {
         const a = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
         a.diagnostics = [d];
         a.edit = toEdit(doc, fix);
-        a.isPreferred = out.length === 0;
+        if (fix.preferred) a.isPreferred = true;
         out.push(a);
       }
-      const sup = suppressionFix(doc.getText(), { rule, start });
-      const s = new vscode.CodeAction(`Suppress ${rule} on this line`, vscode.CodeActionKind.QuickFix);
-      s.diagnostics = [d];
-      s.edit = toEdit(doc, sup);
-      out.push(s);
     }
     return out;
   }

@@ -1,27 +1,29 @@
 /**
  * Activation only wires features together; each feature lives in its own
  * module. Nothing is parsed here: the parser loads with the first C document.
+ *
+ * Desktop (Node extension host): the language features (diagnostics, hover,
+ * quick fixes, replay lenses) come from the DMA Scope language server through
+ * vscode-languageclient; the extension keeps the VS Code UI. The browser
+ * entry (extension.web.ts) still runs them in process.
  */
 import * as vscode from 'vscode';
 import { Services } from './services';
-import { registerHover } from './hover';
 import { registerLifecycle } from './lifecycleCommands';
 import { registerExplainLog } from './explainLog';
-import { registerDiagnostics } from './diagnostics';
-import { registerCodeActions } from './codeActions';
 import { registerRulePages } from './rulePages';
 import { RepoConfigs } from './repoConfig';
+import { startLanguageClient } from './languageClient';
 
 export function activate(context: vscode.ExtensionContext): { services: Services } {
   const services = new Services(context);
   context.subscriptions.push(services);
-  context.subscriptions.push(registerHover(services));
   registerRulePages(context);
   const repoConfigs = new RepoConfigs((line) => services.output.appendLine(line));
   context.subscriptions.push(repoConfigs);
-  registerLifecycle(context, services, repoConfigs);
+  registerLifecycle(context, services, repoConfigs, { lens: false });
   registerExplainLog(services);
-  registerCodeActions(context, registerDiagnostics(context, services, repoConfigs));
+  context.subscriptions.push(startLanguageClient(context, services));
   return { services };
 }
 

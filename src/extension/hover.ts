@@ -1,8 +1,7 @@
 /** VS Code glue for hover: the tree comes from Services, the text from src/analysis/hover.ts. */
 import * as vscode from 'vscode';
 import type { Services } from './services';
-import { hoverAt } from '../analysis/hover';
-import { handleHoverAt } from '../analysis/handleHover';
+import { documentHoverAt } from '../analysis/handleHover';
 import { OPEN_RULE_COMMAND } from '../model/links';
 
 export const C_SELECTOR: vscode.DocumentSelector = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
@@ -14,7 +13,7 @@ export function registerHover(services: Services): vscode.Disposable {
         const t = await services.tree(doc);
         if (!t || token.isCancellationRequested) return undefined;
         const off = doc.offsetAt(position);
-        const h = hoverAt(t.tree, t.text, off) ?? handleHoverAt(t.tree, t.text, off);
+        const h = documentHoverAt(t.tree, t.text, off);
         if (!h) return undefined;
         const md = new vscode.MarkdownString(h.markdown);
         md.supportHtml = false;

@@ -120,8 +120,24 @@ class ReplayLens implements vscode.CodeLensProvider {
   }
 }
 
-/** Registers the lifecycle commands, the platform status bar item and the CodeLens. */
-export function registerLifecycle(context: vscode.ExtensionContext, services: Services, repoConfigs?: RepoConfigs): void {
+/** A command's document argument: a Uri, or a URI string (the language server's lens arguments). */
+function asUri(u: unknown): vscode.Uri | undefined {
+  if (u instanceof vscode.Uri) return u;
+  if (typeof u === 'string' && /^[a-z][a-z0-9+.-]*:/i.test(u)) {
+    try {
+      return vscode.Uri.parse(u, true);
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Registers the lifecycle commands, the platform status bar item and, unless
+ * the language server provides them (desktop), the "Replay lifecycle" CodeLens.
+ */
+export function registerLifecycle(context: vscode.ExtensionContext, services: Services, repoConfigs?: RepoConfigs, opts: { lens: boolean } = { lens: true }): void {
   const status = new PlatformStatus();
   const lens = new ReplayLens(services);
   const log = (m: string) => services.output.appendLine(m);
@@ -148,11 +164,11 @@ export function registerLifecycle(context: vscode.ExtensionContext, services: Se
       const panel = LifecyclePanel.active;
       if (panel?.shown && panel.shown.platform !== selectedPlatform()) panel.setPlatform(selectedPlatform());
     }),
-    vscode.languages.registerCodeLensProvider([{ language: 'c' }], lens),
+    ...(opts.lens ? [vscode.languages.registerCodeLensProvider([{ language: 'c' }], lens)] : []),
     vscode.commands.registerCommand('dmaScope.replayLifecycle', (uri?: unknown, offset?: unknown) =>
-      open('replay', uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined)),
+      open('replay', asUri(uri), typeof offset === 'number' ? offset : undefined)),
     vscode.commands.registerCommand('dmaScope.showMatrix', (uri?: unknown, offset?: unknown) =>
-      open('matrix', uri instanceof vscode.Uri ? uri : undefined, typeof offset === 'number' ? offset : undefined)),
+      open('matrix', asUri(uri), typeof offset === 'number' ? offset : undefined)),
     vscode.commands.registerCommand('dmaScope.selectPlatform', async (arg?: unknown) => {
       let pick: PlatformId | undefined = typeof arg === 'string' && isPlatformId(arg) ? arg : undefined;
       if (!pick) {

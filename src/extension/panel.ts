@@ -44,6 +44,11 @@ export class LifecyclePanel implements vscode.Disposable {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
+      // a hidden webview's page is discarded (no retainContextWhenHidden) and reloads when shown:
+      // hold messages until it says 'ready' again, or a load sent meanwhile would be lost
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
     );
   }
 
@@ -70,6 +75,7 @@ export class LifecyclePanel implements vscode.Disposable {
       p = new LifecyclePanel(panel, extensionUri, log);
       LifecyclePanel.current = p;
     } else {
+      if (!p.panel.visible) p.ready = false;
       p.panel.reveal(undefined, false);
     }
     p.content = content;

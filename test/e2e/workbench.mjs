@@ -101,7 +101,8 @@ export class Workbench {
     } finally {
       for (const [sig, h] of Object.entries(this.signalHandlers ?? {})) process.removeListener(sig, h);
       if (this.exitHandler) process.removeListener('exit', this.exitHandler);
-      if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
+      // DMA_SCOPE_E2E_KEEP=1 keeps the run folder (code-server and extension host logs) for debugging
+      if (this.tmp && !process.env.DMA_SCOPE_E2E_KEEP) rmSync(this.tmp, { recursive: true, force: true });
     }
   }
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { handleHoverAt, HandleHover } from '../../src/analysis/handleHover';
+import { handleHoverAt, HandleHover, HandleHoverCache } from '../../src/analysis/handleHover';
 import { testParser, fixture, lineOf } from '../helpers';
 
 async function hoverOn(needle: string, nth = 0, into = 1): Promise<HandleHover | null> {
@@ -54,5 +54,28 @@ describe('handle hover (ownership at the cursor)', () => {
   it('says nothing for plain variables', async () => {
     assert.strictEqual(await hoverOn('int ret', 0, 5), null);
     assert.strictEqual(await hoverOn('size_t len', 0, 8), null);
+  });
+});
+
+describe('handle hover with a per-tree cache (the language server keeps one per document version)', () => {
+  it('gives the same hovers as without it, and analyses each function once', async () => {
+    const text = fixture('handle-hover/rx.c');
+    const tree = (await testParser()).parse(text);
+    try {
+      const cache: HandleHoverCache = new Map();
+      const offsets = [...text.matchAll(/\bdma\b|\bbuf\b|\brx_buf\b/g)].map((m) => m.index! + 1);
+      let found = 0;
+      for (const off of offsets) {
+        const plain = handleHoverAt(tree, text, off);
+        const cached = handleHoverAt(tree, text, off, cache);
+        assert.deepStrictEqual(cached, plain, `offset ${off}`);
+        if (plain) found++;
+      }
+      assert.ok(found >= 3, `hovers found: ${found}`);
+      const functions = new Set(offsets.map((o) => text.lastIndexOf('\n{', o))).size;
+      assert.ok(cache.size >= 1 && cache.size <= functions, `${cache.size} cached analyses for ${functions} functions`);
+    } finally {
+      tree.delete();
+    }
   });
 });

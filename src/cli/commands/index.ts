@@ -7,5 +7,7 @@ import { simulateCommand } from './simulate';
 import { explainLogCommand } from './explainLog';
 import { rulesCommand } from './rules';
 import { kbuildCommand } from './kbuild';
+import { lspCommand } from './lsp';
+import { replayCommand } from './replay';
 
-export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, simulateCommand, explainLogCommand, rulesCommand, kbuildCommand];
+export const COMMANDS: CommandInfo[] = [checkCommand, explainCommand, lifecycleCommand, replayCommand, simulateCommand, explainLogCommand, rulesCommand, kbuildCommand, lspCommand];

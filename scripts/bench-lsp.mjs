@@ -1,0 +1,182 @@
+// Language-server budgets (design.md §6), printed, never asserted:
+//   1. server start → first diagnostics on a ~200 KB driver file (spawn to publishDiagnostics)
+//   2. hover latency (client round trip) p50/p95 over DMA identifiers and handles of that file
+//   3. server RSS while opening and closing N real driver files, twice, in one session
+// Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]
+// The client side is vscode-languageserver-protocol, like the tests.
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { createProtocolConnection, StreamMessageReader, StreamMessageWriter } = require('vscode-languageserver-protocol/node');
+const { TextDocument } = require('vscode-languageserver-textdocument');
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+};
+const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+if (!tree || !existsSync(tree)) {
+  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]');
+  process.exit(2);
+}
+if (!existsSync(cli)) {
+  console.error('dist/cli.js is missing: npm run build');
+  process.exit(2);
+}
+const bigRel = opt('--file', 'drivers/net/ethernet/intel/igc/igc_main.c');
+const nFiles = Number(opt('--files', '150'));
+// V8 flags for the server process, e.g. --server-flags=--liftoff-only
+const serverFlags = (opt('--server-flags', '') || '').split(' ').filter(Boolean);
+const under = opt('--under', 'drivers/net/ethernet');
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+/** CPU time (user + system, all threads) the process has used, in ms: on a shared machine, the figure to trust */
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+};
+const rssMiB = (pid) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+function startServer() {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, [...serverFlags, cli, 'lsp', '--stdio'], { stdio: 'pipe' });
+  proc.stderr.on('data', (d) => process.stderr.write(`[server] ${d}`));
+  const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
+  const waiters = new Map();
+  conn.onNotification('textDocument/publishDiagnostics', (p) => {
+    const w = waiters.get(`${p.uri}#${p.version}`);
+    if (w) {
+      waiters.delete(`${p.uri}#${p.version}`);
+      w(p);
+    }
+  });
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
+  conn.listen();
+  const diagnostics = (uri, version) => new Promise((r) => waiters.set(`${uri}#${version}`, r));
+  return { t0, proc, conn, diagnostics };
+}
+
+async function initialize(s, rootPath) {
+  await s.conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(rootPath).href, capabilities: { workspace: { configuration: true } } });
+  await s.conn.sendNotification('initialized', {});
+}
+
+async function stop(s) {
+  await s.conn.sendRequest('shutdown');
+  await s.conn.sendNotification('exit');
+  const code = await new Promise((r) => (s.proc.exitCode !== null ? r(s.proc.exitCode) : s.proc.on('exit', r)));
+  s.conn.dispose();
+  return code;
+}
+
+const big = resolve(tree, bigRel);
+const bigText = readFileSync(big, 'utf8');
+const bigUri = pathToFileURL(big).href;
+console.log(`language server budgets${serverFlags.length ? ` (server: node ${serverFlags.join(' ')})` : ''} — ${bigRel} (${Math.round(bigText.length / 1024)} KB)`);
+
+// 1. start → first diagnostics (3 cold starts, median)
+const starts = [];
+const startCpu = [];
+let diagCount = 0;
+for (let i = 0; i < 3; i++) {
+  const s = startServer();
+  await initialize(s, tree);
+  const got = s.diagnostics(bigUri, 1);
+  await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: bigUri, languageId: 'c', version: 1, text: bigText } });
+  const p = await got;
+  starts.push(performance.now() - s.t0);
+  startCpu.push(cpuMs(s.proc.pid));
+  diagCount = p.diagnostics.length;
+  if (i < 2) await stop(s);
+  else {
+    // 2. hover on every DMA-API identifier and every identifier with "dma" in it (handles), in this warm server
+    const doc = TextDocument.create(bigUri, 'c', 1, bigText);
+    const offsets = [];
+    for (const m of bigText.matchAll(/\b\w*dma\w*\b/gi)) offsets.push(m.index + 1);
+    const sample = offsets.filter((_, k) => k % Math.max(1, Math.floor(offsets.length / 400)) === 0);
+    const times = [];
+    let answered = 0;
+    const hc0 = cpuMs(s.proc.pid);
+    for (const off of sample) {
+      const h0 = performance.now();
+      const h = await s.conn.sendRequest('textDocument/hover', { textDocument: { uri: bigUri }, position: doc.positionAt(off) });
+      times.push(performance.now() - h0);
+      if (h) answered++;
+    }
+    console.log(`start → first diagnostics (${diagCount} findings): wall ${starts.map((x) => x.toFixed(0)).join(', ')} ms (median ${pct(starts, 50).toFixed(0)} ms); server CPU ${startCpu.map((x) => x.toFixed(0)).join(', ')} ms (median ${pct(startCpu, 50).toFixed(0)} ms); budget 300 ms`);
+    console.log(`hover round trip over ${times.length} positions (${answered} with a hover): p50 ${pct(times, 50).toFixed(2)} ms, p95 ${pct(times, 95).toFixed(2)} ms, max ${Math.max(...times).toFixed(1)} ms; server CPU ${((cpuMs(s.proc.pid) - hc0) / times.length).toFixed(2)} ms per hover on average (budget p95 10 ms)`);
+    // an edit: one keystroke in the middle of the file, to the next publication (debounce included)
+    const mid = doc.positionAt(bigText.indexOf('\n', Math.floor(bigText.length / 2)) + 1);
+    const e0 = performance.now();
+    const got2 = s.diagnostics(bigUri, 2);
+    await s.conn.sendNotification('textDocument/didChange', { textDocument: { uri: bigUri, version: 2 }, contentChanges: [{ range: { start: mid, end: mid }, text: ' ' }] });
+    await got2;
+    console.log(`keystroke → diagnostics (200 ms debounce included): ${(performance.now() - e0).toFixed(0)} ms`);
+    console.log(`shutdown + exit: exit code ${await stop(s)}`);
+  }
+}
+
+// 2b. the same hovers computed in process (AnalysisAdapter, compiled by `tsc -p .` into out/): the
+// server's own time per hover, without JSON-RPC and without the scheduling noise of a loaded machine
+const adapterJs = join(root, 'out', 'src', 'server', 'analysis.js');
+if (existsSync(adapterJs)) {
+  const { AnalysisAdapter } = require(adapterJs);
+  const { readWasm } = require(join(root, 'out', 'src', 'node', 'wasm.js'));
+  const a = new AnalysisAdapter(async () => readWasm());
+  a.open('bench', bigText, 1);
+  await a.diagnostics('bench', { severities: {} });
+  const offs = [...bigText.matchAll(/\b\w*dma\w*\b/gi)].map((m) => m.index + 1);
+  const sample = offs.filter((_, k) => k % Math.max(1, Math.floor(offs.length / 400)) === 0);
+  const ts = [];
+  for (const o of sample) {
+    const t = performance.now();
+    await a.hover('bench', o);
+    ts.push(performance.now() - t);
+  }
+  console.log(`hover computed in process over ${ts.length} positions: p50 ${pct(ts, 50).toFixed(2)} ms, p95 ${pct(ts, 95).toFixed(2)} ms, max ${Math.max(...ts).toFixed(1)} ms`);
+  a.dispose();
+}
+
+// 3. RSS over opening and closing N driver files twice
+const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|page|sg)|dma_alloc_coherent', under], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 })
+  .split('\n').filter(Boolean).sort().filter((f) => statSync(join(tree, f)).size <= 2 * 1024 * 1024).slice(0, nFiles);
+const s = startServer();
+await initialize(s, tree);
+const base = rssMiB(s.proc.pid);
+const rounds = [];
+let findings = 0;
+for (let round = 1; round <= 2; round++) {
+  const r0 = performance.now();
+  let peak = 0;
+  const c0 = cpuMs(s.proc.pid);
+  for (const f of list) {
+    const uri = pathToFileURL(join(tree, f)).href;
+    const text = readFileSync(join(tree, f), 'utf8');
+    const got = s.diagnostics(uri, round);
+    await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: round, text } });
+    const p = await got;
+    if (round === 1) findings += p.diagnostics.length;
+    await s.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+    peak = Math.max(peak, rssMiB(s.proc.pid));
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  rounds.push({ rss: rssMiB(s.proc.pid), peak, secs: (performance.now() - r0) / 1000, cpu: (cpuMs(s.proc.pid) - c0) / 1000 });
+}
+console.log(`RSS over ${list.length} files of ${under} (${findings} findings), opened and closed twice in one session:`);
+console.log(`  after initialize ${base.toFixed(0)} MiB; after round 1 ${rounds[0].rss.toFixed(0)} MiB (peak ${rounds[0].peak.toFixed(0)}, ${rounds[0].secs.toFixed(1)} s wall, ${rounds[0].cpu.toFixed(1)} s CPU); after round 2 ${rounds[1].rss.toFixed(0)} MiB (peak ${rounds[1].peak.toFixed(0)}, ${rounds[1].secs.toFixed(1)} s wall, ${rounds[1].cpu.toFixed(1)} s CPU)`);
+console.log(`  round 2 vs round 1: ${(((rounds[1].rss - rounds[0].rss) / rounds[0].rss) * 100).toFixed(1)}% (budget ≤ 15%, and < 1 GB)`);
+console.log(`shutdown + exit: exit code ${await stop(s)}`);

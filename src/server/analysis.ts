@@ -1,0 +1,161 @@
+/**
+ * The language server's one door into the analysis core. Everything the
+ * server needs from src/analysis (documents and their trees, diagnostics,
+ * hover, quick fixes, lens targets, lifecycles) goes through this class, so
+ * that moving to the analysis session object (branch `core`) changes this
+ * file only; it holds one AnalysisSession (the parser, the trees, every cache).
+ * Offsets are UTF-16 string offsets, as in LSP positions.
+ *
+ * Protocol-free and Node-free: the node (stdio) and browser (worker) entries
+ * both use it.
+ */
+import type { WasmBytes, Tree } from '../analysis/parser';
+import type { Finding, CheckError } from '../analysis/checker';
+import { AnalysisSession, type SessionOptions } from '../analysis/session';
+import { documentHoverAt, HandleHoverCache } from '../analysis/handleHover';
+import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
+import { extractLifecycle, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine } from '../analysis/lifecycle';
+import type { SeveritySetting } from '../analysis/rules/types';
+
+export type { Finding, CheckError, QuickFix, LifecycleTarget };
+
+export interface AnalysisDiagnostics {
+  version: number;
+  findings: Finding[];
+  /** internal errors (a failing rule, a failed analysis); the server logs each rule once */
+  errors: CheckError[];
+}
+
+export interface AnalysisHover {
+  markdown: string;
+  start: number;
+  end: number;
+}
+
+interface Doc {
+  text: string;
+  version: number;
+  /** findings of `version` (code actions read their fixes from here) */
+  findings?: { version: number; list: Finding[] };
+  /** per-function analyses for handle hovers, valid for `version` only */
+  hoverCache?: { version: number; map: HandleHoverCache };
+}
+
+export class AnalysisAdapter {
+  private sessionPromise: Promise<AnalysisSession> | undefined;
+  private session: AnalysisSession | undefined;
+  private readonly docs = new Map<string, Doc>();
+
+  constructor(private readonly loadWasm: () => Promise<WasmBytes>, private readonly sessionOptions: SessionOptions = {}) {}
+
+  private async ready(): Promise<AnalysisSession> {
+    this.sessionPromise ??= this.loadWasm().then((w) => AnalysisSession.create(w, this.sessionOptions)).then((s) => (this.session = s));
+    return this.sessionPromise;
+  }
+
+  /** Starts loading the parser (the first document does not pay for it). */
+  warmUp(): Promise<void> {
+    return this.ready().then(() => undefined);
+  }
+
+  /** Records a document's text; the tree is (re)built lazily, incrementally against the previous one. */
+  open(uri: string, text: string, version: number): void {
+    this.docs.set(uri, { text, version });
+  }
+
+  update(uri: string, text: string, version: number): void {
+    const d = this.docs.get(uri);
+    if (d) {
+      d.text = text;
+      d.version = version;
+      d.hoverCache = undefined;
+    } else this.docs.set(uri, { text, version });
+  }
+
+  close(uri: string): void {
+    this.docs.delete(uri);
+    if (this.session && !this.session.isDisposed) this.session.closeDocument(uri);
+  }
+
+  isOpen(uri: string): boolean {
+    return this.docs.has(uri);
+  }
+
+  /** The tree of the document's current text (incremental reparse when it changed). */
+  private async tree(uri: string): Promise<{ tree: Tree; text: string; version: number } | undefined> {
+    const d = this.docs.get(uri);
+    if (!d) return undefined;
+    const session = await this.ready();
+    const cur = session.document(uri);
+    if (cur && cur.version === d.version && cur.text === d.text) return { tree: cur.tree, text: d.text, version: d.version };
+    const tree = session.updateDocument(uri, d.text, d.version);
+    return { tree, text: d.text, version: d.version };
+  }
+
+  /** Checks the current text. Returns undefined when the document was closed meanwhile. */
+  async diagnostics(uri: string, opts: { severities: Record<string, SeveritySetting>; file?: string; headerPath?: string }): Promise<AnalysisDiagnostics | undefined> {
+    const t = await this.tree(uri);
+    const d = this.docs.get(uri);
+    if (!t || !d) return undefined;
+    const session = await this.ready();
+    const r = session.checkTree(t.tree, t.text, { severities: opts.severities, file: opts.file, ...(opts.headerPath ? { headerPath: opts.headerPath } : {}) });
+    d.findings = { version: t.version, list: r.findings };
+    return { version: t.version, findings: r.findings, errors: r.errors };
+  }
+
+  async hover(uri: string, offset: number): Promise<AnalysisHover | undefined> {
+    const t = await this.tree(uri);
+    const d = this.docs.get(uri);
+    if (!t || !d) return undefined;
+    if (!d.hoverCache || d.hoverCache.version !== t.version || d.text !== t.text) d.hoverCache = { version: t.version, map: new Map() };
+    const h = documentHoverAt(t.tree, t.text, offset, d.hoverCache.map);
+    return h ? { markdown: h.markdown, start: h.start, end: h.end } : undefined;
+  }
+
+  /** Quick fixes for one diagnostic of the current text (rule id + range as offsets). */
+  quickFixes(uri: string, diag: { rule: string; start: number; end: number }): QuickFix[] {
+    const d = this.docs.get(uri);
+    if (!d) return [];
+    const findings = d.findings && d.findings.version === d.version ? d.findings.list : [];
+    return quickFixesFor(d.text, findings, diag);
+  }
+
+  /** Map and allocation calls, where "Replay lifecycle" lenses go. */
+  async lensTargets(uri: string): Promise<LifecycleTarget[]> {
+    const t = await this.tree(uri);
+    return t ? lifecycleTargets(t.tree) : [];
+  }
+
+  /**
+   * The lifecycle (a .dmatrace) of the buffer at an offset of an open
+   * document. Throws LifecycleError with a user-facing reason when there is none.
+   */
+  async lifecycle(uri: string, offset: number, opts: { file?: string; buffer?: string; headers?: string[] } = {}): Promise<{ trace: string; title: string }> {
+    const t = await this.tree(uri);
+    if (!t) throw new Error(`document not open: ${uri}`);
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset, file: opts.file, buffer: opts.buffer, headers: opts.headers });
+    return { trace: r.trace, title: `${r.name} in ${r.functionName}()` };
+  }
+
+  text(uri: string): string | undefined {
+    return this.docs.get(uri)?.text;
+  }
+
+  static offsetOfLine(text: string, line: number): number {
+    return offsetOfLine(text, line);
+  }
+
+  /** The quoted `#include "…"` names of a text (the driver's own headers, read for sizes). */
+  static localIncludes(text: string): string[] {
+    return localIncludes(text);
+  }
+
+  get openCount(): number {
+    return this.docs.size;
+  }
+
+  dispose(): void {
+    this.session?.dispose();
+    this.docs.clear();
+  }
+}

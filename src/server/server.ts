@@ -1,0 +1,483 @@
+/**
+ * The DMA Scope language server, independent of the transport: the node
+ * entry (src/server/node.ts, `dma-scope lsp --stdio`) and a browser worker
+ * entry give it a connection and a host (how to load the wasm, how to show a
+ * replay page). Every call into the analysis goes through AnalysisAdapter.
+ *
+ * Features: diagnostics pushed on open/change (incremental sync, debounced,
+ * stale runs dropped), hover (markdown), quick fixes as workspace edits, a
+ * "Replay lifecycle" code lens with its command, settings from
+ * `workspace/configuration` (section `dmaScope`) or initializationOptions.
+ */
+import {
+  CancellationToken,
+  CodeAction,
+  CodeActionKind,
+  CodeLens,
+  Connection,
+  Diagnostic,
+  DiagnosticSeverity,
+  InitializeParams,
+  InitializeResult,
+  LSPErrorCodes,
+  MarkupKind,
+  MessageType,
+  ShowMessageNotification,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  TextEdit,
+  WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { WasmBytes } from '../analysis/parser';
+import { parseSettings, isExcluded, skipReason, DmaScopeSettings } from '../analysis/settings';
+import { ruleCommandUri, ruleDocPath } from '../model/links';
+import type { SeveritySetting } from '../analysis/rules/types';
+import type { SessionOptions } from '../analysis/session';
+import { isPlatformId, PlatformId } from '../model/platformIds';
+import { AnalysisAdapter, Finding } from './analysis';
+
+export const DIAGNOSTIC_SOURCE = 'dma-scope';
+export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
+export const CHECK_WORKSPACE_COMMAND = 'dmaScope.checkWorkspace';
+/** a workspace check stops after this many files */
+export const MAX_WORKSPACE_FILES = 20000;
+export const DEBOUNCE_MS = 200;
+const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
+
+export interface ReplayRequest {
+  uri: string;
+  /** 1-based line of the call the lifecycle starts from */
+  line: number;
+  trace: string;
+  title: string;
+  platform: PlatformId;
+}
+
+export interface ServerHost {
+  loadWasm(): Promise<WasmBytes>;
+  /**
+   * Makes the standalone replay page for a lifecycle and returns where it is
+   * (a URI the client can show). Absent in hosts that cannot write files.
+   */
+  writeReplay?(r: ReplayRequest): Promise<string>;
+  /** the `#include "…"` headers next to a file, for sizes they #define (best effort) */
+  readHeaders?(uri: string, text: string): Promise<string[]>;
+  /** every *.c / *.h file under the folders (absolute paths, sorted; hidden folders and node_modules skipped) */
+  listSourceFiles?(folders: string[], limit: number): Promise<string[]>;
+  readFile?(file: string): Promise<string>;
+  /** the file: URI of an absolute path */
+  fileUri?(file: string): string;
+  /** a rule page's URI (the page installed with the server); clients asking for `ruleLinks: 'command'` get a VS Code command link instead */
+  ruleDocHref?(ruleId: string): string;
+  /**
+   * The repository configuration (`.dma-scope.json`, merged upward) of an absolute path: its rule
+   * severities (client settings override them), whether its exclude globs match, and its problems.
+   */
+  repoConfig?(file: string): { rules: Record<string, SeveritySetting>; excluded: boolean; problems: string[] };
+  /** options of the server's analysis session (e.g. a header host that reads the driver's headers) */
+  sessionOptions?: SessionOptions;
+}
+
+function isCDocument(doc: TextDocument): boolean {
+  return doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri);
+}
+
+function schemeOf(uri: string): string {
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri);
+  return m ? m[1].toLowerCase() : '';
+}
+
+/** The path of a file: URI (percent-decoded), or undefined. */
+export function uriPath(uri: string): string | undefined {
+  if (schemeOf(uri) !== 'file') return undefined;
+  try {
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+function severityOf(s: Finding['severity']): DiagnosticSeverity {
+  return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+function cancelled(): ResponseError<void> {
+  return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+}
+
+export function startServer(connection: Connection, host: ServerHost): { adapter: AnalysisAdapter } {
+  const documents = new TextDocuments(TextDocument);
+  const adapter = new AnalysisAdapter(() => host.loadWasm(), host.sessionOptions);
+  /** VS Code (the extension's client) opens rule pages through its own command */
+  let commandRuleLinks = false;
+  const ruleHref = (id: string): string => (commandRuleLinks ? ruleCommandUri(id) : host.ruleDocHref?.(id) ?? ruleDocPath(id));
+  /** severities for a document: the repository's .dma-scope.json under the client's settings */
+  const severitiesFor = (uri: string): Record<string, SeveritySetting> => {
+    const p = uriPath(uri);
+    const repo = p ? repoOf(p) : undefined;
+    return repo ? { ...repo.rules, ...settings.severities } : settings.severities;
+  };
+  const repoOf = (file: string): { rules: Record<string, SeveritySetting>; excluded: boolean } | undefined => {
+    try {
+      const r = host.repoConfig?.(file);
+      for (const m of r?.problems ?? []) logOnce(`config:${m}`, m);
+      return r;
+    } catch (e) {
+      logOnce(`config:${file}`, `cannot read the .dma-scope.json of ${file}: ${(e as Error)?.message ?? e}`);
+      return undefined;
+    }
+  };
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  const running = new Map<string, Promise<void>>();
+  const skipped = new Map<string, string>();
+  const reported = new Set<string>();
+  let settings: DmaScopeSettings = parseSettings(undefined);
+  let initSettings: unknown;
+  let canPullConfig = false;
+  let canShowDocument = false;
+  let canWorkDoneProgress = false;
+  let roots: string[] = [];
+  /** the first checks wait for the client's settings (at most 2 s: a client may never answer) */
+  let settingsReady: Promise<unknown> = Promise.resolve();
+
+  const logOnce = (key: string, message: string): void => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    connection.console.warn(`DMA Scope: ${message}`);
+  };
+
+  /** window/showMessage (a notification: nothing waits for the user) */
+  const notify = (message: string): void => {
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
+  };
+
+  const relPath = (uri: string): string | undefined => {
+    const p = uriPath(uri);
+    if (!p) return undefined;
+    for (const r of roots) if (p.startsWith(r.endsWith('/') ? r : r + '/')) return p.slice(r.length).replace(/^\/+/, '');
+    return p;
+  };
+
+  /** Why a document is not analysed (logged once per document and reason), or undefined. */
+  const whySkip = (doc: TextDocument): string | undefined => {
+    const scheme = schemeOf(doc.uri);
+    if (scheme !== 'file' && scheme !== 'untitled') return `unsupported URI scheme '${scheme || '(none)'}:' (only file: and untitled: documents are checked)`;
+    const text = doc.getText();
+    const why = skipReason(text, settings.maxFileSize);
+    if (why) return why;
+    const p = uriPath(doc.uri);
+    if (p && isExcluded(settings.exclude, relPath(doc.uri) ?? p, p)) return 'excluded by dmaScope.exclude';
+    if (p && repoOf(p)?.excluded) return 'excluded by .dma-scope.json';
+    return undefined;
+  };
+
+  const toDiagnostic = (doc: TextDocument, f: Finding): Diagnostic => ({
+    range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
+    severity: severityOf(f.severity),
+    code: f.rule,
+    codeDescription: { href: ruleHref(f.rule) },
+    source: DIAGNOSTIC_SOURCE,
+    message: f.message,
+    relatedInformation: f.related.map((r) => ({ location: { uri: doc.uri, range: { start: doc.positionAt(r.start), end: doc.positionAt(r.end) } }, message: r.message })),
+  });
+
+  const check = async (uri: string): Promise<void> => {
+    await settingsReady;
+    const doc = documents.get(uri);
+    if (!doc || !isCDocument(doc)) return;
+    const why = whySkip(doc);
+    if (why) {
+      if (skipped.get(uri) !== why) {
+        skipped.set(uri, why);
+        connection.console.info(`DMA Scope: skipped ${uri}: ${why}`);
+      }
+      adapter.close(uri);
+      void connection.sendDiagnostics({ uri, diagnostics: [] });
+      return;
+    }
+    skipped.delete(uri);
+    if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
+    else adapter.update(uri, doc.getText(), doc.version);
+    try {
+      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: uriPath(uri) });
+      // closed, or edited while we waited for the parser: a newer run publishes
+      const now = documents.get(uri);
+      if (!r || !now || now.version !== r.version) return;
+      for (const e of r.errors) logOnce(e.rule ? `rule:${e.rule}` : `check:${uri}:${e.message}`, `${relPath(uri) ?? uri}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
+      await connection.sendDiagnostics({ uri, version: r.version, diagnostics: r.findings.map((f) => toDiagnostic(now, f)) });
+    } catch (e) {
+      logOnce(`diag:${uri}`, `could not check ${uri}: ${(e as Error)?.message ?? e}`);
+      adapter.close(uri);
+    }
+  };
+
+  /** Runs the check now (serialised per document) and resolves when it has published. */
+  const runNow = (uri: string): Promise<void> => {
+    const t = timers.get(uri);
+    if (t) clearTimeout(t);
+    timers.delete(uri);
+    const prev = running.get(uri) ?? Promise.resolve();
+    const p = prev.then(() => check(uri));
+    running.set(uri, p);
+    void p.finally(() => {
+      if (running.get(uri) === p) running.delete(uri);
+    });
+    return p;
+  };
+
+  const schedule = (uri: string, delay: number): void => {
+    const old = timers.get(uri);
+    if (old) clearTimeout(old);
+    timers.set(uri, setTimeout(() => void runNow(uri), delay));
+  };
+
+  /** The document's findings are current (pending debounced run done now). */
+  const settle = async (uri: string): Promise<void> => {
+    if (timers.has(uri)) await runNow(uri);
+    else await running.get(uri);
+  };
+
+  /** Reads the settings; true when they changed. */
+  const loadSettings = async (): Promise<boolean> => {
+    let raw: unknown = initSettings;
+    if (canPullConfig) {
+      try {
+        const [v] = await connection.workspace.getConfiguration([{ section: 'dmaScope' }]);
+        if (v !== null && typeof v === 'object') raw = v;
+      } catch (e) {
+        logOnce('config', `workspace/configuration failed: ${(e as Error)?.message ?? e}`);
+      }
+    }
+    const next = parseSettings(raw);
+    const changed = JSON.stringify(next) !== JSON.stringify(settings);
+    settings = next;
+    return changed;
+  };
+
+  const recheckAll = (): void => {
+    for (const d of documents.all()) if (isCDocument(d)) schedule(d.uri, 0);
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const caps = params.capabilities;
+    canPullConfig = !!caps.workspace?.configuration;
+    canShowDocument = !!caps.window?.showDocument?.support;
+    canWorkDoneProgress = !!caps.window?.workDoneProgress;
+    const io = params.initializationOptions as Record<string, unknown> | null | undefined;
+    // the VS Code extension runs the replay in its own panel: it registers dmaScope.replayLifecycle
+    // itself (a server-side command of that name would clash with it) and gets the lenses only
+    const clientOwnsReplay = !!io && typeof io === 'object' && io.clientOwnsReplay === true;
+    commandRuleLinks = !!io && typeof io === 'object' && io.ruleLinks === 'command';
+    initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope) : undefined;
+    settings = parseSettings(initSettings);
+    const folders = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter((p): p is string => !!p);
+    const root = params.rootUri ? uriPath(params.rootUri) : undefined;
+    roots = [...folders, ...(root ? [root] : [])];
+    // load the parser while the client finishes its handshake
+    void adapter.warmUp().catch((e) => logOnce('wasm', `cannot load the C parser: ${(e as Error)?.message ?? e}`));
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
+        executeCommandProvider: { commands: clientOwnsReplay ? [CHECK_WORKSPACE_COMMAND] : [REPLAY_COMMAND, CHECK_WORKSPACE_COMMAND] },
+      },
+      serverInfo: { name: 'dma-scope' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    const loaded = loadSettings();
+    settingsReady = Promise.race([loaded, new Promise((r) => setTimeout(r, 2000))]);
+    void loaded.then((changed) => changed && recheckAll());
+  });
+
+  connection.onDidChangeConfiguration((p) => {
+    const s = (p.settings as Record<string, unknown> | null | undefined)?.dmaScope;
+    if (!canPullConfig && s !== undefined) initSettings = s;
+    void loadSettings().then((changed) => changed && recheckAll());
+  });
+
+  documents.onDidChangeContent((e) => {
+    if (!isCDocument(e.document)) return;
+    const first = !adapter.isOpen(e.document.uri) && !skipped.has(e.document.uri);
+    if (adapter.isOpen(e.document.uri)) adapter.update(e.document.uri, e.document.getText(), e.document.version);
+    schedule(e.document.uri, first ? 0 : DEBOUNCE_MS);
+  });
+
+  documents.onDidClose((e) => {
+    const uri = e.document.uri;
+    const t = timers.get(uri);
+    if (t) clearTimeout(t);
+    timers.delete(uri);
+    skipped.delete(uri);
+    adapter.close(uri);
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+  });
+
+  /** An open, analysable document for a request, or undefined. */
+  const requestDoc = (uri: string): TextDocument | undefined => {
+    const doc = documents.get(uri);
+    if (!doc || !isCDocument(doc) || skipped.has(uri) || whySkip(doc)) return undefined;
+    if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
+    return doc;
+  };
+
+  connection.onHover(async (p, token: CancellationToken) => {
+    await yieldToLoop();
+    if (token.isCancellationRequested) return cancelled();
+    const doc = requestDoc(p.textDocument.uri);
+    if (!doc) return null;
+    try {
+      const h = await adapter.hover(doc.uri, doc.offsetAt(p.position));
+      if (!h) return null;
+      return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.start), end: doc.positionAt(h.end) } };
+    } catch (e) {
+      logOnce(`hover:${doc.uri}`, `hover failed in ${doc.uri}: ${(e as Error)?.message ?? e}`);
+      return null;
+    }
+  });
+
+  connection.onCodeAction(async (p, token) => {
+    await yieldToLoop();
+    if (token.isCancellationRequested) return cancelled();
+    const doc = requestDoc(p.textDocument.uri);
+    if (!doc) return [];
+    if (p.context.only && !p.context.only.some((k) => k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(k + '.'))) return [];
+    await settle(doc.uri);
+    if (token.isCancellationRequested) return cancelled();
+    const cur = documents.get(doc.uri) ?? doc;
+    const out: CodeAction[] = [];
+    for (const d of p.context.diagnostics ?? []) {
+      if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') continue;
+      const start = cur.offsetAt(d.range.start);
+      const end = cur.offsetAt(d.range.end);
+      for (const fix of adapter.quickFixes(cur.uri, { rule: d.code, start, end })) {
+        const edits: TextEdit[] = fix.edits.map((e) => ({ range: { start: cur.positionAt(e.start), end: cur.positionAt(e.end) }, newText: e.text }));
+        out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred || undefined, edit: { changes: { [cur.uri]: edits } } });
+      }
+    }
+    return out;
+  });
+
+  connection.onCodeLens(async (p, token) => {
+    await yieldToLoop();
+    if (token.isCancellationRequested) return cancelled();
+    const doc = requestDoc(p.textDocument.uri);
+    if (!doc) return [];
+    try {
+      const targets = await adapter.lensTargets(doc.uri);
+      return targets.map((t): CodeLens => {
+        const pos = doc.positionAt(t.offset);
+        return { range: { start: pos, end: pos }, command: { title: 'Replay lifecycle', command: REPLAY_COMMAND, arguments: [doc.uri, t.offset] } };
+      });
+    } catch (e) {
+      logOnce(`lens:${doc.uri}`, `code lens failed in ${doc.uri}: ${(e as Error)?.message ?? e}`);
+      return [];
+    }
+  });
+
+  /**
+   * Checks every C file of the workspace folders that is not open (open ones are checked live) and
+   * publishes their diagnostics, with window/workDoneProgress (cancellable) when the client has it.
+   */
+  const checkWorkspace = async (token: CancellationToken, attached: WorkDoneProgressReporter): Promise<{ files: number; findings: number; skipped: number; cancelled: boolean }> => {
+    if (!host.listSourceFiles || !host.readFile || !host.fileUri) throw new ResponseError(LSPErrorCodes.RequestFailed, 'this server cannot read the workspace');
+    let progress: WorkDoneProgressReporter = attached;
+    let progressToken: CancellationToken | undefined;
+    if (WorkDoneProgressReporter.isNullInstance(attached) && canWorkDoneProgress) {
+      const p = await connection.window.createWorkDoneProgress();
+      progress = p;
+      progressToken = p.token;
+    }
+    const stop = (): boolean => token.isCancellationRequested || !!progressToken?.isCancellationRequested;
+    progress.begin('DMA Scope: checking the workspace', 0, 'listing files', true);
+    const out = { files: 0, findings: 0, skipped: 0, cancelled: false };
+    try {
+      const files = await host.listSourceFiles([...new Set(roots)], MAX_WORKSPACE_FILES);
+      for (let i = 0; i < files.length; i++) {
+        if (stop()) {
+          out.cancelled = true;
+          break;
+        }
+        const uri = host.fileUri(files[i]);
+        const rel = relPath(uri) ?? files[i];
+        progress.report(Math.floor((i * 100) / files.length), `${i + 1}/${files.length} ${rel}`);
+        await yieldToLoop(); // requests and cancellations are served between files
+        if (documents.get(uri)) continue;
+        let text: string;
+        try {
+          text = await host.readFile(files[i]);
+        } catch {
+          out.skipped++;
+          continue;
+        }
+        if (skipReason(text, settings.maxFileSize) || isExcluded(settings.exclude, rel, files[i])) {
+          out.skipped++;
+          continue;
+        }
+        const doc = TextDocument.create(uri, 'c', 0, text);
+        try {
+          adapter.open(uri, text, 0);
+          const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: rel, headerPath: files[i] });
+          if (!r) continue;
+          for (const e of r.errors) logOnce(e.rule ? `rule:${e.rule}` : `check:${uri}:${e.message}`, `${rel}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
+          out.files++;
+          out.findings += r.findings.length;
+          if (!documents.get(uri)) await connection.sendDiagnostics({ uri, diagnostics: r.findings.map((f) => toDiagnostic(doc, f)) });
+        } catch (e) {
+          out.skipped++;
+          logOnce(`check:${uri}`, `could not check ${rel}: ${(e as Error)?.message ?? e}`);
+        } finally {
+          if (!documents.get(uri)) adapter.close(uri);
+        }
+      }
+    } finally {
+      progress.done();
+    }
+    return out;
+  };
+
+  connection.onExecuteCommand(async (p, token, workDone) => {
+    if (p.command === CHECK_WORKSPACE_COMMAND) return checkWorkspace(token, workDone);
+    if (p.command !== REPLAY_COMMAND) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown command ${p.command}`);
+    const [uri, offset] = p.arguments ?? [];
+    if (typeof uri !== 'string' || typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) {
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `${REPLAY_COMMAND} expects [documentUri, offset]`);
+    }
+    const doc = requestDoc(uri);
+    if (!doc) throw new ResponseError(LSPErrorCodes.RequestFailed, `${uri} is not an open C document DMA Scope checks`);
+    const headers = host.readHeaders ? await host.readHeaders(uri, doc.getText()).catch(() => []) : [];
+    let r: { trace: string; title: string };
+    try {
+      r = await adapter.lifecycle(uri, offset, { file: uri.split('/').pop(), headers });
+    } catch (e) {
+      const message = (e as Error)?.message ?? String(e);
+      notify(`DMA Scope: ${message}`);
+      throw new ResponseError(LSPErrorCodes.RequestFailed, message);
+    }
+    const platform = settings.platform && isPlatformId(settings.platform) ? settings.platform : DEFAULT_PLATFORM;
+    if (!host.writeReplay) return { title: r.title, trace: r.trace };
+    const page = await host.writeReplay({ uri, line: doc.positionAt(offset).line + 1, trace: r.trace, title: r.title, platform });
+    if (canShowDocument) void connection.window.showDocument({ uri: page, external: true }).catch(() => undefined);
+    else notify(`DMA Scope: lifecycle replay written to ${page}`);
+    return { title: r.title, trace: r.trace, page };
+  });
+
+  connection.onShutdown(() => {
+    for (const t of timers.values()) clearTimeout(t);
+    timers.clear();
+    adapter.dispose();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+  return { adapter };
+}

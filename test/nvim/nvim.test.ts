@@ -1,0 +1,95 @@
+/**
+ * A second, real LSP client: headless Neovim with its built-in client
+ * (test/nvim/init.lua, the README's set-up) opens a copy of a driver with an
+ * unchecked dma_map_single, waits for DMA Scope's diagnostics, hovers the
+ * call, applies the preferred quick fix and writes the file
+ * (test/nvim/driver.lua). The assertions are here, on the written file and on
+ * what the Lua side recorded.
+ */
+import * as assert from 'assert';
+import * as cp from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FIXTURES, REPO_ROOT } from '../helpers';
+
+const NVIM = process.env.NVIM_PATH || 'nvim';
+const HERE = path.join(REPO_ROOT, 'test', 'nvim');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+interface NvimResult {
+  ok: boolean;
+  error?: string;
+  steps: string[];
+  diagnostics?: { code: string; source: string; lnum: number; col: number; message: string; severity: number }[];
+  hover?: string;
+  actions?: string[];
+  server_exit?: number;
+}
+
+function runNvim(dir: string, file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = cp.spawn(NVIM, ['--headless', '-n', '-i', 'NONE', '-u', path.join(HERE, 'init.lua'), '-c', `luafile ${path.join(HERE, 'driver.lua')}`, file], {
+      cwd: dir,
+      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), 50000);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () {
+  this.timeout(60000);
+  let dir = '';
+  let result: NvimResult;
+  const original = fs.readFileSync(path.join(FIXTURES, 'lsp', 'tx_unchecked.c'), 'utf8');
+
+  before(async () => {
+    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-'));
+    fs.writeFileSync(path.join(dir, 'drv.c'), original);
+    const r = await runNvim(dir, 'drv.c');
+    const file = path.join(dir, 'result.json');
+    assert.ok(fs.existsSync(file), `nvim wrote no result (exit ${r.code}): ${r.out}`);
+    result = JSON.parse(fs.readFileSync(file, 'utf8')) as NvimResult;
+    assert.ok(result.ok, `the Lua steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    assert.strictEqual(r.code, 0, r.out);
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the unchecked map with its rule id at the call', () => {
+    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.code, d.source, d.lnum + 1, d.col + 1, d.severity]), [['map-error-unchecked', 'dma-scope', 19, 9, 1]]);
+    assert.match(result.diagnostics![0].message, /dma_mapping_error/);
+  });
+
+  it('hovers the call with the API entry and the call\'s own arguments', () => {
+    assert.match(result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
+    assert.match(result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
+  });
+
+  it('offers the check and the suppression; the applied fix is in the written file', () => {
+    assert.deepStrictEqual(result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
+    const written = fs.readFileSync(path.join(dir, 'drv.c'), 'utf8');
+    const expected = original.replace(
+      'DMA_TO_DEVICE);\n\twritel(',
+      'DMA_TO_DEVICE);\n\tif (dma_mapping_error(ring->dev, addr))\n\t\tgoto err_drop;\n\twritel(',
+    );
+    assert.notStrictEqual(expected, original);
+    assert.strictEqual(written, expected);
+    assert.deepStrictEqual(result.steps, ['started', 'diagnostics', 'hover', 'applied', 'rechecked', 'written', 'stopped']);
+  });
+
+  it('stops the server with shutdown and exit (exit code 0)', () => {
+    assert.strictEqual(result.server_exit, 0);
+  });
+});
