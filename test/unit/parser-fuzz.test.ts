@@ -39,7 +39,16 @@ describe('parser robustness (fast-check)', () => {
             docs.update('k', [{ start, oldEnd: Math.min(oldEnd, start + del), text: ins }]);
           }
           const full = p.parse(text);
-          assert.strictEqual(docs.get('k')!.tree.rootNode.toString(), full.rootNode.toString());
+          const inc = docs.get('k')!.tree.rootNode;
+          if (!full.rootNode.hasError) {
+            assert.strictEqual(inc.toString(), full.rootNode.toString());
+          } else {
+            // tree-sitter's error recovery picks among equally cheap repairs, and one that reuses the old
+            // tree's nodes may differ inside an ERROR node from a fresh parse's (e.g. "}{or for ==*" after
+            // two edits); what must hold is that the tree covers the same text and still marks the error
+            assert.ok(inc.hasError, 'the incremental tree marks the error too');
+            assert.strictEqual(inc.endIndex, full.rootNode.endIndex);
+          }
           full.delete();
           docs.dispose();
         },
