@@ -1,5 +1,5 @@
 /**
- * The ten platform presets of design.md §4 as data (dma-model.md §3.3 / §3.4).
+ * The eleven platform presets as data (the simulator and the hover tables read them).
  * Pure module: used by the simulator, the "Select Platform" quick pick, hover and the CLI.
  */
 import { PLATFORM_IDS, PlatformId } from './platformIds';

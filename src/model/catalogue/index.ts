@@ -27,15 +27,19 @@ const ENTRIES: readonly ApiEntry[] = Object.freeze([
   ...WRAPPER_ENTRIES,
 ]);
 
-const BY_NAME = new Map<string, ApiEntry>();
-for (const e of ENTRIES) {
-  if (BY_NAME.has(e.name)) throw new Error(`duplicate catalogue entry ${e.name}`);
-  BY_NAME.set(e.name, e);
-}
-const ALIASES = new Map<string, ApiEntry>();
-for (const e of ENTRIES) for (const a of e.aliases ?? []) if (!BY_NAME.has(a)) ALIASES.set(a, e);
+/** Entries by name, built once at import and never changed (a duplicate name is a catalogue bug). */
+const BY_NAME: ReadonlyMap<string, ApiEntry> = new Map(
+  ENTRIES.map((e, i) => {
+    if (ENTRIES.findIndex((x) => x.name === e.name) !== i) throw new Error(`duplicate catalogue entry ${e.name}`);
+    return [e.name, e] as const;
+  }),
+);
+/** Other names of entries (legacy spellings), unless an entry has that name itself. */
+const ALIASES: ReadonlyMap<string, ApiEntry> = new Map(
+  ENTRIES.flatMap((e) => (e.aliases ?? []).filter((a) => !BY_NAME.has(a)).map((a) => [a, e] as const)),
+);
 
-/** Every entry, in catalogue order (grouped as in dma-model.md §1). */
+/** Every entry, in catalogue order (grouped by topic: coherent, streaming, syncs, masks, …). */
 export function allEntries(): readonly ApiEntry[] {
   return ENTRIES;
 }
