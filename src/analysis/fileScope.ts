@@ -112,9 +112,11 @@ export function constObject(decl: Node): boolean {
   return decl.namedChildren.some((c) => !!c && c.type === 'type_qualifier' && c.text === 'const');
 }
 
-/** File-scope object declarations (also inside #if blocks), name → shape. Bounded: top level and nested preprocessor blocks only. */
-export function fileScopeObjects(root: Node): Map<string, ImageDecl> {
-  const out = new Map<string, ImageDecl>();
+/**
+ * Visits every file-scope declarator (also inside #if blocks, extern "C" and declaration lists) with its
+ * `declaration` node and shape. Bounded: top level and nested preprocessor blocks only.
+ */
+function forEachFileScopeDeclarator(root: Node, visit: (decl: Node, declarator: Node, shape: { name: string; array: boolean; pointer: boolean }) => void): void {
   const stack: Node[] = [root];
   for (let steps = 0; stack.length && steps < 100000; steps++) {
     const n = stack.pop()!;
@@ -123,18 +125,27 @@ export function fileScopeObjects(root: Node): Map<string, ImageDecl> {
       if (c.type.startsWith('preproc_if') || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'linkage_specification' || c.type === 'declaration_list') stack.push(c);
       else if (c.type === 'declaration') {
         for (const d of c.childrenForFieldName('declarator')) {
-          if (!d) continue;
-          const s = shapeOf(d);
-          if (!s) continue;
-          const prev = out.get(s.name);
-          const isConst = constObject(c) && !s.pointer;
-          // two declarations that disagree (e.g. under different #ifdefs): keep the weaker claim
-          if (prev && (prev.array !== s.array || prev.pointer !== s.pointer)) { out.set(s.name, { ...prev, pointer: true }); continue; }
-          out.set(s.name, { array: s.array, pointer: s.pointer, isConst: isConst || !!prev?.isConst, scope: 'file', start: d.startIndex, end: d.endIndex });
+          const s = d ? shapeOf(d) : null;
+          if (d && s) visit(c, d, s);
         }
       }
     }
   }
+}
+
+/** File-scope object declarations (also inside #if blocks), name → shape. */
+export function fileScopeObjects(root: Node): Map<string, ImageDecl> {
+  const out = new Map<string, ImageDecl>();
+  forEachFileScopeDeclarator(root, (c, d, s) => {
+    const prev = out.get(s.name);
+    const isConst = constObject(c) && !s.pointer;
+    // two declarations that disagree (e.g. under different #ifdefs): keep the weaker claim
+    if (prev && (prev.array !== s.array || prev.pointer !== s.pointer)) {
+      out.set(s.name, { ...prev, pointer: true });
+      return;
+    }
+    out.set(s.name, { array: s.array, pointer: s.pointer, isConst: isConst || !!prev?.isConst, scope: 'file', start: d.startIndex, end: d.endIndex });
+  });
   return out;
 }
 
@@ -197,19 +208,6 @@ export function structSpecifiers(root: Node, text: string): Map<string, Node> {
 /** name → the file-scope `declaration` node that declares it (also inside #if blocks). */
 export function fileScopeDeclarations(root: Node): Map<string, Node> {
   const out = new Map<string, Node>();
-  const stack: Node[] = [root];
-  for (let steps = 0; stack.length && steps < 100000; steps++) {
-    const n = stack.pop()!;
-    for (const c of n.namedChildren) {
-      if (!c) continue;
-      if (c.type.startsWith('preproc_if') || c.type === 'preproc_else' || c.type === 'preproc_elif' || c.type === 'linkage_specification' || c.type === 'declaration_list') stack.push(c);
-      else if (c.type === 'declaration') {
-        for (const d of c.childrenForFieldName('declarator')) {
-          const s = d ? shapeOf(d) : null;
-          if (s) out.set(s.name, c);
-        }
-      }
-    }
-  }
+  forEachFileScopeDeclarator(root, (c, _d, s) => out.set(s.name, c));
   return out;
 }

@@ -6,6 +6,7 @@
  */
 import { RULES } from './rules';
 import type { SeveritySetting } from './rules/types';
+import { globToRegExp } from './config';
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
 
@@ -35,27 +36,10 @@ export function severitiesFromSettings(settings: unknown, get?: (key: string) =>
   return out;
 }
 
-/** Simple glob matcher for dmaScope.exclude (`**`, `*`, `?`). */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        re += '.*';
-        i++;
-        if (glob[i + 1] === '/') i++;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`(^|/)${re}$`);
-}
-
 /** Whether any of `globs` matches one of the paths given (workspace-relative and absolute). */
 export function isExcluded(globs: readonly string[], ...paths: string[]): boolean {
   if (!globs.length) return false;
-  const res = globs.map(globToRegExp);
+  const res = globs.map((g) => globToRegExp(g));
   return paths.some((p) => res.some((re) => re.test(p.replace(/\\/g, '/'))));
 }
 

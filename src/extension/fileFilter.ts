@@ -4,6 +4,7 @@
  */
 
 import { globToRegExp } from '../analysis/config';
+import { isExcluded as excludedBy } from '../analysis/settings';
 
 export { globToRegExp };
 
@@ -12,12 +13,7 @@ export { globToRegExp };
  * (backslashes turned into slashes) and on the URI's path.
  */
 export function isExcluded(relativePath: string, uriPath: string, globs: readonly string[]): boolean {
-  if (!globs.length) return false;
-  const rel = relativePath.replace(/\\/g, '/');
-  return globs.some((g) => {
-    const re = globToRegExp(g);
-    return re.test(rel) || re.test(uriPath);
-  });
+  return excludedBy(globs, relativePath, uriPath);
 }
 
 /** A document of `chars` characters is analysed only when it is not over `maxFileSize`. */
