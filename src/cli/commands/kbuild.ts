@@ -44,6 +44,8 @@ export function kbuildConfig(flags: KbuildFlags, cwd: string): KbuildConfig {
   return { macros, complete: false, note: 'kconfig.h is included but no generated/autoconf.h was found in the -I folders (run make prepare); #if CONFIG_ is not decided' };
 }
 
+const toPosix = (p: string): string => p.replace(/\\/g, '/');
+
 const LEVEL: Record<string, string> = { error: 'error', warning: 'warning', info: 'note' };
 
 export async function runKbuild(argv: string[], io: CliIO): Promise<number> {
@@ -62,7 +64,11 @@ export async function runKbuild(argv: string[], io: CliIO): Promise<number> {
   for (const file of flags.files) {
     if (configs.excluded(file)) continue;
     const repo = configs.forFile(file);
-    const r = await checkOneFile(file, io.cwd, { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete }, () => (session ??= nodeSession()));
+    const r = await checkOneFile(file, io.cwd, { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete,
+      // exactly kbuild's header search: its -I/-isystem folders and -include files (relative ones from the build folder)
+      includePaths: [...flags.includeDirs, ...flags.systemDirs].map((d) => toPosix(path.resolve(io.cwd, d))),
+      forcedIncludes: flags.includes.map((f) => toPosix(path.resolve(io.cwd, f))),
+    }, () => (session ??= nodeSession()));
     for (const f of r.findings) io.err(`${file}:${f.line}:${f.column}: ${LEVEL[f.severity] ?? 'warning'}: ${f.message} [${f.rule}]\n`);
     for (const e of r.errors) io.err(`${file}: warning: dma-scope: ${e.message}${e.rule ? ` [${e.rule}]` : ''}\n`);
   }
