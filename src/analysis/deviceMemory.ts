@@ -7,7 +7,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, normText, stripParensAndCasts, LEAVES } from './ast';
-import type { FileSummary } from './facts';
+import type { FileSummary } from './fileSummary';
 
 /** Allocators whose CPU pointer is memory the device may write at any time. */
 export const DEVICE_ALLOCATORS = /^(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)$/;
