@@ -21,11 +21,11 @@ import { reach, type CfgNode } from './cfg';
 import type { FunctionContext } from './facts';
 import { regions, pointsInto, reassigns } from './ownership';
 import { baseNames } from './writes';
-import { apiEntry, paramIndex, P } from './api';
 import { DEVICE_ALLOCATORS, GENERIC_MEMBER, mentionsDeviceMember, structTypeOf, type DeviceAlloc } from './deviceMemory';
 import { DeviceChecks } from './deviceChecks';
+import { gatherSinks, type SinkPush } from './deviceSinks';
 import {
-  USED_LEN, CONVERT, LENGTH_ARGS, FREES, DMA_HANDLE_SINK, readContext, outermost, localsIn,
+  USED_LEN, CONVERT, readContext, outermost, localsIn,
   type Origin, type DeviceRead, type DeviceFlow, type DeviceAnalysis, type TaintResult,
 } from './deviceDataSyntax';
 
@@ -363,54 +363,12 @@ class Analyzer {
     }
   }
 
-  private gatherSinks(push: (at: Node, cfg: CfgNode, sink: DeviceFlow['sink'], sinkWhat: string) => void): void {
+  private gatherSinks(push: SinkPush): void {
     // only expressions that may carry a device value are placed in the CFG (CfgIndex.at is a scan)
     const names = [...this.defs.keys()].filter((k) => !this.aliases.has(k));
     const nameRe = names.length ? new RegExp(`\\b(${names.join('|')})\\b`) : null;
     const maybe = (e: Node): boolean => this.reads.some((r) => r.start >= e.startIndex && r.end <= e.endIndex) || (!!nameRe && nameRe.test(this.ctx.text.slice(e.startIndex, e.endIndex)));
-    const at = (e: Node, sink: DeviceFlow['sink'], what: string): void => {
-      if (!maybe(e)) return;
-      const c = this.cfgOf(e);
-      if (c) push(e, c, sink, what);
-    };
-    for (const n of this.ctx.cfg.nodes) {
-      const loopCond = n.kind === 'cond' && n.loop && n.loop.type !== 'do_statement' ? n.loop.childForFieldName('condition') : null;
-      if (!loopCond || !maybe(loopCond)) continue;
-      // a loop bound: a side of the loop condition's comparison that is not the variable the loop steps
-      const upd = n.loop!.childForFieldName('update')?.text ?? '';
-      walk(loopCond, (x) => {
-        if (x.type === 'binary_expression' && /^(<|<=|>|>=)$/.test(x.childForFieldName('operator')?.text ?? '')) {
-          for (const s of [x.childForFieldName('left'), x.childForFieldName('right')]) {
-            const id = s ? stripParensAndCasts(s) : null;
-            if (!s || (id?.type === 'identifier' && new RegExp(`\\b${id.text}\\b`).test(upd))) continue;
-            if (maybe(s)) push(s, n, 'loop', 'a loop bound');
-          }
-          return false;
-        }
-        return true;
-      }, LEAVES);
-    }
-    for (const x of this.accessCands) {
-      if (x.type !== 'subscript_expression') continue;
-      const i = x.childForFieldName('index');
-      if (i) at(i, 'index', 'an array index');
-    }
-    for (const x of this.ctx.allCalls) {
-      const name = callName(x) ?? '';
-      const li = LENGTH_ARGS[name];
-      const frees = FREES.test(name);
-      const e = DMA_HANDLE_SINK.test(name) ? apiEntry(name) : undefined;
-      if (!li && !frees && !e) continue;
-      const args = callArgs(x);
-      if (li) for (const i of li) if (args[i]) at(args[i], 'length', `the ${i === li[li.length - 1] || name.startsWith('mem') ? 'length' : 'offset'} of ${name}()`);
-      if (frees && args[0]) at(args[0], 'pointer', `the pointer ${name}() frees`);
-      if (e) {
-        const hi = paramIndex(e, ...P.handle);
-        if (hi >= 0 && args[hi]) at(args[hi], 'pointer', `the handle ${name}() releases`);
-        const ci = e.role === 'free' || e.role === 'pool-free' ? paramIndex(e, ...P.cpu) : -1;
-        if (ci >= 0 && args[ci]) at(args[ci], 'pointer', `the pointer ${name}() frees`);
-      }
-    }
+    gatherSinks(this.ctx, this.accessCands, maybe, (e) => this.cfgOf(e), push);
   }
 
 }
