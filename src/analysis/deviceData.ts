@@ -9,7 +9,7 @@
  *   `dma_alloc_attrs()` / `dma_alloc_wc()` / `dma_pool_alloc()` / `dma_pool_zalloc()`, kept in a local of the
  *   allocating function or in a struct member (`ring->desc = dma_alloc_coherent(…)` in probe makes every
  *   `x->desc` of the file device memory, unless `x` is declared as another struct type);
- * - streaming buffers mapped DMA_FROM_DEVICE / DMA_BIDIRECTIONAL (ownership.ts regions);
+ * - streaming buffers mapped DMA_FROM_DEVICE / DMA_BIDIRECTIONAL (ownershipRegions.ts);
  * - the used length `virtqueue_get_buf(vq, &len)` / `virtqueue_get_buf_ctx(vq, &len, …)` writes.
  *
  * There is no driver index yet (cross-file knowledge): what the allocation of another file does is unknown,

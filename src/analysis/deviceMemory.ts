@@ -3,7 +3,7 @@
  * DMA-coherent or pool allocation, found in whatever function of the file allocates them (probe, ring
  * setup). A FileSummary fact, so a function that reads `ring->desc` in the poll routine is analysed (and
  * re-checked) with the allocation that makes it device memory. Kept apart from deviceData.ts so that
- * facts.ts can build the summary without importing the ownership analysis.
+ * fileSummary.ts can build the summary without importing the ownership analysis.
  */
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, normText, stripParensAndCasts, LEAVES } from './ast';
