@@ -3,11 +3,11 @@
  * DMA-coherent or pool allocation, found in whatever function of the file allocates them (probe, ring
  * setup). A FileSummary fact, so a function that reads `ring->desc` in the poll routine is analysed (and
  * re-checked) with the allocation that makes it device memory. Kept apart from deviceData.ts so that
- * facts.ts can build the summary without importing the ownership analysis.
+ * fileSummary.ts can build the summary without importing the ownership analysis.
  */
 import type { Node } from 'web-tree-sitter';
 import { walk, callName, normText, stripParensAndCasts, LEAVES } from './ast';
-import type { FileSummary } from './facts';
+import type { FileSummary } from './fileSummary';
 
 /** Allocators whose CPU pointer is memory the device may write at any time. */
 export const DEVICE_ALLOCATORS = /^(dma_alloc_coherent|dmam_alloc_coherent|dma_alloc_attrs|dmam_alloc_attrs|dma_alloc_wc|dma_pool_alloc|dma_pool_zalloc)$/;

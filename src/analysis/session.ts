@@ -7,7 +7,7 @@
  * tests each create one; `dispose()` frees the trees and the parser and clears every cache.
  *
  * The modules of src/analysis keep no mutable state of their own: what they cache, they cache in the
- * objects a session hands them (checker.ts CheckState, facts.ts SummaryCaches).
+ * objects a session hands them (checker.ts CheckState, fileSummary.ts SummaryCaches).
  */
 import type { Tree } from 'web-tree-sitter';
 import { CParser, DocumentTrees, type ParseOptions, type TextChange, type WasmBytes } from './parser';

@@ -3,7 +3,7 @@
  * #define) are read line by line from the text with comments blanked — they are preprocessor lines,
  * which the C grammar sees only as opaque tokens. The driver's own headers are also parsed (with the
  * session's parser) for struct layouts, `static inline` DMA helpers and prototypes, reusing the same
- * summaries a .c file gets (facts.ts summarizeFile, fileScope.ts structDefinitions).
+ * summaries a .c file gets (fileSummary.ts summarizeFile, fileScope.ts structDefinitions).
  */
 import type { Tree, Node } from 'web-tree-sitter';
 import type { CParser } from '../parser';

@@ -55,7 +55,7 @@ export interface Rule {
    * The file-level facts outside the function that checkFunction reads (the file summary, the file's
    * path), as a stable text. The checker caches a function's results under its text plus every rule's
    * key, so a change to those facts re-checks the function. Omit when the rule reads only the function
-   * and the facts shared by all rules (facts.ts sharedFactsKey). Name only what `fnText` mentions.
+   * and the facts shared by all rules (fileSummary.ts sharedFactsKey). Name only what `fnText` mentions.
    * `fnStart`: the function's offset in the file, for keys that hold positions relative to it.
    */
   factsKey?(summary: FileSummary, fnText: string, file: string | undefined, fnStart: number): string;
