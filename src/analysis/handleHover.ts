@@ -11,7 +11,7 @@ import { analyzeFunction, summarizeFile } from './facts';
 import { reach } from './cfg';
 import { regions, pointsInto, Region, OwnEvent } from './ownership';
 import { deviceData } from './deviceData';
-import { hoverAt } from './hover';
+import { hoverAt, type RuleLink } from './hover';
 
 export interface HandleHover {
   markdown: string;
@@ -158,6 +158,6 @@ function render(r: Region, role: HandleHover['role'], e: string, owner: HandleHo
 }
 
 /** The hover of a C document at an offset: a catalogued API identifier first, else a handle/buffer. */
-export function documentHoverAt(tree: Tree, text: string, offset: number, cache?: HandleHoverCache): { markdown: string; start: number; end: number } | null {
-  return hoverAt(tree, text, offset) ?? handleHoverAt(tree, text, offset, cache);
+export function documentHoverAt(tree: Tree, text: string, offset: number, cache?: HandleHoverCache, ruleLink?: RuleLink): { markdown: string; start: number; end: number } | null {
+  return hoverAt(tree, text, offset, ruleLink) ?? handleHoverAt(tree, text, offset, cache);
 }

@@ -42,13 +42,13 @@ const NAME_NODE_TYPES = new Set(['identifier', 'field_identifier', 'type_identif
 const WORD = /[A-Za-z0-9_]/;
 
 /** Finds the identifier at `offset` and, if it is catalogued mapping API, builds the hover. */
-export function hoverAt(tree: Tree, text: string, offset: number): HoverResult | null {
+export function hoverAt(tree: Tree, text: string, offset: number, ruleLink: RuleLink = ruleCommandUri): HoverResult | null {
   const found = identifierAtOffset(tree, text, offset);
   if (!found) return null;
   if (!isDmaMappingIdentifier(found.name)) return null;
   const entry = lookup(found.name)!;
   const call = found.node ? callFactsFor(found.node, entry) : undefined;
-  return { markdown: renderHover(entry, call), start: found.start, end: found.end, entry, call };
+  return { markdown: renderHover(entry, call, ruleLink), start: found.start, end: found.end, entry, call };
 }
 
 interface FoundName {
@@ -220,8 +220,14 @@ function callSection(entry: ApiEntry, c: CallFacts): string[] {
   return lines.filter(Boolean);
 }
 
+/**
+ * Where a rule id links to: in VS Code a command opening the bundled page (the default); a language
+ * server gives other editors the page's file: URI instead.
+ */
+export type RuleLink = (ruleId: string) => string;
+
 /** The hover markdown for an entry, with the call's facts when given. */
-export function renderHover(e: ApiEntry, call?: CallFacts): string {
+export function renderHover(e: ApiEntry, call?: CallFacts, ruleLink: RuleLink = ruleCommandUri): string {
   const out: string[] = [];
   out.push('```c\n' + e.signature + '\n```');
   const meta = [`**${escapeMd(e.name)}**`, e.kind + (e.gplOnly ? ', GPL-only export' : ''), e.header ? `\`${e.header}\`` : ''].filter(Boolean).join(' · ');
@@ -242,7 +248,7 @@ export function renderHover(e: ApiEntry, call?: CallFacts): string {
   out.push(conv.join('  \n'));
   const rows = PLATFORM_IDS.map((p) => `| \`${p}\` | ${mdText(e.platforms[p]).replace(/\n/g, ' ')} |`);
   out.push(['| Platform | Effect |', '|---|---|', ...rows].join('\n'));
-  if (e.rules.length) out.push(`**Rules:** ${e.rules.map((r) => `[${r}](${ruleCommandUri(r)})`).join(' · ')}`);
+  if (e.rules.length) out.push(`**Rules:** ${e.rules.map((r) => `[${r}](${ruleLink(r)})`).join(' · ')}`);
   if (e.docs.length) out.push(`**Docs:** ${e.docs.map((d) => `[${escapeMd(d.title)}](${d.ref})`).join(' · ')}`);
   return out.join('\n\n');
 }

@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { Services } from './services';
+import { OPEN_RULE_COMMAND } from '../model/links';
 
 export const C_DOCUMENTS = [
   { scheme: 'file', language: 'c' },
@@ -32,6 +33,8 @@ export function startLanguageClient(context: vscode.ExtensionContext, services: 
       documentSelector: C_DOCUMENTS,
       initializationOptions: { clientOwnsReplay: true, ruleLinks: 'command' },
       synchronize: { configurationSection: 'dmaScope' },
+      // the server's rule links are command links (ruleLinks above): only the one that opens a bundled page may run
+      markdown: { isTrusted: { enabledCommands: [OPEN_RULE_COMMAND] }, supportHtml: false },
     };
     // its log goes to its own output channel, "DMA Scope Language Server"
     client = new lc.LanguageClient('dmaScope', 'DMA Scope Language Server', serverOptions, clientOptions);

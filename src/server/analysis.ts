@@ -103,12 +103,12 @@ export class AnalysisAdapter {
     return { version: t.version, findings: r.findings, errors: r.errors };
   }
 
-  async hover(uri: string, offset: number): Promise<AnalysisHover | undefined> {
+  async hover(uri: string, offset: number, ruleLink?: (ruleId: string) => string): Promise<AnalysisHover | undefined> {
     const t = await this.tree(uri);
     const d = this.docs.get(uri);
     if (!t || !d) return undefined;
     if (!d.hoverCache || d.hoverCache.version !== t.version || d.text !== t.text) d.hoverCache = { version: t.version, map: new Map() };
-    const h = documentHoverAt(t.tree, t.text, offset, d.hoverCache.map);
+    const h = documentHoverAt(t.tree, t.text, offset, d.hoverCache.map, ruleLink);
     return h ? { markdown: h.markdown, start: h.start, end: h.end } : undefined;
   }
 

@@ -336,7 +336,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const doc = requestDoc(p.textDocument.uri);
     if (!doc) return null;
     try {
-      const h = await adapter.hover(doc.uri, doc.offsetAt(p.position));
+      const h = await adapter.hover(doc.uri, doc.offsetAt(p.position), ruleHref);
       if (!h) return null;
       return { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: { start: doc.positionAt(h.start), end: doc.positionAt(h.end) } };
     } catch (e) {

@@ -86,6 +86,9 @@ describe('language server (lsp --stdio)', function () {
     assert.strictEqual(md.kind, 'markdown');
     assert.match(md.value, /dma\\_map\\_single/);
     assert.match(md.value, /dma_mapping_error/);
+    // rule links a non-VS Code editor can follow: the installed page, never a VS Code command
+    assert.ok(!md.value.includes('command:'), 'no command: links in the server hover');
+    assert.ok(md.value.includes(pathToFileURL(path.join(REPO_ROOT, 'docs', 'rules', 'map-error-unchecked.md')).href), 'links the rule page as a file: URI');
     assert.deepStrictEqual(h.range?.start, pos(TX_TEXT, 'dma_map_single('));
     const handle = (await c.conn.sendRequest('textDocument/hover', { textDocument: { uri: TX_URI }, position: pos(TX_TEXT, '(addr)', 2) })) as Hover;
     assert.match((handle.contents as MarkupContent).value, /`addr` is a streaming DMA handle[\s\S]*mapped for DMA_TO_DEVICE by `dma_map_single\(\)` at line 19/);
