@@ -83,6 +83,55 @@ export interface CachedFunction {
   start: number;
   findings: RawFinding[];
   errors: CheckError[];
+  /**
+   * Related locations outside the function (the allocation in probe, a helper), by finding and related
+   * index: their text and which occurrence of that text in the file they were, so a cached result finds
+   * them again wherever edits elsewhere moved them.
+   */
+  anchors?: { finding: number; related: number; text: string; nth: number }[];
+}
+
+/** Which occurrence of `needle` (0-based) starts at `at` in `text`. */
+function occurrenceIndex(text: string, needle: string, at: number): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i >= 0 && i < at; i = text.indexOf(needle, i + 1)) n++;
+  return n;
+}
+
+/** Where the `nth` occurrence of `needle` starts in `text`, or -1. */
+function nthOccurrence(text: string, needle: string, nth: number): number {
+  let i = text.indexOf(needle);
+  for (let n = 0; i >= 0 && n < nth; n++) i = text.indexOf(needle, i + 1);
+  return i;
+}
+
+/** The anchors of a function's findings: related locations outside [start, end). */
+function anchorsOf(found: RawFinding[], text: string, start: number, end: number): CachedFunction['anchors'] {
+  const out: NonNullable<CachedFunction['anchors']> = [];
+  found.forEach((f, fi) => f.related?.forEach((r, ri) => {
+    if (r.start >= start && r.end <= end) return;
+    const t = text.slice(r.start, r.end);
+    if (t) out.push({ finding: fi, related: ri, text: t, nth: occurrenceIndex(text, t, r.start) });
+  }));
+  return out.length ? out : undefined;
+}
+
+/**
+ * A cached function's findings in the current text: moved with the function, and their related
+ * locations outside it found again by their anchors; undefined when an anchor is gone (analyse anew).
+ */
+function fromCache(hit: CachedFunction, text: string, fnStart: number, fnEnd: number): RawFinding[] | undefined {
+  const d = fnStart - hit.start;
+  const out = hit.findings.map((f) => shift(f, d, hit.start, hit.start + (fnEnd - fnStart)));
+  for (const a of hit.anchors ?? []) {
+    const at = nthOccurrence(text, a.text, a.nth);
+    if (at < 0) return undefined;
+    const f = out[a.finding];
+    const related = [...(f.related ?? [])];
+    related[a.related] = { ...related[a.related], start: at, end: at + a.text.length };
+    out[a.finding] = { ...f, related };
+  }
+  return out;
 }
 
 /** How many functions the last check analysed, served from the cache, or skipped by the prefilter. */
@@ -120,20 +169,26 @@ const FUNCTION_PREFILTER = new RegExp([relevantNamesRegExp().source, ...RULES.fl
  * reads (facts.ts) and what each rule declares it reads (Rule.factsKey). Only entries named in the
  * function's text take part, so an edit elsewhere in the file leaves this function's entry valid.
  */
-function summaryKey(s: FileSummary, fnText: string, file?: string, fnStart = 0): string {
+function summaryKey(s: FileSummary, fnText: string, file?: string): string {
   let key = sharedFactsKey(s, fnText);
-  for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file, fnStart)}`;
+  for (const r of RULES) if (r.factsKey) key += `|${r.id}:${r.factsKey(s, fnText, file)}`;
   return key + '|' + headerFactsKey(s, fnText);
 }
 
-function shift(f: RawFinding, d: number): RawFinding {
+/**
+ * A cached function's findings moved by `d` (the function now starts `d` later). Ranges inside the
+ * function move with it; a related location elsewhere in the file (a helper, the allocation in probe)
+ * is found again by its anchor (fromCache).
+ */
+function shift(f: RawFinding, d: number, fnStart: number, fnEnd: number): RawFinding {
   if (!d) return f;
+  const move = <T extends { start: number; end: number }>(r: T): T => (r.start >= fnStart && r.end <= fnEnd ? { ...r, start: r.start + d, end: r.end + d } : r);
   return {
     ...f,
     start: f.start + d,
     end: f.end + d,
-    related: f.related?.map((r) => ({ ...r, start: r.start + d, end: r.end + d })),
-    fixes: f.fixes?.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, start: e.start + d, end: e.end + d })) })),
+    related: f.related?.map(move),
+    fixes: f.fixes?.map((x) => ({ ...x, edits: x.edits.map(move) })),
   };
 }
 
@@ -246,11 +301,12 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       stats.skipped++;
       continue;
     }
-    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file, fn.startIndex) + platformContext(fn) : '';
+    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
     const hit = state?.results.get(key);
-    if (hit) {
+    const cached = hit && fromCache(hit, text, fn.startIndex, fn.endIndex);
+    if (hit && cached) {
       stats.cached++;
-      for (const f of hit.findings) raw.push(shift(f, fn.startIndex - hit.start));
+      raw.push(...cached);
       errors.push(...hit.errors);
       continue;
     }
@@ -268,7 +324,10 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     }
     raw.push(...found);
     errors.push(...ferrs);
-    state?.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs }, approxBytes(found) + approxBytes(ferrs));
+    if (state) {
+      const anchors = anchorsOf(found, text, fn.startIndex, fn.endIndex);
+      state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}) }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []));
+    }
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };
   for (const r of RULES) {

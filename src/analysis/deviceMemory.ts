@@ -136,7 +136,7 @@ function memberRe(k: string): RegExp {
 }
 
 /** The part of the file's device-memory facts a function depends on, for the checker's cache key (offsets relative to the function). */
-export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: number): string {
+export function deviceMemoryKey(summary: FileSummary, fnText: string): string {
   // the file facts matter only to a function that can read device memory
   if (!mentionsDeviceMemory(fnText, summary) && !STREAMING_TEXT.test(fnText)) return '';
   const m = summary.deviceMemory?.() ?? new Map<string, DeviceAlloc[]>();
@@ -154,7 +154,7 @@ export function deviceMemoryKey(summary: FileSummary, fnText: string, fnStart: n
   const arrays = c.__arrayMembers;
   const bh = summary.boundingHelpers?.();
   const helpers = bh ? [...bh].filter(([k]) => fnText.includes(k)).map(([k, v]) => `${k}:${v.join(',')}`).sort().join(',') : '';
-  const allocs = [...m].filter(([k]) => named.has(k)).map(([k, v]) => `${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}@${a.start - fnStart}+${a.end - a.start}`).join(',')}`).sort().join(';');
+  const allocs = [...m].filter(([k]) => named.has(k)).map(([k, v]) => `${k}:${v.map((a) => `${a.owner ?? '?'}/${a.base}+${a.end - a.start}`).join(',')}`).sort().join(';');
   return `w=${cw ? pick(cw) : ''}|a=${pick(arrays)}|h=${helpers}|m=${allocs}`;
 }
 

@@ -13,8 +13,8 @@ export const rule: Rule = {
   title: 'A device-writable location is read again after a check of an earlier read, and the second read is used',
   severity: 'warning',
   readsDeviceMemory: true,
-  // the file's device allocations of the members the function reads (their positions relative to the function)
-  factsKey: (s, fnText, _file, fnStart) => deviceMemoryKey(s, fnText, fnStart),
+  // the file's device allocations of the members the function reads (which ones; where they are is the related location's anchor)
+  factsKey: (s, fnText) => deviceMemoryKey(s, fnText),
   checkFunction(ctx, report) {
     const seen = new Set<number>();
     for (const f of deviceData(ctx).flows) {

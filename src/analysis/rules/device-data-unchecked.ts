@@ -10,8 +10,8 @@ export const rule: Rule = {
   severity: 'warning',
   alsoAnalyse: /\bvirtqueue_get_buf/,
   readsDeviceMemory: true,
-  // the file's device allocations of the members the function reads (their positions relative to the function)
-  factsKey: (s, fnText, _file, fnStart) => deviceMemoryKey(s, fnText, fnStart),
+  // the file's device allocations of the members the function reads (which ones; where they are is the related location's anchor)
+  factsKey: (s, fnText) => deviceMemoryKey(s, fnText),
   checkFunction(ctx, report) {
     for (const f of deviceData(ctx).flows) {
       if (f.checkedRead) continue;

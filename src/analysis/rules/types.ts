@@ -56,9 +56,8 @@ export interface Rule {
    * path), as a stable text. The checker caches a function's results under its text plus every rule's
    * key, so a change to those facts re-checks the function. Omit when the rule reads only the function
    * and the facts shared by all rules (fileSummary.ts sharedFactsKey). Name only what `fnText` mentions.
-   * `fnStart`: the function's offset in the file, for keys that hold positions relative to it.
    */
-  factsKey?(summary: FileSummary, fnText: string, file: string | undefined, fnStart: number): string;
+  factsKey?(summary: FileSummary, fnText: string, file: string | undefined): string;
 
   /**
    * The rule reads device-writable memory (src/analysis/deviceMemory.ts): functions that use a member holding
