@@ -135,10 +135,34 @@ export function handleAliases(body: Node, call: Node, handle: string): string[] 
     if (names.has(`*${p}`)) names.add(target);
     if (names.has(target)) names.add(`*${p}`);
   }
+  // a local narrower than dma_addr_t holds a truncated copy: a test on it is no test of the handle
+  const narrow = narrowLocals(body);
   for (let round = 0; round < 2; round++) {
     for (const [l, r] of copies) {
-      if (names.has(r)) names.add(l);
+      if (names.has(r) && !narrow.has(l)) names.add(l);
     }
   }
   return [...names];
+}
+
+/** Integer types narrower than a 64-bit dma_addr_t. */
+const NARROW_TYPES = /^(?:u8|u16|u32|s8|s16|s32|__u8|__u16|__u32|__s32|uint8_t|uint16_t|uint32_t|int8_t|int16_t|int32_t|char|short|int|unsigned|signed|unsigned int|signed int|unsigned short|unsigned char|short int|unsigned short int)$/;
+
+/** The locals of a body declared with an integer type narrower than dma_addr_t (`u32 bufaddr;`). */
+function narrowLocals(body: Node): Set<string> {
+  const out = new Set<string>();
+  walk(body, (n) => {
+    if (n.type !== 'declaration') return true;
+    const t = n.childForFieldName('type');
+    const spec = [...n.namedChildren].filter((c) => c && (c.type === 'sized_type_specifier' || c.type === 'primitive_type' || c.type === 'type_identifier')).map((c) => c!.text);
+    const type = (spec.length ? spec.join(' ') : t?.text ?? '').replace(/\s+/g, ' ').trim();
+    if (!NARROW_TYPES.test(type)) return false;
+    for (const d of n.childrenForFieldName('declarator')) {
+      let x: Node | null = d;
+      if (x?.type === 'init_declarator') x = x.childForFieldName('declarator');
+      if (x?.type === 'identifier') out.add(x.text);
+    }
+    return false;
+  });
+  return out;
 }
