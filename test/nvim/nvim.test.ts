@@ -68,7 +68,7 @@ describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () 
   });
 
   it('shows the unchecked map with its rule id at the call', () => {
-    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.code, d.source, d.lnum + 1, d.col + 1, d.severity]), [['map-error-unchecked', 'dma-scope', 19, 9, 1]]);
+    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.code, d.source, d.lnum + 1, d.col + 1, d.severity]), [['map-error-unchecked', 'dma-scope', 19, 9, 3]]);
     assert.match(result.diagnostics![0].message, /dma_mapping_error/);
   });
 

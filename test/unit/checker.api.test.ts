@@ -45,7 +45,7 @@ describe('checker API', () => {
     assert.strictEqual(f.line, 5);
     assert.strictEqual(f.column, 8);
     assert.strictEqual(UNCHECKED.slice(f.start, f.end).startsWith('dma_map_single('), true);
-    assert.strictEqual(f.severity, 'error');
+    assert.strictEqual(f.severity, 'info');
   });
 
   it('honours suppression comments on the line or the line above', async () => {

@@ -86,7 +86,7 @@ describe('dma-scope check --diff / --patch', () => {
     fs.writeFileSync(path.join(dir, 'drv', 'rx.c'), RX.replace('\tif (dma_mapping_error(q->dev, dma))\n\t\treturn -ENOMEM;\n', ''));
     const o = io(dir);
     assert.strictEqual(await main(['check', '--diff', 'HEAD'], o), 1, o.stderr);
-    assert.deepStrictEqual(o.stdout.trim().split('\n').map((l) => l.replace(/: error: .*\[/, ' [')), [`${path.join('drv', 'rx.c')}:7:8 [map-error-unchecked]`]);
+    assert.deepStrictEqual(o.stdout.trim().split('\n').map((l) => l.replace(/: info: .*\[/, ' [')), [`${path.join('drv', 'rx.c')}:7:8 [map-error-unchecked]`]);
   });
 
   it('keeps a finding on an unchanged line whose related map is on a changed line', async () => {
@@ -142,7 +142,7 @@ describe('dma-scope check --diff / --patch', () => {
       fs.writeFileSync(path.join(dir, 'x.patch'), mail);
       const o = io(dir);
       assert.strictEqual(await main(['check', '--patch', 'x.patch'], o), 1, o.stderr);
-      assert.deepStrictEqual(o.stdout.trim().split('\n').map((l) => l.replace(/: error: .*\[/, ' [')), [`${path.join('drv', 'rx.c')}:7:8 [map-error-unchecked]`]);
+      assert.deepStrictEqual(o.stdout.trim().split('\n').map((l) => l.replace(/: info: .*\[/, ' [')), [`${path.join('drv', 'rx.c')}:7:8 [map-error-unchecked]`]);
       assert.strictEqual(fs.readFileSync(path.join(dir, 'drv', 'rx.c'), 'utf8'), RX, 'the tree is not written');
     });
 

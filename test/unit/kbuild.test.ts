@@ -84,7 +84,7 @@ describe('dma-scope kbuild', () => {
     const o = io(OUT);
     assert.strictEqual(await main(['kbuild', ...kbuildArgv(file)], o), 0);
     assert.strictEqual(o.stdout, '');
-    assert.strictEqual(o.stderr, `${file}:8:9: error: The handle returned by dma_map_single() is used without dma_mapping_error(); test it before giving it to the device. [map-error-unchecked]\n`);
+    assert.strictEqual(o.stderr, `${file}:8:9: note: The handle returned by dma_map_single() is used without dma_mapping_error(); test it before giving it to the device. [map-error-unchecked]\n`);
   });
 
   it('exits non-zero with one line only for its own trouble', async () => {

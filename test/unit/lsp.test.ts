@@ -54,7 +54,7 @@ describe('language server (lsp --stdio)', function () {
     const d = ds[0];
     assert.strictEqual(d.code, 'map-error-unchecked');
     assert.strictEqual(d.source, 'dma-scope');
-    assert.strictEqual(d.severity, 1);
+    assert.strictEqual(d.severity, 3);
     // the page installed with the server, as a file: URI every editor can open
     const page = path.join(REPO_ROOT, 'docs', 'rules', 'map-error-unchecked.md');
     assert.strictEqual(d.codeDescription?.href, pathToFileURL(page).href);
@@ -141,7 +141,7 @@ describe('language server (lsp --stdio)', function () {
     await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
     await c.until(() => {
       const p = [...c.published].reverse().find((x) => x.uri === TX_URI);
-      return p && p.diagnostics.length === 1 && p.diagnostics[0].severity === 1;
+      return p && p.diagnostics.length === 1 && p.diagnostics[0].severity === 3;
     }, 10000, 'the default severity again');
   });
 

@@ -6,7 +6,7 @@ import { indentAt } from './shared/fixes';
 export const rule: Rule = {
   id: 'map-error-unchecked',
   title: 'The handle of dma_map_single/dma_map_page/dma_map_resource is used without dma_mapping_error()',
-  severity: 'error',
+  severity: 'info',
   checkFunction(ctx, report) {
     for (const o of ctx.facts.objects) {
       if (!isStreamingSingle(o)) continue;

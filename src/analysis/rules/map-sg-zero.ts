@@ -43,7 +43,7 @@ export function zeroTests(body: Node, v: string, after: number): { zero: boolean
 export const rule: Rule = {
   id: 'map-sg-zero',
   title: 'dma_map_sg() reports failure as 0, never as a negative value',
-  severity: 'error',
+  severity: 'info',
   checkFunction(ctx, report) {
     for (const o of ctx.facts.objects) {
       const c = o.call;

@@ -13,7 +13,7 @@ function bailsOut(n: Node | null): boolean {
 export const rule: Rule = {
   id: 'map-sgtable-errno',
   title: 'dma_map_sgtable() returns 0 or a negative errno, not a segment count',
-  severity: 'error',
+  severity: 'info',
   checkFunction(ctx, report) {
     for (const o of ctx.facts.objects) {
       const c = o.call;
