@@ -78,6 +78,10 @@ export interface ServerHost {
   repoConfig?(file: string): { rules: Record<string, SeveritySetting>; excluded: boolean; problems: string[] };
   /** options of the server's analysis session (e.g. a header host that reads the driver's headers) */
   sessionOptions?: SessionOptions;
+  /** checks documents of every URI scheme the client sends (the web workbench's file systems are not file:) */
+  anyScheme?: boolean;
+  /** sees the client's initialize request before the parser loads (the browser host takes the wasm bytes from it) */
+  initialize?(params: InitializeParams): void;
 }
 
 function isCDocument(doc: TextDocument): boolean {
@@ -167,7 +171,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   /** Why a document is not analysed (logged once per document and reason), or undefined. */
   const whySkip = (doc: TextDocument): string | undefined => {
     const scheme = schemeOf(doc.uri);
-    if (scheme !== 'file' && scheme !== 'untitled') return `unsupported URI scheme '${scheme || '(none)'}:' (only file: and untitled: documents are checked)`;
+    if (!host.anyScheme && scheme !== 'file' && scheme !== 'untitled') return `unsupported URI scheme '${scheme || '(none)'}:' (only file: and untitled: documents are checked)`;
     const text = doc.getText();
     const why = skipReason(text, settings.maxFileSize);
     if (why) return why;
@@ -279,6 +283,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const folders = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter((p): p is string => !!p);
     const root = params.rootUri ? uriPath(params.rootUri) : undefined;
     roots = [...folders, ...(root ? [root] : [])];
+    host.initialize?.(params);
     // load the parser while the client finishes its handshake
     void adapter.warmUp().catch((e) => logOnce('wasm', `cannot load the C parser: ${(e as Error)?.message ?? e}`));
     return {
