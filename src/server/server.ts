@@ -161,8 +161,18 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
   };
 
-  const relPath = (uri: string): string | undefined => {
+  /** a document's path for dmaScope.exclude: a file: URI's, or (in hosts that check every scheme) the URI's path */
+  const docPath = (uri: string): string | undefined => {
     const p = uriPath(uri);
+    if (p || !host.anyScheme || schemeOf(uri) === 'untitled') return p;
+    try {
+      return decodeURIComponent(new URL(uri).pathname) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const relPath = (uri: string): string | undefined => {
+    const p = docPath(uri);
     if (!p) return undefined;
     for (const r of roots) if (p.startsWith(r.endsWith('/') ? r : r + '/')) return p.slice(r.length).replace(/^\/+/, '');
     return p;
@@ -175,9 +185,10 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const text = doc.getText();
     const why = skipReason(text, settings.maxFileSize);
     if (why) return why;
-    const p = uriPath(doc.uri);
+    const p = docPath(doc.uri);
     if (p && isExcluded(settings.exclude, relPath(doc.uri) ?? p, p)) return 'excluded by dmaScope.exclude';
-    if (p && repoOf(p)?.excluded) return 'excluded by .dma-scope.json';
+    const file = uriPath(doc.uri);
+    if (file && repoOf(file)?.excluded) return 'excluded by .dma-scope.json';
     return undefined;
   };
 
@@ -280,8 +291,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     commandRuleLinks = !!io && typeof io === 'object' && io.ruleLinks === 'command';
     initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope) : undefined;
     settings = parseSettings(initSettings);
-    const folders = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter((p): p is string => !!p);
-    const root = params.rootUri ? uriPath(params.rootUri) : undefined;
+    const folders = (params.workspaceFolders ?? []).map((f) => docPath(f.uri)).filter((p): p is string => !!p);
+    const root = params.rootUri ? docPath(params.rootUri) : undefined;
     roots = [...folders, ...(root ? [root] : [])];
     host.initialize?.(params);
     // load the parser while the client finishes its handshake
