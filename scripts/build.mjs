@@ -24,6 +24,8 @@ const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl' }, ban
 const targets = [
   { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js'), platform: 'node', format: 'cjs', external: ['vscode'], ...nodeMeta },
   { ...common, entryPoints: [join(root, 'src/extension/extension.web.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
+  // the language server in a web worker (started by the web extension through vscode-languageclient/browser)
+  { ...common, entryPoints: [join(root, 'src/server/browser.ts')], outfile: join(dist, 'web/server.js'), platform: 'browser', format: 'iife', external: nodeOnly, define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
   { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', define: nodeMeta.define, banner: { js: `#!/usr/bin/env node\n${nodeMeta.banner.js}` } },
 ];
 const optional = [

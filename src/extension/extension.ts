@@ -5,7 +5,7 @@
  * Desktop (Node extension host): the language features (diagnostics, hover,
  * quick fixes, replay lenses) come from the DMA Scope language server through
  * vscode-languageclient; the extension keeps the VS Code UI. The browser
- * entry (extension.web.ts) still runs them in process.
+ * entry (extension.web.ts) gets them from the same server in a web worker.
  */
 import * as vscode from 'vscode';
 import { Services } from './services';

@@ -78,6 +78,10 @@ export interface ServerHost {
   repoConfig?(file: string): { rules: Record<string, SeveritySetting>; excluded: boolean; problems: string[] };
   /** options of the server's analysis session (e.g. a header host that reads the driver's headers) */
   sessionOptions?: SessionOptions;
+  /** checks documents of every URI scheme the client sends (the web workbench's file systems are not file:) */
+  anyScheme?: boolean;
+  /** sees the client's initialize request before the parser loads (the browser host takes the wasm bytes from it) */
+  initialize?(params: InitializeParams): void;
 }
 
 function isCDocument(doc: TextDocument): boolean {
@@ -157,8 +161,18 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message }).catch(() => undefined);
   };
 
-  const relPath = (uri: string): string | undefined => {
+  /** a document's path for dmaScope.exclude: a file: URI's, or (in hosts that check every scheme) the URI's path */
+  const docPath = (uri: string): string | undefined => {
     const p = uriPath(uri);
+    if (p || !host.anyScheme || schemeOf(uri) === 'untitled') return p;
+    try {
+      return decodeURIComponent(new URL(uri).pathname) || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const relPath = (uri: string): string | undefined => {
+    const p = docPath(uri);
     if (!p) return undefined;
     for (const r of roots) if (p.startsWith(r.endsWith('/') ? r : r + '/')) return p.slice(r.length).replace(/^\/+/, '');
     return p;
@@ -167,13 +181,14 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   /** Why a document is not analysed (logged once per document and reason), or undefined. */
   const whySkip = (doc: TextDocument): string | undefined => {
     const scheme = schemeOf(doc.uri);
-    if (scheme !== 'file' && scheme !== 'untitled') return `unsupported URI scheme '${scheme || '(none)'}:' (only file: and untitled: documents are checked)`;
+    if (!host.anyScheme && scheme !== 'file' && scheme !== 'untitled') return `unsupported URI scheme '${scheme || '(none)'}:' (only file: and untitled: documents are checked)`;
     const text = doc.getText();
     const why = skipReason(text, settings.maxFileSize);
     if (why) return why;
-    const p = uriPath(doc.uri);
+    const p = docPath(doc.uri);
     if (p && isExcluded(settings.exclude, relPath(doc.uri) ?? p, p)) return 'excluded by dmaScope.exclude';
-    if (p && repoOf(p)?.excluded) return 'excluded by .dma-scope.json';
+    const file = uriPath(doc.uri);
+    if (file && repoOf(file)?.excluded) return 'excluded by .dma-scope.json';
     return undefined;
   };
 
@@ -276,9 +291,10 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     commandRuleLinks = !!io && typeof io === 'object' && io.ruleLinks === 'command';
     initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope) : undefined;
     settings = parseSettings(initSettings);
-    const folders = (params.workspaceFolders ?? []).map((f) => uriPath(f.uri)).filter((p): p is string => !!p);
-    const root = params.rootUri ? uriPath(params.rootUri) : undefined;
+    const folders = (params.workspaceFolders ?? []).map((f) => docPath(f.uri)).filter((p): p is string => !!p);
+    const root = params.rootUri ? docPath(params.rootUri) : undefined;
     roots = [...folders, ...(root ? [root] : [])];
+    host.initialize?.(params);
     // load the parser while the client finishes its handshake
     void adapter.warmUp().catch((e) => logOnce('wasm', `cannot load the C parser: ${(e as Error)?.message ?? e}`));
     return {

@@ -1,0 +1,53 @@
+/**
+ * VS Code for the Web as a client of the DMA Scope language server, which runs
+ * in a web worker (dist/web/server.js, src/server/browser.ts) through
+ * vscode-languageclient/browser, as VS Code's own CSS and JSON language features
+ * do: diagnostics, hover and quick fixes come from the server, once, as on the
+ * desktop (languageClient.ts). The worker cannot read the extension's files, so
+ * the parser's wasm bytes travel in initializationOptions.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient, LanguageClientOptions } from 'vscode-languageclient/browser';
+import type { Services } from './services';
+import { OPEN_RULE_COMMAND } from '../model/links';
+
+/** C documents in any file system the web workbench mounts (not only file:) */
+export const WEB_C_DOCUMENTS = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
+
+function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  const CHUNK = 0x8000;
+  for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return btoa(bin);
+}
+
+export function startWebLanguageClient(context: vscode.ExtensionContext, services: Services): vscode.Disposable {
+  let client: LanguageClient | undefined;
+  let disposed = false;
+  // started after activate() returns: activation stays cheap
+  const started = (async () => {
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist');
+    const [treeSitter, language, lc] = await Promise.all([
+      vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, 'tree-sitter.wasm')),
+      vscode.workspace.fs.readFile(vscode.Uri.joinPath(dist, 'tree-sitter-c.wasm')),
+      import('vscode-languageclient/browser'),
+    ]);
+    if (disposed) return;
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: WEB_C_DOCUMENTS,
+      initializationOptions: { clientOwnsReplay: true, ruleLinks: 'command', wasm: { treeSitter: toBase64(treeSitter), language: toBase64(language) } },
+      synchronize: { configurationSection: 'dmaScope' },
+      // the server's rule links are command links (ruleLinks above): only the one that opens a bundled page may run
+      markdown: { isTrusted: { enabledCommands: [OPEN_RULE_COMMAND] }, supportHtml: false },
+    };
+    const worker = new Worker(vscode.Uri.joinPath(dist, 'web', 'server.js').toString(true));
+    client = new lc.LanguageClient('dmaScope', 'DMA Scope Language Server', worker, clientOptions);
+    await client.start();
+  })().catch((e: unknown) => services.reportOnce('lsp:start', 'DMA Scope could not start its language server', e));
+  return {
+    dispose: () => {
+      disposed = true;
+      void started.then(() => client?.stop()).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The language server in a web worker: the browser host of src/server/server.ts,
+ * started by the VS Code for the Web entry (src/extension/extension.web.ts) with
+ * vscode-languageclient/browser, as VS Code's own CSS and JSON language features run.
+ * Bundled by scripts/build.mjs as dist/web/server.js.
+ *
+ * The worker has no file access: the extension reads dist/tree-sitter*.wasm with
+ * vscode.workspace.fs and passes the bytes (base64) in initializationOptions.wasm.
+ * Left out here, because they need to read files next to the document: the
+ * repository configuration (`.dma-scope.json`), the driver's local headers
+ * (sizes they #define), the workspace check and the standalone replay page
+ * (the extension's panel replays lifecycles instead).
+ */
+import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';
+import { startServer } from './server';
+import { browserHost } from './browserHost';
+
+// the worker's global scope (typed as a Worker: the DOM lib has no DedicatedWorkerGlobalScope; both post and receive messages)
+const scope = globalThis as unknown as Worker;
+const connection = createConnection(new BrowserMessageReader(scope), new BrowserMessageWriter(scope));
+startServer(connection, browserHost());
