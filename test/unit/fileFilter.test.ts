@@ -1,6 +1,11 @@
-/** Which documents the extension checks: dmaScope.exclude globs and dmaScope.maxFileSize (src/extension/fileFilter.ts). */
+/** Which documents the extension checks: dmaScope.exclude globs and dmaScope.maxFileSize (the server's src/analysis/settings.ts; the size limit in src/extension/fileFilter.ts). */
 import * as assert from 'assert';
-import { globToRegExp, isExcluded, withinSizeLimit } from '../../src/extension/fileFilter';
+import { withinSizeLimit } from '../../src/extension/fileFilter';
+import { globToRegExp } from '../../src/analysis/config';
+import { isExcluded as excludedBy } from '../../src/analysis/settings';
+
+/** dmaScope.exclude as the language server applies it: the workspace-relative path and the URI's path. */
+const isExcluded = (rel: string, uriPath: string, globs: string[]): boolean => excludedBy(globs, rel, uriPath);
 
 describe('extension: dmaScope.exclude', () => {
   it('`*` stays inside one path segment, `**` crosses them, `?` is one character', () => {
