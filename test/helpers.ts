@@ -3,18 +3,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CParser } from '../src/analysis/parser';
 import { AnalysisSession } from '../src/analysis/session';
-import { readWasm } from '../src/node/wasm';
+import { nodeRuntime } from '../src/node/wasm';
 
 let parser: Promise<CParser> | undefined;
 
 export function testParser(): Promise<CParser> {
-  parser ??= CParser.create(readWasm());
+  parser ??= nodeRuntime().then((r) => CParser.create(r));
   return parser;
 }
 
 /** A fresh analysis session (its own parser and caches), as the extension and the CLI create one. */
 export function testSession(): Promise<AnalysisSession> {
-  return AnalysisSession.create(readWasm());
+  return nodeRuntime().then((r) => AnalysisSession.create(r));
 }
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');

@@ -29,31 +29,48 @@ export class ParseTimeoutError extends Error {
   }
 }
 
-/**
- * web-tree-sitter's runtime is a process-wide emscripten module that can be initialised only once, and
- * the grammar loaded from it is immutable: this promise mirrors that process-wide fact. Everything
- * per-use (the Parser, trees, caches) belongs to an AnalysisSession.
- */
-let initPromise: Promise<Language> | undefined;
+/** web-tree-sitter's runtime with the C grammar loaded: what every CParser of a host shares. */
+export interface CRuntime {
+  readonly language: Language;
+}
 
-/** Loads the runtime and the grammar once per process (or web worker). */
-function loadLanguage(wasm: WasmBytes): Promise<Language> {
-  initPromise ??= (async () => {
-    // locateFile: emscripten derives the runtime's file name from import.meta.url even when
-    // wasmBinary is given; in a CommonJS bundle running in a web worker that URL is undefined
-    // and `new URL()` throws. The name is never fetched (the bytes are passed in).
-    await Parser.init({ wasmBinary: wasm.treeSitter, locateFile: (name: string) => name } as object);
-    return Language.load(wasm.language);
-  })();
-  return initPromise;
+/**
+ * Whether web-tree-sitter's runtime is started. The runtime is one emscripten module per process (or web
+ * worker) inside the library, and starting it twice would swap it under the parsers that exist: the
+ * library is asked (a Parser can only be built once it is started); this module keeps no state of its own.
+ */
+function runtimeStarted(): boolean {
+  try {
+    new Parser().delete();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the runtime if needed and loads the C grammar. Hosts that make several sessions keep the result
+ * and pass it to CParser.create / AnalysisSession.create (src/node/wasm.ts nodeRuntime()).
+ */
+export async function loadCRuntime(wasm: WasmBytes): Promise<CRuntime> {
+  // locateFile: emscripten derives the runtime's file name from import.meta.url even when
+  // wasmBinary is given; in a CommonJS bundle running in a web worker that URL is undefined
+  // and `new URL()` throws. The name is never fetched (the bytes are passed in).
+  if (!runtimeStarted()) await Parser.init({ wasmBinary: wasm.treeSitter, locateFile: (name: string) => name } as object);
+  return { language: await Language.load(wasm.language) };
+}
+
+function isRuntime(x: WasmBytes | CRuntime): x is CRuntime {
+  return 'language' in x && !(x.language instanceof Uint8Array);
 }
 
 /** A parser for kernel C: annotation blanking, time limit, tree ownership left to the caller. */
 export class CParser {
   private constructor(private readonly parser: Parser, readonly language: Language) {}
 
-  static async create(wasm: WasmBytes): Promise<CParser> {
-    const language = await loadLanguage(wasm);
+  /** From a loaded runtime, or from the wasm bytes (the runtime is then loaded for this parser). */
+  static async create(source: WasmBytes | CRuntime): Promise<CParser> {
+    const { language } = isRuntime(source) ? source : await loadCRuntime(source);
     const parser = new Parser();
     parser.setLanguage(language);
     return new CParser(parser, language);

@@ -10,7 +10,7 @@
  * objects a session hands them (checker.ts CheckState, fileSummary.ts SummaryCaches).
  */
 import type { Tree } from 'web-tree-sitter';
-import { CParser, DocumentTrees, type ParseOptions, type TextChange, type WasmBytes } from './parser';
+import { CParser, DocumentTrees, type CRuntime, type ParseOptions, type TextChange, type WasmBytes } from './parser';
 import { BoundedCache } from './boundedCache';
 import { checkSource, checkTree, factsAt, functionFacts, type CachedFunction, type CheckOptions, type CheckResult, type CheckState, type RunStats } from './checker';
 import type { FnSummary, FunctionFacts } from './facts';
@@ -129,8 +129,8 @@ export class AnalysisSession {
   }
 
   /** A session with its own parser, from the wasm bytes of web-tree-sitter and the C grammar. */
-  static async create(wasm: WasmBytes, options?: SessionOptions): Promise<AnalysisSession> {
-    return new AnalysisSession(await CParser.create(wasm), options);
+  static async create(source: WasmBytes | CRuntime, options?: SessionOptions): Promise<AnalysisSession> {
+    return new AnalysisSession(await CParser.create(source), options);
   }
 
   /** The session's parser (for callers that parse other text, e.g. headers for lifecycle extraction). */

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Finding, CheckError, SeveritySetting, mayHaveFindings, type CheckOptions } from '../analysis/checker';
 import { AnalysisSession } from '../analysis/session';
 import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../analysis/fingerprint';
-import { readWasm } from './wasm';
+import { nodeRuntime } from './wasm';
 import { nodeHeaderHost, posixAbsolute } from './headerHost';
 import type { HeaderStats } from '../analysis/headers/types';
 
@@ -91,7 +91,7 @@ const BATCH_LIMITS = { resultBytes: 16 * 1024 * 1024, functionSummaryBytes: 8 * 
 
 /** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread), reading headers from disk. */
 export function nodeSession(): Promise<AnalysisSession> {
-  return AnalysisSession.create(readWasm(), { limits: BATCH_LIMITS, headerHost: nodeHeaderHost() });
+  return nodeRuntime().then((r) => AnalysisSession.create(r, { limits: BATCH_LIMITS, headerHost: nodeHeaderHost() }));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { WasmBytes } from '../analysis/parser';
+import { loadCRuntime, type CRuntime, type WasmBytes } from '../analysis/parser';
 
 const NAMES = { treeSitter: 'tree-sitter.wasm', language: 'tree-sitter-c.wasm' };
 
@@ -33,4 +33,12 @@ export function locateWasm(): { treeSitter: string; language: string } {
 export function readWasm(): WasmBytes {
   const loc = locateWasm();
   return { treeSitter: new Uint8Array(fs.readFileSync(loc.treeSitter)), language: new Uint8Array(fs.readFileSync(loc.language)) };
+}
+
+let runtime: Promise<CRuntime> | undefined;
+
+/** This process's (or worker thread's) web-tree-sitter runtime with the C grammar, loaded once. */
+export function nodeRuntime(): Promise<CRuntime> {
+  runtime ??= loadCRuntime(readWasm());
+  return runtime;
 }

@@ -131,3 +131,23 @@ describe('AnalysisSession', function () {
     }
   });
 });
+
+describe('web-tree-sitter runtime (asked of the library, not kept by the core)', () => {
+  it('a session made from the wasm bytes after others exist leaves their parsers working', async () => {
+    const { loadCRuntime } = await import('../../src/analysis/parser');
+    const a = await AnalysisSession.create(readWasm());
+    const before = a.check('int f(void) { return 1; }').errors;
+    const runtime = await loadCRuntime(readWasm());
+    const b = await AnalysisSession.create(runtime);
+    const tree = a.parser.parse('int g(void) { return 2; }');
+    assert.strictEqual(tree.rootNode.type, 'translation_unit');
+    assert.strictEqual(tree.rootNode.hasError, false);
+    tree.delete();
+    assert.deepStrictEqual(a.check('int f(void) { return 1; }').errors, before);
+    const other = b.parser.parse('int h;');
+    assert.strictEqual(other.rootNode.hasError, false);
+    other.delete();
+    a.dispose();
+    b.dispose();
+  });
+});

@@ -10,7 +10,7 @@ import { CommandInfo, CliIO, OptionSpec, flagSpec, parseArgs, UsageError } from 
 import type { CParser } from '../../analysis/parser';
 import { AnalysisSession } from '../../analysis/session';
 import { CHECKS, KernelLogReport, parseKernelLog, LocateOptions, SourceLocation, SourceText, checkerFindings, locateReports, wantedFunctions, explainReport } from '../../analysis/dmaDebugLog';
-import { readWasm } from '../../node/wasm';
+import { nodeRuntime } from '../../node/wasm';
 import { wrap } from '../text';
 
 const USAGE = 'explain-log <file|-> [--json] [--workspace <dir>]';
@@ -198,7 +198,7 @@ export const explainLogCommand: CommandInfo = {
     let results: ExplainedReport[];
     const sources = reports.length > 0 ? collectSources(ws, wantedFunctions(reports), io.cwd) : [];
     if (sources.length > 0) {
-      const session = await AnalysisSession.create(readWasm());
+      const session = await AnalysisSession.create(await nodeRuntime());
       try {
         results = await explainLogText(text, sources, session.parser, cliLocateOptions());
       } finally {

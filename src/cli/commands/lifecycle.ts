@@ -4,7 +4,7 @@ import * as path from 'path';
 import { CliIO, CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
 import { AnalysisSession } from '../../analysis/session';
 import { extractLifecycle, LifecycleError, LifecycleResult, localIncludes, offsetOfLine } from '../../analysis/lifecycle';
-import { readWasm } from '../../node/wasm';
+import { nodeRuntime } from '../../node/wasm';
 
 /**
  * Reads `<file>:<line>`, the driver's own headers next to it, and extracts the
@@ -42,7 +42,7 @@ export async function lifecycleAt(command: string, location: string, buffer: str
       // a missing header only costs a size
     }
   }
-  const session = await AnalysisSession.create(readWasm());
+  const session = await AnalysisSession.create(await nodeRuntime());
   const tree = session.parser.parse(text);
   try {
     return { result: extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers }), file, line };
