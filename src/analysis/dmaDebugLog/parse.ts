@@ -132,6 +132,15 @@ export function parseKernelLog(text: string): KernelLogReport[] {
     if (o.wantContinuation && r.check === 'leak-at-unbind' && atEof && r.frames.length === 0) r.truncated = true;
     r.endLine = o.last;
   };
+  /** The `---[ end trace … ]---` line: only "Mapped at:" may follow (when the report announced it). */
+  const endTrace = (lineNo: number): void => {
+    const o = open;
+    if (!o) return;
+    o.sawEnd = true;
+    o.phase = 'after';
+    o.last = lineNo;
+    if (!o.expectMapped) finish(false);
+  };
 
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
@@ -306,10 +315,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         continue;
       }
       if (END_TRACE.test(s)) {
-        o.sawEnd = true;
-        o.phase = 'after';
-        o.last = lineNo;
-        if (!o.expectMapped) finish(false);
+        endTrace(lineNo);
         continue;
       }
     } else if (o.phase === 'trace') {
@@ -324,10 +330,7 @@ export function parseKernelLog(text: string): KernelLogReport[] {
         continue;
       }
       if (END_TRACE.test(s)) {
-        o.sawEnd = true;
-        o.phase = 'after';
-        o.last = lineNo;
-        if (!o.expectMapped) finish(false);
+        endTrace(lineNo);
         continue;
       }
     } else if (o.phase === 'after') {
