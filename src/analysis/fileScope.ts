@@ -17,6 +17,20 @@ export interface StructField {
   aligned: boolean;
   /** declared `__iomem` (a pointer into a device's own memory or registers) */
   iomem: boolean;
+  /**
+   * The tag of the member's type when it is a struct or union (`struct rx_buf *bufs` → `rx_buf`, also
+   * for arrays and embedded structs), or its typedef name (`foo_desc_t d` → `foo_desc_t`); absent for
+   * scalars and anonymous inline structs. Member keys follow it (driverIndex/memberKey.ts).
+   */
+  tag?: string;
+}
+
+/** The struct/union tag or typedef name a declaration's type names (`struct x`, `const struct x`, `x_t`); undefined for scalars. */
+export function typeTag(type: Node | null): string | undefined {
+  if (!type) return undefined;
+  if (type.type === 'struct_specifier' || type.type === 'union_specifier') return type.childForFieldName('name')?.text;
+  if (type.type === 'type_identifier') return type.text;
+  return undefined;
 }
 
 const ALIGN_RE = new RegExp(`\\b(${[...ALIGNMENT_ANNOTATIONS].join('|')})\\b`);
@@ -29,6 +43,7 @@ function fieldsOf(body: Node, text: string): StructField[] {
     const declText = text.slice(fd.startIndex, fd.endIndex);
     const aligned = ALIGN_RE.test(declText);
     const iomem = /\b__iomem\b/.test(declText);
+    const tag = typeTag(fd.childForFieldName('type'));
     for (const d of fd.childrenForFieldName('declarator')) {
       let cur: Node | null = d;
       let array = false;
@@ -38,7 +53,7 @@ function fieldsOf(body: Node, text: string): StructField[] {
         if (cur.type === 'pointer_declarator' || cur.type === 'function_declarator') pointer = true;
         cur = cur.childForFieldName('declarator');
       }
-      if (cur) fields.push({ name: cur.text, array: array && !pointer, pointer, aligned, iomem: iomem && pointer });
+      if (cur) fields.push({ name: cur.text, array: array && !pointer, pointer, aligned, iomem: iomem && pointer, ...(tag ? { tag } : {}) });
     }
   }
   return fields;
