@@ -2,7 +2,8 @@
 //   1. server start → first diagnostics on a ~200 KB driver file (spawn to publishDiagnostics)
 //   2. hover latency (client round trip) p50/p95 over DMA identifiers and handles of that file
 //   3. server RSS while opening and closing N real driver files, twice, in one session
-// Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]
+// Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss]
+//        [--server <program.js>] [--server-flags "<node flags>"] (compare another server program or V8 flags)
 // The client side is vscode-languageserver-protocol, like the tests.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, existsSync, statSync } from 'node:fs';
@@ -16,14 +17,15 @@ const { TextDocument } = require('vscode-languageserver-textdocument');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
+
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
-const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--skip-rss'));
 if (!tree || !existsSync(tree)) {
-  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]');
+  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss] [--server <program.js>] [--server-flags "<node flags>"]');
   process.exit(2);
 }
 if (!existsSync(cli)) {
@@ -34,6 +36,10 @@ const bigRel = opt('--file', 'drivers/net/ethernet/intel/igc/igc_main.c');
 const nFiles = Number(opt('--files', '150'));
 // V8 flags for the server process, e.g. --server-flags=--liftoff-only
 const serverFlags = (opt('--server-flags', '') || '').split(' ').filter(Boolean);
+// another server program to compare (spawned as `node <flags> <program> lsp --stdio`)
+const serverProgram = resolve(opt('--server', cli));
+// --skip-rss: only the start and hover figures
+const skipRss = args.includes('--skip-rss');
 const under = opt('--under', 'drivers/net/ethernet');
 
 const pct = (xs, p) => {
@@ -52,7 +58,7 @@ const rssMiB = (pid) => {
 
 function startServer() {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...serverFlags, cli, 'lsp', '--stdio'], { stdio: 'pipe' });
+  const proc = spawn(process.execPath, [...serverFlags, serverProgram, 'lsp', '--stdio'], { stdio: 'pipe' });
   proc.stderr.on('data', (d) => process.stderr.write(`[server] ${d}`));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map();
@@ -66,7 +72,12 @@ function startServer() {
   conn.onNotification('window/logMessage', () => undefined);
   conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
   conn.listen();
-  const diagnostics = (uri, version) => new Promise((r) => waiters.set(`${uri}#${version}`, r));
+  // a server that never publishes (e.g. its parser failed to load) ends the bench instead of hanging it
+  const diagnostics = (uri, version) =>
+    new Promise((r, reject) => {
+      const t = setTimeout(() => reject(new Error(`no diagnostics for ${uri} version ${version} within 60 s`)), 60000);
+      waiters.set(`${uri}#${version}`, (p) => (clearTimeout(t), r(p)));
+    });
   return { t0, proc, conn, diagnostics };
 }
 
@@ -152,6 +163,7 @@ if (existsSync(adapterJs)) {
 }
 
 // 3. RSS over opening and closing N driver files twice
+if (skipRss) process.exit(0);
 const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|page|sg)|dma_alloc_coherent', under], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 })
   .split('\n').filter(Boolean).sort().filter((f) => statSync(join(tree, f)).size <= 2 * 1024 * 1024).slice(0, nFiles);
 const s = startServer();

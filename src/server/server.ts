@@ -107,8 +107,14 @@ function severityOf(s: Finding['severity']): DiagnosticSeverity {
   return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
 }
 
+/**
+ * Lets messages already received (a `$/cancelRequest`) be read before a request is served. setImmediate
+ * runs right after the pending I/O; setTimeout(0) (the web worker's only choice) waits a timer tick of ~1 ms.
+ */
+const nextTurn: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
+
 function yieldToLoop(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 0));
+  return new Promise((r) => nextTurn(r));
 }
 
 function cancelled(): ResponseError<void> {
@@ -140,6 +146,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const running = new Map<string, Promise<void>>();
   const skipped = new Map<string, string>();
+  /** why (or that) a document version is not analysed, as last decided */
+  const verdicts = new Map<string, { version: number; why: string | undefined }>();
   const reported = new Set<string>();
   let settings: DmaScopeSettings = parseSettings(undefined);
   let initSettings: unknown;
@@ -207,6 +215,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const doc = documents.get(uri);
     if (!doc || !isCDocument(doc)) return;
     const why = whySkip(doc);
+    verdicts.set(uri, { version: doc.version, why });
     if (why) {
       if (skipped.get(uri) !== why) {
         skipped.set(uri, why);
@@ -276,6 +285,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   };
 
   const recheckAll = (): void => {
+    verdicts.clear();
     for (const d of documents.all()) if (isCDocument(d)) schedule(d.uri, 0);
   };
 
@@ -334,14 +344,21 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (t) clearTimeout(t);
     timers.delete(uri);
     skipped.delete(uri);
+    verdicts.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
 
-  /** An open, analysable document for a request, or undefined. */
+  /**
+   * An open, analysable document for a request, or undefined. Whether it is skipped is decided once per
+   * document version (the check decides it too): hovers do not walk up the folders for .dma-scope.json.
+   */
   const requestDoc = (uri: string): TextDocument | undefined => {
     const doc = documents.get(uri);
-    if (!doc || !isCDocument(doc) || skipped.has(uri) || whySkip(doc)) return undefined;
+    if (!doc || !isCDocument(doc) || skipped.has(uri)) return undefined;
+    let v = verdicts.get(uri);
+    if (!v || v.version !== doc.version) verdicts.set(uri, (v = { version: doc.version, why: whySkip(doc) }));
+    if (v.why) return undefined;
     if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
     return doc;
   };
