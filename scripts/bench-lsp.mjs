@@ -141,6 +141,52 @@ for (let i = 0; i < 3; i++) {
   }
 }
 
+// 1b. where the server's start goes: main-thread CPU of each step, each in a fresh process (node's own
+// start, loading the bundle, then with the out/ build of `tsc -p .`: the wasm with Liftoff only as the
+// server compiles it, the first parse, the headers the driver includes, the rules). Background
+// threads (GC, JIT) come on top; the server CPU figure above counts them.
+const mainCpu = (code, extra = []) => {
+  const r = execFileSync(process.execPath, [...extra, '-e', `${code};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`], { encoding: 'utf8' });
+  return Number(r);
+};
+const best = (f, n = 3) => Math.min(...Array.from({ length: n }, f));
+const sessionJs = join(root, 'out', 'src', 'analysis', 'session.js');
+{
+  const boot = best(() => mainCpu('0'));
+  const bundle = best(() => mainCpu(`require(${JSON.stringify(cli)})`)) - boot;
+  let steps = '';
+  if (existsSync(sessionJs)) {
+    const phases = `
+      const fs = require('fs');
+      const thread = () => Number(fs.readFileSync('/proc/self/task/' + process.pid + '/schedstat', 'utf8').split(' ')[0]) / 1e6;
+      const out = ${JSON.stringify(join(root, 'out', 'src'))};
+      require(out + '/node/wasm.js').preferQuickWasmStartup();
+      const { readWasm } = require(out + '/node/wasm.js');
+      const { AnalysisSession } = require(out + '/analysis/session.js');
+      const { nodeHeaderHost } = require(out + '/node/headerHost.js');
+      const file = ${JSON.stringify(big)};
+      const text = fs.readFileSync(file, 'utf8');
+      (async () => {
+        const r = {};
+        let t = thread();
+        const lap = (k) => { const n = thread(); r[k] = n - t; t = n; };
+        const s = await AnalysisSession.create(readWasm(), { headerHost: nodeHeaderHost() });
+        lap('wasm');
+        const tree = s.updateDocument('bench', text, 1);
+        lap('parse');
+        s.headersFor(text, { headerPath: file });
+        lap('headers');
+        s.checkTree(tree, text, { headerPath: file });
+        lap('rules');
+        process.stdout.write(JSON.stringify(r));
+      })();`;
+    const runs = Array.from({ length: 3 }, () => JSON.parse(execFileSync(process.execPath, ['-e', phases], { encoding: 'utf8' })));
+    const med = (k) => pct(runs.map((x) => x[k]), 50).toFixed(0);
+    steps = `; wasm (Liftoff) ${med('wasm')}, first parse ${med('parse')}, headers ${med('headers')}, rules ${med('rules')} ms`;
+  }
+  console.log(`where the start goes (main-thread CPU): node itself ${boot.toFixed(0)} ms, loading dist/cli.js ${bundle.toFixed(0)} ms${steps}`);
+}
+
 // 2b. the same hovers computed in process (AnalysisAdapter, compiled by `tsc -p .` into out/): the
 // server's own time per hover, without JSON-RPC and without the scheduling noise of a loaded machine
 const adapterJs = join(root, 'out', 'src', 'server', 'analysis.js');
