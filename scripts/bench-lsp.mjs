@@ -6,7 +6,7 @@
 //        [--server <program.js>] [--server-flags "<node flags>"] (compare another server program or V8 flags)
 // The client side is vscode-languageserver-protocol, like the tests.
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -46,14 +46,32 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-/** CPU time (user + system, all threads) the process has used, in ms: on a shared machine, the figure to trust */
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+/** the live child processes of a process (the server may run itself again with V8 flags: src/node/wasm.ts) */
+const childPids = (pid) => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
 };
+/**
+ * CPU time (user + system, all threads) the process and its live children have used, in ms: on a shared
+ * machine, the figure to trust
+ */
+const cpuMs = (pid) => {
+  let ms = 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0; // gone
+  }
+  return ms + childPids(pid).reduce((n, c) => n + cpuMs(c), 0);
+};
+/** resident memory of the process and its live children */
 const rssMiB = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return (m ? Number(m[1]) / 1024 : NaN) + childPids(pid).reduce((n, c) => n + rssMiB(c), 0);
 };
 
 function startServer() {

@@ -13,3 +13,10 @@ export interface ReadFileParams {
 }
 /** null: no such file, unreadable, outside the workspace, or over the client's size limit */
 export type ReadFileResult = { text: string } | null;
+
+/**
+ * The V8 flag of the language server's quick start (tree-sitter's wasm compiled by Liftoff only; see
+ * src/node/wasm.ts). A client that starts the server with it on node's command line saves the server
+ * setting it, or on recent V8 starting itself again with it.
+ */
+export const QUICK_WASM_FLAG = '--liftoff-only';
