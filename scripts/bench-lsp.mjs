@@ -2,10 +2,11 @@
 //   1. server start → first diagnostics on a ~200 KB driver file (spawn to publishDiagnostics)
 //   2. hover latency (client round trip) p50/p95 over DMA identifiers and handles of that file
 //   3. server RSS while opening and closing N real driver files, twice, in one session
-// Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]
+// Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss]
+//        [--server <program.js>] [--server-flags "<node flags>"] (compare another server program or V8 flags)
 // The client side is vscode-languageserver-protocol, like the tests.
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,14 +17,15 @@ const { TextDocument } = require('vscode-languageserver-textdocument');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
+
 const args = process.argv.slice(2);
 const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
-const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--')));
+const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--skip-rss'));
 if (!tree || !existsSync(tree)) {
-  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>]');
+  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss] [--server <program.js>] [--server-flags "<node flags>"]');
   process.exit(2);
 }
 if (!existsSync(cli)) {
@@ -34,25 +36,47 @@ const bigRel = opt('--file', 'drivers/net/ethernet/intel/igc/igc_main.c');
 const nFiles = Number(opt('--files', '150'));
 // V8 flags for the server process, e.g. --server-flags=--liftoff-only
 const serverFlags = (opt('--server-flags', '') || '').split(' ').filter(Boolean);
+// another server program to compare (spawned as `node <flags> <program> lsp --stdio`)
+const serverProgram = resolve(opt('--server', cli));
+// --skip-rss: only the start and hover figures
+const skipRss = args.includes('--skip-rss');
 const under = opt('--under', 'drivers/net/ethernet');
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-/** CPU time (user + system, all threads) the process has used, in ms: on a shared machine, the figure to trust */
-const cpuMs = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+/** the live child processes of a process (the server may run itself again with V8 flags: src/node/wasm.ts) */
+const childPids = (pid) => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+  } catch {
+    return [];
+  }
 };
+/**
+ * CPU time (user + system, all threads) the process and its live children have used, in ms: on a shared
+ * machine, the figure to trust
+ */
+const cpuMs = (pid) => {
+  let ms = 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    ms = ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0; // gone
+  }
+  return ms + childPids(pid).reduce((n, c) => n + cpuMs(c), 0);
+};
+/** resident memory of the process and its live children */
 const rssMiB = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return (m ? Number(m[1]) / 1024 : NaN) + childPids(pid).reduce((n, c) => n + rssMiB(c), 0);
 };
 
 function startServer() {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...serverFlags, cli, 'lsp', '--stdio'], { stdio: 'pipe' });
+  const proc = spawn(process.execPath, [...serverFlags, serverProgram, 'lsp', '--stdio'], { stdio: 'pipe' });
   proc.stderr.on('data', (d) => process.stderr.write(`[server] ${d}`));
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   const waiters = new Map();
@@ -66,7 +90,12 @@ function startServer() {
   conn.onNotification('window/logMessage', () => undefined);
   conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
   conn.listen();
-  const diagnostics = (uri, version) => new Promise((r) => waiters.set(`${uri}#${version}`, r));
+  // a server that never publishes (e.g. its parser failed to load) ends the bench instead of hanging it
+  const diagnostics = (uri, version) =>
+    new Promise((r, reject) => {
+      const t = setTimeout(() => reject(new Error(`no diagnostics for ${uri} version ${version} within 60 s`)), 60000);
+      waiters.set(`${uri}#${version}`, (p) => (clearTimeout(t), r(p)));
+    });
   return { t0, proc, conn, diagnostics };
 }
 
@@ -130,6 +159,52 @@ for (let i = 0; i < 3; i++) {
   }
 }
 
+// 1b. where the server's start goes: main-thread CPU of each step, each in a fresh process (node's own
+// start, loading the bundle, then with the out/ build of `tsc -p .`: the wasm with Liftoff only as the
+// server compiles it, the first parse, the headers the driver includes, the rules). Background
+// threads (GC, JIT) come on top; the server CPU figure above counts them.
+const mainCpu = (code, extra = []) => {
+  const r = execFileSync(process.execPath, [...extra, '-e', `${code};const u=process.cpuUsage();process.stdout.write(String((u.user+u.system)/1000))`], { encoding: 'utf8' });
+  return Number(r);
+};
+const best = (f, n = 3) => Math.min(...Array.from({ length: n }, f));
+const sessionJs = join(root, 'out', 'src', 'analysis', 'session.js');
+{
+  const boot = best(() => mainCpu('0'));
+  const bundle = best(() => mainCpu(`require(${JSON.stringify(cli)})`)) - boot;
+  let steps = '';
+  if (existsSync(sessionJs)) {
+    const phases = `
+      const fs = require('fs');
+      const thread = () => Number(fs.readFileSync('/proc/self/task/' + process.pid + '/schedstat', 'utf8').split(' ')[0]) / 1e6;
+      const out = ${JSON.stringify(join(root, 'out', 'src'))};
+      require(out + '/node/wasm.js').preferQuickWasmStartup();
+      const { readWasm } = require(out + '/node/wasm.js');
+      const { AnalysisSession } = require(out + '/analysis/session.js');
+      const { nodeHeaderHost } = require(out + '/node/headerHost.js');
+      const file = ${JSON.stringify(big)};
+      const text = fs.readFileSync(file, 'utf8');
+      (async () => {
+        const r = {};
+        let t = thread();
+        const lap = (k) => { const n = thread(); r[k] = n - t; t = n; };
+        const s = await AnalysisSession.create(readWasm(), { headerHost: nodeHeaderHost() });
+        lap('wasm');
+        const tree = s.updateDocument('bench', text, 1);
+        lap('parse');
+        s.headersFor(text, { headerPath: file });
+        lap('headers');
+        s.checkTree(tree, text, { headerPath: file });
+        lap('rules');
+        process.stdout.write(JSON.stringify(r));
+      })();`;
+    const runs = Array.from({ length: 3 }, () => JSON.parse(execFileSync(process.execPath, ['-e', phases], { encoding: 'utf8' })));
+    const med = (k) => pct(runs.map((x) => x[k]), 50).toFixed(0);
+    steps = `; wasm (Liftoff) ${med('wasm')}, first parse ${med('parse')}, headers ${med('headers')}, rules ${med('rules')} ms`;
+  }
+  console.log(`where the start goes (main-thread CPU): node itself ${boot.toFixed(0)} ms, loading dist/cli.js ${bundle.toFixed(0)} ms${steps}`);
+}
+
 // 2b. the same hovers computed in process (AnalysisAdapter, compiled by `tsc -p .` into out/): the
 // server's own time per hover, without JSON-RPC and without the scheduling noise of a loaded machine
 const adapterJs = join(root, 'out', 'src', 'server', 'analysis.js');
@@ -152,6 +227,7 @@ if (existsSync(adapterJs)) {
 }
 
 // 3. RSS over opening and closing N driver files twice
+if (skipRss) process.exit(0);
 const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|page|sg)|dma_alloc_coherent', under], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 })
   .split('\n').filter(Boolean).sort().filter((f) => statSync(join(tree, f)).size <= 2 * 1024 * 1024).slice(0, nFiles);
 const s = startServer();

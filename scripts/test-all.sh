@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The one test command (README): unit tests, the language server in headless Neovim
-# (a second LSP client), webview tests in headless Chromium,
+# and in Emacs with eglot (LSP clients besides VS Code), webview tests in headless Chromium,
 # web-extension tests in @vscode/test-web, and the end-to-end suite in code-server.
 # Every suite must run and pass; the first run installs what the suites need
 # into .cache/ (kept between runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p test-output
-suites=(test:unit test:nvim test:webview test:web test:e2e)
+suites=(test:unit test:nvim test:emacs test:webview test:web test:e2e)
 failed=()
 total_pass=0
 total_fail=0

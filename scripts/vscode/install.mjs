@@ -127,6 +127,22 @@ export async function ensureNeovim() {
   throw new SetupError('Neovim is missing: install it (Debian: sudo apt-get install -y neovim) or set NVIM_PATH to an nvim binary');
 }
 
+/** Whether an Emacs binary can load eglot (built in from Emacs 29; Debian's elpa-eglot for Emacs 28). */
+function emacsHasEglot(bin) {
+  return spawnSync(bin, ['--batch', '-q', '--eval', "(require 'eglot)"], { stdio: 'ignore', timeout: 30000 }).status === 0;
+}
+
+/** Emacs with eglot for the Emacs LSP client test (test/emacs): EMACS_PATH, or `emacs` on PATH, or Debian's packages. */
+export async function ensureEmacs() {
+  const bin = process.env.EMACS_PATH && existsSync(process.env.EMACS_PATH) ? process.env.EMACS_PATH : haveCommand('emacs') ? 'emacs' : undefined;
+  if (bin && emacsHasEglot(bin)) return bin;
+  if (isDebian() && isRoot()) {
+    await ensureDebianPackages(['emacs-nox', 'elpa-eglot'], 'the Emacs (eglot) LSP test');
+    if (haveCommand('emacs') && emacsHasEglot('emacs')) return 'emacs';
+  }
+  throw new SetupError('Emacs with eglot is missing: install it (Debian: sudo apt-get install -y emacs-nox elpa-eglot; Emacs 29+ has eglot built in) or set EMACS_PATH to an emacs binary');
+}
+
 /** A cache folder with its own package.json, (re)installed when its stamp does not match. */
 async function ensureNpmFolder(name, specs, stamp, { env = {}, extraArgs = [], what, hint = '' }) {
   const dir = join(CACHE, name);

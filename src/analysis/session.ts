@@ -16,6 +16,8 @@ import { checkSource, checkTree, factsAt, functionFacts, type CachedFunction, ty
 import type { FnSummary, FunctionFacts } from './facts';
 import type { HelperSummary } from './summaries';
 import type { StructField } from './fileScope';
+import { summarizeFile, type FileSummary } from './fileSummary';
+import { functionDefinitions } from './ast';
 import { collectHeaders, DEFAULT_HEADER_LIMITS, type HeaderLimits, type HeaderState } from './headers/collect';
 import { emptyHeaderStats, type HeaderFacts, type HeaderHost, type HeaderStats } from './headers/types';
 
@@ -190,6 +192,12 @@ export class AnalysisSession {
   /** Facts of every function of a tree (hover, the dmesg explainer), with the session's summary caches; `include`: read its headers too. */
   functionFacts(tree: Tree, text: string, file?: string, include?: CheckOptions): FunctionFacts[] {
     return functionFacts(tree, text, file, this.state.summaries, include ? this.headersFor(text, { file, ...include }) : undefined);
+  }
+
+  /** The file-level summary of a tree's functions (e.g. for handle hovers), through the session's per-function summary cache. */
+  fileSummary(tree: Tree, text: string): FileSummary {
+    this.assertLive();
+    return summarizeFile(tree.rootNode, functionDefinitions(tree), text, this.state.summaries);
   }
 
   /** The facts of the function containing an offset. */

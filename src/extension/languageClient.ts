@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { Services } from './services';
 import { OPEN_RULE_COMMAND } from '../model/links';
+import { QUICK_WASM_FLAG } from '../server/protocol';
 
 export const C_DOCUMENTS = [
   { scheme: 'file', language: 'c' },
@@ -25,9 +26,12 @@ export function startLanguageClient(context: vscode.ExtensionContext, services: 
     const lc = await import('vscode-languageclient/node');
     if (disposed) return;
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath;
+    // the server's quick-start V8 flag on its command line (src/node/wasm.ts): the server would otherwise
+    // set it itself (older V8) or start itself again with it (newer V8, as in recent VS Code)
+    const options = { execArgv: [QUICK_WASM_FLAG] };
     const serverOptions: ServerOptions = {
-      run: { module, args: ['lsp'], transport: lc.TransportKind.stdio },
-      debug: { module, args: ['lsp'], transport: lc.TransportKind.stdio },
+      run: { module, args: ['lsp'], transport: lc.TransportKind.stdio, options },
+      debug: { module, args: ['lsp'], transport: lc.TransportKind.stdio, options },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: C_DOCUMENTS,

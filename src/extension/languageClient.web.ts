@@ -4,12 +4,37 @@
  * vscode-languageclient/browser, as VS Code's own CSS and JSON language features
  * do: diagnostics, hover and quick fixes come from the server, once, as on the
  * desktop (languageClient.ts). The worker cannot read the extension's files, so
- * the parser's wasm bytes travel in initializationOptions.
+ * the parser's wasm bytes travel in initializationOptions; and it cannot read the
+ * workspace, so this client serves its `dmaScope/readFile` requests (the
+ * repository's .dma-scope.json and the driver's own headers) with
+ * vscode.workspace.fs, for files inside the workspace folders only.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions } from 'vscode-languageclient/browser';
 import type { Services } from './services';
 import { OPEN_RULE_COMMAND } from '../model/links';
+import { READ_FILE_REQUEST, type ReadFileParams, type ReadFileResult } from '../server/protocol';
+
+/** files larger than this are not sent to the server (a header or a config file is far smaller) */
+const MAX_READ_BYTES = 2 * 1024 * 1024;
+
+/** A workspace file's text for the server, or null (outside the workspace folders, missing, too large). */
+async function readForServer(p: ReadFileParams): Promise<ReadFileResult> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(p.uri, true);
+  } catch {
+    return null;
+  }
+  if (!vscode.workspace.getWorkspaceFolder(uri)) return null;
+  try {
+    const st = await vscode.workspace.fs.stat(uri);
+    if (st.type !== vscode.FileType.File || st.size > MAX_READ_BYTES) return null;
+    return { text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) };
+  } catch {
+    return null; // most often: no such file (a folder without .dma-scope.json)
+  }
+}
 
 /** C documents in any file system the web workbench mounts (not only file:) */
 export const WEB_C_DOCUMENTS = [{ language: 'c' }, { pattern: '**/*.{c,h}' }];
@@ -35,13 +60,14 @@ export function startWebLanguageClient(context: vscode.ExtensionContext, service
     if (disposed) return;
     const clientOptions: LanguageClientOptions = {
       documentSelector: WEB_C_DOCUMENTS,
-      initializationOptions: { clientOwnsReplay: true, ruleLinks: 'command', wasm: { treeSitter: toBase64(treeSitter), language: toBase64(language) } },
+      initializationOptions: { clientOwnsReplay: true, ruleLinks: 'command', readFiles: true, wasm: { treeSitter: toBase64(treeSitter), language: toBase64(language) } },
       synchronize: { configurationSection: 'dmaScope' },
       // the server's rule links are command links (ruleLinks above): only the one that opens a bundled page may run
       markdown: { isTrusted: { enabledCommands: [OPEN_RULE_COMMAND] }, supportHtml: false },
     };
     const worker = new Worker(vscode.Uri.joinPath(dist, 'web', 'server.js').toString(true));
     client = new lc.LanguageClient('dmaScope', 'DMA Scope Language Server', worker, clientOptions);
+    client.onRequest(READ_FILE_REQUEST, readForServer);
     await client.start();
   })().catch((e: unknown) => services.reportOnce('lsp:start', 'DMA Scope could not start its language server', e));
   return {

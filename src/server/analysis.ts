@@ -13,6 +13,7 @@ import type { WasmBytes, Tree } from '../analysis/parser';
 import type { Finding, CheckError } from '../analysis/checker';
 import { AnalysisSession, type SessionOptions } from '../analysis/session';
 import { documentHoverAt, HandleHoverCache } from '../analysis/handleHover';
+import type { FileSummary } from '../analysis/fileSummary';
 import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
 import { extractLifecycle, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine } from '../analysis/lifecycle';
 import type { SeveritySetting } from '../analysis/rules/types';
@@ -38,7 +39,7 @@ interface Doc {
   /** findings of `version` (code actions read their fixes from here) */
   findings?: { version: number; list: Finding[] };
   /** per-function analyses for handle hovers, valid for `version` only */
-  hoverCache?: { version: number; map: HandleHoverCache };
+  hoverCache?: { version: number; map: HandleHoverCache; summary?: FileSummary };
 }
 
 export class AnalysisAdapter {
@@ -108,7 +109,10 @@ export class AnalysisAdapter {
     const d = this.docs.get(uri);
     if (!t || !d) return undefined;
     if (!d.hoverCache || d.hoverCache.version !== t.version || d.text !== t.text) d.hoverCache = { version: t.version, map: new Map() };
-    const h = documentHoverAt(t.tree, t.text, offset, d.hoverCache.map, ruleLink);
+    const hc = d.hoverCache;
+    const session = await this.ready();
+    // one file summary per version, shared by every function hovered in it
+    const h = documentHoverAt(t.tree, t.text, offset, hc.map, ruleLink, () => (hc.summary ??= session.fileSummary(t.tree, t.text)));
     return h ? { markdown: h.markdown, start: h.start, end: h.end } : undefined;
   }
 

@@ -5,10 +5,11 @@
  * Bundled by scripts/build.mjs as dist/web/server.js.
  *
  * The worker has no file access: the extension reads dist/tree-sitter*.wasm with
- * vscode.workspace.fs and passes the bytes (base64) in initializationOptions.wasm.
- * Left out here, because they need to read files next to the document: the
- * repository configuration (`.dma-scope.json`), the driver's local headers
- * (sizes they #define), the workspace check and the standalone replay page
+ * vscode.workspace.fs and passes the bytes (base64) in initializationOptions.wasm,
+ * and serves the server's `dmaScope/readFile` requests (initializationOptions.readFiles),
+ * through which each check reads the repository configuration (`.dma-scope.json`)
+ * and the driver's own quoted headers (src/server/clientFiles.ts). Left out here:
+ * `<linux/…>` kernel headers, the workspace check and the standalone replay page
  * (the extension's panel replays lifecycles instead).
  */
 import { BrowserMessageReader, BrowserMessageWriter, createConnection } from 'vscode-languageserver/browser';

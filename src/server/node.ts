@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { readWasm } from '../node/wasm';
+import { readWasm, preferQuickWasmStartup, restartWithQuickWasm } from '../node/wasm';
 import { replayPageHtml } from '../node/replayPage';
 import { startServer, uriPath, ServerHost } from './server';
 import { AnalysisAdapter } from './analysis';
@@ -88,6 +88,11 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
 
 /** Runs the server on stdin/stdout until the client sends `exit` (or closes stdin). */
 export function runStdioServer(host: ServerHost = nodeHost()): void {
+  // a quicker first check: the parser's wasm with Liftoff only (set now, or by running again with the flag)
+  if (preferQuickWasmStartup() === 'restart') {
+    restartWithQuickWasm();
+    return;
+  }
   if (!process.argv.includes('--stdio')) process.argv.push('--stdio');
   const seen = new Set<string>();
   const onFatal = (e: unknown): void => {

@@ -37,6 +37,7 @@ import type { SeveritySetting } from '../analysis/rules/types';
 import type { SessionOptions } from '../analysis/session';
 import { isPlatformId, PlatformId } from '../model/platformIds';
 import { AnalysisAdapter, Finding } from './analysis';
+import { ClientFiles, type RepoConfigResult } from './clientFiles';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
@@ -107,8 +108,14 @@ function severityOf(s: Finding['severity']): DiagnosticSeverity {
   return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
 }
 
+/**
+ * Lets messages already received (a `$/cancelRequest`) be read before a request is served. setImmediate
+ * runs right after the pending I/O; setTimeout(0) (the web worker's only choice) waits a timer tick of ~1 ms.
+ */
+const nextTurn: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
+
 function yieldToLoop(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 0));
+  return new Promise((r) => nextTurn(r));
 }
 
 function cancelled(): ResponseError<void> {
@@ -117,15 +124,24 @@ function cancelled(): ResponseError<void> {
 
 export function startServer(connection: Connection, host: ServerHost): { adapter: AnalysisAdapter } {
   const documents = new TextDocuments(TextDocument);
-  const adapter = new AnalysisAdapter(() => host.loadWasm(), host.sessionOptions);
+  /** files read through the client, for a host that cannot read them (the web worker; enabled by the client) */
+  const clientFiles = new ClientFiles(connection);
+  const adapter = new AnalysisAdapter(() => host.loadWasm(), host.sessionOptions ?? (host.repoConfig ? undefined : { headerHost: clientFiles.headerHost }));
+  /** the repository configuration fetched through the client before the last check of each document */
+  const clientRepo = new Map<string, RepoConfigResult>();
   /** VS Code (the extension's client) opens rule pages through its own command */
   let commandRuleLinks = false;
   const ruleHref = (id: string): string => (commandRuleLinks ? ruleCommandUri(id) : host.ruleDocHref?.(id) ?? ruleDocPath(id));
   /** severities for a document: the repository's .dma-scope.json under the client's settings */
   const severitiesFor = (uri: string): Record<string, SeveritySetting> => {
-    const p = uriPath(uri);
-    const repo = p ? repoOf(p) : undefined;
+    const repo = repoFor(uri);
     return repo ? { ...repo.rules, ...settings.severities } : settings.severities;
+  };
+  /** a document's repository configuration: read by the host, or as last fetched through the client */
+  const repoFor = (uri: string): { rules: Record<string, SeveritySetting>; excluded: boolean } | undefined => {
+    if (clientFiles.isEnabled) return clientRepo.get(uri);
+    const p = uriPath(uri);
+    return p ? repoOf(p) : undefined;
   };
   const repoOf = (file: string): { rules: Record<string, SeveritySetting>; excluded: boolean } | undefined => {
     try {
@@ -140,6 +156,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   const running = new Map<string, Promise<void>>();
   const skipped = new Map<string, string>();
+  /** why (or that) a document version is not analysed, as last decided */
+  const verdicts = new Map<string, { version: number; why: string | undefined }>();
   const reported = new Set<string>();
   let settings: DmaScopeSettings = parseSettings(undefined);
   let initSettings: unknown;
@@ -187,8 +205,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (why) return why;
     const p = docPath(doc.uri);
     if (p && isExcluded(settings.exclude, relPath(doc.uri) ?? p, p)) return 'excluded by dmaScope.exclude';
-    const file = uriPath(doc.uri);
-    if (file && repoOf(file)?.excluded) return 'excluded by .dma-scope.json';
+    if (repoFor(doc.uri)?.excluded) return 'excluded by .dma-scope.json';
     return undefined;
   };
 
@@ -202,11 +219,28 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     relatedInformation: f.related.map((r) => ({ location: { uri: doc.uri, range: { start: doc.positionAt(r.start), end: doc.positionAt(r.end) } }, message: r.message })),
   });
 
+  /** the workspace folder (path) holding a document path, the innermost */
+  const rootOf = (p: string): string | undefined => roots.filter((r) => p === r || p.startsWith(r.endsWith('/') ? r : r + '/')).sort((a, b) => b.length - a.length)[0];
+
+  /** What the check reads through the client: the repository configuration and the driver's own headers. */
+  const fetchThroughClient = async (uri: string): Promise<void> => {
+    const first = documents.get(uri);
+    const p = docPath(uri);
+    if (!first || !isCDocument(first) || !p) return;
+    const [repo] = await Promise.all([clientFiles.repoConfig(uri, rootOf(p)), clientFiles.fetchHeaders(uri, first.getText())]);
+    if (repo) {
+      for (const m of repo.problems) logOnce(`config:${m}`, m);
+      clientRepo.set(uri, repo);
+    } else clientRepo.delete(uri);
+  };
+
   const check = async (uri: string): Promise<void> => {
     await settingsReady;
+    if (clientFiles.isEnabled) await fetchThroughClient(uri);
     const doc = documents.get(uri);
     if (!doc || !isCDocument(doc)) return;
     const why = whySkip(doc);
+    verdicts.set(uri, { version: doc.version, why });
     if (why) {
       if (skipped.get(uri) !== why) {
         skipped.set(uri, why);
@@ -220,7 +254,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
     else adapter.update(uri, doc.getText(), doc.version);
     try {
-      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: uriPath(uri) });
+      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: uriPath(uri) ?? (clientFiles.isEnabled ? docPath(uri) : undefined) });
       // closed, or edited while we waited for the parser: a newer run publishes
       const now = documents.get(uri);
       if (!r || !now || now.version !== r.version) return;
@@ -276,6 +310,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   };
 
   const recheckAll = (): void => {
+    verdicts.clear();
     for (const d of documents.all()) if (isCDocument(d)) schedule(d.uri, 0);
   };
 
@@ -289,6 +324,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     // itself (a server-side command of that name would clash with it) and gets the lenses only
     const clientOwnsReplay = !!io && typeof io === 'object' && io.clientOwnsReplay === true;
     commandRuleLinks = !!io && typeof io === 'object' && io.ruleLinks === 'command';
+    // a client that serves dmaScope/readFile, to a host that cannot read files itself
+    clientFiles.enable(!host.repoConfig && !!io && typeof io === 'object' && io.readFiles === true);
     initSettings = io && typeof io === 'object' ? (io.dmaScope ?? (io.settings as Record<string, unknown> | undefined)?.dmaScope) : undefined;
     settings = parseSettings(initSettings);
     const folders = (params.workspaceFolders ?? []).map((f) => docPath(f.uri)).filter((p): p is string => !!p);
@@ -334,14 +371,22 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (t) clearTimeout(t);
     timers.delete(uri);
     skipped.delete(uri);
+    verdicts.delete(uri);
+    clientRepo.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
 
-  /** An open, analysable document for a request, or undefined. */
+  /**
+   * An open, analysable document for a request, or undefined. Whether it is skipped is decided once per
+   * document version (the check decides it too): hovers do not walk up the folders for .dma-scope.json.
+   */
   const requestDoc = (uri: string): TextDocument | undefined => {
     const doc = documents.get(uri);
-    if (!doc || !isCDocument(doc) || skipped.has(uri) || whySkip(doc)) return undefined;
+    if (!doc || !isCDocument(doc) || skipped.has(uri)) return undefined;
+    let v = verdicts.get(uri);
+    if (!v || v.version !== doc.version) verdicts.set(uri, (v = { version: doc.version, why: whySkip(doc) }));
+    if (v.why) return undefined;
     if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
     return doc;
   };

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { handleHoverAt, HandleHover, HandleHoverCache } from '../../src/analysis/handleHover';
-import { testParser, fixture, lineOf } from '../helpers';
+import { testParser, testSession, fixture, lineOf } from '../helpers';
 
 async function hoverOn(needle: string, nth = 0, into = 1): Promise<HandleHover | null> {
   const text = fixture('handle-hover/rx.c');
@@ -77,5 +77,25 @@ describe('handle hover with a per-tree cache (the language server keeps one per 
     } finally {
       tree.delete();
     }
+  });
+
+  it("with the session's file summary (computed once per tree) gives the same hovers as without it", async () => {
+    const text = fixture('handle-hover/rx.c');
+    const session = await testSession();
+    const tree = session.updateDocument('file:///rx.c', text, 1);
+    let summaries = 0;
+    const summary = session.fileSummary(tree, text);
+    const cache: HandleHoverCache = new Map();
+    const offsets = [...text.matchAll(/\bdma\b|\bbuf\b|\brx_buf\b/g)].map((m) => m.index! + 1);
+    let found = 0;
+    for (const off of offsets) {
+      const plain = handleHoverAt(tree, text, off);
+      const shared = handleHoverAt(tree, text, off, cache, () => (summaries++, summary));
+      assert.deepStrictEqual(shared, plain, `offset ${off}`);
+      if (plain) found++;
+    }
+    assert.ok(found >= 3, `hovers found: ${found}`);
+    assert.strictEqual(summaries, cache.size, 'the summary is asked for once per analysed function, never recomputed inside');
+    session.dispose();
   });
 });

@@ -13,6 +13,7 @@ import { createConnection, Connection, ProposedFeatures, StreamMessageReader, St
 import { createProtocolConnection, ProtocolConnection, PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { startServer } from '../../src/server/server';
 import { browserHost } from '../../src/server/browserHost';
+import { READ_FILE_REQUEST, type ReadFileParams, type ReadFileResult } from '../../src/server/protocol';
 import { readWasm } from '../../src/node/wasm';
 import { FIXTURES } from '../helpers';
 
@@ -71,5 +72,100 @@ describe('language server: the web worker host', function () {
     for (let i = 0; i < 200 && !logs.some((l) => l.includes('gen/tx.c')); i++) await new Promise((r) => setTimeout(r, 25));
     assert.ok(logs.some((l) => l === 'DMA Scope: skipped vscode-test-web://mount/gen/tx.c: excluded by dmaScope.exclude'), logs.join('\n'));
     assert.ok(!published.some((p) => p.uri === 'vscode-test-web://mount/gen/tx.c' && p.diagnostics.length > 0));
+  });
+});
+
+describe('language server: the web worker host reading files through the client (dmaScope/readFile)', function () {
+  this.timeout(20000);
+  const DRIVER = path.join(FIXTURES, 'headers', 'kernel', 'drivers', 'net', 'ringdemo');
+  /** the client's files: the ringdemo driver's headers under /mount/drv, and repository configs */
+  const files = new Map<string, string>();
+  for (const h of ['ringdemo.h', 'ringdemo_hw.h']) files.set(`vscode-test-web://mount/drv/${h}`, fs.readFileSync(path.join(DRIVER, h), 'utf8'));
+  files.set('vscode-test-web://mount/.dma-scope.json', JSON.stringify({ rules: { 'map-error-unchecked': 'error' }, exclude: ['drv/gen/**'] }));
+  files.set('vscode-test-web://mount/drv/.dma-scope.json', JSON.stringify({ rules: { 'cacheline-share': 'off', 'no-such-rule': 'error' } }));
+  const asked: string[] = [];
+
+  async function start(readFiles: boolean): Promise<{ client: ProtocolConnection; server: Connection; published: PublishDiagnosticsParams[]; logs: string[] }> {
+    const up = new PassThrough();
+    const down = new PassThrough();
+    const server = createConnection(ProposedFeatures.all, new StreamMessageReader(up), new StreamMessageWriter(down));
+    startServer(server as unknown as Connection, browserHost());
+    const client = createProtocolConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
+    const published: PublishDiagnosticsParams[] = [];
+    const logs: string[] = [];
+    client.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      published.push(p);
+    });
+    client.onNotification('window/logMessage', (p: { message: string }) => {
+      logs.push(p.message);
+    });
+    client.onRequest(READ_FILE_REQUEST, (p: ReadFileParams): ReadFileResult => {
+      asked.push(p.uri);
+      const text = files.get(p.uri);
+      return text === undefined ? null : { text };
+    });
+    client.listen();
+    const wasm = readWasm();
+    const b64 = (u: Uint8Array): string => Buffer.from(u).toString('base64');
+    await client.sendRequest('initialize', {
+      processId: null,
+      rootUri: null,
+      workspaceFolders: [{ uri: 'vscode-test-web://mount/', name: 'mount' }],
+      capabilities: {},
+      initializationOptions: { readFiles, wasm: { treeSitter: b64(wasm.treeSitter), language: b64(wasm.language) } },
+    });
+    await client.sendNotification('initialized', {});
+    return { client, server, published, logs };
+  }
+
+  async function diagnostics(s: { published: PublishDiagnosticsParams[]; logs: string[] }, uri: string, version: number): Promise<PublishDiagnosticsParams> {
+    for (let i = 0; i < 200; i++) {
+      const p = s.published.find((x) => x.uri === uri && x.version === version);
+      if (p) return p;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no diagnostics for ${uri} v${version}; logs: ${s.logs.join(' | ')}`);
+  }
+
+  const main = fs.readFileSync(path.join(DRIVER, 'ringdemo_main.c'), 'utf8');
+  const uri = 'vscode-test-web://mount/drv/ringdemo_main.c';
+
+  it("checks with the driver's own headers and the merged .dma-scope.json files the client sends", async () => {
+    const s = await start(true);
+    try {
+      await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: main } });
+      const d = await diagnostics(s, uri, 1);
+      // the findings only ringdemo.h shows (test/unit/headers.test.ts), less cacheline-share (off in drv/.dma-scope.json);
+      // map-error-unchecked raised to an error by the outer config
+      assert.deepStrictEqual(d.diagnostics.map((x) => [x.code, x.range.start.line + 1, x.range.start.character + 1, x.severity]), [
+        ['map-error-unchecked', 10, 12, 1],
+        ['unmap-size-mismatch', 33, 29, 1],
+        ['refill-without-sync', 44, 2, 2],
+      ]);
+      assert.ok(asked.includes('vscode-test-web://mount/drv/ringdemo.h') && asked.includes('vscode-test-web://mount/drv/ringdemo_hw.h'), asked.join(' '));
+      assert.ok(!asked.some((u) => !u.startsWith('vscode-test-web://mount/')), `asked outside the workspace folder: ${asked.join(' ')}`);
+      assert.ok(s.logs.some((l) => l.includes('no-such-rule') && l.includes('(ignored)')), s.logs.join('\n'));
+      // an exclude glob of the outer config
+      await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: 'vscode-test-web://mount/drv/gen/x.c', languageId: 'c', version: 1, text: main } });
+      for (let i = 0; i < 200 && !s.logs.some((l) => l.includes('drv/gen/x.c')); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.ok(s.logs.includes('DMA Scope: skipped vscode-test-web://mount/drv/gen/x.c: excluded by .dma-scope.json'), s.logs.join('\n'));
+    } finally {
+      s.client.dispose();
+      s.server.dispose();
+    }
+  });
+
+  it('reads nothing and finds none of them when the client does not serve files', async () => {
+    asked.length = 0;
+    const s = await start(false);
+    try {
+      await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: main } });
+      const d = await diagnostics(s, uri, 1);
+      assert.deepStrictEqual(d.diagnostics, []);
+      assert.deepStrictEqual(asked, []);
+    } finally {
+      s.client.dispose();
+      s.server.dispose();
+    }
   });
 });

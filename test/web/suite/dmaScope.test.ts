@@ -145,4 +145,16 @@ suite('DMA Scope extension (VS Code API)', () => {
     );
     match(tab.label, /skb/);
   });
+
+  test("the repository's .dma-scope.json applies (on the web the server reads it through the client)", async () => {
+    // dsnic_main.c has an unmap-size-mismatch and a coherent-gfp-zero; the config turns the first off
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, '.dma-scope.json'), new TextEncoder().encode(JSON.stringify({ rules: { 'unmap-size-mismatch': 'off' } })));
+    const main = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_main.c'));
+    await vscode.window.showTextDocument(main);
+    const ids = await until(() => {
+      const found = vscode.languages.getDiagnostics(main.uri).map(ruleId);
+      return found.includes('coherent-gfp-zero') && found;
+    }, 'coherent-gfp-zero on dsnic_main.c', 30000);
+    ok(!ids.includes('unmap-size-mismatch'), `unmap-size-mismatch is off in .dma-scope.json, yet reported: ${ids.join(', ')}`);
+  });
 });

@@ -1,0 +1,22 @@
+/**
+ * DMA Scope's own language-server messages (besides the standard LSP ones), shared by the server and
+ * the clients that implement them. Nothing else is imported here, so a client bundle stays small.
+ */
+
+/**
+ * Server → client: the text of a file, for a server that cannot read files itself (the web worker).
+ * A client announces that it serves it with `initializationOptions.readFiles: true`.
+ */
+export const READ_FILE_REQUEST = 'dmaScope/readFile';
+export interface ReadFileParams {
+  uri: string;
+}
+/** null: no such file, unreadable, outside the workspace, or over the client's size limit */
+export type ReadFileResult = { text: string } | null;
+
+/**
+ * The V8 flag of the language server's quick start (tree-sitter's wasm compiled by Liftoff only; see
+ * src/node/wasm.ts). A client that starts the server with it on node's command line saves the server
+ * setting it, or on recent V8 starting itself again with it.
+ */
+export const QUICK_WASM_FLAG = '--liftoff-only';

@@ -1,0 +1,96 @@
+/**
+ * A third LSP client: Emacs in batch mode with eglot (test/emacs/init.el, the README's set-up)
+ * visits a copy of a driver with an unchecked dma_map_single, waits for DMA Scope's diagnostics in
+ * Flymake, hovers the call, applies the preferred quick fix through eglot-code-actions, saves, and
+ * ends the server with shutdown + exit (test/emacs/driver.el). The assertions are here, on the
+ * written file and on what the Lisp side recorded.
+ */
+import * as assert from 'assert';
+import * as cp from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FIXTURES, REPO_ROOT } from '../helpers';
+
+const EMACS = process.env.EMACS_PATH || 'emacs';
+const HERE = path.join(REPO_ROOT, 'test', 'emacs');
+const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
+
+interface EmacsResult {
+  ok: boolean;
+  error?: string;
+  steps: string[];
+  diagnostics?: { text: string; type: string; line: number; col: number }[];
+  hover?: string;
+  actions?: string[];
+  server_exit?: number;
+}
+
+function runEmacs(dir: string, file: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    // -q, not -Q: the site start files put Debian's elpa-eglot on the load path
+    const p = cp.spawn(EMACS, ['--batch', '-q', '-l', path.join(HERE, 'init.el'), file, '-l', path.join(HERE, 'driver.el')], {
+      cwd: dir,
+      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const t = setTimeout(() => p.kill('SIGKILL'), 50000);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out });
+    });
+  });
+}
+
+describe('Emacs (eglot) with dma-scope lsp --stdio', function () {
+  this.timeout(60000);
+  let dir = '';
+  let result: EmacsResult;
+  const original = fs.readFileSync(path.join(FIXTURES, 'lsp', 'tx_unchecked.c'), 'utf8');
+
+  before(async () => {
+    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-emacs-'));
+    fs.writeFileSync(path.join(dir, 'drv.c'), original);
+    const r = await runEmacs(dir, 'drv.c');
+    const file = path.join(dir, 'result.json');
+    assert.ok(fs.existsSync(file), `emacs wrote no result (exit ${r.code}): ${r.out}`);
+    result = JSON.parse(fs.readFileSync(file, 'utf8')) as EmacsResult;
+    assert.ok(result.ok, `the Lisp steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    assert.strictEqual(r.code, 0, r.out);
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows the unchecked map in Flymake with its rule id, at the call, with the severity set through workspace/configuration', () => {
+    // init.el sets map-error-unchecked to "warning" (its default is information: an eglot-note)
+    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.line, d.col, d.type]), [[19, 9, 'eglot-warning']]);
+    assert.match(result.diagnostics![0].text, /^dma-scope \[map-error-unchecked\]: .*dma_mapping_error/);
+  });
+
+  it("hovers the call with the API entry and the call's own arguments", () => {
+    assert.match(result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
+    assert.match(result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
+  });
+
+  it('offers the check and the suppression; the preferred one, applied and saved, is in the file and clears the diagnostic', () => {
+    assert.deepStrictEqual(result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
+    const written = fs.readFileSync(path.join(dir, 'drv.c'), 'utf8');
+    const expected = original.replace(
+      'DMA_TO_DEVICE);\n\twritel(',
+      'DMA_TO_DEVICE);\n\tif (dma_mapping_error(ring->dev, addr))\n\t\tgoto err_drop;\n\twritel(',
+    );
+    assert.notStrictEqual(expected, original);
+    assert.strictEqual(written, expected);
+    assert.deepStrictEqual(result.steps, ['started', 'diagnostics', 'hover', 'applied', 'written', 'rechecked', 'stopped']);
+  });
+
+  it('ends the server with shutdown and exit (exit code 0)', () => {
+    assert.strictEqual(result.server_exit, 0);
+  });
+});
