@@ -1,0 +1,395 @@
+/**
+ * A buffer's life across the driver's functions, as one trace: the map in the refill function, the
+ * device's turn, `sync_for_cpu` and the CPU's reads in the poll function, `sync_for_device` and the
+ * re-post, the unmap in the teardown.
+ *
+ * The functions are found by the struct member that holds the buffer's DMA address (and the one
+ * that holds its CPU pointer): every function of the candidate files that maps, syncs, unmaps or
+ * frees through that member, or reaches the buffer through it, takes part. Members are identified
+ * as `<struct tag>.<member>` by a MemberKeyOf (./memberPath.ts until the driver index's lands).
+ * Candidates are (file, text, tree) triples: the request's own file, and whatever else the caller
+ * has (the CLI: the .c files of the same folder; later the driver index).
+ *
+ * Order follows the roles: the function that maps, then those that take the buffer back for the CPU
+ * (sync_for_cpu, reads), those that only give it back to the device (sync_for_device), and last the
+ * one that unmaps or frees it. Each function is replayed on its own main path (./path.ts) with the
+ * buffer as the earlier ones left it; its own "handed off / leaked at the return" ending is left
+ * out, since the trace goes on. The replay stops at the first function that releases the buffer;
+ * other functions that would release it again are named in a note. A refill called again from the
+ * poll function is not replayed a second time (the loop is shown once).
+ *
+ * When nothing else in the candidates touches the buffer's member, or no candidate maps it, the
+ * single-function extraction is returned unchanged.
+ *
+ * Pure: no Node built-ins, no module state.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { callArgs, callName, functionDefinitions, functionName, normText, stripParensAndCasts, walk } from '../ast';
+import { MAX_FUNCTION_CHARS } from '../facts';
+import { structSpecifiers } from '../fileScope';
+import { STITCH_ROLE_LABEL, StitchedFunction, StitchRole } from '../../model/sim/stitched';
+import { event, Event } from './context';
+import { MemberKeyOf, memberKeyOfPath, structTypedefs } from './memberPath';
+import { lineOf, truncate } from './scope';
+import { addrOfTarget, assignedTo } from './target';
+import { ARG, CPU_FREE, dirText, dmaArg, dmaCallKind } from './vocabulary';
+import type { Direction } from '../../model/sim/types';
+import type { CoreResult, LifecycleRequest } from './index';
+
+/** One file whose functions may carry the buffer's life on. */
+export interface StitchCandidate {
+  /** the file as shown in the trace (`# src=<file>:<line>`): relative, no blanks or `#` */
+  file: string;
+  text: string;
+  tree: Tree;
+  /** texts of the headers it includes (their #defines fold sizes) */
+  headers?: readonly string[];
+}
+
+export interface StitchOptions {
+  /** other files of the driver (the request's own file is always a candidate) */
+  candidates?: readonly StitchCandidate[];
+  /** struct definitions from the driver's headers (`struct tag` → its struct_specifier) */
+  structs?: ReadonlyMap<string, Node>;
+  /** member identity; the text-path matcher of ./memberPath.ts by default */
+  memberKeyOf?: MemberKeyOf;
+}
+
+/** Bounds: a folder of thousands of files or functions is cut here (with a note). */
+export const MAX_STITCH_FILES = 64;
+export const MAX_STITCH_FUNCTIONS = 4000;
+export const MAX_STITCHED = 8;
+
+type BufKind = 'skb' | 'page' | 'buffer';
+
+interface Touch {
+  cand: StitchCandidate;
+  candIndex: number;
+  fn: Node;
+  name: string;
+  handles: Set<string>;
+  bufs: Map<string, BufKind>;
+  mapCall?: Node;
+  syncCpu: boolean;
+  syncDev: boolean;
+  release: boolean;
+  bufferUse: boolean;
+  calls: Set<string>;
+  /** the directions its map/sync/unmap calls on the handle give */
+  dirs: Set<Direction>;
+  rank: number;
+}
+
+export interface StitchOutcome {
+  core: CoreResult;
+  /** the events of the whole trace (each with its file) */
+  steps: Event[];
+  functions: (StitchedFunction & { cursor: boolean; pathNotes: CoreResult['pathNotes'] })[];
+  notes: string[];
+  /** the member keys followed (`<tag>.<member>`) */
+  handleKeys: string[];
+  bufferKeys: string[];
+  allocLine?: { file: string; line: number };
+}
+
+type Extract = (req: LifecycleRequest, part?: import('./index').StitchPart) => CoreResult;
+
+/**
+ * Stitches the life of the buffer the single-function extraction `single` found. Returns undefined
+ * when there is nothing to stitch (the caller prints `single` as it is).
+ */
+export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts: StitchOptions, extract: Extract): StitchOutcome | undefined {
+  const own: StitchCandidate = { file: req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers };
+  const notes: string[] = [];
+  const others = (opts.candidates ?? []).filter((c) => c.tree !== req.tree && c.text !== req.text);
+  if (others.length > MAX_STITCH_FILES - 1) notes.push(`only the first ${MAX_STITCH_FILES - 1} of ${others.length} other files of the driver were searched`);
+  const cands = [own, ...others.slice(0, MAX_STITCH_FILES - 1)];
+  const structs = new Map<string, Node>(opts.structs ?? []);
+  const typedefs = new Map<string, string>();
+  for (const c of cands) {
+    for (const [k, v] of structSpecifiers(c.tree.rootNode, c.text)) if (!structs.has(k)) structs.set(k, v);
+    for (const [k, v] of structTypedefs(c.tree.rootNode)) if (!typedefs.has(k)) typedefs.set(k, v);
+  }
+  const keyOf: MemberKeyOf = opts.memberKeyOf ?? ((e, fn, text, s) => memberKeyOfPath(e, fn, text, s, typedefs));
+
+  // the members that hold the handle and the buffer, from what the cursor's function does
+  const ctx = single.ctx;
+  const handleKeys = new Map<string, string>(); // key → member name
+  const bufferKeys = new Map<string, BufKind>();
+  const addKey = (expr: string, what: 'handle' | BufKind, fn: Node = single.fn, text = req.text): boolean => {
+    if (!/->|\.|dma_unmap_addr\(/.test(expr)) return false;
+    const k = keyOf(expr, fn, text, structs);
+    if (!k || !structs.has(k.container)) return false;
+    if (what === 'handle') handleKeys.set(k.key, k.member);
+    else if (!handleKeys.has(k.key)) bufferKeys.set(k.key, what);
+    return true;
+  };
+  const bufferKeysOf = (c: CoreResult, fn: Node, text: string) => {
+    for (const k of c.ctx.kept ?? []) if (k.what !== 'handle') addKey(k.expr, k.what, fn, text);
+    // the buffer itself a member (rb->data), or the data of an skb / the page a member holds
+    const skbOf = /^(.+)->data$/.exec(c.bufExpr);
+    const pageOf = /^page_address\((.+)\)$/.exec(c.bufExpr);
+    if (addKey(c.bufExpr, 'buffer', fn, text)) return;
+    if (skbOf) addKey(skbOf[1], 'skb', fn, text);
+    else if (pageOf) addKey(pageOf[1], 'page', fn, text);
+  };
+  for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle');
+  for (const h of ctx.target.handles) addKey(h, 'handle');
+  bufferKeysOf(single, single.fn, req.text);
+  if (!handleKeys.size) return undefined;
+  const memberNames = new Set<string>();
+  for (const k of [...handleKeys.keys(), ...bufferKeys.keys()]) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
+
+  // every function of the candidates that touches those members
+  const touches: Touch[] = [];
+  let scanned = 0;
+  let cut = false;
+  for (let ci = 0; ci < cands.length && !cut; ci++) {
+    const c = cands[ci];
+    for (const fn of functionDefinitions(c.tree)) {
+      if (++scanned > MAX_STITCH_FUNCTIONS) { cut = true; break; }
+      if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
+      const t = touchesOf(c, ci, fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
+      if (t) touches.push(t);
+    }
+  }
+  if (cut) notes.push(`only the first ${MAX_STITCH_FUNCTIONS} functions of the driver were searched`);
+  const cursorTouch = touches.find((t) => t.cand === own && t.fn.id === single.fn.id);
+  // the function that maps: the cursor's own, else one that only maps, in the cursor's file first
+  // a member shared by rings of both directions (one struct for TX and RX slots) holds other buffers too:
+  // a function that uses it with another direction than this buffer's is about one of those
+  const otherDir = (t: Touch, dir: Direction | undefined) => !!dir && t.dirs.size > 0 && !t.dirs.has(dir);
+  const mappers = touches.filter((t) => t.mapCall && !otherDir(t, ctx.mapDir));
+  mappers.sort((a, b) => (a === cursorTouch ? -1 : b === cursorTouch ? 1 : 0) || a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  const mapper = mappers[0];
+  if (!mapper) return undefined;
+  const rest = touches.filter((t) => t !== mapper && t.rank < 4);
+  if (!rest.length) return undefined;
+  rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+
+  // the first function: the single-function extraction of its map, without its ending
+  const steps: Event[] = [];
+  const mreq: LifecycleRequest = mapper === cursorTouch
+    ? { ...req, file: mapper.cand.file }
+    : { text: mapper.cand.text, tree: mapper.cand.tree, offset: mapper.mapCall!.startIndex, headers: mapper.cand.headers, file: mapper.cand.file };
+  let first: CoreResult;
+  try {
+    first = extract(mreq, {});
+  } catch {
+    return undefined;
+  }
+  for (const e of first.ctx.steps) e.file = mapper.cand.file;
+  // the mapping function says where it keeps the buffer pointer: the other functions reach it there
+  const nBefore = bufferKeys.size;
+  bufferKeysOf(first, mapper.fn, mapper.cand.text);
+  if (bufferKeys.size !== nBefore) {
+    for (const k of bufferKeys.keys()) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
+    for (const t of rest) {
+      const again = touchesOf(t.cand, t.candIndex, t.fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
+      if (again) Object.assign(t, again);
+    }
+    for (const c of cands) {
+      for (const fn of functionDefinitions(c.tree).slice(0, MAX_STITCH_FUNCTIONS)) {
+        if (touches.some((t) => t.fn.id === fn.id && t.cand === c) || fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
+        const t = touchesOf(c, cands.indexOf(c), fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
+        if (t && t.rank < 4) rest.push(t);
+      }
+    }
+    rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  }
+  steps.push(...first.ctx.steps);
+  const released = (from: number) => first.ctx.ownedSince === null && steps.slice(from).some((e) => /^dma_unmap|^dma_free/.test(e.op));
+  if (released(0)) return undefined; // mapped and unmapped in one function: nothing to stitch
+  if (!steps.some((e) => e.op.startsWith('dma_map') || e.op.startsWith('dma_alloc'))) return undefined;
+
+  const fnInfo = (t: Touch, role: StitchRole, why: string, core: CoreResult) => ({
+    index: 0, count: 0, name: t.name, file: t.cand.file, line: lineOf(t.fn), endLine: t.fn.endPosition.row + 1, role, why,
+    cursor: t === cursorTouch, pathNotes: core.pathNotes,
+  });
+  const functions: StitchOutcome['functions'] = [fnInfo(mapper, 'map', whyOf(mapper, 'map'), first)];
+  const state = { ownedSince: first.ctx.ownedSince, handedOff: first.ctx.handedOff, mapDir: first.ctx.mapDir };
+  const replayed = new Set<Touch>([mapper]);
+  let releasedIn: Touch | undefined;
+  for (const t of rest) {
+    if (otherDir(t, first.ctx.mapDir)) {
+      notes.push(`not stitched: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) uses the same member with ${[...t.dirs].join('/')}: another buffer kept there (this one is mapped ${first.ctx.mapDir})`);
+      continue;
+    }
+    if (functions.length >= MAX_STITCHED) {
+      notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) — at most ${MAX_STITCHED} functions are stitched`);
+      continue;
+    }
+    if (releasedIn) {
+      notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) also ${t.release ? 'unmaps or frees' : 'touches'} the buffer, which ${releasedIn.name}() has already released in this trace`);
+      continue;
+    }
+    const target = { handles: [...t.handles], buffers: [] as string[], skbs: [] as string[], pages: [] as string[] };
+    for (const [e, kind] of t.bufs) {
+      if (kind === 'skb') { target.skbs.push(e); target.buffers.push(`${e}->data`); }
+      else if (kind === 'page') target.pages.push(e);
+      else target.buffers.push(e);
+    }
+    const before = steps.length;
+    let core: CoreResult;
+    try {
+      core = extract({ text: t.cand.text, tree: t.cand.tree, offset: t.fn.startIndex, headers: t.cand.headers, file: t.cand.file }, {
+        from: { steps, name: first.ctx.name, kind: first.kind, size: first.size, mapDir: state.mapDir, ownedSince: state.ownedSince, handedOff: state.handedOff, target },
+      });
+    } catch {
+      notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) could not be followed`);
+      continue;
+    }
+    for (const e of steps) e.file ??= t.cand.file;
+    if (!steps.slice(before).some((e) => e.op)) {
+      notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) touches the buffer's member, but nothing on its main path uses the buffer`);
+      continue;
+    }
+    state.ownedSince = core.ctx.ownedSince;
+    state.handedOff = core.ctx.handedOff;
+    state.mapDir = core.ctx.mapDir ?? state.mapDir;
+    const rel = core.ctx.ownedSince === null && steps.slice(before).some((e) => /^dma_unmap|^dma_free/.test(e.op));
+    // the function where the buffer's life ends is the release, whatever else it does
+    const role: StitchRole = rel ? 'release' : t.rank === 1 ? 'cpu' : t.rank === 2 ? 'repost' : 'release';
+    functions.push(fnInfo(t, role, whyOf(t, role), core));
+    replayed.add(t);
+    if (rel) releasedIn = t;
+  }
+  if (functions.length < 2) return undefined;
+  // a refill called again from a later function is the same mapping loop: shown once
+  for (const f of functions.slice(1)) {
+    const t = [...replayed].find((x) => x.name === f.name && x.cand.file === f.file);
+    if (t?.calls.has(mapper.name)) notes.push(`${f.name}() calls ${mapper.name}() again to refill: that loop is shown once`);
+  }
+  if (state.ownedSince !== null) {
+    const keep = (first.ctx.kept ?? []).find((k) => k.what === 'handle');
+    const last = functions[functions.length - 1];
+    const e = event({ op: 'handoff', name: first.ctx.name }, last.line, `no function found that unmaps it: the DMA address stays in ${truncate(keep?.expr ?? [...handleKeys.keys()][0], 40)} past the end of the trace`);
+    e.file = last.file;
+    steps.push(e);
+    notes.push(`none of the functions searched unmaps ${[...handleKeys.keys()].join(', ')}; the trace ends with the buffer handed off`);
+  }
+  functions.forEach((f, i) => { f.index = i + 1; f.count = functions.length; });
+  return {
+    core: first, steps, functions, notes, handleKeys: [...handleKeys.keys()], bufferKeys: [...bufferKeys.keys()],
+    allocLine: first.ctx.allocLine ? { file: mapper.cand.file, line: first.ctx.allocLine } : undefined,
+  };
+}
+
+/** A phrase saying why a function was picked. */
+function whyOf(t: Touch, role: StitchRole): string {
+  // dma_unmap_addr(p, f) reads as p->f
+  const h = truncate(([...t.handles].find((x) => !x.startsWith('dma_unmap_addr(')) ?? [...t.handles][0] ?? '').replace(/^dma_unmap_addr\((.+),(\w+)\)$/, '$1->$2'), 40);
+  const b = truncate([...t.bufs.keys()][0] ?? '', 40);
+  const bits: string[] = [];
+  if (role === 'map') bits.push(`maps the buffer and keeps its DMA address in ${h}`);
+  if (t.syncCpu) bits.push(`syncs ${h} for the CPU`);
+  if (t.bufferUse && b) bits.push(`uses the buffer through ${b}`);
+  if (t.syncDev) bits.push(`syncs ${h} for the device`);
+  if (t.release && role !== 'map') bits.push(`unmaps or frees through ${h || b}`);
+  if (!bits.length) bits.push(`touches ${h || b}`);
+  return `${bits.join(', ')} (${STITCH_ROLE_LABEL[role]})`;
+}
+
+/** What one function does through the members: undefined when it does not touch them. */
+function touchesOf(
+  c: StitchCandidate, candIndex: number, fn: Node, memberNames: Set<string>, handleKeys: Map<string, string>, bufferKeys: Map<string, BufKind>,
+  structs: ReadonlyMap<string, Node>, keyOf: MemberKeyOf,
+): Touch | undefined {
+  const handles = new Set<string>();
+  const bufs = new Map<string, BufKind>();
+  const occurrences: Node[] = [];
+  const calls = new Set<string>();
+  const known = new Map<string, string | null>();
+  walk(fn, (n) => {
+    let expr: string | undefined;
+    if (n.type === 'field_expression') {
+      const f = n.childForFieldName('field')?.text;
+      if (f && memberNames.has(f)) expr = normText(n);
+    } else if (n.type === 'call_expression') {
+      const name = callName(n);
+      if (name) calls.add(name);
+      const a = callArgs(n);
+      if (name === 'dma_unmap_addr' && a.length === 2 && memberNames.has(a[1].text)) expr = normText(n);
+    }
+    if (!expr) return true;
+    let key = known.get(expr);
+    if (key === undefined) {
+      key = keyOf(expr, fn, c.text, structs)?.key ?? null;
+      known.set(expr, key);
+    }
+    if (key && handleKeys.has(key)) { handles.add(expr); occurrences.push(n); }
+    else if (key && bufferKeys.has(key)) { bufs.set(expr, bufferKeys.get(key)!); occurrences.push(n); }
+    return true;
+  });
+  if (!handles.size && !bufs.size) return undefined;
+  // locals that copy the handle (`dma_addr_t dma = rxb->dma;`), and where locals are stored into it
+  const aliases = new Set<string>();
+  const storedFrom = new Set<string>();
+  walk(fn, (n) => {
+    if (n.type === 'init_declarator' || (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=')) {
+      const l = n.childForFieldName(n.type === 'init_declarator' ? 'declarator' : 'left');
+      const r = n.childForFieldName(n.type === 'init_declarator' ? 'value' : 'right');
+      if (!l || !r) return true;
+      const rt = normText(stripParensAndCasts(r));
+      const lt = normText(l);
+      if (handles.has(rt) && (l.type === 'identifier' || l.type === 'pointer_declarator')) aliases.add(lt.replace(/^\*+/, ''));
+      if (handles.has(lt) && stripParensAndCasts(r).type === 'identifier') storedFrom.add(rt);
+    } else if (n.type === 'call_expression' && callName(n) === 'dma_unmap_addr_set') {
+      // dma_unmap_addr_set(p, f, v) is p->f = v
+      const a = callArgs(n);
+      const k = a.length === 3 ? keyOf(`${normText(stripParensAndCasts(a[0]))}->${normText(a[1])}`, fn, c.text, structs) : null;
+      if (k && handleKeys.has(k.key)) {
+        storedFrom.add(normText(stripParensAndCasts(a[2])));
+        handles.add(normText(`dma_unmap_addr(${a[0].text},${a[1].text})`));
+      }
+    }
+    return true;
+  });
+  const isHandle = (n: Node | undefined) => {
+    if (!n) return false;
+    const t = normText(stripParensAndCasts(n));
+    return handles.has(t) || aliases.has(t);
+  };
+  let mapCall: Node | undefined;
+  const dirs = new Set<Direction>();
+  const dirOf = (n: Node) => { const d = dirText(dmaArg(n, ARG.dir)); if (d) dirs.add(d); };
+  let syncCpu = false;
+  let syncDev = false;
+  let release = false;
+  walk(fn, (n) => {
+    if (n.type !== 'call_expression') return true;
+    const kind = dmaCallKind(callName(n));
+    if (!kind) return true;
+    if (kind === 'map' || kind === 'coherent-alloc' || kind === 'noncoherent-alloc' || kind === 'pool-alloc') {
+      const lhs = assignedTo(n);
+      const lt = lhs ? normText(lhs) : undefined;
+      const out = kind === 'map' ? undefined : addrOfTarget(dmaArg(n, ARG.handle));
+      if (!mapCall && ((lt && (handles.has(lt) || storedFrom.has(lt))) || (out && (handles.has(out) || storedFrom.has(out))))) {
+        mapCall = n;
+        dirOf(n);
+      }
+    } else if (isHandle(dmaArg(n, ARG.handle)) || ((kind === 'coherent-free' || kind === 'pool-free' || kind === 'noncoherent-free') && isHandle(dmaArg(n, ARG.cpu)))) {
+      if (kind === 'sync-for-cpu') syncCpu = true;
+      else if (kind === 'sync-for-device') syncDev = true;
+      else if (kind === 'unmap' || kind === 'coherent-free' || kind === 'noncoherent-free' || kind === 'pool-free') release = true;
+      dirOf(n);
+    }
+    return true;
+  });
+  let bufferUse = false;
+  for (const o of occurrences) {
+    if (!bufs.has(normText(o))) continue;
+    const p = o.parent;
+    if (!p) continue;
+    if (p.type === 'assignment_expression' && p.childForFieldName('left')?.id === o.id) continue;
+    if (p.type === 'unary_expression' || p.type === 'parenthesized_expression' && p.parent?.type === 'if_statement') continue;
+    if (p.type === 'binary_expression' && /^(==|!=)$/.test(p.childForFieldName('operator')?.text ?? '')) continue;
+    if (p.type === 'argument_list') {
+      const name = p.parent ? callName(p.parent) ?? '' : '';
+      if (CPU_FREE.has(name) || dmaCallKind(name)) continue;
+    }
+    bufferUse = true;
+  }
+  const rank = mapCall && !syncCpu && !release ? 0 : syncCpu || bufferUse ? 1 : syncDev ? 2 : release ? 3 : mapCall ? 0 : 4;
+  return { cand: c, candIndex, fn, name: functionName(fn) ?? '<anonymous>', handles, bufs, mapCall, syncCpu, syncDev, release, bufferUse, calls, dirs, rank };
+}
