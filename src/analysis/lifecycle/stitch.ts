@@ -310,6 +310,8 @@ function touchesOf(
       if (name) calls.add(name);
       const a = callArgs(n);
       if (name === 'dma_unmap_addr' && a.length === 2 && memberNames.has(a[1].text)) expr = normText(n);
+      // dma_unmap_addr_set(p, f, v) stores into p->f
+      else if (name === 'dma_unmap_addr_set' && a.length === 3 && memberNames.has(a[1].text)) expr = normText(`dma_unmap_addr(${a[0].text},${a[1].text})`);
     }
     if (!expr) return true;
     let key = known.get(expr);
