@@ -27,7 +27,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { callArgs, callName, functionDefinitions, functionName, normText, stripParensAndCasts, walk } from '../ast';
 import { MAX_FUNCTION_CHARS } from '../facts';
 import { structSpecifiers } from '../fileScope';
-import { STITCH_ROLE_LABEL, StitchedFunction, StitchRole } from '../../model/sim/stitched';
+import type { StitchedFunction, StitchRole } from '../../model/sim/stitched';
 import { event, Event } from './context';
 import { MemberKeyOf, memberKeyOfPath, structTypedefs } from './memberPath';
 import { lineOf, truncate } from './scope';
@@ -53,6 +53,8 @@ export interface StitchOptions {
   structs?: ReadonlyMap<string, Node>;
   /** member identity; the text-path matcher of ./memberPath.ts by default */
   memberKeyOf?: MemberKeyOf;
+  /** how the request's own file is named in a stitched trace (default: its srcFile, else its file) */
+  ownFile?: string;
 }
 
 /** Bounds: a folder of thousands of files or functions is cut here (with a note). */
@@ -99,7 +101,7 @@ type Extract = (req: LifecycleRequest, part?: import('./index').StitchPart) => C
  * when there is nothing to stitch (the caller prints `single` as it is).
  */
 export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts: StitchOptions, extract: Extract): StitchOutcome | undefined {
-  const own: StitchCandidate = { file: req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers };
+  const own: StitchCandidate = { file: opts.ownFile ?? req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers };
   const notes: string[] = [];
   const others = (opts.candidates ?? []).filter((c) => c.tree !== req.tree && c.text !== req.text);
   if (others.length > MAX_STITCH_FILES - 1) notes.push(`only the first ${MAX_STITCH_FILES - 1} of ${others.length} other files of the driver were searched`);
@@ -287,7 +289,7 @@ function whyOf(t: Touch, role: StitchRole): string {
   if (t.syncDev) bits.push(`syncs ${h} for the device`);
   if (t.release && role !== 'map') bits.push(`unmaps or frees through ${h || b}`);
   if (!bits.length) bits.push(`touches ${h || b}`);
-  return `${bits.join(', ')} (${STITCH_ROLE_LABEL[role]})`;
+  return bits.join(', ');
 }
 
 /** What one function does through the members: undefined when it does not touch them. */

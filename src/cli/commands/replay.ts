@@ -37,7 +37,7 @@ export const replayCommand: CommandInfo = {
     if (!r) return 2;
     const html = replayPageHtml({
       trace: r.result.trace,
-      title: `${r.result.name} in ${r.result.functionName}()`,
+      title: r.result.stitched ? `${r.result.name}: ${r.result.stitched.map((f) => `${f.name}()`).join(' → ')}` : `${r.result.name} in ${r.result.functionName}()`,
       platform: p as PlatformId,
       source: `${r.file}:${r.line}`,
       ...(view ? { view } : {}),
