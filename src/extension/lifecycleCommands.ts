@@ -63,30 +63,35 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
   };
   const decoder = new TextDecoder();
   const dir = vscode.Uri.joinPath(doc.uri, '..');
-  const structs = new Map<string, Node>();
-  const headerCache = new Map<string, string | null>();
+  const headerCache = new Map<string, { text: string; structs: Map<string, Node> } | null>();
   // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = async (text: string): Promise<string[]> => {
-    const out: string[] = [];
+  const headersOf = async (text: string): Promise<{ texts: string[]; structs: Map<string, Node> }> => {
+    const texts: string[] = [];
+    const structs = new Map<string, Node>();
     for (const inc of localIncludes(text)) {
       const uri = vscode.Uri.joinPath(dir, inc);
-      let h = headerCache.get(uri.toString());
-      if (h === undefined) {
+      let got = headerCache.get(uri.toString());
+      if (got === undefined) {
+        got = null;
         try {
           const bytes = await vscode.workspace.fs.readFile(uri);
-          h = withinSizeLimit(bytes.byteLength, services.maxFileSize) ? decoder.decode(bytes) : null;
+          if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) {
+            const h = decoder.decode(bytes);
+            got = { text: h, structs: structSpecifiers(parse(h).rootNode, h) };
+          }
         } catch {
-          h = null; // a missing header only costs a size
+          // a missing header only costs a size
         }
-        headerCache.set(uri.toString(), h);
-        if (h) for (const [k, v] of structSpecifiers(parse(h).rootNode, h)) if (!structs.has(k)) structs.set(k, v);
+        headerCache.set(uri.toString(), got);
       }
-      if (h) out.push(h);
+      if (!got) continue;
+      texts.push(got.text);
+      for (const [k, v] of got.structs) if (!structs.has(k)) structs.set(k, v);
     }
-    return out;
+    return { texts, structs };
   };
   try {
-    const headers = await headersOf(t.text);
+    const { texts: headers, structs } = await headersOf(t.text);
     const name = doc.uri.path.split('/').pop() ?? '';
     // the other .c files of the folder: where the buffer's life goes on (refill, poll, teardown)
     const candidates: StitchCandidate[] = [];
@@ -106,7 +111,8 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
           const text = open ? open.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
           if (!withinSizeLimit(text.length, services.maxFileSize) || bytes + text.length > MAX_SIBLING_BYTES) continue;
           bytes += text.length;
-          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: await headersOf(text) });
+          const h = await headersOf(text);
+          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: h.texts, structs: h.structs });
         } catch {
           // an unreadable sibling is left out
         }

@@ -31,7 +31,7 @@ async function extractIn(name: string, needle: string, opts: { candidates?: stri
       for (const [k, v] of structSpecifiers(parse(t).rootNode, t)) structs.set(k, v);
     }
     const headers = (opts.headers ?? []).map((h) => fixture(`lifecycle/${h}`));
-    const candidates: StitchCandidate[] = (opts.candidates ?? []).map((c) => { const t = fixture(`lifecycle/${c}`); return { file: path.basename(c), text: t, tree: parse(t), headers }; });
+    const candidates: StitchCandidate[] = (opts.candidates ?? []).map((c) => { const t = fixture(`lifecycle/${c}`); return { file: path.basename(c), text: t, tree: parse(t), headers, structs }; });
     const off = text.indexOf(needle);
     assert.ok(off >= 0, `${needle} not in ${name}`);
     return extractLifecycle({ text, tree: parse(text), offset: off, file: path.basename(name), headers, stitch: opts.stitch === false ? false : { candidates, structs } });

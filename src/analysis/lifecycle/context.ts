@@ -85,6 +85,8 @@ export interface Ctx extends Scope {
    * what was stored: where other functions of the driver find the buffer again (./stitch.ts).
    */
   kept?: { expr: string; what: 'handle' | 'buffer' | 'skb' | 'page' }[];
+  /** local pointers set to the buffer's first byte (their struct fields are at known offsets) */
+  atStart?: Set<string>;
   /** the part of the buffer the last sync_for_cpu covered, when it was not all of it */
   cpuSynced?: { offset: number; len: number };
 }

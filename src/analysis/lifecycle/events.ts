@@ -9,7 +9,7 @@ import {
   accessBase, closeOwnership, containsHandle, containsHandleSink, Ctx, deviceAccess, escapeAt, isBufferPointer, keep,
   matchesBuffer, matchesHandle, mayBeOneOf, outlives, push, event, eventText, type StepSpec,
 } from './context';
-import { declaratorName, foldConst, lineOf, truncate } from './scope';
+import { declaratorName, findLocalDeclaration, foldConst, lineOf, truncate, typeLayout } from './scope';
 import { addrOfTarget, assignedTo, mapArgs } from './target';
 import {
   ARG, COPY_CALLS, CPU_ALLOC, CPU_FREE, dirText, dmaArg, dmaCallKind, dmaFamily, HANDLE_WRAPPERS, isDmaCall, LOGGING_CALL, NEUTRAL_CALLS, READER_NAME,
@@ -24,6 +24,35 @@ function range(ctx: Ctx, lenNode: Node | undefined, offset = 0): { offset?: numb
   if (len === undefined || len <= 0) return offset ? { offset, len: Math.max(1, ctx.size - offset) } : {};
   if (offset === 0 && len >= ctx.size) return {};
   return { offset, len: Math.min(len, Math.max(1, ctx.size - offset)) };
+}
+
+/**
+ * The bytes `p->f` covers, when `p` points at the start of the buffer (`rfd = (struct rfd *)skb->data`)
+ * and its struct's layout folds: a header field read is not a read of the whole buffer. Nothing
+ * (the whole buffer) otherwise.
+ */
+function fieldRange(ctx: Ctx, n: Node): { offset?: number; len?: number } {
+  if (n.childForFieldName('operator')?.text !== '->') return {};
+  const base = n.childForFieldName('argument');
+  const member = n.childForFieldName('field')?.text;
+  if (!base || base.type !== 'identifier' || !member || !ctx.atStart?.has(base.text)) return {};
+  const d = findLocalDeclaration(ctx, base.text);
+  const t = d?.pointer ? d.type : null;
+  const tag = t && t.type === 'struct_specifier' ? t.childForFieldName('name')?.text : undefined;
+  const body = tag ? ctx.structs.get(tag)?.childForFieldName('body') : undefined;
+  if (!body) return {};
+  let off = 0;
+  for (const f of body.namedChildren) {
+    if (!f || f.type !== 'field_declaration') continue;
+    const lay = typeLayout(ctx, f.childForFieldName('type'));
+    for (const dcl of f.childrenForFieldName('declarator')) {
+      if (!dcl || !lay || dcl.type !== 'field_identifier') return {};
+      off = Math.ceil(off / lay.align) * lay.align;
+      if (dcl.text === member) return off + lay.size <= ctx.size ? { offset: off, len: lay.size } : {};
+      off += lay.size;
+    }
+  }
+  return {};
 }
 
 /** One byte at a folded index inside the buffer (nothing when unknown or outside). */
@@ -83,8 +112,16 @@ function aliasFrom(ctx: Ctx, lhs: string, rhs: Node): void {
     const off = foldConst(ctx, r.childForFieldName('right'));
     if (off === undefined || off >= ctx.size) return;
   }
+  const rt = r.type === 'identifier' || r.type === 'field_expression' || r.type === 'subscript_expression' ? normText(r) : '';
+  // the skb or page that holds the buffer, copied (`struct sk_buff *skb = rp->skb;`)
+  if (rt && ctx.target.skbs.has(rt)) { ctx.target.skbs.add(lhs); ctx.target.buffers.add(`${lhs}->data`); return; }
+  if (rt && ctx.target.pages.has(rt)) { ctx.target.pages.add(lhs); return; }
   if (matchesHandle(ctx, r)) ctx.target.handles.add(lhs);
-  else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') ctx.target.buffers.add(lhs);
+  else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') {
+    ctx.target.buffers.add(lhs);
+    // a pointer to the buffer's first byte: its fields are at their struct offsets
+    if (r.type !== 'binary_expression' && r.type !== 'pointer_expression') (ctx.atStart ??= new Set()).add(lhs);
+  }
   else if (r.type === 'call_expression' && (callName(r) === 'page_address') && matchesBuffer(ctx, r)) ctx.target.buffers.add(lhs);
 }
 
@@ -99,7 +136,8 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     if (op !== '=') push(ctx, n, { op: 'cpu_read', name: ctx.name });
     const off = left.type === 'subscript_expression' ? foldConst(ctx, left.childForFieldName('index')) : undefined;
     const value = right.type === 'number_literal' ? foldConst(ctx, right) : undefined;
-    push(ctx, n, { op: 'cpu_write', name: ctx.name, ...byteAt(ctx, off), ...byteValue(value) });
+    const field = left.type === 'field_expression' ? fieldRange(ctx, left) : {};
+    push(ctx, n, { op: 'cpu_write', name: ctx.name, ...(field.len !== undefined ? field : byteAt(ctx, off)), ...(field.len !== undefined ? {} : byteValue(value)) });
     return;
   }
   if (left.type === 'identifier') {
@@ -160,7 +198,7 @@ function readEvent(ctx: Ctx, n: Node): void {
   for (let a: Node | null = p; a && a.id !== ctx.fn.id; a = a.parent) if (a.type === 'sizeof_expression' || a.type === 'alignof_expression') return;
   // nested field access (hdr->a.b) counts once, at the innermost base access
   const off = n.type === 'subscript_expression' ? foldConst(ctx, n.childForFieldName('index')) : undefined;
-  const read: StepSpec = { op: 'cpu_read', name: ctx.name, ...byteAt(ctx, off) };
+  const read: StepSpec = { op: 'cpu_read', name: ctx.name, ...(n.type === 'field_expression' ? fieldRange(ctx, n) : byteAt(ctx, off)) };
   if (ctx.kind === 'coherent' || ctx.kind === 'pool') assumeRewrite(ctx, n, read);
   push(ctx, n, read);
 }

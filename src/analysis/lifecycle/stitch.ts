@@ -44,6 +44,8 @@ export interface StitchCandidate {
   tree: Tree;
   /** texts of the headers it includes (their #defines fold sizes) */
   headers?: readonly string[];
+  /** struct definitions from its headers (`struct tag` → its struct_specifier) */
+  structs?: ReadonlyMap<string, Node>;
 }
 
 export interface StitchOptions {
@@ -64,6 +66,13 @@ export const MAX_STITCHED = 8;
 
 type BufKind = 'skb' | 'page' | 'buffer';
 
+/** The members followed: the handle's and the buffer pointer's, and each container's definition text. */
+interface Keys {
+  handle: Map<string, string>;
+  buffer: Map<string, BufKind>;
+  def: Map<string, string>;
+}
+
 interface Touch {
   cand: StitchCandidate;
   candIndex: number;
@@ -79,6 +88,8 @@ interface Touch {
   calls: Set<string>;
   /** the directions its map/sync/unmap calls on the handle give */
   dirs: Set<Direction>;
+  /** members it copies the handle or the buffer pointer into */
+  copies: [string, 'handle' | BufKind][];
   rank: number;
 }
 
@@ -101,61 +112,77 @@ type Extract = (req: LifecycleRequest, part?: import('./index').StitchPart) => C
  * when there is nothing to stitch (the caller prints `single` as it is).
  */
 export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts: StitchOptions, extract: Extract): StitchOutcome | undefined {
-  const own: StitchCandidate = { file: opts.ownFile ?? req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers };
+  const own: StitchCandidate = { file: opts.ownFile ?? req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers, structs: opts.structs };
   const notes: string[] = [];
   const others = (opts.candidates ?? []).filter((c) => c.tree !== req.tree && c.text !== req.text);
   if (others.length > MAX_STITCH_FILES - 1) notes.push(`only the first ${MAX_STITCH_FILES - 1} of ${others.length} other files of the driver were searched`);
   const cands = [own, ...others.slice(0, MAX_STITCH_FILES - 1)];
-  const structs = new Map<string, Node>(opts.structs ?? []);
+  // the structs each file sees: its own and its headers' (a folder may hold several drivers with
+  // a `struct ring_info` each: a member is the same only where the struct definition is the same)
   const typedefs = new Map<string, string>();
+  const seen = new Map<StitchCandidate, Map<string, Node>>();
   for (const c of cands) {
-    for (const [k, v] of structSpecifiers(c.tree.rootNode, c.text)) if (!structs.has(k)) structs.set(k, v);
+    const m = new Map<string, Node>(c.structs ?? []);
+    for (const [k, v] of structSpecifiers(c.tree.rootNode, c.text)) if (!m.has(k)) m.set(k, v);
+    seen.set(c, m);
     for (const [k, v] of structTypedefs(c.tree.rootNode)) if (!typedefs.has(k)) typedefs.set(k, v);
   }
-  const keyOf: MemberKeyOf = opts.memberKeyOf ?? ((e, fn, text, s) => memberKeyOfPath(e, fn, text, s, typedefs));
+  const keyOf: MemberKeyOf = opts.memberKeyOf ?? ((e, fn, text, st) => memberKeyOfPath(e, fn, text, st, typedefs));
+  const defText = (n: Node | undefined) => (n ? normText(n.text.length > 20000 ? n.text.slice(0, 20000) : n.text) : '');
 
   // the members that hold the handle and the buffer, from what the cursor's function does
   const ctx = single.ctx;
-  const handleKeys = new Map<string, string>(); // key → member name
-  const bufferKeys = new Map<string, BufKind>();
-  const addKey = (expr: string, what: 'handle' | BufKind, fn: Node = single.fn, text = req.text): boolean => {
+  const keys: Keys = { handle: new Map(), buffer: new Map(), def: new Map() };
+  const addKey = (expr: string, what: 'handle' | BufKind, fn: Node, c: StitchCandidate): boolean => {
     if (!/->|\.|dma_unmap_addr\(/.test(expr)) return false;
-    const k = keyOf(expr, fn, text, structs);
-    if (!k || !structs.has(k.container)) return false;
-    if (what === 'handle') handleKeys.set(k.key, k.member);
-    else if (!handleKeys.has(k.key)) bufferKeys.set(k.key, what);
+    const st = seen.get(c)!;
+    const k = keyOf(expr, fn, c.text, st);
+    if (!k || !st.has(k.container)) return false;
+    const def = defText(st.get(k.container));
+    if (keys.def.has(k.container) && keys.def.get(k.container) !== def) return false;
+    keys.def.set(k.container, def);
+    if (what === 'handle') { keys.handle.set(k.key, k.member); keys.buffer.delete(k.key); }
+    else if (!keys.handle.has(k.key)) keys.buffer.set(k.key, what);
     return true;
   };
-  const bufferKeysOf = (c: CoreResult, fn: Node, text: string) => {
-    for (const k of c.ctx.kept ?? []) if (k.what !== 'handle') addKey(k.expr, k.what, fn, text);
+  const bufferKeysOf = (c: CoreResult, fn: Node, cand: StitchCandidate) => {
+    for (const k of c.ctx.kept ?? []) if (k.what !== 'handle') addKey(k.expr, k.what, fn, cand);
     // the buffer itself a member (rb->data), or the data of an skb / the page a member holds
     const skbOf = /^(.+)->data$/.exec(c.bufExpr);
     const pageOf = /^page_address\((.+)\)$/.exec(c.bufExpr);
-    if (addKey(c.bufExpr, 'buffer', fn, text)) return;
-    if (skbOf) addKey(skbOf[1], 'skb', fn, text);
-    else if (pageOf) addKey(pageOf[1], 'page', fn, text);
+    if (addKey(c.bufExpr, 'buffer', fn, cand)) return;
+    if (skbOf) addKey(skbOf[1], 'skb', fn, cand);
+    else if (pageOf) addKey(pageOf[1], 'page', fn, cand);
   };
-  for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle');
-  for (const h of ctx.target.handles) addKey(h, 'handle');
-  bufferKeysOf(single, single.fn, req.text);
-  if (!handleKeys.size) return undefined;
-  const memberNames = new Set<string>();
-  for (const k of [...handleKeys.keys(), ...bufferKeys.keys()]) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
+  for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle', single.fn, own);
+  for (const h of ctx.target.handles) addKey(h, 'handle', single.fn, own);
+  bufferKeysOf(single, single.fn, own);
+  if (!keys.handle.size) return undefined;
 
-  // every function of the candidates that touches those members
-  const touches: Touch[] = [];
-  let scanned = 0;
+  // every function of the candidates that touches those members; a member copied into another
+  // (`rp->rx_dma[i] = sd->dma`) is followed there too
   let cut = false;
-  for (let ci = 0; ci < cands.length && !cut; ci++) {
-    const c = cands[ci];
-    for (const fn of functionDefinitions(c.tree)) {
-      if (++scanned > MAX_STITCH_FUNCTIONS) { cut = true; break; }
-      if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
-      const t = touchesOf(c, ci, fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
-      if (t) touches.push(t);
+  const scan = (): Touch[] => {
+    const out: Touch[] = [];
+    let scanned = 0;
+    for (let ci = 0; ci < cands.length; ci++) {
+      const c = cands[ci];
+      for (const fn of functionDefinitions(c.tree)) {
+        if (++scanned > MAX_STITCH_FUNCTIONS) { cut = true; return out; }
+        if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
+        const t = touchesOf(c, ci, fn, keys, seen.get(c)!, keyOf, defText);
+        if (t) out.push(t);
+      }
     }
+    return out;
+  };
+  let touches = scan();
+  for (let round = 0; round < 3; round++) {
+    const before = keys.handle.size + keys.buffer.size;
+    for (const t of touches) for (const [e, what] of t.copies) addKey(e, what, t.fn, t.cand);
+    if (keys.handle.size + keys.buffer.size === before) break;
+    touches = scan();
   }
-  if (cut) notes.push(`only the first ${MAX_STITCH_FUNCTIONS} functions of the driver were searched`);
   const cursorTouch = touches.find((t) => t.cand === own && t.fn.id === single.fn.id);
   // the function that maps: the cursor's own, else one that only maps, in the cursor's file first
   // a member shared by rings of both directions (one struct for TX and RX slots) holds other buffers too:
@@ -165,9 +192,6 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   mappers.sort((a, b) => (a === cursorTouch ? -1 : b === cursorTouch ? 1 : 0) || a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
   const mapper = mappers[0];
   if (!mapper) return undefined;
-  const rest = touches.filter((t) => t !== mapper && t.rank < 4);
-  if (!rest.length) return undefined;
-  rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
 
   // the first function: the single-function extraction of its map, without its ending
   const steps: Event[] = [];
@@ -182,23 +206,18 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   }
   for (const e of first.ctx.steps) e.file = mapper.cand.file;
   // the mapping function says where it keeps the buffer pointer: the other functions reach it there
-  const nBefore = bufferKeys.size;
-  bufferKeysOf(first, mapper.fn, mapper.cand.text);
-  if (bufferKeys.size !== nBefore) {
-    for (const k of bufferKeys.keys()) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
-    for (const t of rest) {
-      const again = touchesOf(t.cand, t.candIndex, t.fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
-      if (again) Object.assign(t, again);
-    }
-    for (const c of cands) {
-      for (const fn of functionDefinitions(c.tree).slice(0, MAX_STITCH_FUNCTIONS)) {
-        if (touches.some((t) => t.fn.id === fn.id && t.cand === c) || fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
-        const t = touchesOf(c, cands.indexOf(c), fn, memberNames, handleKeys, bufferKeys, structs, keyOf);
-        if (t && t.rank < 4) rest.push(t);
-      }
-    }
-    rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  const nBefore = keys.buffer.size;
+  bufferKeysOf(first, mapper.fn, mapper.cand);
+  if (keys.buffer.size !== nBefore) {
+    touches = scan();
+    for (const t of touches) if (t.mapCall && t.fn.id === mapper.fn.id && t.cand === mapper.cand) Object.assign(mapper, t);
   }
+  if (cut) notes.push(`only the first ${MAX_STITCH_FUNCTIONS} functions of the driver were searched`);
+  const rest = touches.filter((t) => !(t.fn.id === mapper.fn.id && t.cand === mapper.cand) && t.rank < 4);
+  if (!rest.length) return undefined;
+  rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  const handleKeys = keys.handle;
+  const bufferKeys = keys.buffer;
   steps.push(...first.ctx.steps);
   const released = (from: number) => first.ctx.ownedSince === null && steps.slice(from).some((e) => /^dma_unmap|^dma_free/.test(e.op));
   if (released(0)) return undefined; // mapped and unmapped in one function: nothing to stitch
@@ -206,7 +225,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
 
   const fnInfo = (t: Touch, role: StitchRole, why: string, core: CoreResult) => ({
     index: 0, count: 0, name: t.name, file: t.cand.file, line: lineOf(t.fn), endLine: t.fn.endPosition.row + 1, role, why,
-    cursor: t === cursorTouch, pathNotes: core.pathNotes,
+    cursor: t.cand === own && t.fn.id === single.fn.id, pathNotes: core.pathNotes,
   });
   const functions: StitchOutcome['functions'] = [fnInfo(mapper, 'map', whyOf(mapper, 'map'), first)];
   const state = { ownedSince: first.ctx.ownedSince, handedOff: first.ctx.handedOff, mapDir: first.ctx.mapDir };
@@ -294,9 +313,17 @@ function whyOf(t: Touch, role: StitchRole): string {
 
 /** What one function does through the members: undefined when it does not touch them. */
 function touchesOf(
-  c: StitchCandidate, candIndex: number, fn: Node, memberNames: Set<string>, handleKeys: Map<string, string>, bufferKeys: Map<string, BufKind>,
-  structs: ReadonlyMap<string, Node>, keyOf: MemberKeyOf,
+  c: StitchCandidate, candIndex: number, fn: Node, keys: Keys, structs: ReadonlyMap<string, Node>, keyOf: MemberKeyOf, defText: (n: Node | undefined) => string,
 ): Touch | undefined {
+  const handleKeys = keys.handle;
+  const bufferKeys = keys.buffer;
+  const memberNames = new Set<string>();
+  for (const k of [...handleKeys.keys(), ...bufferKeys.keys()]) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
+  // the key, when the container is the same struct as ours (same definition)
+  const sameKey = (expr: string): string | null => {
+    const k = keyOf(expr, fn, c.text, structs);
+    return k && keys.def.get(k.container) === defText(structs.get(k.container)) ? k.key : null;
+  };
   const handles = new Set<string>();
   const bufs = new Map<string, BufKind>();
   const occurrences: Node[] = [];
@@ -304,9 +331,12 @@ function touchesOf(
   const known = new Map<string, string | null>();
   walk(fn, (n) => {
     let expr: string | undefined;
+    let at = n;
     if (n.type === 'field_expression') {
       const f = n.childForFieldName('field')?.text;
-      if (f && memberNames.has(f)) expr = normText(n);
+      // an array member is used element-wise: `rp->rx_dma[i]` is the spelling to follow
+      while (at.parent?.type === 'subscript_expression' && at.parent.childForFieldName('argument')?.id === at.id) at = at.parent;
+      if (f && memberNames.has(f)) expr = normText(at);
     } else if (n.type === 'call_expression') {
       const name = callName(n);
       if (name) calls.add(name);
@@ -318,17 +348,18 @@ function touchesOf(
     if (!expr) return true;
     let key = known.get(expr);
     if (key === undefined) {
-      key = keyOf(expr, fn, c.text, structs)?.key ?? null;
+      key = sameKey(expr);
       known.set(expr, key);
     }
-    if (key && handleKeys.has(key)) { handles.add(expr); occurrences.push(n); }
-    else if (key && bufferKeys.has(key)) { bufs.set(expr, bufferKeys.get(key)!); occurrences.push(n); }
+    if (key && handleKeys.has(key)) { handles.add(expr); occurrences.push(at); }
+    else if (key && bufferKeys.has(key)) { bufs.set(expr, bufferKeys.get(key)!); occurrences.push(at); }
     return true;
   });
   if (!handles.size && !bufs.size) return undefined;
   // locals that copy the handle (`dma_addr_t dma = rxb->dma;`), and where locals are stored into it
   const aliases = new Set<string>();
   const storedFrom = new Set<string>();
+  const copies: [string, 'handle' | BufKind][] = [];
   walk(fn, (n) => {
     if (n.type === 'init_declarator' || (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=')) {
       const l = n.childForFieldName(n.type === 'init_declarator' ? 'declarator' : 'left');
@@ -338,11 +369,16 @@ function touchesOf(
       const lt = normText(l);
       if (handles.has(rt) && (l.type === 'identifier' || l.type === 'pointer_declarator')) aliases.add(lt.replace(/^\*+/, ''));
       if (handles.has(lt) && stripParensAndCasts(r).type === 'identifier') storedFrom.add(rt);
+      // the handle or the buffer pointer copied into another member
+      if (n.type === 'assignment_expression' && l.type !== 'identifier' && !handles.has(lt) && !bufs.has(lt)) {
+        if (handles.has(rt)) copies.push([lt, 'handle']);
+        else if (bufs.has(rt)) copies.push([lt, bufs.get(rt)!]);
+      }
     } else if (n.type === 'call_expression' && callName(n) === 'dma_unmap_addr_set') {
       // dma_unmap_addr_set(p, f, v) is p->f = v
       const a = callArgs(n);
-      const k = a.length === 3 ? keyOf(`${normText(stripParensAndCasts(a[0]))}->${normText(a[1])}`, fn, c.text, structs) : null;
-      if (k && handleKeys.has(k.key)) {
+      const k = a.length === 3 ? sameKey(`${normText(stripParensAndCasts(a[0]))}->${normText(a[1])}`) : null;
+      if (k && handleKeys.has(k)) {
         storedFrom.add(normText(stripParensAndCasts(a[2])));
         handles.add(normText(`dma_unmap_addr(${a[0].text},${a[1].text})`));
       }
@@ -395,5 +431,5 @@ function touchesOf(
     bufferUse = true;
   }
   const rank = mapCall && !syncCpu && !release ? 0 : syncCpu || bufferUse ? 1 : syncDev ? 2 : release ? 3 : mapCall ? 0 : 4;
-  return { cand: c, candIndex, fn, name: functionName(fn) ?? '<anonymous>', handles, bufs, mapCall, syncCpu, syncDev, release, bufferUse, calls, dirs, rank };
+  return { cand: c, candIndex, fn, name: functionName(fn) ?? '<anonymous>', handles, bufs, mapCall, syncCpu, syncDev, release, bufferUse, calls, dirs, copies, rank };
 }

@@ -43,28 +43,33 @@ export async function lifecycleAt(command: string, location: string, buffer: str
   };
   const full = path.resolve(io.cwd, file);
   const dir = path.dirname(full);
-  const headerCache = new Map<string, string | null>();
-  const structs = new Map<string, Node>();
+  const headerCache = new Map<string, { text: string; structs: Map<string, Node> } | null>();
   // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = (src: string, from: string): string[] => {
-    const out: string[] = [];
+  const headersOf = (src: string, from: string): { texts: string[]; structs: Map<string, Node> } => {
+    const texts: string[] = [];
+    const structs = new Map<string, Node>();
     for (const inc of localIncludes(src)) {
       const h = path.resolve(path.dirname(from), inc);
-      let t = headerCache.get(h);
-      if (t === undefined) {
+      let got = headerCache.get(h);
+      if (got === undefined) {
+        got = null;
         try {
-          t = fs.statSync(h).size <= 2 * 1024 * 1024 ? fs.readFileSync(h, 'utf8') : null;
+          if (fs.statSync(h).size <= 2 * 1024 * 1024) {
+            const t = fs.readFileSync(h, 'utf8');
+            got = { text: t, structs: structSpecifiers(parse(t).rootNode, t) };
+          }
         } catch {
-          t = null; // a missing header only costs a size
+          // a missing header only costs a size
         }
-        headerCache.set(h, t);
-        if (t) for (const [k, v] of structSpecifiers(parse(t).rootNode, t)) if (!structs.has(k)) structs.set(k, v);
+        headerCache.set(h, got);
       }
-      if (t) out.push(t);
+      if (!got) continue;
+      texts.push(got.text);
+      for (const [k, v] of got.structs) if (!structs.has(k)) structs.set(k, v);
     }
-    return out;
+    return { texts, structs };
   };
-  const headers = headersOf(text, full);
+  const { texts: headers, structs } = headersOf(text, full);
   try {
     const tree = parse(text);
     // the other .c files of the driver's folder: where the buffer's life goes on (bounded)
@@ -91,7 +96,8 @@ export async function lifecycleAt(command: string, location: string, buffer: str
         skipped++;
         continue;
       }
-      candidates.push({ file: shown(f), text: t, tree: parse(t), headers: headersOf(t, f) });
+      const h = headersOf(t, f);
+      candidates.push({ file: shown(f), text: t, tree: parse(t), headers: h.texts, structs: h.structs });
     }
     if (skipped) io.err(`dma-scope ${command}: ${skipped} other .c file${skipped > 1 ? 's' : ''} of ${path.dirname(file)} not searched (more than ${MAX_SIBLING_FILES} files or ${MAX_SIBLING_BYTES >> 20} MB)\n`);
     const result = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers, stitch: opts.thisFunction ? false : { candidates, structs } });
