@@ -169,6 +169,25 @@ describe('lifecycle across functions (stitching)', () => {
     assert.ok(fns.every((f) => f.file === 'test/fixtures/lifecycle/stitch_rx_ring.c'));
   });
 
+  it('follows the handle copied from a helper\'s pair into the ring arrays, and reads only the header field it synced', async () => {
+    const r = await extractIn('stitch_rx_copy.c', 'dma_map_single');
+    const text = fixture('lifecycle/stitch_rx_copy.c');
+    assert.deepStrictEqual(r.stitched?.map((f) => `${f.name} ${f.role}`), ['kes_pair_init map', 'kes_rx_one cpu', 'kes_rx_free release']);
+    assert.match(r.trace, /# stitch: functions that map, sync, unmap or free kes_pair\.dma, kes_priv\.rx_dma or reach the buffer through kes_pair\.skb, kes_priv\.rx_skb;/);
+    assert.match(r.trace, /# note: not replayed: kes_pair_store\(\) \(stitch_rx_copy\.c:\d+\) touches the buffer's member, but nothing on its main path uses the buffer/);
+    // sizeof(struct kes_rx_hdr) = 8 synced; hdr->status is bytes 0..1
+    assert.ok(steps(r.trace).includes(`dma_sync_single_for_cpu skb_data DMA_FROM_DEVICE 0 8 @stitch_rx_copy.c:${lineOf(text, 'dma_sync_single_for_cpu')}`));
+    assert.ok(steps(r.trace).includes(`cpu_read skb_data 0 2 @stitch_rx_copy.c:${lineOf(text, 'status = le16_to_cpu(hdr->status)')}`));
+    for (const [p, kinds] of Object.entries(verdicts(r.trace))) assert.deepStrictEqual(kinds, [], p);
+  });
+
+  it('two drivers in one folder with a struct of the same tag: only the functions of the same definition are stitched', async () => {
+    const io = memIO();
+    assert.strictEqual(await main(['lifecycle', 'test/fixtures/lifecycle/samename/owl.c:21'], io), 0, io.stderr);
+    assert.deepStrictEqual(parseStitched(io.stdout).map((f) => f.name), ['owl_fill', 'owl_drain']);
+    assert.doesNotMatch(io.stdout, /lark_/);
+  });
+
   it('a TX path sharing the member (one slot struct for both rings) is not stitched into the RX life', async () => {
     const io = memIO();
     assert.strictEqual(await main(['lifecycle', 'examples/driver/dsnic_rx.c:27'], io), 0, io.stderr);
