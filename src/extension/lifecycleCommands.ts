@@ -4,9 +4,8 @@
  * as Trace, and the "Replay lifecycle" CodeLens on map/alloc calls.
  */
 import * as vscode from 'vscode';
-import type { Node, Tree } from 'web-tree-sitter';
-import { extractLifecycle, LifecycleError, lifecycleTargets, localIncludes, StitchCandidate } from '../analysis/lifecycle';
-import { structSpecifiers } from '../analysis/fileScope';
+import type { Tree } from 'web-tree-sitter';
+import { extractLifecycle, HeaderTree, LifecycleError, lifecycleTargets, localIncludes, StitchCandidate } from '../analysis/lifecycle';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -63,11 +62,11 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
   };
   const decoder = new TextDecoder();
   const dir = vscode.Uri.joinPath(doc.uri, '..');
-  const headerCache = new Map<string, { text: string; structs: Map<string, Node> } | null>();
+  const headerCache = new Map<string, HeaderTree | null>();
   // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = async (text: string): Promise<{ texts: string[]; structs: Map<string, Node> }> => {
+  const headersOf = async (text: string): Promise<{ texts: string[]; trees: HeaderTree[] }> => {
     const texts: string[] = [];
-    const structs = new Map<string, Node>();
+    const trees: HeaderTree[] = [];
     for (const inc of localIncludes(text)) {
       const uri = vscode.Uri.joinPath(dir, inc);
       let got = headerCache.get(uri.toString());
@@ -77,7 +76,7 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
           const bytes = await vscode.workspace.fs.readFile(uri);
           if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) {
             const h = decoder.decode(bytes);
-            got = { text: h, structs: structSpecifiers(parse(h).rootNode, h) };
+            got = { text: h, tree: parse(h) };
           }
         } catch {
           // a missing header only costs a size
@@ -86,12 +85,12 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
       }
       if (!got) continue;
       texts.push(got.text);
-      for (const [k, v] of got.structs) if (!structs.has(k)) structs.set(k, v);
+      trees.push(got);
     }
-    return { texts, structs };
+    return { texts, trees };
   };
   try {
-    const { texts: headers, structs } = await headersOf(t.text);
+    const { texts: headers, trees: headerTrees } = await headersOf(t.text);
     const name = doc.uri.path.split('/').pop() ?? '';
     // the other .c files of the folder: where the buffer's life goes on (refill, poll, teardown)
     const candidates: StitchCandidate[] = [];
@@ -112,7 +111,7 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
           if (!withinSizeLimit(text.length, services.maxFileSize) || bytes + text.length > MAX_SIBLING_BYTES) continue;
           bytes += text.length;
           const h = await headersOf(text);
-          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: h.texts, structs: h.structs });
+          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: h.texts, headerTrees: h.trees });
         } catch {
           // an unreadable sibling is left out
         }
@@ -120,7 +119,7 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
     }
     // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
     const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, structs, ownFile: siblingName(doc.uri, name, forExport) } });
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, headerTrees, ownFile: siblingName(doc.uri, name, forExport) } });
     // a stitched trace names each step's file relative to the document's folder (the panel resolves it there)
     return { trace: r.trace, title: lifecycleTitle(r), doc, ...(r.stitched ? { baseDir: dir } : {}) };
   } catch (e) {

@@ -7,9 +7,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { extractLifecycle, LifecycleResult, StitchCandidate } from '../../src/analysis/lifecycle';
-import { memberKeyOfPath, structTypedefs } from '../../src/analysis/lifecycle/memberPath';
-import { functionDefinitions, functionName } from '../../src/analysis/ast';
-import { structSpecifiers } from '../../src/analysis/fileScope';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { parseTrace, simulateAll } from '../../src/model/sim';
@@ -25,16 +22,12 @@ async function extractIn(name: string, needle: string, opts: { candidates?: stri
   const parse = (t: string) => { const tr = p.parse(t); trees.push(tr); return tr; };
   try {
     const text = fixture(`lifecycle/${name}`);
-    const structs = new Map();
-    for (const h of opts.headers ?? []) {
-      const t = fixture(`lifecycle/${h}`);
-      for (const [k, v] of structSpecifiers(parse(t).rootNode, t)) structs.set(k, v);
-    }
     const headers = (opts.headers ?? []).map((h) => fixture(`lifecycle/${h}`));
-    const candidates: StitchCandidate[] = (opts.candidates ?? []).map((c) => { const t = fixture(`lifecycle/${c}`); return { file: path.basename(c), text: t, tree: parse(t), headers, structs }; });
+    const headerTrees = headers.map((t) => ({ text: t, tree: parse(t) }));
+    const candidates: StitchCandidate[] = (opts.candidates ?? []).map((c) => { const t = fixture(`lifecycle/${c}`); return { file: path.basename(c), text: t, tree: parse(t), headers, headerTrees }; });
     const off = text.indexOf(needle);
     assert.ok(off >= 0, `${needle} not in ${name}`);
-    return extractLifecycle({ text, tree: parse(text), offset: off, file: path.basename(name), headers, stitch: opts.stitch === false ? false : { candidates, structs } });
+    return extractLifecycle({ text, tree: parse(text), offset: off, file: path.basename(name), headers, stitch: opts.stitch === false ? false : { candidates, headerTrees } });
   } finally {
     for (const t of trees) t.delete();
   }
@@ -179,6 +172,10 @@ describe('lifecycle across functions (stitching)', () => {
     assert.ok(steps(r.trace).includes(`dma_sync_single_for_cpu skb_data DMA_FROM_DEVICE 0 8 @stitch_rx_copy.c:${lineOf(text, 'dma_sync_single_for_cpu')}`));
     assert.ok(steps(r.trace).includes(`cpu_read skb_data 0 2 @stitch_rx_copy.c:${lineOf(text, 'status = le16_to_cpu(hdr->status)')}`));
     for (const [p, kinds] of Object.entries(verdicts(r.trace))) assert.deepStrictEqual(kinds, [], p);
+    // from the poll, the copy is followed back to the helper that maps
+    const fromPoll = await extractIn('stitch_rx_copy.c', 'dma_sync_single_for_cpu');
+    assert.deepStrictEqual(steps(fromPoll.trace), steps(r.trace));
+    assert.strictEqual(fromPoll.trace.split('\n').slice(1).join('\n'), r.trace.split('\n').slice(1).join('\n'), 'only the first line (where the cursor is) differs');
   });
 
   it('two drivers in one folder with a struct of the same tag: only the functions of the same definition are stitched', async () => {
@@ -211,46 +208,6 @@ describe('lifecycle across functions (stitching)', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-});
-
-describe('member identity by text path (interim memberKeyOf)', () => {
-  async function keyIn(src: string, fnName: string, expr: string) {
-    const p = await testParser();
-    const tree = p.parse(src);
-    try {
-      const fn = functionDefinitions(tree).find((f) => functionName(f) === fnName)!;
-      return memberKeyOfPath(expr, fn, src, structSpecifiers(tree.rootNode, src), structTypedefs(tree.rootNode))?.key ?? null;
-    } finally {
-      tree.delete();
-    }
-  }
-  const src = `struct slot { struct sk_buff *skb; dma_addr_t dma; DEFINE_DMA_UNMAP_ADDR(map); };
-struct ring { struct slot s[8]; struct { dma_addr_t inner; }; };
-typedef struct ring ring_t;
-struct priv { struct ring rx; ring_t *tx; };
-static struct priv the_priv;
-static void f(struct priv *p, ring_t *r, int i)
-{
-	struct slot *sl = &p->rx.s[i];
-	struct sk_buff *skb;
-}`;
-  const cases: [string, string | null][] = [
-    ['p->rx.s[i].dma', 'slot.dma'],
-    ['sl->dma', 'slot.dma'],
-    ['(*sl).dma', 'slot.dma'],
-    ['r->s[i+1].skb', 'slot.skb'],
-    ['p->tx->s[0].dma', 'slot.dma'],
-    ['the_priv.rx.s[1].dma', 'slot.dma'],
-    ['dma_unmap_addr(sl, map)', 'slot.map'],
-    ['r->inner', 'ring.inner'],
-    ['skb->data', null],
-    ['sl->nosuch', null],
-    ['sl', null],
-    ['foo(sl)->dma', null],
-  ];
-  for (const [expr, want] of cases) {
-    it(`${expr} → ${want}`, async () => assert.strictEqual(await keyIn(src, 'f', expr), want));
-  }
 });
 
 describe('stitched header lines (model)', () => {

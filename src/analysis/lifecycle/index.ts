@@ -28,7 +28,7 @@ export type { BufferKind, Direction } from '../../model/sim/types';
 export type { Event, LifecycleStep } from './context';
 export { localIncludes } from '../fileScope';
 export { traceName } from './target';
-export type { StitchCandidate, StitchOptions } from './stitch';
+export type { HeaderTree, StitchCandidate, StitchOptions } from './stitch';
 export type { StitchedFunction } from '../../model/sim/stitched';
 
 export interface LifecycleRequest {

@@ -6,7 +6,9 @@
  * The functions are found by the struct member that holds the buffer's DMA address (and the one
  * that holds its CPU pointer): every function of the candidate files that maps, syncs, unmaps or
  * frees through that member, or reaches the buffer through it, takes part. Members are identified
- * as `<struct tag>.<member>` by a MemberKeyOf (./memberPath.ts until the driver index's lands).
+ * as `<struct tag>.<member>` by the driver index's memberKeyOf (src/analysis/driverIndex/memberKey.ts);
+ * only full keys are followed (a partial key, member name only, never stitches), and only where the
+ * struct's definition is the same one (a folder may hold several drivers with a `struct ring_info` each).
  * Candidates are (file, text, tree) triples: the request's own file, and whatever else the caller
  * has (the CLI: the .c files of the same folder; later the driver index).
  *
@@ -26,10 +28,10 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { callArgs, callName, functionDefinitions, functionName, normText, stripParensAndCasts, walk } from '../ast';
 import { MAX_FUNCTION_CHARS } from '../facts';
-import { structSpecifiers } from '../fileScope';
+import { structDefinitions, structSpecifiers, type StructField } from '../fileScope';
 import type { StitchedFunction, StitchRole } from '../../model/sim/stitched';
 import { event, Event } from './context';
-import { MemberKeyOf, memberKeyOfPath, structTypedefs } from './memberPath';
+import { declaredTypes, DeclaredTypes, MemberKey, memberKeyOf } from '../driverIndex/memberKey';
 import { lineOf, truncate } from './scope';
 import { addrOfTarget, assignedTo } from './target';
 import { ARG, CPU_FREE, dirText, dmaArg, dmaCallKind } from './vocabulary';
@@ -44,16 +46,25 @@ export interface StitchCandidate {
   tree: Tree;
   /** texts of the headers it includes (their #defines fold sizes) */
   headers?: readonly string[];
-  /** struct definitions from its headers (`struct tag` → its struct_specifier) */
-  structs?: ReadonlyMap<string, Node>;
+  /** its local headers, parsed: the structs they define */
+  headerTrees?: readonly HeaderTree[];
 }
+
+/** A header's text and its tree. */
+export interface HeaderTree {
+  text: string;
+  tree: Tree;
+}
+
+/** Member identity (the driver index's memberKeyOf by default). */
+export type MemberKeyOf = (handleExpr: string, fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes) => MemberKey | null;
 
 export interface StitchOptions {
   /** other files of the driver (the request's own file is always a candidate) */
   candidates?: readonly StitchCandidate[];
-  /** struct definitions from the driver's headers (`struct tag` → its struct_specifier) */
-  structs?: ReadonlyMap<string, Node>;
-  /** member identity; the text-path matcher of ./memberPath.ts by default */
+  /** the request's own file's local headers, parsed */
+  headerTrees?: readonly HeaderTree[];
+  /** member identity; src/analysis/driverIndex/memberKey.ts by default */
   memberKeyOf?: MemberKeyOf;
   /** how the request's own file is named in a stitched trace (default: its srcFile, else its file) */
   ownFile?: string;
@@ -112,35 +123,43 @@ type Extract = (req: LifecycleRequest, part?: import('./index').StitchPart) => C
  * when there is nothing to stitch (the caller prints `single` as it is).
  */
 export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts: StitchOptions, extract: Extract): StitchOutcome | undefined {
-  const own: StitchCandidate = { file: opts.ownFile ?? req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers, structs: opts.structs };
+  const own: StitchCandidate = { file: opts.ownFile ?? req.srcFile ?? req.file ?? 'this file', text: req.text, tree: req.tree, headers: req.headers, headerTrees: opts.headerTrees };
   const notes: string[] = [];
   const others = (opts.candidates ?? []).filter((c) => c.tree !== req.tree && c.text !== req.text);
   if (others.length > MAX_STITCH_FILES - 1) notes.push(`only the first ${MAX_STITCH_FILES - 1} of ${others.length} other files of the driver were searched`);
   const cands = [own, ...others.slice(0, MAX_STITCH_FILES - 1)];
   // the structs each file sees: its own and its headers' (a folder may hold several drivers with
   // a `struct ring_info` each: a member is the same only where the struct definition is the same)
-  const typedefs = new Map<string, string>();
-  const seen = new Map<StitchCandidate, Map<string, Node>>();
+  const seen = new Map<StitchCandidate, { specs: Map<string, Node>; fields: Map<string, StructField[]> }>();
   for (const c of cands) {
-    const m = new Map<string, Node>(c.structs ?? []);
-    for (const [k, v] of structSpecifiers(c.tree.rootNode, c.text)) if (!m.has(k)) m.set(k, v);
-    seen.set(c, m);
-    for (const [k, v] of structTypedefs(c.tree.rootNode)) if (!typedefs.has(k)) typedefs.set(k, v);
+    const specs = new Map<string, Node>();
+    const fields = new Map<string, StructField[]>();
+    for (const t of [{ text: c.text, tree: c.tree }, ...(c.headerTrees ?? [])]) {
+      for (const [k, v] of structSpecifiers(t.tree.rootNode, t.text)) if (!specs.has(k)) specs.set(k, v);
+      for (const [k, v] of structDefinitions(t.tree.rootNode, t.text)) if (!fields.has(k)) fields.set(k, v);
+    }
+    seen.set(c, { specs, fields });
   }
-  const keyOf: MemberKeyOf = opts.memberKeyOf ?? ((e, fn, text, st) => memberKeyOfPath(e, fn, text, st, typedefs));
+  const keyImpl: MemberKeyOf = opts.memberKeyOf ?? memberKeyOf;
   const defText = (n: Node | undefined) => (n ? normText(n.text.length > 20000 ? n.text.slice(0, 20000) : n.text) : '');
+  /** The full key of a member expression in a candidate's function, with its container's definition. */
+  const keyIn = (c: StitchCandidate, expr: string, fn: Node, types?: DeclaredTypes): { key: MemberKey & { container: string }; def: string } | null => {
+    const st = seen.get(c)!;
+    const k = keyImpl(expr, fn, c.text, st.fields, types);
+    if (!k || !k.container || !st.specs.has(k.container)) return null;
+    return { key: k as MemberKey & { container: string }, def: defText(st.specs.get(k.container)) };
+  };
 
   // the members that hold the handle and the buffer, from what the cursor's function does
   const ctx = single.ctx;
   const keys: Keys = { handle: new Map(), buffer: new Map(), def: new Map() };
   const addKey = (expr: string, what: 'handle' | BufKind, fn: Node, c: StitchCandidate): boolean => {
     if (!/->|\.|dma_unmap_addr\(/.test(expr)) return false;
-    const st = seen.get(c)!;
-    const k = keyOf(expr, fn, c.text, st);
-    if (!k || !st.has(k.container)) return false;
-    const def = defText(st.get(k.container));
-    if (keys.def.has(k.container) && keys.def.get(k.container) !== def) return false;
-    keys.def.set(k.container, def);
+    const got = keyIn(c, expr, fn);
+    if (!got) return false;
+    const k = got.key;
+    if (keys.def.has(k.container) && keys.def.get(k.container) !== got.def) return false;
+    keys.def.set(k.container, got.def);
     if (what === 'handle') { keys.handle.set(k.key, k.member); keys.buffer.delete(k.key); }
     else if (!keys.handle.has(k.key)) keys.buffer.set(k.key, what);
     return true;
@@ -170,19 +189,22 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
       for (const fn of functionDefinitions(c.tree)) {
         if (++scanned > MAX_STITCH_FUNCTIONS) { cut = true; return out; }
         if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
-        const t = touchesOf(c, ci, fn, keys, seen.get(c)!, keyOf, defText);
+        const t = touchesOf(c, ci, fn, keys, (e, f, ty) => keyIn(c, e, f, ty));
         if (t) out.push(t);
       }
     }
     return out;
   };
   let touches = scan();
-  for (let round = 0; round < 3; round++) {
-    const before = keys.handle.size + keys.buffer.size;
-    for (const t of touches) for (const [e, what] of t.copies) addKey(e, what, t.fn, t.cand);
-    if (keys.handle.size + keys.buffer.size === before) break;
-    touches = scan();
-  }
+  const followCopies = () => {
+    for (let round = 0; round < 3; round++) {
+      const before = keys.handle.size + keys.buffer.size;
+      for (const t of touches) for (const [e, what] of t.copies) addKey(e, what, t.fn, t.cand);
+      if (keys.handle.size + keys.buffer.size === before) break;
+      touches = scan();
+    }
+  };
+  followCopies();
   const cursorTouch = touches.find((t) => t.cand === own && t.fn.id === single.fn.id);
   // the function that maps: the cursor's own, else one that only maps, in the cursor's file first
   // a member shared by rings of both directions (one struct for TX and RX slots) holds other buffers too:
@@ -210,6 +232,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   bufferKeysOf(first, mapper.fn, mapper.cand);
   if (keys.buffer.size !== nBefore) {
     touches = scan();
+    followCopies();
     for (const t of touches) if (t.mapCall && t.fn.id === mapper.fn.id && t.cand === mapper.cand) Object.assign(mapper, t);
   }
   if (cut) notes.push(`only the first ${MAX_STITCH_FUNCTIONS} functions of the driver were searched`);
@@ -291,7 +314,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   }
   functions.forEach((f, i) => { f.index = i + 1; f.count = functions.length; });
   return {
-    core: first, steps, functions, notes, handleKeys: [...handleKeys.keys()], bufferKeys: [...bufferKeys.keys()],
+    core: first, steps, functions, notes, handleKeys: [...handleKeys.keys()].sort(), bufferKeys: [...bufferKeys.keys()].sort(),
     allocLine: first.ctx.allocLine ? { file: mapper.cand.file, line: first.ctx.allocLine } : undefined,
   };
 }
@@ -313,16 +336,19 @@ function whyOf(t: Touch, role: StitchRole): string {
 
 /** What one function does through the members: undefined when it does not touch them. */
 function touchesOf(
-  c: StitchCandidate, candIndex: number, fn: Node, keys: Keys, structs: ReadonlyMap<string, Node>, keyOf: MemberKeyOf, defText: (n: Node | undefined) => string,
+  c: StitchCandidate, candIndex: number, fn: Node, keys: Keys,
+  keyIn: (expr: string, fn: Node, types?: DeclaredTypes) => { key: MemberKey & { container: string }; def: string } | null,
 ): Touch | undefined {
   const handleKeys = keys.handle;
   const bufferKeys = keys.buffer;
   const memberNames = new Set<string>();
   for (const k of [...handleKeys.keys(), ...bufferKeys.keys()]) memberNames.add(k.slice(k.lastIndexOf('.') + 1));
   // the key, when the container is the same struct as ours (same definition)
+  let types: DeclaredTypes | undefined;
   const sameKey = (expr: string): string | null => {
-    const k = keyOf(expr, fn, c.text, structs);
-    return k && keys.def.get(k.container) === defText(structs.get(k.container)) ? k.key : null;
+    types ??= declaredTypes(fn, c.text);
+    const got = keyIn(expr, fn, types);
+    return got && keys.def.get(got.key.container) === got.def ? got.key.key : null;
   };
   const handles = new Set<string>();
   const bufs = new Map<string, BufKind>();
@@ -373,6 +399,12 @@ function touchesOf(
       if (n.type === 'assignment_expression' && l.type !== 'identifier' && !handles.has(lt) && !bufs.has(lt)) {
         if (handles.has(rt)) copies.push([lt, 'handle']);
         else if (bufs.has(rt)) copies.push([lt, bufs.get(rt)!]);
+      }
+      // …and the member it was copied from (`rp->rx_dma[i] = sd->dma`: the map fills sd->dma)
+      const rs = stripParensAndCasts(r);
+      if (n.type === 'assignment_expression' && (rs.type === 'field_expression' || rs.type === 'subscript_expression') && !handles.has(rt) && !bufs.has(rt)) {
+        if (handles.has(lt)) copies.push([rt, 'handle']);
+        else if (bufs.has(lt)) copies.push([rt, bufs.get(lt)!]);
       }
     } else if (n.type === 'call_expression' && callName(n) === 'dma_unmap_addr_set') {
       // dma_unmap_addr_set(p, f, v) is p->f = v

@@ -3,9 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CliIO, CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
 import { AnalysisSession } from '../../analysis/session';
-import type { Node, Tree } from 'web-tree-sitter';
-import { extractLifecycle, LifecycleError, LifecycleResult, localIncludes, offsetOfLine, StitchCandidate } from '../../analysis/lifecycle';
-import { structSpecifiers } from '../../analysis/fileScope';
+import type { Tree } from 'web-tree-sitter';
+import { extractLifecycle, HeaderTree, LifecycleError, LifecycleResult, localIncludes, offsetOfLine, StitchCandidate } from '../../analysis/lifecycle';
 import { nodeRuntime } from '../../node/wasm';
 
 /**
@@ -43,11 +42,11 @@ export async function lifecycleAt(command: string, location: string, buffer: str
   };
   const full = path.resolve(io.cwd, file);
   const dir = path.dirname(full);
-  const headerCache = new Map<string, { text: string; structs: Map<string, Node> } | null>();
+  const headerCache = new Map<string, HeaderTree | null>();
   // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = (src: string, from: string): { texts: string[]; structs: Map<string, Node> } => {
+  const headersOf = (src: string, from: string): { texts: string[]; trees: HeaderTree[] } => {
     const texts: string[] = [];
-    const structs = new Map<string, Node>();
+    const trees: HeaderTree[] = [];
     for (const inc of localIncludes(src)) {
       const h = path.resolve(path.dirname(from), inc);
       let got = headerCache.get(h);
@@ -56,7 +55,7 @@ export async function lifecycleAt(command: string, location: string, buffer: str
         try {
           if (fs.statSync(h).size <= 2 * 1024 * 1024) {
             const t = fs.readFileSync(h, 'utf8');
-            got = { text: t, structs: structSpecifiers(parse(t).rootNode, t) };
+            got = { text: t, tree: parse(t) };
           }
         } catch {
           // a missing header only costs a size
@@ -65,11 +64,11 @@ export async function lifecycleAt(command: string, location: string, buffer: str
       }
       if (!got) continue;
       texts.push(got.text);
-      for (const [k, v] of got.structs) if (!structs.has(k)) structs.set(k, v);
+      trees.push(got);
     }
-    return { texts, structs };
+    return { texts, trees };
   };
-  const { texts: headers, structs } = headersOf(text, full);
+  const { texts: headers, trees: headerTrees } = headersOf(text, full);
   try {
     const tree = parse(text);
     // the other .c files of the driver's folder: where the buffer's life goes on (bounded)
@@ -97,10 +96,10 @@ export async function lifecycleAt(command: string, location: string, buffer: str
         continue;
       }
       const h = headersOf(t, f);
-      candidates.push({ file: shown(f), text: t, tree: parse(t), headers: h.texts, structs: h.structs });
+      candidates.push({ file: shown(f), text: t, tree: parse(t), headers: h.texts, headerTrees: h.trees });
     }
     if (skipped) io.err(`dma-scope ${command}: ${skipped} other .c file${skipped > 1 ? 's' : ''} of ${path.dirname(file)} not searched (more than ${MAX_SIBLING_FILES} files or ${MAX_SIBLING_BYTES >> 20} MB)\n`);
-    const result = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers, stitch: opts.thisFunction ? false : { candidates, structs } });
+    const result = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers, stitch: opts.thisFunction ? false : { candidates, headerTrees } });
     if (result.stitched) {
       io.err(`dma-scope ${command}: stitched ${result.stitched.length} functions: ${result.stitched.map((f) => `${f.name}() [${f.role}]`).join(' → ')}\n`);
     }
