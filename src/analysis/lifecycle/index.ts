@@ -81,7 +81,14 @@ export const DEFAULT_BUFFER_SIZE = 2048;
 export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
   const core = extractCore(req);
   if (req.stitch !== false) {
-    const st = stitchLifecycle(req, core, req.stitch ?? {}, extractCore);
+    let st: ReturnType<typeof stitchLifecycle>;
+    try {
+      st = stitchLifecycle(req, core, req.stitch ?? {}, extractCore);
+    } catch (e) {
+      // following the buffer elsewhere is a bonus: the function's own lifecycle still stands
+      core.notes.push(`the buffer could not be followed into other functions (${truncate(String((e as Error)?.message ?? e), 80)})`);
+      st = undefined;
+    }
     if (st) {
       const out = printStitched(req, st);
       const c = st.core;

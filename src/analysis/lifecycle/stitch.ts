@@ -238,7 +238,11 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   if (cut) notes.push(`only the first ${MAX_STITCH_FUNCTIONS} functions of the driver were searched`);
   const rest = touches.filter((t) => !(t.fn.id === mapper.fn.id && t.cand === mapper.cand) && t.rank < 4);
   if (!rest.length) return undefined;
-  rest.sort((a, b) => a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  // of two functions that release the buffer, the one that calls the others (the poll calls the
+  // refill or a copybreak helper; a teardown calls neither) is its normal end
+  const names = new Set(touches.map((t) => t.name));
+  const caller = (t: Touch) => (t.rank === 3 && [...t.calls].some((c) => c !== t.name && names.has(c)) ? 0 : 1);
+  rest.sort((a, b) => a.rank - b.rank || caller(a) - caller(b) || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
   const handleKeys = keys.handle;
   const bufferKeys = keys.buffer;
   steps.push(...first.ctx.steps);
