@@ -18,7 +18,7 @@ export function renderAll(S: PanelState): void {
   clear(notes);
   // the trace's leading comments: where it came from, which path was followed, what was assumed
   // (a stitched trace lists its functions first; they have their own list below the title)
-  const header = S.trace.split('\n').slice(0, 12 + S.stitched.length * 2 + 8);
+  const header = S.trace.split('\n').slice(0, S.stitched.length ? 60 : 12);
   for (const line of header) {
     const t = line.trim();
     if (!t.startsWith('#')) break;

@@ -178,6 +178,18 @@ describe('lifecycle across functions (stitching)', () => {
     assert.strictEqual(fromPoll.trace.split('\n').slice(1).join('\n'), r.trace.split('\n').slice(1).join('\n'), 'only the first line (where the cursor is) differs');
   });
 
+  it('a poll that unmaps and maps a fresh buffer into the slot: the life ends there, once; the teardown is not replayed', async () => {
+    const r = await extractIn('stitch_rx_remap.c', 'dma_map_single');
+    assert.deepStrictEqual(r.stitched?.map((f) => `${f.name} ${f.role}`), ['tern_fill map', 'tern_poll release']);
+    assert.match(r.trace, /# note: tern_poll\(\) maps a new buffer into the same member to refill: that loop is shown once/);
+    assert.match(r.trace, /# note: not replayed: tern_teardown\(\) \(stitch_rx_remap\.c:\d+\) also unmaps or frees the buffer, which tern_poll\(\) has already released/);
+    assert.strictEqual(r.steps.filter((x) => x.op === 'dma_map_single').length, 1, 'the fresh buffer is not this one');
+    assert.strictEqual(r.steps.filter((x) => x.op === 'dma_unmap_single').length, 1);
+    for (const [p, kinds] of Object.entries(verdicts(r.trace))) assert.deepStrictEqual(kinds, [], p);
+    const fromUnmap = await extractIn('stitch_rx_remap.c', 'dma_unmap_single(tn->dev, s->dma');
+    assert.deepStrictEqual(steps(fromUnmap.trace), steps(r.trace));
+  });
+
   it('two drivers in one folder with a struct of the same tag: only the functions of the same definition are stitched', async () => {
     const io = memIO();
     assert.strictEqual(await main(['lifecycle', 'test/fixtures/lifecycle/samename/owl.c:21'], io), 0, io.stderr);

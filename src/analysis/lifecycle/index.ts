@@ -138,6 +138,8 @@ export interface CoreResult {
   liveAtEnd: boolean;
   /** the user's pick and what it resolved to */
   mappedElsewhere: boolean;
+  /** the handle expressions known before the walk (a member the function syncs or unmaps, later overwritten) */
+  handlesBefore: string[];
 }
 
 /** The function around `offset` (checked for size and body), or a LifecycleError. */
@@ -322,7 +324,7 @@ export function extractCore(req: LifecycleRequest, part?: StitchPart): CoreResul
     }
     if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
 
-    return { ctx, fn, fname, bufExpr, kind, size, pathNotes, notes, liveAtEnd, mappedElsewhere: !!mappedElsewhere };
+    return { ctx, fn, fname, bufExpr, kind, size, pathNotes, notes, liveAtEnd, mappedElsewhere: !!mappedElsewhere, handlesBefore };
   }
 }
 
@@ -348,7 +350,7 @@ function continueIn(req: LifecycleRequest, from: NonNullable<StitchPart['from']>
       s.file = ctx.steps[ctx.ownedSince]?.file;
     }
   }
-  return { ctx, fn, fname, bufExpr: target.bufferExpr, kind: from.kind, size: from.size, pathNotes, notes: [], liveAtEnd: ctx.ownedSince !== null, mappedElsewhere: false };
+  return { ctx, fn, fname, bufExpr: target.bufferExpr, kind: from.kind, size: from.size, pathNotes, notes: [], liveAtEnd: ctx.ownedSince !== null, mappedElsewhere: false, handlesBefore: [...t.handles] };
 }
 
 /** Offset of a 1-based line (its first non-blank character) in `text`. */

@@ -174,7 +174,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
     else if (pageOf) addKey(pageOf[1], 'page', fn, cand);
   };
   for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle', single.fn, own);
-  for (const h of ctx.target.handles) addKey(h, 'handle', single.fn, own);
+  for (const h of new Set([...single.handlesBefore, ...ctx.target.handles])) addKey(h, 'handle', single.fn, own);
   bufferKeysOf(single, single.fn, own);
   if (!keys.handle.size) return undefined;
 
@@ -211,7 +211,11 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   // a function that uses it with another direction than this buffer's is about one of those
   const otherDir = (t: Touch, dir: Direction | undefined) => !!dir && t.dirs.size > 0 && !t.dirs.has(dir);
   const mappers = touches.filter((t) => t.mapCall && !otherDir(t, ctx.mapDir));
-  mappers.sort((a, b) => (a === cursorTouch ? -1 : b === cursorTouch ? 1 : 0) || a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
+  // the cursor's function is the one that maps when the buffer at the cursor is mapped there (a poll
+  // that maps a fresh buffer after unmapping this one is not where this one was mapped)
+  const cursorMaps = !single.mappedElsewhere && single.ctx.steps.some((e) => e.op.startsWith('dma_map') || e.op.startsWith('dma_alloc'));
+  const first0 = (t: Touch) => (cursorMaps && t === cursorTouch ? 0 : 1);
+  mappers.sort((a, b) => first0(a) - first0(b) || a.rank - b.rank || a.candIndex - b.candIndex || a.fn.startIndex - b.fn.startIndex);
   const mapper = mappers[0];
   if (!mapper) return undefined;
 
@@ -307,6 +311,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
   for (const f of functions.slice(1)) {
     const t = [...replayed].find((x) => x.name === f.name && x.cand.file === f.file);
     if (t?.calls.has(mapper.name)) notes.push(`${f.name}() calls ${mapper.name}() again to refill: that loop is shown once`);
+    else if (t?.mapCall) notes.push(`${f.name}() maps a new buffer into the same member to refill: that loop is shown once (the new buffer is not followed)`);
   }
   if (state.ownedSince !== null) {
     const keep = (first.ctx.kept ?? []).find((k) => k.what === 'handle');
