@@ -178,6 +178,23 @@ describe('lifecycle across functions (stitching)', () => {
     assert.strictEqual(fromPoll.trace.split('\n').slice(1).join('\n'), r.trace.split('\n').slice(1).join('\n'), 'only the first line (where the cursor is) differs');
   });
 
+  it('from the poll, a local copy of the member (`dma_addr_t h = rb->dma;`) leads to the same life', async () => {
+    const text = fixture('lifecycle/stitch_rx_ring.c')
+      .replace('\t\tstruct sk_buff *skb;\n', '\t\tstruct sk_buff *skb;\n\t\tdma_addr_t h = rb->dma;\n')
+      .replace('dma_sync_single_for_cpu(priv->dev, rb->dma,', 'dma_sync_single_for_cpu(priv->dev, h,')
+      .replace('dma_sync_single_for_device(priv->dev, rb->dma,', 'dma_sync_single_for_device(priv->dev, h,');
+    assert.match(text, /dma_sync_single_for_cpu\(priv->dev, h,/);
+    const p = await testParser();
+    const tree = p.parse(text);
+    try {
+      const r = extractLifecycle({ text, tree, offset: text.indexOf('dma_sync_single_for_cpu'), file: 'rx.c' });
+      assert.deepStrictEqual(r.stitched?.map((f) => `${f.name}${f.cursor ? ' *' : ''}`), ['pika_refill_one', 'pika_poll *', 'pika_free_rx']);
+      assert.deepStrictEqual(r.steps.filter((x) => x.op).map((x) => x.op), ['dma_map_single', 'dma_mapping_error', 'device_write', 'dma_sync_single_for_cpu', 'cpu_read', 'dma_sync_single_for_device', 'device_write', 'dma_unmap_single']);
+    } finally {
+      tree.delete();
+    }
+  });
+
   it('a poll that unmaps and maps a fresh buffer into the slot: the life ends there, once; the teardown is not replayed', async () => {
     const r = await extractIn('stitch_rx_remap.c', 'dma_map_single');
     assert.deepStrictEqual(r.stitched?.map((f) => `${f.name} ${f.role}`), ['tern_fill map', 'tern_poll release']);

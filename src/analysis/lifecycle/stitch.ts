@@ -174,7 +174,10 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
     else if (pageOf) addKey(pageOf[1], 'page', fn, cand);
   };
   for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle', single.fn, own);
-  for (const h of new Set([...single.handlesBefore, ...ctx.target.handles])) addKey(h, 'handle', single.fn, own);
+  for (const h of new Set([...single.handlesBefore, ...ctx.target.handles])) {
+    // a local copy of the member (`dma_addr_t map = rp->mapping;`) stands for the member
+    if (!addKey(h, 'handle', single.fn, own) && /^[A-Za-z_]\w*$/.test(h)) for (const src of memberSources(single.fn, h)) addKey(src, 'handle', single.fn, own);
+  }
   bufferKeysOf(single, single.fn, own);
   if (!keys.handle.size) return undefined;
 
@@ -326,6 +329,24 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
     core: first, steps, functions, notes, handleKeys: [...handleKeys.keys()].sort(), bufferKeys: [...bufferKeys.keys()].sort(),
     allocLine: first.ctx.allocLine ? { file: mapper.cand.file, line: first.ctx.allocLine } : undefined,
   };
+}
+
+/** The member expressions a local variable is set from in a function (`T x = a->b;`, `x = a->b[i];`). */
+function memberSources(fn: Node, name: string): string[] {
+  const out: string[] = [];
+  walk(fn, (n) => {
+    if (out.length >= 4) return false;
+    let l: Node | null = null;
+    let r: Node | null = null;
+    if (n.type === 'init_declarator') { l = n.childForFieldName('declarator'); r = n.childForFieldName('value'); }
+    else if (n.type === 'assignment_expression' && n.childForFieldName('operator')?.text === '=') { l = n.childForFieldName('left'); r = n.childForFieldName('right'); }
+    if (l && r && l.type === 'identifier' && l.text === name) {
+      const v = stripParensAndCasts(r);
+      if (v.type === 'field_expression' || v.type === 'subscript_expression' || (v.type === 'call_expression' && callName(v) === 'dma_unmap_addr')) out.push(normText(v));
+    }
+    return true;
+  });
+  return out;
 }
 
 /** A phrase saying why a function was picked. */
