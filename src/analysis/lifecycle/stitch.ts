@@ -291,11 +291,13 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
         from: { steps, name: first.ctx.name, kind: first.kind, size: first.size, mapDir: state.mapDir, ownedSince: state.ownedSince, handedOff: state.handedOff, target },
       });
     } catch {
+      steps.length = before; // nothing of a function that could not be followed
       notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) could not be followed`);
       continue;
     }
     for (const e of steps) e.file ??= t.cand.file;
     if (!steps.slice(before).some((e) => e.op)) {
+      steps.length = before;
       notes.push(`not replayed: ${t.name}() (${t.cand.file}:${lineOf(t.fn)}) touches the buffer's member, but nothing on its main path uses the buffer`);
       continue;
     }
