@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { extractLifecycle, LifecycleResult, StitchCandidate } from '../../src/analysis/lifecycle';
+import { functionDefinitions, functionName } from '../../src/analysis/ast';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { parseTrace, simulateAll } from '../../src/model/sim';
@@ -110,6 +111,27 @@ describe('lifecycle across functions (stitching)', () => {
     const alone = await extractIn('twofile/wren_main.c', 'dma_map_page', { candidates: ['twofile/wren_rx.c'] });
     assert.strictEqual(alone.stitched, undefined);
     assert.match(alone.trace, /^handoff page /m);
+  });
+
+  it('a candidate file limited to some functions (a driver index\'s picks) offers only those', async () => {
+    const p = await testParser();
+    const main = fixture('lifecycle/twofile/wren_main.c');
+    const rx = fixture('lifecycle/twofile/wren_rx.c');
+    const h = fixture('lifecycle/twofile/wren.h');
+    const trees = [p.parse(rx), p.parse(main), p.parse(h)];
+    try {
+      const [rxTree, mainTree, hTree] = trees;
+      const headerTrees = [{ text: h, tree: hTree }];
+      const onlyMap = functionDefinitions(mainTree).filter((f) => functionName(f) === 'wren_alloc_rx_page');
+      const r = extractLifecycle({
+        text: rx, tree: rxTree, offset: rx.indexOf('dma_sync_single_for_cpu'), file: 'wren_rx.c', headers: [h],
+        stitch: { headerTrees, candidates: [{ file: 'wren_main.c', text: main, tree: mainTree, headers: [h], headerTrees, functions: onlyMap }] },
+      });
+      assert.deepStrictEqual(r.stitched?.map((f) => f.name), ['wren_alloc_rx_page', 'wren_rx_poll']);
+      assert.match(r.trace, /^handoff page +# src=wren_rx\.c:\d+ no function found that unmaps it/m);
+    } finally {
+      for (const t of trees) t.delete();
+    }
   });
 
   it('stitch: false, or nothing else touching the member, gives the single-function trace', async () => {

@@ -9,8 +9,9 @@
  * as `<struct tag>.<member>` by the driver index's memberKeyOf (src/analysis/driverIndex/memberKey.ts);
  * only full keys are followed (a partial key, member name only, never stitches), and only where the
  * struct's definition is the same one (a folder may hold several drivers with a `struct ring_info` each).
- * Candidates are (file, text, tree) triples: the request's own file, and whatever else the caller
- * has (the CLI: the .c files of the same folder; later the driver index).
+ * Candidates are (file, text, tree[, functions]) entries: the request's own file, and whatever else
+ * the caller has (the CLI and the editor: the .c files of the same folder; later the driver index,
+ * which can name the functions of a file that touch the member).
  *
  * Order follows the roles: the function that maps, then those that take the buffer back for the CPU
  * (sync_for_cpu, reads), those that only give it back to the device (sync_for_device), and last the
@@ -48,6 +49,8 @@ export interface StitchCandidate {
   headers?: readonly string[];
   /** its local headers, parsed: the structs they define */
   headerTrees?: readonly HeaderTree[];
+  /** only these function definitions of the file (a driver index's picks); every one when absent */
+  functions?: readonly Node[];
 }
 
 /** A header's text and its tree. */
@@ -189,7 +192,7 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
     let scanned = 0;
     for (let ci = 0; ci < cands.length; ci++) {
       const c = cands[ci];
-      for (const fn of functionDefinitions(c.tree)) {
+      for (const fn of c.functions ?? functionDefinitions(c.tree)) {
         if (++scanned > MAX_STITCH_FUNCTIONS) { cut = true; return out; }
         if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS || !fn.childForFieldName('body')) continue;
         const t = touchesOf(c, ci, fn, keys, (e, f, ty) => keyIn(c, e, f, ty));
