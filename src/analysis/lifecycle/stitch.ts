@@ -360,7 +360,7 @@ function whyOf(t: Touch, role: StitchRole): string {
   const h = truncate(([...t.handles].find((x) => !x.startsWith('dma_unmap_addr(')) ?? [...t.handles][0] ?? '').replace(/^dma_unmap_addr\((.+),(\w+)\)$/, '$1->$2'), 40);
   const b = truncate([...t.bufs.keys()][0] ?? '', 40);
   const bits: string[] = [];
-  if (role === 'map') bits.push(`maps the buffer and keeps its DMA address in ${h}`);
+  if (role === 'map') bits.push(`${t.mapCall && dmaCallKind(callName(t.mapCall)) !== 'map' ? 'allocates' : 'maps'} the buffer and keeps its DMA address in ${h}`);
   if (t.syncCpu) bits.push(`syncs ${h} for the CPU`);
   if (t.bufferUse && b) bits.push(`uses the buffer through ${b}`);
   if (t.syncDev) bits.push(`syncs ${h} for the device`);
