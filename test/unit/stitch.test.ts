@@ -229,6 +229,15 @@ describe('lifecycle across functions (stitching)', () => {
     assert.deepStrictEqual(steps(fromUnmap.trace), steps(r.trace));
   });
 
+  it('a buffer mapped past its headroom is reached through the member holding the allocation; a teardown freeing through a helper is not taken for a reader', async () => {
+    const r = await extractIn('stitch_rx_offset.c', 'dma_map_single');
+    const text = fixture('lifecycle/stitch_rx_offset.c');
+    assert.deepStrictEqual(r.stitched?.map((f) => `${f.name} ${f.role}`), ['weka_fill map', 'weka_rx cpu', 'weka_free_rx release']);
+    assert.match(r.trace, /or reach the buffer through weka_buf\.data;/);
+    assert.ok(steps(r.trace).includes(`cpu_read data @stitch_rx_offset.c:${lineOf(text, 'memcpy(wk->frame')}`));
+    for (const [p, kinds] of Object.entries(verdicts(r.trace))) assert.deepStrictEqual(kinds, [], p);
+  });
+
   it('two drivers in one folder with a struct of the same tag: only the functions of the same definition are stitched', async () => {
     const io = memIO();
     assert.strictEqual(await main(['lifecycle', 'test/fixtures/lifecycle/samename/owl.c:21'], io), 0, io.stderr);

@@ -175,6 +175,9 @@ export function stitchLifecycle(req: LifecycleRequest, single: CoreResult, opts:
     if (addKey(c.bufExpr, 'buffer', fn, cand)) return;
     if (skbOf) addKey(skbOf[1], 'skb', fn, cand);
     else if (pageOf) addKey(pageOf[1], 'page', fn, cand);
+    // a buffer mapped at an offset (`data + RX_OFFSET`): the allocation's pointer is what a member keeps
+    const base = /^([A-Za-z_]\w*)\s*(?:\+|-(?!>))/.exec(c.bufExpr)?.[1];
+    if (base) for (const m of membersSetFrom(fn, base)) addKey(m, 'buffer', fn, cand);
   };
   for (const k of ctx.kept ?? []) if (k.what === 'handle') addKey(k.expr, 'handle', single.fn, own);
   for (const h of new Set([...single.handlesBefore, ...ctx.target.handles])) {
@@ -354,6 +357,20 @@ function memberSources(fn: Node, name: string): string[] {
   return out;
 }
 
+/** The member lvalues a local variable is stored into in a function (`a->b = x;`). */
+function membersSetFrom(fn: Node, name: string): string[] {
+  const out: string[] = [];
+  walk(fn, (n) => {
+    if (out.length >= 4) return false;
+    if (n.type !== 'assignment_expression' || n.childForFieldName('operator')?.text !== '=') return true;
+    const l = n.childForFieldName('left');
+    const r = n.childForFieldName('right');
+    if (l && r && (l.type === 'field_expression' || l.type === 'subscript_expression') && stripParensAndCasts(r).type === 'identifier' && stripParensAndCasts(r).text === name) out.push(normText(l));
+    return true;
+  });
+  return out;
+}
+
 /** A phrase saying why a function was picked. */
 function whyOf(t: Touch, role: StitchRole): string {
   // dma_unmap_addr(p, f) reads as p->f
@@ -493,7 +510,8 @@ function touchesOf(
     if (p.type === 'binary_expression' && /^(==|!=)$/.test(p.childForFieldName('operator')?.text ?? '')) continue;
     if (p.type === 'argument_list') {
       const name = p.parent ? callName(p.parent) ?? '' : '';
-      if (CPU_FREE.has(name) || dmaCallKind(name)) continue;
+      // given to a free (kfree, a driver's own tg3_frag_free()): not a use of the contents
+      if (CPU_FREE.has(name) || dmaCallKind(name) || /free|put_page|release/i.test(name)) continue;
     }
     bufferUse = true;
   }
