@@ -2,7 +2,7 @@
 import { PLATFORMS } from '../../src/model/platforms';
 import { byId, clear, el } from './dom';
 import { renderMatrix } from './matrix';
-import { renderHazardList, renderPlay, renderStep, renderTabs, renderTimeline } from './replay';
+import { renderHazardList, renderPlay, renderStep, renderStitched, renderTabs, renderTimeline } from './replay';
 import type { PanelRenderer, PanelState } from './state';
 
 export function renderAll(S: PanelState): void {
@@ -17,12 +17,15 @@ export function renderAll(S: PanelState): void {
   const notes = byId('notes');
   clear(notes);
   // the trace's leading comments: where it came from, which path was followed, what was assumed
-  for (const line of S.trace.split('\n').slice(0, 12)) {
+  // (a stitched trace lists its functions first; they have their own list below the title)
+  const header = S.trace.split('\n').slice(0, S.stitched.length ? 60 : 12);
+  for (const line of header) {
     const t = line.trim();
     if (!t.startsWith('#')) break;
     const text = t.replace(/^#+\s*/, '');
-    if (text) notes.append(el('li', {}, text.length > 300 ? `${text.slice(0, 299)}…` : text));
+    if (text && !/^stitched \d+\/\d+: /.test(text)) notes.append(el('li', {}, text.length > 300 ? `${text.slice(0, 299)}…` : text));
   }
+  renderStitched(S);
   byId('notes-box').hidden = !notes.childElementCount;
   // the summary line says what was assumed, so it is worth opening
   const path = Array.from(notes.children).map((li) => li.textContent ?? '').find((t) => t.startsWith('path:'));

@@ -6,6 +6,7 @@ import { rewriteTraceLines, sourceLabel } from '../../src/model/sim';
 import type { Hazard, SimStep } from '../../src/model/sim/types';
 import { DATA_HAZARDS } from '../../src/model/sim/types';
 import { PLATFORMS } from '../../src/model/platforms';
+import { functionOf, STITCH_ROLE_LABEL } from '../../src/model/sim/stitched';
 import { renderBuffer } from './buffer';
 import { byId, clear, el } from './dom';
 import type { PanelState } from './state';
@@ -39,17 +40,28 @@ export function renderTimeline(S: PanelState): void {
   const scrub = byId<HTMLInputElement>('scrubber');
   scrub.max = String(Math.max(0, (res?.steps.length ?? 1) - 1));
   if (!res) return;
+  let lastFn = 0;
   for (const s of res.steps) {
     const li = el('li', { class: 'step', tabindex: '-1', 'data-index': String(s.index), role: 'button' });
     const src = sourceLine(s);
     if (src !== undefined) li.dataset.line = String(src);
+    // a stitched trace: which function each step comes from, named where a new one starts
+    const fn = S.stitched.length ? functionOf(S.stitched, s.source) : undefined;
+    if (fn) {
+      li.dataset.fn = String(fn.index);
+      if (fn.index !== lastFn) {
+        li.classList.add('fn-start');
+        li.append(el('span', { class: 'step-fn' }, `${fn.index}. ${fn.name}()`));
+      }
+      lastFn = fn.index;
+    }
     const haz = s.hazards.length > 0;
     if (haz) li.classList.add('has-hazard');
     if (haz && s.hazards.some((h) => DATA_HAZARDS.includes(h.kind))) li.classList.add('data-hazard');
     li.append(
       el('span', { class: 'step-no' }, String(s.index + 1)),
       el('code', { class: 'step-text' }, s.text),
-      el('span', { class: 'step-src' }, src !== undefined ? `L${src}` : ''),
+      el('span', { class: 'step-src' }, src !== undefined ? `${fn && s.source?.file && S.stitched.some((f) => f.file !== fn.file) ? `${s.source.file.split('/').pop()}:` : 'L'}${src}` : ''),
     );
     if (haz) li.append(el('span', { class: 'step-badge', title: s.hazards.map((h) => h.kind).join(', ') }, `⚠ ${s.hazards.map((h) => h.kind).join(', ')}`));
     li.title = s.source ? `Show ${s.source.file ? sourceLabel(s.source) : `line ${src}`} in the editor` : 'No source line';
@@ -133,6 +145,13 @@ export function renderStep(S: PanelState): void {
     if (cur && typeof li.scrollIntoView === 'function') li.scrollIntoView({ block: 'nearest' });
   }
   for (const h of Array.from(document.querySelectorAll<HTMLElement>('#hazards .hazard'))) h.classList.toggle('current', Number(h.dataset.step) === S.step);
+  const curFn = res && n ? functionOf(S.stitched, res.steps[S.step]?.source)?.index : undefined;
+  for (const li of Array.from(byId('stitched').children) as HTMLElement[]) {
+    const on = Number(li.dataset.index) === curFn;
+    li.classList.toggle('current', on);
+    if (on) li.setAttribute('aria-current', 'step');
+    else li.removeAttribute('aria-current');
+  }
   const stepHaz = byId('step-hazards');
   clear(stepHaz);
   const state = byId('state');
@@ -146,4 +165,23 @@ export function renderStep(S: PanelState): void {
   for (const h of s.hazards) stepHaz.append(hazardElement(S, h, res.steps));
   for (const b of s.state.buffers) state.append(renderBuffer(b, s));
   if (!s.state.buffers.length) state.append(el('p', { class: 'muted' }, 'No buffer yet.'));
+}
+
+/** The functions of a stitched trace, in replay order, each with its role, place and why it was picked. */
+export function renderStitched(S: PanelState): void {
+  const ol = byId('stitched');
+  clear(ol);
+  byId('stitched-box').hidden = !S.stitched.length;
+  for (const f of S.stitched) {
+    const li = el('li', { class: `stitched-fn role-${f.role}`, 'data-index': String(f.index), 'data-file': f.file, 'data-line': String(f.line), 'data-role': f.role });
+    const where = el('button', { type: 'button', class: 'fn-where', title: `Show ${f.name}() in the editor` }, `${f.file}:${f.line}`);
+    where.addEventListener('click', () => S.revealFunction(f));
+    li.append(
+      el('code', { class: 'fn-name' }, `${f.name}()`), ' ',
+      el('span', { class: 'fn-role' }, STITCH_ROLE_LABEL[f.role]), ' ',
+      where,
+      el('p', { class: 'fn-why muted' }, f.why),
+    );
+    ol.append(li);
+  }
 }

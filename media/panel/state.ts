@@ -8,6 +8,7 @@ import { parseTrace, simulate } from '../../src/model/sim';
 import type { SimResult, SimStep, Trace } from '../../src/model/sim/types';
 import { PLATFORM_IDS, PlatformId, isPlatformId } from '../../src/model/platformIds';
 import { MAX_TRACE_CHARS, PanelView, WebviewMessage, revealMessage } from '../../src/model/panelProtocol';
+import { parseStitched, StitchedFunction } from '../../src/model/sim/stitched';
 
 /** What survives a reload of the webview (vscode.setState). */
 export interface PersistedState {
@@ -57,6 +58,8 @@ export class PanelState {
   step = 0;
   view: PanelView = 'replay';
   parsed: Trace | null = null;
+  /** the functions a stitched trace was extracted from, in replay order (its header lists them) */
+  stitched: StitchedFunction[] = [];
   /** replays with per-step snapshots, computed when a platform is first shown */
   replays = new Map<PlatformId, SimResult>();
   /** hazards only (no snapshots) on every platform, for the matrix; computed after the first paint */
@@ -93,6 +96,7 @@ export class PanelState {
     if (this.matrixTimer !== null) clearTimeout(this.matrixTimer);
     this.matrixTimer = null;
     this.parsed = null;
+    this.stitched = parseStitched(trace);
     this.render.matrixReady(false);
     const { trace: parsed, errors } = parseTrace(trace);
     if (errors.length) {
@@ -207,6 +211,12 @@ export class PanelState {
   /** Asks the host to show a step's source location (its `# src=`), when it has one. */
   reveal(s: SimStep): void {
     const m = revealMessage(s.source);
+    if (m) this.host.post(m);
+  }
+
+  /** Asks the host to show where a stitched function starts. */
+  revealFunction(f: StitchedFunction): void {
+    const m = revealMessage({ file: f.file, line: f.line });
     if (m) this.host.post(m);
   }
 

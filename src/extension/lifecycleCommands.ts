@@ -4,7 +4,8 @@
  * as Trace, and the "Replay lifecycle" CodeLens on map/alloc calls.
  */
 import * as vscode from 'vscode';
-import { extractLifecycle, LifecycleError, lifecycleTargets, localIncludes } from '../analysis/lifecycle';
+import type { Tree } from 'web-tree-sitter';
+import { extractLifecycle, HeaderTree, LifecycleError, lifecycleTargets, localIncludes, StitchCandidate } from '../analysis/lifecycle';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -28,6 +29,8 @@ interface Extracted {
   trace: string;
   title: string;
   doc: vscode.TextDocument;
+  /** where the trace's `# src=<file>:<line>` names are resolved (a stitched trace's folder) */
+  baseDir?: vscode.Uri;
 }
 
 /** The lifecycle at a position (the cursor by default). Shows the reason when there is none. */
@@ -50,21 +53,75 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
     void vscode.window.showWarningMessage('DMA Scope: this file could not be analysed (too large or unparseable).');
     return undefined;
   }
-  const headers: string[] = [];
-  for (const inc of localIncludes(t.text)) {
-    try {
-      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(doc.uri, '..', inc));
-      if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) headers.push(new TextDecoder().decode(bytes));
-    } catch {
-      // a missing header only costs a size
+  const parser = await services.parser();
+  const trees: Tree[] = [];
+  const parse = (text: string): Tree => {
+    const tree = parser.parse(text);
+    trees.push(tree);
+    return tree;
+  };
+  const decoder = new TextDecoder();
+  const dir = vscode.Uri.joinPath(doc.uri, '..');
+  const headerCache = new Map<string, HeaderTree | null>();
+  // the driver's own headers next to a file: the sizes they #define, the structs they declare
+  const headersOf = async (text: string): Promise<{ texts: string[]; trees: HeaderTree[] }> => {
+    const texts: string[] = [];
+    const trees: HeaderTree[] = [];
+    for (const inc of localIncludes(text)) {
+      const uri = vscode.Uri.joinPath(dir, inc);
+      let got = headerCache.get(uri.toString());
+      if (got === undefined) {
+        got = null;
+        try {
+          const bytes = await vscode.workspace.fs.readFile(uri);
+          if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) {
+            const h = decoder.decode(bytes);
+            got = { text: h, tree: parse(h) };
+          }
+        } catch {
+          // a missing header only costs a size
+        }
+        headerCache.set(uri.toString(), got);
+      }
+      if (!got) continue;
+      texts.push(got.text);
+      trees.push(got);
     }
-  }
+    return { texts, trees };
+  };
   try {
+    const { texts: headers, trees: headerTrees } = await headersOf(t.text);
     const name = doc.uri.path.split('/').pop() ?? '';
+    // the other .c files of the folder: where the buffer's life goes on (refill, poll, teardown)
+    const candidates: StitchCandidate[] = [];
+    {
+      let entries: [string, vscode.FileType][] = [];
+      try {
+        entries = await vscode.workspace.fs.readDirectory(dir);
+      } catch {
+        // an unreadable folder: this file only
+      }
+      let bytes = 0;
+      for (const [n, type] of entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        if (type !== vscode.FileType.File || !n.endsWith('.c') || n === name || candidates.length >= MAX_SIBLING_FILES) continue;
+        const uri = vscode.Uri.joinPath(dir, n);
+        try {
+          const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+          const text = open ? open.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
+          if (!withinSizeLimit(text.length, services.maxFileSize) || bytes + text.length > MAX_SIBLING_BYTES) continue;
+          bytes += text.length;
+          const h = await headersOf(text);
+          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: h.texts, headerTrees: h.trees });
+        } catch {
+          // an unreadable sibling is left out
+        }
+      }
+    }
     // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
     const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile });
-    return { trace: r.trace, title: `${r.name} in ${r.functionName}()`, doc };
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, headerTrees, ownFile: siblingName(doc.uri, name, forExport) } });
+    // a stitched trace names each step's file relative to the document's folder (the panel resolves it there)
+    return { trace: r.trace, title: lifecycleTitle(r), doc, ...(r.stitched ? { baseDir: dir } : {}) };
   } catch (e) {
     if (e instanceof LifecycleError) {
       void vscode.window.showInformationMessage(`DMA Scope: ${e.message}`);
@@ -73,7 +130,23 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
     services.reportOnce(`lifecycle:${doc.uri.toString()}`, 'lifecycle extraction failed', e);
     void vscode.window.showErrorMessage('DMA Scope: the lifecycle could not be extracted (see the DMA Scope output).');
     return undefined;
+  } finally {
+    for (const tr of trees) tr.delete();
   }
+}
+
+/** Bounds on the other files of a folder searched for the rest of a buffer's life. */
+const MAX_SIBLING_FILES = 64;
+const MAX_SIBLING_BYTES = 8 * 1024 * 1024;
+
+/** How a file of the document's folder is named in a stitched trace: by its name (the panel), workspace-relative (an export). */
+function siblingName(docUri: vscode.Uri, name: string, forExport: boolean): string {
+  return forExport ? vscode.workspace.asRelativePath(vscode.Uri.joinPath(docUri, '..', name), false) : name;
+}
+
+/** The panel's title: the buffer and its function, or the functions it was followed through. */
+export function lifecycleTitle(r: { name: string; functionName: string; stitched?: { name: string }[] }): string {
+  return r.stitched ? `${r.name}: ${r.stitched.map((f) => `${f.name}()`).join(' → ')}` : `${r.name} in ${r.functionName}()`;
 }
 
 class PlatformStatus implements vscode.Disposable {
@@ -151,7 +224,7 @@ export function registerLifecycle(context: vscode.ExtensionContext, services: Se
     const x = await extractAt(services, uri, offset);
     if (!x) return;
     const platform = selectedPlatform((await repoConfigs?.forUri(x.doc.uri))?.platform);
-    LifecyclePanel.show(context.extensionUri, { trace: x.trace, title: x.title, platform, view, source: x.doc.uri }, log);
+    LifecyclePanel.show(context.extensionUri, { trace: x.trace, title: x.title, platform, view, source: x.doc.uri, ...(x.baseDir ? { baseDir: x.baseDir } : {}) }, log);
   };
   context.subscriptions.push(
     status,

@@ -331,9 +331,16 @@ describe('lifecycle extraction', () => {
 
     it('the example driver\'s refill (examples/driver/dsnic_rx.c:27) replays without LEAK on every platform', async () => {
       const io = memIO();
-      assert.strictEqual(await main(['lifecycle', 'examples/driver/dsnic_rx.c:27'], io), 0, io.stderr);
+      // the refill alone (--this-function): it ends with the hand-off
+      assert.strictEqual(await main(['lifecycle', 'examples/driver/dsnic_rx.c:27', '--this-function'], io), 0, io.stderr);
       assert.match(io.stdout, /^handoff skb_data +# src=\d+ handed off when dsnic_rx_refill\(\) returns/m);
       assert.deepStrictEqual(leaksEverywhere(io.stdout), []);
+      // followed through the driver: the poll path unmaps it, so there is no hand-off and still no LEAK
+      const all = memIO();
+      assert.strictEqual(await main(['lifecycle', 'examples/driver/dsnic_rx.c:27'], all), 0, all.stderr);
+      assert.match(all.stdout, /^# stitched 1\/\d: dsnic_rx_refill\(\) examples\/driver\/dsnic_rx\.c:\d+-\d+ \[map\]/m);
+      assert.doesNotMatch(all.stdout, /^handoff /m);
+      assert.deepStrictEqual(leaksEverywhere(all.stdout), []);
     });
 
     it('a mapping whose address is dropped stays a LEAK on every platform', async () => {

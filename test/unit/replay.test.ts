@@ -72,4 +72,28 @@ describe('dma-scope replay --html', () => {
     }
     assert.ok(!fs.existsSync(path.join(dir, 'o.html')));
   });
+
+  it('a buffer followed through the driver: the page carries the stitched trace, its functions in order, and the title names them', async () => {
+    const two = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-replay-two-'));
+    try {
+      for (const f of ['wren.h', 'wren_main.c', 'wren_rx.c']) fs.copyFileSync(path.join(FIXTURES, 'lifecycle', 'twofile', f), path.join(two, f));
+      const o = io(two);
+      assert.strictEqual(await main(['replay', 'wren_rx.c:22', '--html', 'rx.html'], o), 0, o.stderr);
+      assert.match(o.stderr, /^dma-scope replay: stitched 3 functions: wren_alloc_rx_page\(\) \[map\] → wren_rx_poll\(\) \[cpu\] → wren_free_rx_ring\(\) \[release\]\n/);
+      const html = fs.readFileSync(path.join(two, 'rx.html'), 'utf8');
+      assert.match(html, /<title>DMA Lifecycle: page: wren_alloc_rx_page\(\) → wren_rx_poll\(\) → wren_free_rx_ring\(\)<\/title>/);
+      const data = inline(html, 'script')[0];
+      // the panel lists the functions from these header lines (src/model/sim/stitched.ts)
+      const order = [...data.matchAll(/# stitched (\d)\/3: (\w+)\(\) (\S+):\d+-\d+ \[(\w+)\]/g)].map((m) => `${m[1]} ${m[2]} ${m[3]} ${m[4]}`);
+      assert.deepStrictEqual(order, ['1 wren_alloc_rx_page wren_main.c map', '2 wren_rx_poll wren_rx.c cpu', '3 wren_free_rx_ring wren_main.c release']);
+      assert.match(data, /dma_sync_single_for_cpu page DMA_FROM_DEVICE 0 1518 +# src=wren_rx.c:22/);
+      assert.match(html, /<pre id="standalone-trace"># Lifecycle of `page` across 3 functions of the driver/);
+      // --this-function: the poll alone, as before
+      const one = io(two);
+      assert.strictEqual(await main(['replay', 'wren_rx.c:22', '--this-function', '--html', 'one.html'], one), 0, one.stderr);
+      assert.match(fs.readFileSync(path.join(two, 'one.html'), 'utf8'), /<title>DMA Lifecycle: \w+ in wren_rx_poll\(\)<\/title>/);
+    } finally {
+      fs.rmSync(two, { recursive: true, force: true });
+    }
+  });
 });

@@ -20,6 +20,7 @@ const NONCE = 'dGVzdC1ub25jZS1wZXItbG9hZA';
 
 const RX_TRACE = fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'lifecycle', 'rx_refill_no_sync.expected.dmatrace'), 'utf8');
 const XSS = '<img src=x onerror=alert(1)>';
+const STITCHED_TRACE = fs.readFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'lifecycle', 'twofile', 'wren.expected.dmatrace'), 'utf8');
 
 const STUB = `
 (() => {
@@ -336,6 +337,34 @@ describe('lifecycle panel (headless Chromium)', function () {
     assert.match((await page.locator('#current-op').textContent()) ?? '', /^Step 3: dma_mapping_error b$/);
     msgs = (await posted()) as unknown[];
     assert.strictEqual(msgs.length, before);
+  });
+
+  it('lists the functions of a stitched trace in replay order, follows the current step, and reveals a function', async () => {
+    await open();
+    await load(RX_TRACE);
+    assert.strictEqual(await page.locator('#stitched-box').isHidden(), true, 'no list for a single-function trace');
+    await load(STITCHED_TRACE, 'arm64-noncoherent', 'page across 3 functions');
+    assert.strictEqual(await page.locator('#stitched-box').isVisible(), true);
+    const items = page.locator('#stitched li.stitched-fn');
+    assert.deepStrictEqual(await items.locator('.fn-name').allTextContents(), ['wren_alloc_rx_page()', 'wren_rx_poll()', 'wren_free_rx_ring()']);
+    assert.deepStrictEqual(await items.evaluateAll((ls) => ls.map((l) => `${(l as HTMLElement).dataset.role} ${(l as HTMLElement).dataset.file}:${(l as HTMLElement).dataset.line}`)),
+      ['map wren_main.c:6', 'cpu wren_rx.c:6', 'release wren_main.c:29']);
+    assert.match((await items.nth(1).locator('.fn-why').textContent()) ?? '', /syncs e->mapping for the CPU/);
+    // the stitched lines are not repeated among the extraction notes
+    assert.ok(!(await page.locator('#notes li').allTextContents()).some((t) => t.startsWith('stitched ')));
+    // each function's first step is labelled, and steps know their function
+    assert.deepStrictEqual(await page.locator('#timeline .step.fn-start .step-fn').allTextContents(), ['1. wren_alloc_rx_page()', '2. wren_rx_poll()', '3. wren_free_rx_ring()']);
+    assert.match((await page.locator('#timeline .step[data-fn="2"]').first().textContent()) ?? '', /dma_sync_single_for_cpu page.*wren_rx\.c:22/);
+    await page.locator('#timeline .step[data-fn="2"]').first().click();
+    assert.strictEqual(await page.locator('#stitched li.current').getAttribute('data-index'), '2');
+    await page.keyboard.press('End');
+    assert.strictEqual(await page.locator('#stitched li.current').getAttribute('data-index'), '3');
+    assert.strictEqual(await page.locator('#hazards .no-hazard').count(), 1, 'the correct driver replays without hazard');
+    await page.evaluate(() => { (window as unknown as { __posted: unknown[] }).__posted.length = 0; });
+    await items.nth(2).locator('.fn-where').click();
+    assert.deepStrictEqual(await posted(), [{ type: 'reveal', line: 29, file: 'wren_main.c' }]);
+    await page.screenshot({ path: path.join(SHOTS, 'dark-stitched.png'), fullPage: true });
+    assert.deepStrictEqual(pageErrors, []);
   });
 
   it('runs under the CSP: nonce scripts only, nothing inline or remote', async () => {

@@ -32,6 +32,8 @@ export interface Event {
   /** 1-based source line */
   line: number;
   note?: string;
+  /** the file of the line, in a trace stitched from several functions (./stitch.ts) */
+  file?: string;
 }
 
 export function event(step: StepSpec | null, line: number, note?: string): Event {
@@ -78,6 +80,23 @@ export interface Ctx extends Scope {
   readKeys?: Set<string>;
   /** the last place on the main path where the handle or the buffer pointer was kept beyond the function */
   escape?: { line: number; what: string };
+  /**
+   * Every lvalue beyond the function that the handle or the buffer pointer was stored into, and
+   * what was stored: where other functions of the driver find the buffer again (./stitch.ts).
+   */
+  kept?: { expr: string; what: 'handle' | 'buffer' | 'skb' | 'page' }[];
+  /** local pointers set to the buffer's first byte (their struct fields are at known offsets) */
+  atStart?: Set<string>;
+  /** the part of the buffer the last sync_for_cpu covered, when it was not all of it */
+  cpuSynced?: { offset: number; len: number };
+}
+
+/** Records that `lhs` (an lvalue that outlives the function) now holds the handle or the buffer. */
+export function keep(ctx: Ctx, lhs: Node | string, what: 'handle' | 'buffer' | 'skb' | 'page'): void {
+  if (!ctx.started) return;
+  const expr = typeof lhs === 'string' ? lhs : normText(stripParensAndCasts(lhs));
+  ctx.kept ??= [];
+  if (!ctx.kept.some((k) => k.expr === expr && k.what === what)) ctx.kept.push({ expr, what });
 }
 
 /**
@@ -233,6 +252,9 @@ export function closeOwnership(ctx: Ctx, at: Node): void {
   const before = ctx.steps.length;
   deviceAccess(ctx, at, 'assumed: no hand-off to the device was found, so the device is taken to access the buffer while it owns it');
   const added = ctx.steps.splice(before);
-  for (const s of added) s.line = ctx.steps[insertAt - 1]?.line ?? after.line;
+  for (const s of added) {
+    s.line = ctx.steps[insertAt - 1]?.line ?? after.line;
+    s.file = (ctx.steps[insertAt - 1] ?? after).file;
+  }
   ctx.steps.splice(insertAt, 0, ...added);
 }

@@ -6,10 +6,10 @@
 import type { Node } from 'web-tree-sitter';
 import { callArgs, callName, normText, stripParensAndCasts, walk } from '../ast';
 import {
-  accessBase, closeOwnership, containsHandle, containsHandleSink, Ctx, deviceAccess, escapeAt, isBufferPointer,
+  accessBase, closeOwnership, containsHandle, containsHandleSink, Ctx, deviceAccess, escapeAt, isBufferPointer, keep,
   matchesBuffer, matchesHandle, mayBeOneOf, outlives, push, event, eventText, type StepSpec,
 } from './context';
-import { declaratorName, foldConst, lineOf, truncate } from './scope';
+import { declaratorName, findLocalDeclaration, foldConst, lineOf, truncate, typeLayout } from './scope';
 import { addrOfTarget, assignedTo, mapArgs } from './target';
 import {
   ARG, COPY_CALLS, CPU_ALLOC, CPU_FREE, dirText, dmaArg, dmaCallKind, dmaFamily, HANDLE_WRAPPERS, isDmaCall, LOGGING_CALL, NEUTRAL_CALLS, READER_NAME,
@@ -19,9 +19,40 @@ import {
 /** The bytes a length argument covers from `offset` (nothing: the whole buffer). */
 function range(ctx: Ctx, lenNode: Node | undefined, offset = 0): { offset?: number; len?: number } {
   const len = lenNode ? foldConst(ctx, lenNode) : undefined;
+  // a length known only at run time (a frame's) after a partial sync_for_cpu: taken to stay within what was synced
+  if (lenNode && len === undefined && !offset && ctx.cpuSynced) return { ...ctx.cpuSynced };
   if (len === undefined || len <= 0) return offset ? { offset, len: Math.max(1, ctx.size - offset) } : {};
   if (offset === 0 && len >= ctx.size) return {};
   return { offset, len: Math.min(len, Math.max(1, ctx.size - offset)) };
+}
+
+/**
+ * The bytes `p->f` covers, when `p` points at the start of the buffer (`rfd = (struct rfd *)skb->data`)
+ * and its struct's layout folds: a header field read is not a read of the whole buffer. Nothing
+ * (the whole buffer) otherwise.
+ */
+function fieldRange(ctx: Ctx, n: Node): { offset?: number; len?: number } {
+  if (n.childForFieldName('operator')?.text !== '->') return {};
+  const base = n.childForFieldName('argument');
+  const member = n.childForFieldName('field')?.text;
+  if (!base || base.type !== 'identifier' || !member || !ctx.atStart?.has(base.text)) return {};
+  const d = findLocalDeclaration(ctx, base.text);
+  const t = d?.pointer ? d.type : null;
+  const tag = t && t.type === 'struct_specifier' ? t.childForFieldName('name')?.text : undefined;
+  const body = tag ? ctx.structs.get(tag)?.childForFieldName('body') : undefined;
+  if (!body) return {};
+  let off = 0;
+  for (const f of body.namedChildren) {
+    if (!f || f.type !== 'field_declaration') continue;
+    const lay = typeLayout(ctx, f.childForFieldName('type'));
+    for (const dcl of f.childrenForFieldName('declarator')) {
+      if (!dcl || !lay || dcl.type !== 'field_identifier') return {};
+      off = Math.ceil(off / lay.align) * lay.align;
+      if (dcl.text === member) return off + lay.size <= ctx.size ? { offset: off, len: lay.size } : {};
+      off += lay.size;
+    }
+  }
+  return {};
 }
 
 /** One byte at a folded index inside the buffer (nothing when unknown or outside). */
@@ -81,8 +112,16 @@ function aliasFrom(ctx: Ctx, lhs: string, rhs: Node): void {
     const off = foldConst(ctx, r.childForFieldName('right'));
     if (off === undefined || off >= ctx.size) return;
   }
+  const rt = r.type === 'identifier' || r.type === 'field_expression' || r.type === 'subscript_expression' ? normText(r) : '';
+  // the skb or page that holds the buffer, copied (`struct sk_buff *skb = rp->skb;`)
+  if (rt && ctx.target.skbs.has(rt)) { ctx.target.skbs.add(lhs); ctx.target.buffers.add(`${lhs}->data`); return; }
+  if (rt && ctx.target.pages.has(rt)) { ctx.target.pages.add(lhs); return; }
   if (matchesHandle(ctx, r)) ctx.target.handles.add(lhs);
-  else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') ctx.target.buffers.add(lhs);
+  else if (matchesBuffer(ctx, r) && r.type !== 'call_expression') {
+    ctx.target.buffers.add(lhs);
+    // a pointer to the buffer's first byte: its fields are at their struct offsets
+    if (r.type !== 'binary_expression' && r.type !== 'pointer_expression') (ctx.atStart ??= new Set()).add(lhs);
+  }
   else if (r.type === 'call_expression' && (callName(r) === 'page_address') && matchesBuffer(ctx, r)) ctx.target.buffers.add(lhs);
 }
 
@@ -97,7 +136,8 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     if (op !== '=') push(ctx, n, { op: 'cpu_read', name: ctx.name });
     const off = left.type === 'subscript_expression' ? foldConst(ctx, left.childForFieldName('index')) : undefined;
     const value = right.type === 'number_literal' ? foldConst(ctx, right) : undefined;
-    push(ctx, n, { op: 'cpu_write', name: ctx.name, ...byteAt(ctx, off), ...byteValue(value) });
+    const field = left.type === 'field_expression' ? fieldRange(ctx, left) : {};
+    push(ctx, n, { op: 'cpu_write', name: ctx.name, ...(field.len !== undefined ? field : byteAt(ctx, off)), ...(field.len !== undefined ? {} : byteValue(value)) });
     return;
   }
   if (left.type === 'identifier') {
@@ -113,15 +153,22 @@ function assignmentEvent(ctx: Ctx, n: Node): void {
     const descriptorish = /desc|bd\b|bd[->.[]|ring|txd|rxd|\bhw|cmd|sge|entry|->addr|\.addr|_addr\b|addr_(lo|hi)|buf_addr|dma_addr|paddr|->ptr|\.ptr/i.test(lhsText);
     if (wrapped || (descriptorish && !/->(\w*_)?dma(\[|$)|->mapping|->handle/.test(lhsText))) {
       if (outlives(ctx, left)) escapeAt(ctx, n, `the DMA address is given to the device in ${truncate(lhsText, 40)}`);
+      // a raw store may be driver bookkeeping named like a descriptor field (`rxb->dma_addr = dma`)
+      if (!wrapped && outlives(ctx, left) && matchesHandle(ctx, right)) keep(ctx, left, 'handle');
       if (ctx.ownedSince !== null || ctx.kind === 'coherent' || ctx.kind === 'pool') {
         deviceAccess(ctx, n, `handle given to the device: ${truncate(normText(n), 60)}`);
       }
     } else {
-      if (outlives(ctx, left)) escapeAt(ctx, n, `the DMA address is kept in ${truncate(lhsText, 40)}`);
+      if (outlives(ctx, left)) {
+        escapeAt(ctx, n, `the DMA address is kept in ${truncate(lhsText, 40)}`);
+        keep(ctx, left, 'handle');
+      }
       ctx.target.handles.add(lhsText);
     }
   } else if (op === '=' && isBufferPointer(ctx, right) && outlives(ctx, left)) {
     escapeAt(ctx, n, `the buffer pointer is kept in ${truncate(normText(left), 40)}`);
+    const r = normText(stripParensAndCasts(right));
+    keep(ctx, left, ctx.target.skbs.has(r) ? 'skb' : ctx.target.pages.has(r) ? 'page' : 'buffer');
   }
 }
 
@@ -151,7 +198,7 @@ function readEvent(ctx: Ctx, n: Node): void {
   for (let a: Node | null = p; a && a.id !== ctx.fn.id; a = a.parent) if (a.type === 'sizeof_expression' || a.type === 'alignof_expression') return;
   // nested field access (hdr->a.b) counts once, at the innermost base access
   const off = n.type === 'subscript_expression' ? foldConst(ctx, n.childForFieldName('index')) : undefined;
-  const read: StepSpec = { op: 'cpu_read', name: ctx.name, ...byteAt(ctx, off) };
+  const read: StepSpec = { op: 'cpu_read', name: ctx.name, ...(n.type === 'field_expression' ? fieldRange(ctx, n) : byteAt(ctx, off)) };
   if (ctx.kind === 'coherent' || ctx.kind === 'pool') assumeRewrite(ctx, n, read);
   push(ctx, n, read);
 }
@@ -197,6 +244,8 @@ function callEvent(ctx: Ctx, call: Node): void {
     const outArg = out?.type === 'pointer_expression' && out.child(0)?.text === '&' ? out.childForFieldName('argument') : null;
     if (lhs && outlives(ctx, lhs)) escapeAt(ctx, call, `the buffer pointer is kept in ${truncate(normText(lhs), 40)}`);
     else if (outArg && outlives(ctx, outArg)) escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(outArg), 40)}`);
+    if (lhs && outlives(ctx, lhs)) keep(ctx, lhs, 'buffer');
+    if (outArg && outlives(ctx, outArg)) keep(ctx, outArg, 'handle');
     return;
   }
   if (isDmaCall(name, 'map')) {
@@ -209,9 +258,13 @@ function callEvent(ctx: Ctx, call: Node): void {
     const op = family === 'sg' || family === 'sgtable' ? 'dma_map_sg' : family === 'page' ? 'dma_map_page' : 'dma_map_single';
     push(ctx, call, { op, name: bufName, dir, attrs: attrList(m.attrs), ...(size !== undefined && size !== ctx.size && size > 0 ? { size } : {}) });
     ctx.ownMaps.add(call.id);
+    ctx.cpuSynced = undefined;
     const lhs = assignedTo(call);
     if (lhs) ctx.target.handles.add(normText(lhs));
-    if (lhs && outlives(ctx, lhs)) escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(lhs), 40)}`);
+    if (lhs && outlives(ctx, lhs)) {
+      escapeAt(ctx, call, `the DMA address is kept in ${truncate(normText(lhs), 40)}`);
+      keep(ctx, lhs, 'handle');
+    }
     ctx.ownedSince = ctx.steps.length - 1;
     ctx.handedOff = false;
     // mapped straight into a descriptor: the hand-off is this very line
@@ -247,6 +300,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     const op = forCpu ? 'dma_sync_single_for_cpu' : 'dma_sync_single_for_device';
     if (forCpu) closeOwnership(ctx, call);
     push(ctx, call, { op, name: bufName, dir, ...part });
+    ctx.cpuSynced = forCpu && part.len !== undefined ? { offset: part.offset ?? 0, len: part.len } : undefined;
     if (!forCpu) {
       ctx.ownedSince = ctx.steps.length - 1;
       ctx.handedOff = false;
@@ -260,6 +314,7 @@ function callEvent(ctx: Ctx, call: Node): void {
     const dir = dirText(dmaArg(call, ARG.dir)) ?? ctx.mapDir ?? 'DMA_BIDIRECTIONAL';
     const size = sg ? undefined : foldConst(ctx, dmaArg(call, ARG.size));
     closeOwnership(ctx, call);
+    ctx.cpuSynced = undefined;
     const op = sg ? 'dma_unmap_sg' : family === 'page' ? 'dma_unmap_page' : 'dma_unmap_single';
     push(ctx, call, { op, name: bufName, dir, attrs: attrList(dmaArg(call, ARG.attrs)), ...(size !== undefined && size !== ctx.size && size > 0 ? { size } : {}) });
     ctx.ownedSince = null;
@@ -319,6 +374,11 @@ function callEvent(ctx: Ctx, call: Node): void {
   if (name === 'skb_put_data' || name === 'skb_put_zero' || name === '__skb_put_data') {
     if (args[0] && ctx.target.skbs.has(normText(args[0]))) push(ctx, call, { op: 'cpu_write', name: ctx.name, ...range(ctx, args[name === 'skb_put_zero' ? 1 : 2]) });
     if (name !== 'skb_put_zero' && matchesBuffer(ctx, args[1])) push(ctx, call, { op: 'cpu_read', name: ctx.name, ...range(ctx, args[2]) });
+    return;
+  }
+  if (name === 'dma_unmap_addr_set' && args.length === 3 && containsHandle(ctx, args[2])) {
+    // dma_unmap_addr_set(p, f, v) stores v in p->f: where other functions find the handle
+    keep(ctx, `${normText(stripParensAndCasts(args[0]))}->${normText(args[1])}`, 'handle');
     return;
   }
   if (NEUTRAL_CALLS.has(name) || name.startsWith('dma_') || name in CPU_ALLOC) return;

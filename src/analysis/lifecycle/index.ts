@@ -15,17 +15,21 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { BufferKind, Direction } from '../../model/sim/types';
 import { callName, enclosingFunction, functionName, normText, walk } from '../ast';
 import { MAX_FUNCTION_CHARS } from '../facts';
-import { Ctx, deviceAccess, event, LifecycleStep, publicStep } from './context';
-import { printLifecycle } from './output';
+import { Ctx, deviceAccess, event, Event, LifecycleStep, publicStep } from './context';
+import { printLifecycle, printStitched } from './output';
+import { stitchLifecycle, StitchOptions } from './stitch';
+import type { StitchedFunction } from '../../model/sim/stitched';
 import { PathNotes, walkMainPath } from './path';
 import { createScope, foldConst, lineOf, truncate } from './scope';
 import { classifyStorage, findMapFor, findOrigin, mapArgs, pickedCallStart, Pick, pickTarget, siblingBuffer, syncedHandleWithBase, Target, traceName } from './target';
 import { ARG, dirText, dmaArg, dmaFamily, isDmaCall } from './vocabulary';
 
 export type { BufferKind, Direction } from '../../model/sim/types';
-export type { LifecycleStep } from './context';
+export type { Event, LifecycleStep } from './context';
 export { localIncludes } from '../fileScope';
 export { traceName } from './target';
+export type { HeaderTree, StitchCandidate, StitchOptions } from './stitch';
+export type { StitchedFunction } from '../../model/sim/stitched';
 
 export interface LifecycleRequest {
   /** the document text (the tree was parsed from it) */
@@ -41,6 +45,11 @@ export interface LifecycleRequest {
   srcFile?: string;
   /** texts of headers the file includes with `#include "…"` (their object-like #defines are used for sizes) */
   headers?: readonly string[];
+  /**
+   * Following the buffer into the driver's other functions (./stitch.ts): the other files to search
+   * (the request's own file always is); false for this function only.
+   */
+  stitch?: StitchOptions | false;
 }
 
 export interface LifecycleResult {
@@ -57,6 +66,8 @@ export interface LifecycleResult {
   steps: LifecycleStep[];
   /** header remarks (path taken, assumptions) */
   notes: string[];
+  /** the functions the trace was stitched from, in replay order (absent: one function) */
+  stitched?: (StitchedFunction & { cursor: boolean })[];
 }
 
 export class LifecycleError extends Error {}
@@ -67,22 +78,90 @@ export const DEFAULT_BUFFER_SIZE = 2048;
  * Derives a `.dmatrace` for the buffer at (or named near) `offset`.
  * Throws LifecycleError with a one-line reason when there is nothing to replay.
  */
-/**
- * Derives a `.dmatrace` for the buffer at (or named near) `offset`.
- * Throws LifecycleError with a one-line reason when there is nothing to replay.
- */
 export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
-  {
-    const at = req.tree.rootNode.descendantForIndex(Math.max(0, Math.min(req.offset, req.text.length)), Math.max(0, Math.min(req.offset, req.text.length)));
-    const fn = at ? enclosingFunction(at) : null;
-    if (!fn) throw new LifecycleError('the position is not inside a function');
-    const fname = functionName(fn) ?? '<anonymous>';
-    // the checker's bound: a function this large is a parse accident or generated code
-    if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new LifecycleError(`${fname}() is larger than ${MAX_FUNCTION_CHARS / 1024} KB (often a macro the parser could not follow); nothing to replay`);
-    const body = fn.childForFieldName('body');
-    if (!body) throw new LifecycleError(`${fname}() has no body`);
-    const scope = createScope(req.text, req.tree, fn, req.headers);
+  const core = extractCore(req);
+  if (req.stitch !== false) {
+    let st: ReturnType<typeof stitchLifecycle>;
+    try {
+      st = stitchLifecycle(req, core, req.stitch ?? {}, extractCore);
+    } catch (e) {
+      // following the buffer elsewhere is a bonus: the function's own lifecycle still stands
+      core.notes.push(`the buffer could not be followed into other functions (${truncate(String((e as Error)?.message ?? e), 80)})`);
+      st = undefined;
+    }
+    if (st) {
+      const out = printStitched(req, st);
+      const c = st.core;
+      return {
+        trace: out.trace, name: c.ctx.name, bufferExpr: c.bufExpr, handles: [...core.ctx.target.handles], functionName: core.fname, kind: c.kind, size: c.size,
+        steps: st.steps.map(publicStep), notes: out.notes,
+        stitched: st.functions.map(({ pathNotes: _p, ...f }) => f),
+      };
+    }
+  }
+  const { ctx, fname, fn, bufExpr, kind, size, pathNotes, notes, liveAtEnd } = core;
+  const out = printLifecycle({ req, ctx, fname, fn, bufExpr, kind, size, pathNotes, notes, liveAtEnd });
+  return { trace: out.trace, name: ctx.name, bufferExpr: bufExpr, handles: [...ctx.target.handles], functionName: fname, kind, size, steps: ctx.steps.map(publicStep), notes: out.notes };
+}
 
+/**
+ * How a function takes part in a stitched trace (./stitch.ts). Without it the extraction is the
+ * single-function one. With it the function's own ending is left to the stitcher: no `handoff` and
+ * no "nothing can release it" leak at its return, since the trace goes on in another function.
+ */
+export interface StitchPart {
+  /** the buffer as the earlier functions left it; absent for the first function (the one that maps) */
+  from?: {
+    /** the events so far (appended to) */
+    steps: Event[];
+    name: string;
+    kind: BufferKind;
+    size: number;
+    mapDir?: Direction;
+    ownedSince: number | null;
+    handedOff: boolean;
+    /** the expressions that reach the buffer in this function */
+    target: { handles: string[]; buffers: string[]; skbs: string[]; pages: string[] };
+  };
+}
+
+/** What one extraction leaves behind, before printing. */
+export interface CoreResult {
+  ctx: Ctx;
+  fn: Node;
+  fname: string;
+  bufExpr: string;
+  kind: BufferKind;
+  size: number;
+  pathNotes: PathNotes;
+  notes: string[];
+  liveAtEnd: boolean;
+  /** the user's pick and what it resolved to */
+  mappedElsewhere: boolean;
+  /** the handle expressions known before the walk (a member the function syncs or unmaps, later overwritten) */
+  handlesBefore: string[];
+}
+
+/** The function around `offset` (checked for size and body), or a LifecycleError. */
+export function functionAt(req: { text: string; tree: Tree; offset: number }): Node {
+  const at = req.tree.rootNode.descendantForIndex(Math.max(0, Math.min(req.offset, req.text.length)), Math.max(0, Math.min(req.offset, req.text.length)));
+  const fn = at ? enclosingFunction(at) : null;
+  if (!fn) throw new LifecycleError('the position is not inside a function');
+  const fname = functionName(fn) ?? '<anonymous>';
+  // the checker's bound: a function this large is a parse accident or generated code
+  if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new LifecycleError(`${fname}() is larger than ${MAX_FUNCTION_CHARS / 1024} KB (often a macro the parser could not follow); nothing to replay`);
+  if (!fn.childForFieldName('body')) throw new LifecycleError(`${fname}() has no body`);
+  return fn;
+}
+
+/** The extraction without printing; `part` makes it one function of a stitched trace. */
+export function extractCore(req: LifecycleRequest, part?: StitchPart): CoreResult {
+  const fn = functionAt(req);
+  const fname = functionName(fn) ?? '<anonymous>';
+  const body = fn.childForFieldName('body')!;
+  const scope = createScope(req.text, req.tree, fn, req.headers);
+  if (part?.from) return continueIn(req, part.from, fn, fname, body, scope);
+  {
     let pick: Pick | undefined = req.buffer ? { bufExpr: normText(req.buffer) } : pickTarget(fn, req.tree, req.offset);
     if (!pick || (!pick.bufExpr && !pick.handle)) throw new LifecycleError(`no DMA buffer or handle at the cursor in ${fname}(); put the cursor on a dma_map_*/dma_alloc_* call or name the buffer`);
     // a name given by the user may be the handle: look for a map assigning it
@@ -209,7 +288,10 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
       const endNode = fn.childForFieldName('body')!;
       const before = ctx.steps.length;
       deviceAccess(ctx, endNode, 'assumed: the device accesses the buffer after this function hands it over');
-      for (const s of ctx.steps.slice(before)) s.line = ctx.steps[ctx.ownedSince]?.line ?? s.line;
+      for (const s of ctx.steps.slice(before)) {
+        s.line = ctx.steps[ctx.ownedSince]?.line ?? s.line;
+        s.file = ctx.steps[ctx.ownedSince]?.file;
+      }
     }
     if (ctx.coherentHandoff !== undefined) {
       const h = ctx.steps[ctx.coherentHandoff];
@@ -219,15 +301,19 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     }
     const liveAtEnd = ctx.ownedSince !== null;
     const allocLiveAtEnd = ctx.steps.some((s) => s.op === 'dma_alloc_coherent' || s.op === 'dma_alloc_noncoherent') && !ctx.steps.some((s) => s.op === 'dma_free_coherent' || s.op === 'dma_free_noncoherent');
-    if (!ctx.escape) {
-      // a handle that already lives in a structure (mapped elsewhere, or named so by the caller)
-      const kept = handlesBefore.find((h) => /->|\.|\[|^\*/.test(h));
-      if (kept) ctx.escape = { line: mappedElsewhere?.line ?? lineOf(fn), what: `the DMA address lives in ${truncate(kept, 40)}` };
-    }
-    if ((liveAtEnd || allocLiveAtEnd) && ctx.escape) {
-      ctx.steps.push(event({ op: 'handoff', name: ctx.name }, ctx.escape.line, `handed off when ${fname}() returns: ${ctx.escape.what}`));
-    } else if (liveAtEnd || allocLiveAtEnd) {
-      notes.push(`${fname}() returns without keeping the DMA address or the buffer pointer anywhere: nothing can release the ${liveAtEnd ? 'mapping' : 'allocation'} (replayed as a leak)`);
+    if (part) {
+      // one function of a stitched trace: its ending is decided by the stitcher
+    } else {
+      if (!ctx.escape) {
+        // a handle that already lives in a structure (mapped elsewhere, or named so by the caller)
+        const kept = handlesBefore.find((h) => /->|\.|\[|^\*/.test(h));
+        if (kept) ctx.escape = { line: mappedElsewhere?.line ?? lineOf(fn), what: `the DMA address lives in ${truncate(kept, 40)}` };
+      }
+      if ((liveAtEnd || allocLiveAtEnd) && ctx.escape) {
+        ctx.steps.push(event({ op: 'handoff', name: ctx.name }, ctx.escape.line, `handed off when ${fname}() returns: ${ctx.escape.what}`));
+      } else if (liveAtEnd || allocLiveAtEnd) {
+        notes.push(`${fname}() returns without keeping the DMA address or the buffer pointer anywhere: nothing can release the ${liveAtEnd ? 'mapping' : 'allocation'} (replayed as a leak)`);
+      }
     }
     // coherent memory must be allocated before the trace can use it, even when the
     // allocation is not on the main path (another function, or a branch not followed)
@@ -238,11 +324,34 @@ export function extractLifecycle(req: LifecycleRequest): LifecycleResult {
     }
     if (!ctx.steps.some((s) => s.op)) throw new LifecycleError(`no DMA-API call or access of \`${truncate(bufExpr, 40)}\` found on the main path of ${fname}()`);
 
-    const out = printLifecycle({ req, ctx, fname, fn, bufExpr, kind, size, pathNotes, notes, liveAtEnd });
-    return { trace: out.trace, name: ctx.name, bufferExpr: bufExpr, handles: [...target.handles], functionName: fname, kind, size, steps: ctx.steps.map(publicStep), notes: out.notes };
+    return { ctx, fn, fname, bufExpr, kind, size, pathNotes, notes, liveAtEnd, mappedElsewhere: !!mappedElsewhere, handlesBefore };
   }
 }
 
+/**
+ * One function after the first of a stitched trace: the buffer arrives as the earlier functions
+ * left it (mapped, owned by the device or the CPU), reached through `from.target`'s expressions.
+ */
+function continueIn(req: LifecycleRequest, from: NonNullable<StitchPart['from']>, fn: Node, fname: string, body: Node, scope: ReturnType<typeof createScope>): CoreResult {
+  const t = from.target;
+  const target: Target = { buffers: new Set(t.buffers), handles: new Set(t.handles), pages: new Set(t.pages), skbs: new Set(t.skbs), bufferExpr: t.buffers[0] ?? t.handles[0] ?? from.name };
+  const ctx: Ctx = {
+    ...scope, text: req.text, name: from.name, target, steps: from.steps, kind: from.kind, size: from.size,
+    anchor: -1, started: true, zeroAtAlloc: false, ownedSince: from.ownedSince, handedOff: from.handedOff,
+    seen: new Set(), ownMaps: new Set(), mapDir: from.mapDir,
+  };
+  const pathNotes: PathNotes = { skipped: [], branches: [], loops: [], gotos: [] };
+  walkMainPath(ctx, body, pathNotes);
+  if (ctx.ownedSince !== null && !ctx.handedOff) {
+    const before = ctx.steps.length;
+    deviceAccess(ctx, body, 'assumed: the device accesses the buffer after this function hands it over');
+    for (const s of ctx.steps.slice(before)) {
+      s.line = ctx.steps[ctx.ownedSince]?.line ?? s.line;
+      s.file = ctx.steps[ctx.ownedSince]?.file;
+    }
+  }
+  return { ctx, fn, fname, bufExpr: target.bufferExpr, kind: from.kind, size: from.size, pathNotes, notes: [], liveAtEnd: ctx.ownedSince !== null, mappedElsewhere: false, handlesBefore: [...t.handles] };
+}
 
 /** Offset of a 1-based line (its first non-blank character) in `text`. */
 export function offsetOfLine(text: string, line: number): number {
