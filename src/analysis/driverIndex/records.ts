@@ -1,0 +1,332 @@
+/**
+ * Driver records: what one function does to DMA handles held in struct members, as plain data (no syntax
+ * nodes) that the checker caches with the function's findings and the driver index gathers per folder.
+ *
+ * - member records: every map/alloc whose handle lands in a struct member (directly, through a chained
+ *   assignment or a later copy), and every unmap/sync/free/mapping-error of a member's handle (directly,
+ *   through `dma_unmap_addr()`, or through a local loaded from the member), keyed by memberKey.ts;
+ * - helper records: a function that maps and returns the handle (`foo_map_buf()`), or unmaps/syncs/frees
+ *   a handle passed as a parameter (`foo_unmap(dev, dma_addr_t dma)`);
+ * - call records: a call of a function not in the DMA API whose result lands in a member, or that is
+ *   passed a member's handle — resolved by the index against the helpers of the driver's other files.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { FunctionContext, CallFact } from '../facts';
+import type { StructField } from '../fileScope';
+import { callName, callArgs, normText, stripOuterParens, walk, LEAVES, functionName } from '../ast';
+import { apiEntry } from '../api';
+import { resultOf } from '../callFacts';
+import { stripCastsNorm } from '../aliases';
+import { foldWithDefines } from '../headers/defines';
+import { declaredTypes, memberKeyOf, type DeclaredTypes, type MemberKey } from './memberKey';
+
+export type RecordRole = 'map' | 'alloc' | 'unmap' | 'sync-for-cpu' | 'sync-for-device' | 'free' | 'mapping-error';
+
+/** A range of the file (UTF-16 offsets) with 1-based line/column (filled by positionRecords). */
+export interface Span {
+  start: number;
+  end: number;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** A DMA-API call on a handle held in a struct member. */
+export interface MemberRecord extends MemberKey {
+  role: RecordRole;
+  /** the DMA-API entry (or, for `via`, the entry the helper calls) */
+  call: string;
+  /** the call went through this helper of the driver (a call record resolved by the index) */
+  via?: string;
+  /** catalogue family: single, page, sg, sgtable, resource, coherent, pool… */
+  family?: string;
+  /** streaming mapping (map/unmap/sync) rather than coherent or pool memory */
+  streaming: boolean;
+  /** direction argument (normalised text) */
+  dir?: string;
+  size?: string;
+  /** size folded to a number when constant (the file's and headers' #defines substituted) */
+  sizeValue?: number;
+  buffer?: string;
+  /** the handle expression as the call names it (normalised) */
+  handle: string;
+  function: string;
+  /** the call */
+  at: Span;
+  /** the direction argument (the narrowest range for a direction finding) */
+  dirAt?: Span;
+}
+
+/** A helper of the driver: maps and returns the handle, or releases/syncs a handle passed as a parameter. */
+export interface HelperRecord {
+  name: string;
+  kind: 'returns-map' | 'releases-param';
+  /** the DMA-API call inside the helper */
+  call: string;
+  role: RecordRole;
+  family?: string;
+  dir?: string;
+  size?: string;
+  /** releases-param: which parameter holds the handle */
+  param?: number;
+  /** returns-map: the helper tests the handle with dma_mapping_error() before returning it */
+  checked?: boolean;
+  at: Span;
+  dirAt?: Span;
+}
+
+/** A call of a function outside the DMA API that may be a helper of another file. */
+export interface CallRecord extends MemberKey {
+  callee: string;
+  /** 'result': the call's value lands in the member; 'arg': the member's handle is argument `arg` */
+  how: 'result' | 'arg';
+  arg?: number;
+  handle: string;
+  function: string;
+  at: Span;
+}
+
+export interface FunctionRecords {
+  members: MemberRecord[];
+  helpers: HelperRecord[];
+  calls: CallRecord[];
+}
+
+/** Records of one file (what a worker hands back with its findings). */
+export interface FileRecords extends FunctionRecords {
+  file: string;
+  /** functions the file defines (a call record naming one of them is not a cross-file helper call) */
+  functions: string[];
+  /** `dma-scope: ignore` comments: 1-based line → rule ids (or 'all') */
+  suppressions: [number, string[]][];
+}
+
+const ROLES = new Set<string>(['map', 'alloc', 'unmap', 'sync-for-cpu', 'sync-for-device', 'free', 'mapping-error', 'pool-alloc', 'pool-free']);
+const STREAMING = new Set<string>(['single', 'page', 'sg', 'sgtable', 'resource']);
+/** Callee names worth a call record: a helper that maps, unmaps or syncs is named for it. */
+const HELPER_NAME = /map|dma|sync/i;
+const MAX_RECORDS = 400;
+
+function roleOf(c: CallFact): RecordRole | null {
+  if (!c.role || !ROLES.has(c.role)) return null;
+  if (c.role === 'pool-alloc') return 'alloc';
+  if (c.role === 'pool-free') return 'free';
+  return c.role as RecordRole;
+}
+
+function span(start: number, end: number): Span {
+  return { start, end };
+}
+
+/** The handle expression a call names: the sg list of an sg call, the handle of the others, the 2nd argument of dma_mapping_error(). */
+function handleArg(c: CallFact): string | undefined {
+  if (c.role === 'mapping-error') return c.args[1]?.norm;
+  if (c.family === 'sg' || c.family === 'sgtable') return c.buffer?.norm;
+  return c.handle?.norm;
+}
+
+/** Assignments `name = <rhs>` in a function's text (normalised right-hand sides), and its initialiser. */
+function sourcesOfLocal(ctx: FunctionContext, name: string): string[] {
+  const out: string[] = [];
+  const local = ctx.locals.get(name);
+  if (!local || local.pointer || local.array || local.isStatic) return out;
+  if (local.init) out.push(normText(local.init));
+  const body = ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex);
+  const re = new RegExp(`(?:^|[^\\w.>])${name}\\s*=(?!=)\\s*([^;]{1,200});`, 'g');
+  for (let m = re.exec(body); m && out.length < 8; m = re.exec(body)) out.push(normText(m[1]));
+  return out;
+}
+
+/**
+ * The records of one analysed function. `structs`: the file's struct layouts with its headers'.
+ * Never throws on odd code: what cannot be keyed is left out.
+ */
+export function functionRecords(ctx: FunctionContext, structs: Map<string, StructField[]>): FunctionRecords {
+  const out: FunctionRecords = { members: [], helpers: [], calls: [] };
+  const f = ctx.facts;
+  // a function with a syntax error (often only `container_of(p, struct x, m)`) still names its calls and
+  // declarations: records are read from the text, not from paths
+  let types: DeclaredTypes | undefined;
+  const keyOf = (expr: string | undefined): MemberKey | null => {
+    if (!expr) return null;
+    types ??= declaredTypes(ctx.fn, ctx.text);
+    return memberKeyOf(expr, ctx.fn, ctx.text, structs, types);
+  };
+  /** the member a handle expression names, or that the local it names was loaded from (one member for every load) */
+  const memberOf = (expr: string | undefined): { key: MemberKey; handle: string } | null => {
+    if (!expr) return null;
+    const direct = keyOf(expr);
+    if (direct) return { key: direct, handle: expr };
+    const local = stripCastsNorm(stripOuterParens(expr)).replace(/\s*[+-].*$/, '');
+    if (!/^[A-Za-z_]\w*$/.test(local)) return null;
+    const srcs = sourcesOfLocal(ctx, local);
+    if (!srcs.length) return null;
+    let found: MemberKey | null = null;
+    for (const s of srcs) {
+      const k = keyOf(s);
+      if (!k || (found && found.key !== k.key)) return null;
+      found = k;
+    }
+    return found ? { key: found, handle: expr } : null;
+  };
+  const sizeValue = (s: string | undefined): number | undefined => {
+    if (!s) return undefined;
+    const v = foldWithDefines(s, ctx.summary.defines);
+    return v === null ? undefined : v;
+  };
+  const record = (c: CallFact, role: RecordRole, key: MemberKey, handle: string): void => {
+    if (out.members.length >= MAX_RECORDS) return;
+    if (out.members.some((m) => m.key === key.key && m.at.start === c.start && m.role === role)) return;
+    out.members.push({
+      ...key, role, call: c.via ?? c.name, family: c.family, streaming: !!c.family && STREAMING.has(c.family),
+      ...(c.dir ? { dir: c.dir.norm, dirAt: span(c.dir.start, c.dir.end) } : {}),
+      ...(c.size ? { size: c.size.norm, sizeValue: sizeValue(c.size.norm) } : {}),
+      ...(c.buffer ? { buffer: c.buffer.norm } : {}),
+      handle, function: f.name, at: span(c.start, c.end),
+    });
+  };
+
+  // maps and allocations whose handle lands in a member
+  for (const o of f.objects) {
+    const role = roleOf(o.call);
+    if (!role) continue;
+    for (const name of new Set([o.handle, ...(o.aliases ?? [])])) {
+      const k = keyOf(name);
+      if (k) record(o.call, role, k, name!);
+    }
+    // a helper: maps into a local and returns it
+    if (o.kind === 'map' && (o.call.result === 'returned' || (o.handle && ctx.locals.has(o.handle) && o.escapes.some((e) => e.how === 'returned')))) {
+      out.helpers.push({
+        name: f.name, kind: 'returns-map', call: o.call.name, role: 'map', family: o.call.family,
+        ...(o.call.dir ? { dir: o.call.dir.norm, dirAt: span(o.call.dir.start, o.call.dir.end) } : {}),
+        ...(o.call.size ? { size: o.call.size.norm } : {}),
+        checked: o.checks.length > 0, at: span(o.call.start, o.call.end),
+      });
+    }
+  }
+  // releases, syncs and tests of a member's handle; a helper's release of a parameter's handle
+  for (const c of f.calls) {
+    const role = roleOf(c);
+    if (!role || role === 'map' || role === 'alloc') continue;
+    const h = handleArg(c);
+    const m = memberOf(h);
+    if (m) record(c, role, m.key, m.handle);
+    const p = h ? f.params.indexOf(stripCastsNorm(stripOuterParens(h))) : -1;
+    if (p >= 0 && role !== 'mapping-error') {
+      out.helpers.push({
+        name: f.name, kind: 'releases-param', call: c.via ?? c.name, role, family: c.family, param: p,
+        ...(c.dir ? { dir: c.dir.norm, dirAt: span(c.dir.start, c.dir.end) } : {}),
+        ...(c.size ? { size: c.size.norm } : {}),
+        at: span(c.start, c.end),
+      });
+    }
+  }
+  out.calls = helperCalls(ctx.fn, ctx.text, structs, types);
+  return out;
+}
+
+/** A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file. */
+export const MAY_CALL_HELPER = /\w*(?:map|dma|sync)\w*\s*\(/i;
+
+/**
+ * Calls of functions outside the DMA API (named for mapping, DMA or syncing) whose value lands in a
+ * member, directly or through a local copied into one, or that are passed a member's handle. Needs no
+ * function facts: also run on functions the checker skips.
+ */
+export function helperCalls(fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes): CallRecord[] {
+  const out: CallRecord[] = [];
+  const body = fn.childForFieldName('body');
+  const name = functionName(fn) ?? '<anonymous>';
+  if (!body || !MAY_CALL_HELPER.test(text.slice(body.startIndex, body.endIndex))) return out;
+  const t = types ?? declaredTypes(fn, text);
+  const keyOf = (expr: string): MemberKey | null => memberKeyOf(expr, fn, text, structs, t);
+  walk(body, (n) => {
+    if (n.type !== 'call_expression' || out.length >= MAX_RECORDS) return true;
+    const callee = callName(n);
+    if (!callee || callee === name || !HELPER_NAME.test(callee) || apiEntry(callee)) return true;
+    const r = resultOf(n);
+    if (r.result === 'assigned' && r.lvalue) {
+      const lv = normText(r.lvalue);
+      let k = keyOf(lv);
+      let handle = lv;
+      if (!k && t.has(lv) && /^[A-Za-z_]\w*$/.test(lv)) {
+        // `dma = foo_map(…); … b->dma = dma;`
+        const re = new RegExp(`([\\w>\\-.\\[\\]]+)\\s*=\\s*${lv}\\s*;`, 'g');
+        const rest = text.slice(n.endIndex, body.endIndex);
+        for (let m = re.exec(rest); m && !k; m = re.exec(rest)) {
+          k = keyOf(normText(m[1]));
+          if (k) handle = normText(m[1]);
+        }
+      }
+      if (k) out.push({ ...k, callee, how: 'result', handle, function: name, at: span(n.startIndex, n.endIndex) });
+    }
+    callArgs(n).forEach((a, i) => {
+      if (i > 6) return;
+      const at = normText(a);
+      if (!/->|\./.test(at) || at.startsWith('&')) return;
+      const k = keyOf(at);
+      if (k) out.push({ ...k, callee, how: 'arg', arg: i, handle: at, function: name, at: span(n.startIndex, n.endIndex) });
+    });
+    return true;
+  }, LEAVES);
+  return out;
+}
+
+/** Records moved by `d` characters (a cached function that now starts `d` later). */
+export function shiftRecords(r: FunctionRecords, d: number): FunctionRecords {
+  if (!d) return r;
+  const mv = (s: Span): Span => span(s.start + d, s.end + d);
+  return {
+    members: r.members.map((m) => ({ ...m, at: mv(m.at), ...(m.dirAt ? { dirAt: mv(m.dirAt) } : {}) })),
+    helpers: r.helpers.map((h) => ({ ...h, at: mv(h.at), ...(h.dirAt ? { dirAt: mv(h.dirAt) } : {}) })),
+    calls: r.calls.map((c) => ({ ...c, at: mv(c.at) })),
+  };
+}
+
+/** Line starts of a text, for offset → 1-based line/column. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function position(starts: number[], off: number): { line: number; column: number } {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= off) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: off - starts[lo] + 1 };
+}
+
+function positioned(starts: number[], s: Span): Span {
+  const a = position(starts, s.start);
+  const b = position(starts, s.end);
+  return { start: s.start, end: s.end, line: a.line, column: a.column, endLine: b.line, endColumn: b.column };
+}
+
+const SUPPRESS_RE = /dma-scope:\s*ignore\s+([\w\-,\s]+?)(?:\*\/|$)/;
+
+/** The file's records with line/column on every span, and its suppression comments. */
+export function fileRecords(file: string, text: string, functions: string[], parts: FunctionRecords[]): FileRecords {
+  const starts = lineStarts(text);
+  const p = (s: Span): Span => positioned(starts, s);
+  const suppressions: [number, string[]][] = [];
+  if (text.includes('dma-scope:')) {
+    text.split('\n').forEach((l, i) => {
+      const m = SUPPRESS_RE.exec(l);
+      if (m) suppressions.push([i + 1, m[1].split(/[\s,]+/).filter(Boolean)]);
+    });
+  }
+  return {
+    file,
+    functions,
+    suppressions,
+    members: parts.flatMap((r) => r.members.map((m) => ({ ...m, at: p(m.at), ...(m.dirAt ? { dirAt: p(m.dirAt) } : {}) }))),
+    helpers: parts.flatMap((r) => r.helpers.map((h) => ({ ...h, at: p(h.at), ...(h.dirAt ? { dirAt: p(h.dirAt) } : {}) }))),
+    calls: parts.flatMap((r) => r.calls.map((c) => ({ ...c, at: p(c.at) }))),
+  };
+}
