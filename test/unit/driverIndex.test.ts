@@ -75,6 +75,23 @@ describe('driver index', () => {
     assert.ok(run.index.figures().members >= 8);
   });
 
+  it('holds back where a member has another source: a store, its address passed on, a partial-key map, a helper with two directions', async () => {
+    const { index } = await runFolder(session, 'ringnic-clean');
+    const other = (member: string, key: string) => index.unexplainedStores(member, key).map((c) => `${c.how} ${c.function} ${c.callee}`);
+    assert.deepStrictEqual(other('data_dma', 'ringnic_cmd.data_dma'), ['store ringnic_cmd_write ']);
+    assert.deepStrictEqual(other('aux_dma', 'ringnic_cmd.aux_dma'), ['out ringnic_cmd_prepare ringnic_get_buf']);
+    // each of those members has a map of one direction and a release of the other: without the other source it would be flagged
+    for (const k of ['ringnic_cmd.data_dma', 'ringnic_cmd.aux_dma']) {
+      assert.deepStrictEqual(index.recordsOf(k).map((m) => `${m.role} ${m.dir ?? '-'}`), ['map DMA_FROM_DEVICE', 'mapping-error -', 'unmap DMA_TO_DEVICE'], k);
+    }
+    // the only map of stat_dma is through a base the text does not type: partial, so it only holds back
+    assert.deepStrictEqual(index.recordsOf('ringnic_cmd.stat_dma').map((m) => `${m.role} ${m.dir}`), ['unmap DMA_FROM_DEVICE']);
+    assert.deepStrictEqual(index.candidates({ key: 'ringnic_cmd.stat_dma', member: 'stat_dma', container: 'ringnic_cmd' }).map((m) => `${m.role} ${m.key} ${m.container}`), ['unmap ringnic_cmd.stat_dma ringnic_cmd', 'map stat_dma null', 'mapping-error stat_dma null']);
+    // the helper unmaps its parameter in two directions: resolved without a direction
+    const ctl = index.recordsOf('ringnic_cmd.ctl_dma').map((m) => `${m.role} ${m.dir ?? '-'} ${m.via ?? ''}`);
+    assert.deepStrictEqual(ctl, ['map DMA_FROM_DEVICE ', 'mapping-error - ', 'unmap - ringnic_unmap_any']);
+  });
+
   it('honours dma-scope: ignore comments, the rule selection and severities', async () => {
     const { index } = await runFolder(session, 'ringnic');
     assert.strictEqual(checkDriverIndex(index, { rules: ['driver-unmap-family'] }).findings.every((f) => f.rule === 'driver-unmap-family'), true);

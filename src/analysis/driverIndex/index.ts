@@ -17,7 +17,7 @@ export const DEFAULT_INDEX_LIMITS: IndexLimits = { maxFiles: 2000, maxRecords: 2
 /** A member record with the file it is in. */
 export interface IndexedMember extends MemberRecord {
   file: string;
-  /** resolved through a helper: where the helper's DMA call is */
+  /** resolved through a helper: where the helper's DMA call is (dir and family are left out when the helper's calls disagree) */
   helper?: { file: string; name: string; at: Span };
 }
 
@@ -110,6 +110,10 @@ export class DriverIndex {
     for (const r of this.files.values()) for (const fn of r.functions) definedIn.set(fn, [...(definedIn.get(fn) ?? []), r.file]);
     for (const r of this.files.values()) {
       for (const c of r.calls) {
+        if (c.how === 'store' || c.how === 'out') {
+          unresolved.push({ ...c, file: r.file });
+          continue;
+        }
         // the helper the call reaches: the caller's own file's definition, else the folder's only one
         const files = definedIn.get(c.callee) ?? [];
         const file = files.includes(r.file) ? r.file : files.length === 1 ? files[0] : undefined;
@@ -120,7 +124,15 @@ export class DriverIndex {
           continue;
         }
         resolved++;
-        for (const h of fits) {
+        // a helper that releases the parameter in several directions (chosen by its other arguments) says no direction
+        const dirsByRole = new Map<string, Set<string>>();
+        for (const h of fits) dirsByRole.set(h.role, (dirsByRole.get(h.role) ?? new Set()).add(`${h.dir}|${h.family}`));
+        const done = new Set<string>();
+        for (const h0 of fits) {
+          const ambiguous = (dirsByRole.get(h0.role)?.size ?? 0) > 1;
+          if (done.has(h0.role)) continue;
+          done.add(h0.role);
+          const h = ambiguous ? { ...h0, dir: undefined, family: undefined } : h0;
           members.push({
             key: c.key, member: c.member, container: c.container, role: h.role, call: h.call, via: c.callee, family: h.family,
             streaming: !!h.family && ['single', 'page', 'sg', 'sgtable', 'resource'].includes(h.family),
@@ -160,7 +172,11 @@ export class DriverIndex {
     return [...(d.byKey.get(m.key) ?? []), ...(d.byMember.get(m.member) ?? []).filter((x) => !x.container)];
   }
 
-  /** Calls whose value lands in a member of this name but that no helper of the folder explains (a page pool, another module's helper). */
+  /**
+   * Other sources of a member of this name: calls whose value lands in it that no helper of the folder
+   * explains (a page pool, another module's helper), its address passed to a function, stores of values
+   * that are no map of the storing function.
+   */
   unexplainedStores(member: string, key?: string): (CallRecord & { file: string })[] {
     return this.derive().unresolved.filter((c) => c.member === member && (!key || !c.container || c.key === key));
   }

@@ -76,11 +76,21 @@ export interface HelperRecord {
   dirAt?: Span;
 }
 
-/** A call of a function outside the DMA API that may be a helper of another file. */
+/**
+ * A call of a function outside the DMA API that may be a helper of another file, or another source of a
+ * member's value that the index cannot tie to a map.
+ */
 export interface CallRecord extends MemberKey {
+  /** the function called ('' for a plain store) */
   callee: string;
-  /** 'result': the call's value lands in the member; 'arg': the member's handle is argument `arg` */
-  how: 'result' | 'arg';
+  /**
+   * 'result': the call's value lands in the member; 'arg': the member's handle is argument `arg`;
+   * 'out': the member's address is passed (the callee may store into it); 'store': the member is assigned
+   * a value that is no map of this function (`desc->data = phys + off`, `b->dma = other->dma`)
+   */
+  how: 'result' | 'arg' | 'out' | 'store';
+  /** a store or address into a member whose name and type do not say DMA address (kept only when the file makes DMA calls on it) */
+  weak?: boolean;
   arg?: number;
   handle: string;
   function: string;
@@ -135,6 +145,8 @@ function sourcesOfLocal(ctx: FunctionContext, name: string): string[] {
   const body = ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex);
   const re = new RegExp(`(?:^|[^\\w.>])${name}\\s*=(?!=)\\s*([^;]{1,200});`, 'g');
   for (let m = re.exec(body); m && out.length < 8; m = re.exec(body)) out.push(normText(m[1]));
+  // `dma_alloc_coherent(…, &dma, …)`, `foo_map(…, &dma)`: a value from elsewhere (unkeyable)
+  if (new RegExp(`(?:^|[^&])&\\s*${name}\\b(?!\\s*(?:->|\\.|\\[))`).test(body)) out.push('?');
   return out;
 }
 
@@ -222,28 +234,84 @@ export function functionRecords(ctx: FunctionContext, structs: Map<string, Struc
       });
     }
   }
-  out.calls = helperCalls(ctx.fn, ctx.text, structs, types);
+  // `dma_unmap_addr_set(b, m, dma)`: the handle of a map of this function stored into `b->m`
+  for (const n of ctx.allCalls) {
+    if (callName(n) !== 'dma_unmap_addr_set') continue;
+    const [b, m, v] = callArgs(n).map((a) => normText(a));
+    if (!b || !m || !v) continue;
+    const o = f.objects.find((x) => x.kind === 'map' && x.call.end <= n.startIndex && x.aliases?.includes(stripCastsNorm(v)));
+    const k = o ? keyOf(`dma_unmap_addr(${b}, ${m})`) : null;
+    if (o && k) record(o.call, 'map', k, `dma_unmap_addr(${b}, ${m})`);
+  }
+  const explained = new Set(out.members.filter((m) => m.role === 'map' || m.role === 'alloc').map((m) => m.key));
+  const own = new Set(out.members.map((m) => m.key));
+  types ??= declaredTypes(ctx.fn, ctx.text);
+  out.calls = helperCalls(ctx.fn, ctx.text, structs, types, explained, own);
   return out;
 }
 
-/** A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file. */
-export const MAY_CALL_HELPER = /\w*(?:map|dma|sync)\w*\s*\(/i;
+/** A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file, or store into a handle's member. */
+export const MAY_CALL_HELPER = /\w*(?:map|dma|sync)\w*\s*\(|(?:->|\.)\s*\w*(?:dma|addr|handle|phys|iova|map|bus)\w*\s*(?:\[[^\]\n]*\]\s*)?=[^=]|&\s*[\w>.\-\[\]]*(?:->|\.)\w*(?:dma|addr|handle|phys|iova|map|bus)/i;
+
+/** Member names that may hold a DMA address (when the struct layout does not say `dma_addr_t`). */
+const HANDLE_NAME = /dma|addr|handle|phys|iova|map|bus/i;
+/** Values that clear a member rather than fill it. */
+const CLEARING = /^(?:0|0x0+|NULL|~0\w*|-1|DMA_MAPPING_ERROR|false)$/;
 
 /**
  * Calls of functions outside the DMA API (named for mapping, DMA or syncing) whose value lands in a
  * member, directly or through a local copied into one, or that are passed a member's handle. Needs no
  * function facts: also run on functions the checker skips.
  */
-export function helperCalls(fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes): CallRecord[] {
+export function helperCalls(fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes, explained: ReadonlySet<string> = new Set(), own: ReadonlySet<string> = new Set()): CallRecord[] {
   const out: CallRecord[] = [];
   const body = fn.childForFieldName('body');
   const name = functionName(fn) ?? '<anonymous>';
   if (!body || !MAY_CALL_HELPER.test(text.slice(body.startIndex, body.endIndex))) return out;
   const t = types ?? declaredTypes(fn, text);
   const keyOf = (expr: string): MemberKey | null => memberKeyOf(expr, fn, text, structs, t);
+  const handleLike = (k: MemberKey): boolean => HANDLE_NAME.test(k.member) || (!!k.container && structs.get(k.container)?.find((x) => x.name === k.member)?.tag === 'dma_addr_t');
+  const fromHelpers = new Set<string>();
+  const other = (n: Node, k: MemberKey & { weak?: boolean }, how: 'out' | 'store', callee = ''): void => {
+    if (how === 'store' && (explained.has(k.key) || fromHelpers.has(k.key))) return;
+    // kept when the member may hold a DMA address: by its name or type, or because this function (or, in
+    // fileRecords, another of the file) maps, syncs or unmaps it
+    if (!handleLike(k) && !own.has(k.key)) k = { ...k, weak: true } as MemberKey;
+    out.push({ ...k, callee, how, handle: k.key, function: name, at: span(n.startIndex, n.endIndex) });
+  };
   walk(body, (n) => {
-    if (n.type !== 'call_expression' || out.length >= MAX_RECORDS) return true;
+    if (out.length >= MAX_RECORDS) return false;
+    if (n.type === 'assignment_expression') {
+      const l = n.childForFieldName('left');
+      let r = n.childForFieldName('right');
+      if (!l || !r || (n.childForFieldName('operator')?.text ?? '=') !== '=' || l.type === 'identifier') return true;
+      while (r.type === 'parenthesized_expression' || r.type === 'cast_expression') r = (r.type === 'cast_expression' ? r.childForFieldName('value') : r.namedChild(0)) ?? r;
+      // a call's value: a map (the facts have it), a helper's (a call record), or anything else (a store)
+      if (r.type === 'call_expression' && (apiEntry(callName(r))?.role === 'map' || HELPER_NAME.test(callName(r) ?? ''))) return true;
+      if (r.type === 'assignment_expression' || CLEARING.test(normText(r))) return true;
+      const k = keyOf(normText(l));
+      if (!k) return true;
+      const rk = keyOf(normText(r));
+      if (rk && rk.key === k.key) return true; // a copy between two of the member's own
+      other(n, k, 'store');
+      return true;
+    }
+    if (n.type !== 'call_expression') return true;
     const callee = callName(n);
+    if (callee === 'dma_unmap_addr_set') {
+      const [b, m, v] = callArgs(n).map((a) => normText(a));
+      const k = b && m ? keyOf(`dma_unmap_addr(${b}, ${m})`) : null;
+      if (k && v && !CLEARING.test(v)) other(n, k, 'store');
+      return true;
+    }
+    if (callee && !apiEntry(callee)) {
+      callArgs(n).forEach((a, i) => {
+        const at = normText(a);
+        if (i > 8 || !at.startsWith('&') || !/->|\./.test(at)) return;
+        const k = keyOf(at);
+        if (k) other(n, k, 'out', callee);
+      });
+    }
     if (!callee || callee === name || !HELPER_NAME.test(callee) || apiEntry(callee)) return true;
     const r = resultOf(n);
     if (r.result === 'assigned' && r.lvalue) {
@@ -259,7 +327,10 @@ export function helperCalls(fn: Node, text: string, structs: Map<string, StructF
           if (k) handle = normText(m[1]);
         }
       }
-      if (k) out.push({ ...k, callee, how: 'result', handle, function: name, at: span(n.startIndex, n.endIndex) });
+      if (k) {
+        out.push({ ...k, callee, how: 'result', handle, function: name, at: span(n.startIndex, n.endIndex) });
+        fromHelpers.add(k.key);
+      }
     }
     callArgs(n).forEach((a, i) => {
       if (i > 6) return;
@@ -314,6 +385,7 @@ const SUPPRESS_RE = /dma-scope:\s*ignore\s+([\w\-,\s]+?)(?:\*\/|$)/;
 export function fileRecords(file: string, text: string, functions: string[], parts: FunctionRecords[]): FileRecords {
   const starts = lineStarts(text);
   const p = (s: Span): Span => positioned(starts, s);
+  const keys = new Set(parts.flatMap((r) => r.members.map((m) => m.key)));
   const suppressions: [number, string[]][] = [];
   if (text.includes('dma-scope:')) {
     text.split('\n').forEach((l, i) => {
@@ -327,6 +399,10 @@ export function fileRecords(file: string, text: string, functions: string[], par
     suppressions,
     members: parts.flatMap((r) => r.members.map((m) => ({ ...m, at: p(m.at), ...(m.dirAt ? { dirAt: p(m.dirAt) } : {}) }))),
     helpers: parts.flatMap((r) => r.helpers.map((h) => ({ ...h, at: p(h.at), ...(h.dirAt ? { dirAt: p(h.dirAt) } : {}) }))),
-    calls: parts.flatMap((r) => r.calls.map((c) => ({ ...c, at: p(c.at) }))),
+    // a store into a member that neither looks like a DMA address nor has a DMA call in the file is dropped
+    calls: parts.flatMap((r) => r.calls.filter((c) => !c.weak || keys.has(c.key)).map((c) => {
+      const { weak: _weak, ...rest } = c;
+      return { ...rest, at: p(c.at) };
+    })),
   };
 }

@@ -45,11 +45,14 @@ export const rule: Rule = {
       const mt = [...types][0];
       if (!mt || mt === rt) continue;
       const call = rel.via ? `${rel.via}() (its ${rel.call}())` : `${rel.call}()`;
+      const fix = rt === 'coherent'
+        ? `dma_free_coherent() takes the handle dma_alloc_coherent() returned, not a streaming mapping's: keep that handle for the free and release the mapping with ${RELEASES[mt]}`
+        : `release it with ${RELEASES[mt]}`;
       report({
         file: rel.file,
         function: rel.function,
         at: rel.at,
-        message: `${call} releases ${rel.key} as ${NAMES[rt]}, but every map of that member in this driver makes ${NAMES[mt]} (${where(maps[0])}${maps.length > 1 ? ` and ${maps.length - 1} more` : ''}): release it with ${RELEASES[mt]} (dma-debug: "frees DMA memory with wrong function").`,
+        message: `${call} releases ${rel.key} as ${NAMES[rt]}, but every map of that member in this driver makes ${NAMES[mt]} (${where(maps[0])}${maps.length > 1 ? ` and ${maps.length - 1} more` : ''}): ${fix} (dma-debug: "frees DMA memory with wrong function").`,
         related: mapRelated(maps, (m) => `${m.call}()`),
       });
     }

@@ -7,13 +7,15 @@ import type { Span } from '../../driverIndex/records';
  * judgement belongs to the driver rules: `rel` has a full key (a partial key never creates a finding),
  * no map of the member is in the releasing function (the per-function rules judge that pair), and no
  * store into the member comes from a call the index cannot explain (a page pool, another module's helper).
- * Partial-key maps of the same member name are included, so they can only make a rule hold back.
+ * Partial-key maps of the same member name are included, so they can only make a rule hold back; at
+ * least one map must have the release's full key.
  * Empty when the driver rules should say nothing.
  */
 export function mapsElsewhere(index: DriverIndex, rel: IndexedMember): IndexedMember[] {
   if (!rel.container) return [];
   const maps = index.candidates(rel).filter((m) => m.role === 'map' || m.role === 'alloc');
-  if (!maps.length) return [];
+  // partial-key maps may only hold a rule back: at least one map must be of this very member
+  if (!maps.some((m) => m.container)) return [];
   if (maps.some((m) => m.file === rel.file && m.function === rel.function)) return [];
   if (index.unexplainedStores(rel.member, rel.key).length) return [];
   return maps;
