@@ -22,7 +22,7 @@ import { platformContext } from './preproc/platform';
 import { withHeaders, headerFactsKey, callsDmaMacro } from './headers/merge';
 import type { HeaderFacts, IncludeOptions } from './headers/types';
 import { mentionsDeviceMemory } from './deviceMemory';
-import { functionRecords, shiftRecords, fileRecords, helperCalls, MAY_CALL_HELPER, type FileRecords, type FunctionRecords } from './driverIndex/records';
+import { functionRecords, shiftRecords, fileRecords, helperCalls, dmaMemberNames, MAY_CALL_HELPER, type FileRecords, type FunctionRecords } from './driverIndex/records';
 import { functionName } from './ast';
 import type { StructField } from './fileScope';
 
@@ -328,10 +328,12 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
   const recordParts: FunctionRecords[] = [];
   let structs: Map<string, StructField[]> | undefined;
   const structsOf = (): Map<string, StructField[]> => (structs ??= summary.structs?.() ?? new Map());
+  let dmaMembers: Set<string> | undefined;
+  const membersOf = (): Set<string> => (dmaMembers ??= dmaMemberNames(text));
   /** a function's records, never throwing (records are best effort: a failure leaves them out) */
   const recordsOf = (ctx: FunctionContext): FunctionRecords | undefined => {
     try {
-      return functionRecords(ctx, structsOf());
+      return functionRecords(ctx, structsOf(), membersOf());
     } catch (e) {
       errors.push({ file, message: `driver records of ${ctx.facts.name}() failed: ${errMessage(e)}` });
       return undefined;
@@ -347,7 +349,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       // it may still store what a helper of another file maps, or pass a member's handle to one that unmaps
       if (wantRecords && MAY_CALL_HELPER.test(fnText)) {
         try {
-          const calls = helperCalls(fn, text, structsOf());
+          const calls = helperCalls(fn, text, structsOf(), undefined, undefined, undefined, membersOf());
           if (calls.length) recordParts.push({ members: [], helpers: [], calls });
         } catch (e) {
           errors.push({ file, message: `driver records failed: ${errMessage(e)}` });

@@ -154,7 +154,7 @@ function sourcesOfLocal(ctx: FunctionContext, name: string): string[] {
  * The records of one analysed function. `structs`: the file's struct layouts with its headers'.
  * Never throws on odd code: what cannot be keyed is left out.
  */
-export function functionRecords(ctx: FunctionContext, structs: Map<string, StructField[]>): FunctionRecords {
+export function functionRecords(ctx: FunctionContext, structs: Map<string, StructField[]>, members?: ReadonlySet<string>): FunctionRecords {
   const out: FunctionRecords = { members: [], helpers: [], calls: [] };
   const f = ctx.facts;
   // a function with a syntax error (often only `container_of(p, struct x, m)`) still names its calls and
@@ -246,7 +246,7 @@ export function functionRecords(ctx: FunctionContext, structs: Map<string, Struc
   const explained = new Set(out.members.filter((m) => m.role === 'map' || m.role === 'alloc').map((m) => m.key));
   const own = new Set(out.members.map((m) => m.key));
   types ??= declaredTypes(ctx.fn, ctx.text);
-  out.calls = helperCalls(ctx.fn, ctx.text, structs, types, explained, own);
+  out.calls = helperCalls(ctx.fn, ctx.text, structs, types, explained, own, members);
   return out;
 }
 
@@ -263,7 +263,7 @@ const CLEARING = /^(?:0|0x0+|NULL|~0\w*|-1|DMA_MAPPING_ERROR|false)$/;
  * member, directly or through a local copied into one, or that are passed a member's handle. Needs no
  * function facts: also run on functions the checker skips.
  */
-export function helperCalls(fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes, explained: ReadonlySet<string> = new Set(), own: ReadonlySet<string> = new Set()): CallRecord[] {
+export function helperCalls(fn: Node, text: string, structs: Map<string, StructField[]>, types?: DeclaredTypes, explained: ReadonlySet<string> = new Set(), own: ReadonlySet<string> = new Set(), members?: ReadonlySet<string>): CallRecord[] {
   const out: CallRecord[] = [];
   const body = fn.childForFieldName('body');
   const name = functionName(fn) ?? '<anonymous>';
@@ -279,30 +279,30 @@ export function helperCalls(fn: Node, text: string, structs: Map<string, StructF
     if (!handleLike(k) && !own.has(k.key)) k = { ...k, weak: true } as MemberKey;
     out.push({ ...k, callee, how, handle: k.key, function: name, at: span(n.startIndex, n.endIndex) });
   };
-  walk(body, (n) => {
-    if (out.length >= MAX_RECORDS) return false;
+  const visit = (n: Node): void => {
+    if (out.length >= MAX_RECORDS) return;
     if (n.type === 'assignment_expression') {
       const l = n.childForFieldName('left');
       let r = n.childForFieldName('right');
-      if (!l || !r || (n.childForFieldName('operator')?.text ?? '=') !== '=' || l.type === 'identifier') return true;
+      if (!l || !r || (n.childForFieldName('operator')?.text ?? '=') !== '=' || l.type === 'identifier') return;
       while (r.type === 'parenthesized_expression' || r.type === 'cast_expression') r = (r.type === 'cast_expression' ? r.childForFieldName('value') : r.namedChild(0)) ?? r;
       // a call's value: a map (the facts have it), a helper's (a call record), or anything else (a store)
-      if (r.type === 'call_expression' && (apiEntry(callName(r))?.role === 'map' || HELPER_NAME.test(callName(r) ?? ''))) return true;
-      if (r.type === 'assignment_expression' || CLEARING.test(normText(r))) return true;
+      if (r.type === 'call_expression' && (apiEntry(callName(r))?.role === 'map' || HELPER_NAME.test(callName(r) ?? ''))) return;
+      if (r.type === 'assignment_expression' || CLEARING.test(normText(r))) return;
       const k = keyOf(normText(l));
-      if (!k) return true;
+      if (!k) return;
       const rk = keyOf(normText(r));
-      if (rk && rk.key === k.key) return true; // a copy between two of the member's own
+      if (rk && rk.key === k.key) return; // a copy between two of the member's own
       other(n, k, 'store');
-      return true;
+      return;
     }
-    if (n.type !== 'call_expression') return true;
+    if (n.type !== 'call_expression') return;
     const callee = callName(n);
     if (callee === 'dma_unmap_addr_set') {
       const [b, m, v] = callArgs(n).map((a) => normText(a));
       const k = b && m ? keyOf(`dma_unmap_addr(${b}, ${m})`) : null;
       if (k && v && !CLEARING.test(v)) other(n, k, 'store');
-      return true;
+      return;
     }
     if (callee && !apiEntry(callee)) {
       callArgs(n).forEach((a, i) => {
@@ -312,7 +312,7 @@ export function helperCalls(fn: Node, text: string, structs: Map<string, StructF
         if (k) other(n, k, 'out', callee);
       });
     }
-    if (!callee || callee === name || !HELPER_NAME.test(callee) || apiEntry(callee)) return true;
+    if (!callee || callee === name || !HELPER_NAME.test(callee) || apiEntry(callee)) return;
     const r = resultOf(n);
     if (r.result === 'assigned' && r.lvalue) {
       const lv = normText(r.lvalue);
@@ -339,10 +339,66 @@ export function helperCalls(fn: Node, text: string, structs: Map<string, StructF
       const k = keyOf(at);
       if (k) out.push({ ...k, callee, how: 'arg', arg: i, handle: at, function: name, at: span(n.startIndex, n.endIndex) });
     });
-    return true;
-  }, LEAVES);
+    return;
+  };
+  for (const n of candidates(body, text, members)) visit(n);
   return out;
 }
+
+const STORE_RE = /(?:->|\.)\s*(\w+)\s*(?:\[[^\]\n]*\]\s*)*=(?!=)/g;
+const CALL_RE = /\b([A-Za-z_]\w*)\s*\(/g;
+const ADDRESS_ARG_RE = /&\s*\(?\s*[A-Za-z_]\w*(?:\s*(?:->|\.)\s*\w+|\s*\[[^\]\n]*\])*\s*(?:->|\.)\s*(\w+)/g;
+const DMA_CALL_RE = /\bdma_\w+\s*\(([^;]{0,400})/g;
+const MEMBER_RE = /(?:->|\.)\s*(\w+)/g;
+
+/**
+ * Member names a file's DMA-API calls name in their arguments (`dma_unmap_single(d, rb->dma, …)` → dma):
+ * with the names that look like a DMA address, the members whose stores and passed addresses are worth a
+ * record. Read once per file from the text.
+ */
+export function dmaMemberNames(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(DMA_CALL_RE)) for (const x of m[1].matchAll(MEMBER_RE)) out.add(x[1]);
+  return out;
+}
+
+/** The nearest ancestor of one type, a few levels up (or the node itself). */
+function up(n: Node | null, type: string, levels: number): Node | null {
+  for (let k = 0; n && k <= levels; k++, n = n.parent) if (n.type === type) return n;
+  return null;
+}
+
+/**
+ * The nodes helperCalls looks at, found from the text (a regex per shape, then the node at the match)
+ * rather than by walking every node of the body: member assignments, calls of helper-named functions and
+ * of `dma_unmap_addr_set`, calls passed a member's address. In document order, each once.
+ */
+function candidates(body: Node, text: string, members?: ReadonlySet<string>): Node[] {
+  const wanted = (member: string): boolean => !members || HANDLE_NAME.test(member) || members.has(member);
+  const src = text.slice(body.startIndex, body.endIndex);
+  const at = (i: number): Node | null => body.descendantForIndex(body.startIndex + i, body.startIndex + i);
+  const found = new Map<string, Node>();
+  const add = (n: Node | null): void => {
+    if (n && found.size < 4 * MAX_RECORDS) found.set(`${n.startIndex}:${n.type}`, n);
+  };
+  for (const m of src.matchAll(STORE_RE)) {
+    if (!wanted(m[1])) continue;
+    const a = up(at(m.index + m[0].length - 1), 'assignment_expression', 3);
+    if (a && (a.childForFieldName('operator')?.text ?? '=') === '=') add(a);
+  }
+  for (const m of src.matchAll(CALL_RE)) {
+    if (!HELPER_NAME.test(m[1])) continue;
+    add(up(at(m.index), 'call_expression', 2));
+  }
+  for (const m of src.matchAll(ADDRESS_ARG_RE)) {
+    if (!wanted(m[1])) continue;
+    const arg = at(m.index);
+    const list = up(arg, 'argument_list', 6);
+    add(list?.parent?.type === 'call_expression' ? list.parent : null);
+  }
+  return [...found.values()].sort((a, b) => a.startIndex - b.startIndex);
+}
+
 
 /** Records moved by `d` characters (a cached function that now starts `d` later). */
 export function shiftRecords(r: FunctionRecords, d: number): FunctionRecords {
