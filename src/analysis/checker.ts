@@ -78,6 +78,8 @@ export interface CheckOptions extends IncludeOptions {
   macrosComplete?: boolean;
   /** also return the file's driver records (src/analysis/driverIndex/records.ts) for the driver index */
   records?: boolean;
+  /** the records only, no rule runs and nothing is cached (a driver index reading files that are not open) */
+  recordsOnly?: boolean;
 }
 
 export interface CheckResult {
@@ -324,7 +326,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
   const contexts: FunctionContext[] = [];
-  const wantRecords = !!opts.records;
+  const wantRecords = !!opts.records || !!opts.recordsOnly;
   const recordParts: FunctionRecords[] = [];
   let structs: Map<string, StructField[]> | undefined;
   const structsOf = (): Map<string, StructField[]> => (structs ??= summary.structs?.() ?? new Map());
@@ -358,7 +360,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       continue;
     }
     const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
-    const hit = state?.results.get(key);
+    const hit = opts.recordsOnly ? undefined : state?.results.get(key);
     const cached = hit && fromCache(hit, text, fn.startIndex, fn.endIndex);
     if (hit && cached) {
       stats.cached++;
@@ -391,7 +393,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       const ctx = analyzeFunction(fn, text, summary, file);
       if (ctx) {
         if (!deviceOnly) contexts.push(ctx);
-        found = runFunctionRules(ctx, ferrs, file, deviceOnly);
+        if (!opts.recordsOnly) found = runFunctionRules(ctx, ferrs, file, deviceOnly);
         if (wantRecords && !deviceOnly) recs = recordsOf(ctx);
         if (recs) recordParts.push(recs);
       }
@@ -400,7 +402,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     }
     raw.push(...found);
     errors.push(...ferrs);
-    if (state) {
+    if (state && !opts.recordsOnly) {
       const anchors = anchorsOf(found, text, fn.startIndex, fn.endIndex);
       const withRecords = recs ? { records: recs, recordsKey: structsKeyFor(fnText, structsOf()) } : {};
       state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}), ...withRecords }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []) + (recs ? approxBytes(recs) : 0));
@@ -408,7 +410,7 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };
   for (const r of RULES) {
-    if (!r.checkFile) continue;
+    if (!r.checkFile || opts.recordsOnly) continue;
     try {
       r.checkFile(fctx, (f) => raw.push({ ...f, rule: f.rule ?? r.id }));
     } catch (e) {

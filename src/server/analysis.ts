@@ -110,12 +110,12 @@ export class AnalysisAdapter {
   }
 
   /**
-   * The driver records of a file that is not open (the background driver index): parsed, checked for
-   * records only and dropped; `file` is its absolute path. Undefined when the file cannot be analysed.
+   * The driver records of a file that is not open (the background driver index): parsed, analysed for
+   * records only (no rule runs) and dropped; `file` is its absolute path. Undefined when the file cannot be analysed.
    */
   async records(file: string, text: string, rel?: string): Promise<FileRecords | undefined> {
     const session = await this.ready();
-    const r = session.check(text, { file: rel ?? file, headerPath: file, records: true, severities: {} });
+    const r = session.check(text, { file: rel ?? file, headerPath: file, recordsOnly: true });
     return r.records ? { ...r.records, file } : undefined;
   }
 

@@ -24,7 +24,13 @@ export interface IndexingHost {
   changed(folder: string): void;
   /** one line for the client's log */
   note(message: string): void;
+  /** a document check is pending or running, or the user just typed or opened a file: the index waits (documents' diagnostics first) */
+  busy?(): boolean;
 }
+
+/** How long the index waits after the first check of a folder, and between polls while documents are being checked. */
+const START_DELAY_MS = 1000;
+const BUSY_POLL_MS = 50;
 
 /** The directory of an absolute '/'-separated path. */
 export function folderOfPath(file: string): string {
@@ -45,7 +51,7 @@ export class DriverIndexing {
   private readonly folders = new Map<string, FolderState>();
   private stopped = false;
 
-  constructor(private readonly adapter: AnalysisAdapter, private readonly host: IndexingHost, private readonly maxFiles = MAX_INDEX_FILES) {}
+  constructor(private readonly adapter: AnalysisAdapter, private readonly host: IndexingHost, private readonly maxFiles = MAX_INDEX_FILES, private readonly startDelayMs = START_DELAY_MS) {}
 
   /** Starts indexing the folder of a file, once (returns at once; the build runs in the background). */
   ensure(file: string): void {
@@ -70,13 +76,14 @@ export class DriverIndexing {
     return !!this.folders.get(folder)?.ready;
   }
 
-  /** How the build of a folder went (files indexed, milliseconds), once ready. */
+  /** How the build of a folder went (files recorded, milliseconds from its start after the initial quiet delay), once ready. */
   figures(folder: string): { files: number; ms: number } | undefined {
     const st = this.folders.get(folder);
     return st?.ready ? { files: st.files ?? 0, ms: st.ms ?? 0 } : undefined;
   }
 
   private async build(folder: string, st: FolderState): Promise<void> {
+    await new Promise((r) => setTimeout(r, this.startDelayMs));
     const t0 = Date.now();
     const files = await this.host.listFolderFiles(folder, this.maxFiles + 1);
     if (files.length > this.maxFiles) this.host.note(`${folder} has more than ${this.maxFiles} C files: its driver index covers the first ${this.maxFiles}`);
@@ -84,8 +91,9 @@ export class DriverIndexing {
     let n = 0;
     for (const f of files.slice(0, this.maxFiles)) {
       if (this.stopped) return;
-      // one file per turn: requests and document changes are served in between
+      // one file per turn: requests and document changes are served in between, and pending checks go first
       await new Promise((r) => setTimeout(r, 0));
+      for (let k = 0; k < 200 && this.host.busy?.() && !this.stopped; k++) await new Promise((r) => setTimeout(r, BUSY_POLL_MS));
       if (index.hasFile(f)) continue; // a document checked meanwhile brought its own records
       let text: string | undefined = this.host.openText(f);
       if (text === undefined) {

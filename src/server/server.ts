@@ -195,6 +195,9 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     return undefined;
   };
 
+  /** when a document was last opened or changed: the background index waits for QUIET_MS of quiet */
+  let lastActivity = 0;
+  const QUIET_MS = 500;
   /** per-file diagnostics last published for an open document; the driver findings are added to them */
   const fileDiags = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
   /** the open document at an absolute path */
@@ -212,13 +215,18 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     })),
   });
   /** publishes a document's per-file diagnostics with the driver findings of its file (once its folder is indexed) */
-  const publish = async (uri: string): Promise<void> => {
+  const publish = async (uri: string, onlyIfDriverChanged = false): Promise<void> => {
     const d = fileDiags.get(uri);
     const file = uriPath(uri);
     if (!d) return;
     const driver = indexing && file ? indexing.findingsFor(file).map(driverDiagnostic) : [];
+    const sig = JSON.stringify(driver);
+    if (onlyIfDriverChanged && (driverSent.get(uri) ?? '[]') === sig) return;
+    driverSent.set(uri, sig);
     await connection.sendDiagnostics({ uri, version: d.version, diagnostics: [...d.diagnostics, ...driver] });
   };
+  /** the driver diagnostics last published with a document's */
+  const driverSent = new Map<string, string>();
   const indexing = host.listFolderFiles && host.readFile
     ? new DriverIndexing(adapter, {
       listFolderFiles: (folder, limit) => host.listFolderFiles!(folder, limit),
@@ -231,10 +239,11 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       changed: (folder) => {
         for (const uri of fileDiags.keys()) {
           const p = uriPath(uri);
-          if (p && folderOfPath(p) === folder) void publish(uri).catch(() => undefined);
+          if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
         }
       },
       note: (m) => logOnce(`index:${m}`, m),
+      busy: () => timers.size > 0 || running.size > 0 || Date.now() - lastActivity < QUIET_MS,
     })
     : undefined;
 
@@ -377,6 +386,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
 
   documents.onDidChangeContent((e) => {
     if (!isCDocument(e.document)) return;
+    lastActivity = Date.now();
     const first = !adapter.isOpen(e.document.uri) && !skipped.has(e.document.uri);
     if (adapter.isOpen(e.document.uri)) adapter.update(e.document.uri, e.document.getText(), e.document.version);
     schedule(e.document.uri, first ? 0 : DEBOUNCE_MS);
@@ -389,6 +399,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     timers.delete(uri);
     skipped.delete(uri);
     fileDiags.delete(uri);
+    driverSent.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
