@@ -22,7 +22,7 @@ import { platformContext } from './preproc/platform';
 import { withHeaders, headerFactsKey, callsDmaMacro } from './headers/merge';
 import type { HeaderFacts, IncludeOptions } from './headers/types';
 import { mentionsDeviceMemory } from './deviceMemory';
-import { functionRecords, shiftRecords, fileRecords, helperCalls, dmaMemberNames, MAY_CALL_HELPER, type FileRecords, type FunctionRecords } from './driverIndex/records';
+import { functionRecords, shiftRecords, fileRecords, helperCalls, dmaMemberNames, MAY_CALL_HELPER, HELPER_RESULT_IN_LOCAL, type FileRecords, type FunctionRecords } from './driverIndex/records';
 import { functionName } from './ast';
 import type { StructField } from './fileScope';
 
@@ -351,7 +351,9 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       // it may still store what a helper of another file maps, or pass a member's handle to one that unmaps
       if (wantRecords && MAY_CALL_HELPER.test(fnText)) {
         try {
-          const calls = helperCalls(fn, text, structsOf(), undefined, undefined, undefined, membersOf());
+          // a helper's handle kept in a local needs the function's paths (a leak); the rest is read from the text
+          const ctx = HELPER_RESULT_IN_LOCAL.test(fnText) ? analyzeFunction(fn, text, summary, file) : null;
+          const calls = ctx ? functionRecords(ctx, structsOf(), membersOf()).calls : helperCalls(fn, text, structsOf(), undefined, undefined, undefined, membersOf());
           if (calls.length) recordParts.push({ members: [], helpers: [], calls });
         } catch (e) {
           errors.push({ file, message: `driver records failed: ${errMessage(e)}` });

@@ -36,18 +36,24 @@ describe('driver index', () => {
     ]);
     // calls that the index resolves against those helpers
     assert.deepStrictEqual(main.calls.map((c) => `${c.callee} ${c.how} ${c.key} ${c.at.line}`).sort(), [
+      'ringnic_map_tx leak  129',
+      'ringnic_map_tx result ringnic_tx_buf.dma 124',
+      'ringnic_map_tx result ringnic_tx_buf.dma 127',
       'ringnic_map_tx result ringnic_tx_buf.dma 68',
       'ringnic_unmap_rx arg ringnic_rx_buf.dma 112',
     ]);
+    // the leak: the error return at 129 after the helper's handle went into `first` at 124
+    const leak = main.calls.find((c) => c.how === 'leak')!;
+    assert.deepStrictEqual([leak.handle, leak.function, leak.from?.line], ['first', 'ringnic_xmit_pair', 124]);
   });
 
   it('resolves helper calls across files into member records', async () => {
     const { index } = await runFolder(session, 'ringnic');
     const tx = index.recordsOf('ringnic_tx_buf.dma').map((m) => `${m.role} ${m.function} ${m.dir} ${m.via ?? ''}`).sort();
-    assert.deepStrictEqual(tx, ['map ringnic_xmit DMA_TO_DEVICE ringnic_map_tx', 'unmap ringnic_tx_complete DMA_FROM_DEVICE ']);
+    assert.deepStrictEqual(tx, ['map ringnic_xmit DMA_TO_DEVICE ringnic_map_tx', 'map ringnic_xmit_pair DMA_TO_DEVICE ringnic_map_tx', 'map ringnic_xmit_pair DMA_TO_DEVICE ringnic_map_tx', 'unmap ringnic_tx_complete DMA_FROM_DEVICE ']);
     const f = index.figures();
     assert.strictEqual(f.files, 2);
-    assert.strictEqual(f.resolvedCalls, 2);
+    assert.strictEqual(f.resolvedCalls, 4);
     assert.strictEqual(f.unresolvedCalls, 0);
   });
 
@@ -55,14 +61,20 @@ describe('driver index', () => {
     const run = await runFolder(session, 'ringnic');
     for (const [f, want] of run.want) assert.deepStrictEqual(run.found.get(f), want, f);
     const rules = new Set(run.driver.findings.map((d) => d.rule));
-    assert.deepStrictEqual([...rules].sort(), ['driver-dir-mismatch', 'driver-unmap-family']);
+    assert.deepStrictEqual([...rules].sort(), ['driver-dir-mismatch', 'driver-helper-map-leak', 'driver-unmap-family']);
+    const leak = run.driver.findings.find((d) => d.rule === 'driver-helper-map-leak')!;
+    assert.deepStrictEqual(leak.related.map((r) => `${r.file.split('/').pop()} ${r.line}:${r.column}`), ['ringnic_main.c 124:10', 'ringnic_dma.c 10:8']);
     const poll = run.driver.findings.find((d) => d.function === 'ringnic_poll')!;
     assert.match(poll.message, /DMA_TO_DEVICE.*every map of that member in this driver is DMA_FROM_DEVICE \(ringnic_refill\(\) in ringnic_main\.c\)/);
     // the related location is the map in the other function
     assert.deepStrictEqual(poll.related.map((r) => `${r.file} ${r.line}:${r.column}`), ['drivers/net/ringnic/ringnic_main.c 34:8']);
     // a map made through the helper file: related to the call that stored the handle
     const tx = run.driver.findings.find((d) => d.function === 'ringnic_tx_complete')!;
-    assert.deepStrictEqual(tx.related.map((r) => `${r.file} ${r.line} ${r.message}`), ['drivers/net/ringnic/ringnic_main.c 68 mapped DMA_TO_DEVICE in ringnic_xmit() through ringnic_map_tx()']);
+    assert.deepStrictEqual(tx.related.map((r) => `${r.file} ${r.line} ${r.message}`), [
+      'drivers/net/ringnic/ringnic_main.c 68 mapped DMA_TO_DEVICE in ringnic_xmit() through ringnic_map_tx()',
+      'drivers/net/ringnic/ringnic_main.c 124 mapped DMA_TO_DEVICE in ringnic_xmit_pair() through ringnic_map_tx()',
+      'drivers/net/ringnic/ringnic_main.c 127 mapped DMA_TO_DEVICE in ringnic_xmit_pair() through ringnic_map_tx()',
+    ]);
   });
 
   it('stays silent on the clean twin', async () => {

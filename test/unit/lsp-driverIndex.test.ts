@@ -41,10 +41,10 @@ describe('language server: driver index', function () {
     const first = c.published.find((p) => p.uri === uri(MAIN)) ?? (await c.diagnostics(uri(MAIN), 1), c.published.find((p) => p.uri === uri(MAIN))!);
     assert.deepStrictEqual(first.diagnostics, []);
     const ds = await latest(uri(MAIN), (x) => x.length > 0);
-    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 54:67', 'driver-dir-mismatch 86:49', 'driver-unmap-family 20:2']);
+    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 54:67', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
     // the transmit unmap is related to the map through the helper, in this file; the helper's file is named in the message
     const tx = ds.find((d) => d.range.start.line === 85)!;
-    assert.deepStrictEqual(tx.relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(MAIN)} 68`]);
+    assert.deepStrictEqual(tx.relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(MAIN)} 68`, `${uri(MAIN)} 124`, `${uri(MAIN)} 127`]);
   });
 
   it('relates a finding in the helper file to the map in the main file', async () => {
@@ -62,7 +62,7 @@ describe('language server: driver index', function () {
       textDocument: { uri: uri(MAIN), version: 2 },
       contentChanges: [{ range: { start: { line: 53, character: col }, end: { line: 53, character: col + 'DMA_TO_DEVICE'.length } }, text: 'DMA_FROM_DEVICE' }],
     });
-    const ds = await latest(uri(MAIN), (x) => x.length === 3);
-    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 86:49', 'driver-unmap-family 20:2']);
+    const ds = await latest(uri(MAIN), (x) => x.length === 4);
+    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
   });
 });

@@ -114,6 +114,7 @@ export class DriverIndex {
           unresolved.push({ ...c, file: r.file });
           continue;
         }
+        if (c.how === 'leak') continue;
         // the helper the call reaches: the caller's own file's definition, else the folder's only one
         const files = definedIn.get(c.callee) ?? [];
         const file = files.includes(r.file) ? r.file : files.length === 1 ? files[0] : undefined;
@@ -179,6 +180,33 @@ export class DriverIndex {
    */
   unexplainedStores(member: string, key?: string): (CallRecord & { file: string })[] {
     return this.derive().unresolved.filter((c) => c.member === member && (!key || !c.container || c.key === key));
+  }
+
+  /** The helper a call of `callee` in `file` reaches: the file's own definition, else the folder's only one. */
+  private helperFor(callee: string, file: string, kind: HelperRecord['kind']): (HelperRecord & { file: string })[] {
+    const files: string[] = [];
+    for (const r of this.files.values()) if (r.functions.includes(callee)) files.push(r.file);
+    const home = files.includes(file) ? file : files.length === 1 ? files[0] : undefined;
+    if (!home) return [];
+    return (this.files.get(home)?.helpers ?? []).filter((h) => h.name === callee && h.kind === kind).map((h) => ({ ...h, file: home }));
+  }
+
+  /**
+   * Error returns that leak a handle a helper of the driver mapped and returned (the call in a local, no
+   * release, store or hand-off of that local on the way): each with the helper's map.
+   */
+  leaks(): { file: string; function: string; at: Span; from: Span; callee: string; handle: string; helper: HelperRecord & { file: string } }[] {
+    const out: ReturnType<DriverIndex['leaks']> = [];
+    for (const r of this.files.values()) {
+      for (const c of r.calls) {
+        if (c.how !== 'leak' || !c.from) continue;
+        const hs = this.helperFor(c.callee, r.file, 'returns-map');
+        // one map, of one single or page mapping: a helper with several maps (or none) is not judged
+        if (hs.length !== 1 || (hs[0].family !== 'single' && hs[0].family !== 'page')) continue;
+        out.push({ file: r.file, function: c.function, at: c.at, from: c.from, callee: c.callee, handle: c.handle, helper: hs[0] });
+      }
+    }
+    return out;
   }
 
   figures(): IndexFigures {

@@ -11,11 +11,12 @@
  *   passed a member's handle — resolved by the index against the helpers of the driver's other files.
  */
 import type { Node } from 'web-tree-sitter';
-import type { FunctionContext, CallFact } from '../facts';
+import { findEscapes, type FunctionContext, type CallFact, type DmaObject } from '../facts';
+import { leakingExit } from '../rules/shared/leakPaths';
 import type { StructField } from '../fileScope';
 import { callName, callArgs, normText, stripOuterParens, walk, LEAVES, functionName } from '../ast';
 import { apiEntry } from '../api';
-import { resultOf } from '../callFacts';
+import { resultOf, argOf } from '../callFacts';
 import { stripCastsNorm } from '../aliases';
 import { foldWithDefines } from '../headers/defines';
 import { declaredTypes, memberKeyOf, type DeclaredTypes, type MemberKey } from './memberKey';
@@ -88,7 +89,9 @@ export interface CallRecord extends MemberKey {
    * 'out': the member's address is passed (the callee may store into it); 'store': the member is assigned
    * a value that is no map of this function (`desc->data = phys + off`, `b->dma = other->dma`)
    */
-  how: 'result' | 'arg' | 'out' | 'store';
+  how: 'result' | 'arg' | 'out' | 'store' | 'leak';
+  /** 'leak': the call of the helper whose handle (in the local `handle`) the error return at `at` leaks */
+  from?: Span;
   /** a store or address into a member whose name and type do not say DMA address (kept only when the file makes DMA calls on it) */
   weak?: boolean;
   arg?: number;
@@ -243,15 +246,43 @@ export function functionRecords(ctx: FunctionContext, structs: Map<string, Struc
     const k = o ? keyOf(`dma_unmap_addr(${b}, ${m})`) : null;
     if (o && k) record(o.call, 'map', k, `dma_unmap_addr(${b}, ${m})`);
   }
+  // a helper's handle in a local, leaked by an error return (judged by the index, which knows whether the callee maps)
+  const leaks: CallRecord[] = [];
+  for (const n of f.hasError ? [] : ctx.allCalls) {
+    if (leaks.length >= MAX_RECORDS) break;
+    const callee = callName(n);
+    if (!callee || callee === f.name || !HELPER_NAME.test(callee) || apiEntry(callee)) continue;
+    const r = resultOf(n);
+    if (r.result !== 'assigned' || !r.lvalue || r.lvalue.type !== 'identifier') continue;
+    const local = ctx.locals.get(r.lvalue.text);
+    if (!local || local.isStatic || local.array) continue;
+    const lv = argOf(r.lvalue);
+    const call: CallFact = {
+      id: -1, name: callee, role: 'map', family: 'single', kind: undefined, start: n.startIndex, end: n.endIndex,
+      args: callArgs(n).map(argOf), result: 'assigned', lvalue: lv, lvalueLocal: true, loops: [],
+    };
+    const o: DmaObject = { kind: 'map', call, handle: lv.norm, checks: [], releases: [], syncs: [], escapes: [] };
+    o.releases = f.calls.filter((c) => c.start > n.endIndex && (c.role === 'unmap' || c.role === 'free') && handleArg(c) !== undefined && stripCastsNorm(stripOuterParens(handleArg(c)!)) === lv.norm).map((c) => c.id);
+    try {
+      o.escapes = findEscapes(ctx, o);
+      const exit = leakingExit(ctx, o);
+      if (exit) leaks.push({ key: '', member: '', container: null, callee, how: 'leak', handle: lv.norm, function: f.name, at: span(exit.start, exit.end), from: span(n.startIndex, n.endIndex) });
+    } catch {
+      // a path search over odd code: no record
+    }
+  }
   const explained = new Set(out.members.filter((m) => m.role === 'map' || m.role === 'alloc').map((m) => m.key));
   const own = new Set(out.members.map((m) => m.key));
   types ??= declaredTypes(ctx.fn, ctx.text);
-  out.calls = helperCalls(ctx.fn, ctx.text, structs, types, explained, own, members);
+  out.calls = [...helperCalls(ctx.fn, ctx.text, structs, types, explained, own, members), ...leaks];
   return out;
 }
 
 /** A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file, or store into a handle's member. */
 export const MAY_CALL_HELPER = /\w*(?:map|dma|sync)\w*\s*\(|(?:->|\.)\s*\w*(?:dma|addr|handle|phys|iova|map|bus)\w*\s*(?:\[[^\]\n]*\]\s*)?=[^=]|&\s*[\w>.\-\[\]]*(?:->|\.)\w*(?:dma|addr|handle|phys|iova|map|bus)/i;
+
+/** A local assigned from a call of a helper-named function: a function the checker skips is analysed for its leaks. */
+export const HELPER_RESULT_IN_LOCAL = /(?:^|[^\w.>])[A-Za-z_]\w*\s*=\s*(?:\([^()]*\)\s*)?\w*(?:map|dma)\w*\s*\(/i;
 
 /** Member names that may hold a DMA address (when the struct layout does not say `dma_addr_t`). */
 const HANDLE_NAME = /dma|addr|handle|phys|iova|map|bus/i;
@@ -320,7 +351,7 @@ export function helperCalls(fn: Node, text: string, structs: Map<string, StructF
       let handle = lv;
       if (!k && t.has(lv) && /^[A-Za-z_]\w*$/.test(lv)) {
         // `dma = foo_map(…); … b->dma = dma;`
-        const re = new RegExp(`([\\w>\\-.\\[\\]]+)\\s*=\\s*${lv}\\s*;`, 'g');
+        const re = new RegExp(`([\\w>\\-.\\[\\] +]+)\\s*=\\s*${lv}\\s*;`, 'g');
         const rest = text.slice(n.endIndex, body.endIndex);
         for (let m = re.exec(rest); m && !k; m = re.exec(rest)) {
           k = keyOf(normText(m[1]));
@@ -407,7 +438,7 @@ export function shiftRecords(r: FunctionRecords, d: number): FunctionRecords {
   return {
     members: r.members.map((m) => ({ ...m, at: mv(m.at), ...(m.dirAt ? { dirAt: mv(m.dirAt) } : {}) })),
     helpers: r.helpers.map((h) => ({ ...h, at: mv(h.at), ...(h.dirAt ? { dirAt: mv(h.dirAt) } : {}) })),
-    calls: r.calls.map((c) => ({ ...c, at: mv(c.at) })),
+    calls: r.calls.map((c) => ({ ...c, at: mv(c.at), ...(c.from ? { from: mv(c.from) } : {}) })),
   };
 }
 
@@ -458,7 +489,7 @@ export function fileRecords(file: string, text: string, functions: string[], par
     // a store into a member that neither looks like a DMA address nor has a DMA call in the file is dropped
     calls: parts.flatMap((r) => r.calls.filter((c) => !c.weak || keys.has(c.key)).map((c) => {
       const { weak: _weak, ...rest } = c;
-      return { ...rest, at: p(c.at) };
+      return { ...rest, at: p(c.at), ...(c.from ? { from: p(c.from) } : {}) };
     })),
   };
 }

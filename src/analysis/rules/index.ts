@@ -59,6 +59,7 @@ import { rule as deviceDataUnchecked } from './device-data-unchecked';
 import { rule as deviceDataDoubleFetch } from './device-data-double-fetch';
 import { rule as driverDirMismatch } from './driver-dir-mismatch';
 import { rule as driverUnmapFamily } from './driver-unmap-family';
+import { rule as driverHelperMapLeak } from './driver-helper-map-leak';
 
 export const RULES: readonly Rule[] = [
   mapErrorUnchecked,
@@ -115,6 +116,7 @@ export const RULES: readonly Rule[] = [
   deviceDataDoubleFetch,
   driverDirMismatch,
   driverUnmapFamily,
+  driverHelperMapLeak,
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);
