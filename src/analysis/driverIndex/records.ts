@@ -139,6 +139,18 @@ function handleArg(c: CallFact): string | undefined {
   return c.handle?.norm;
 }
 
+/** The function returns the handle itself (`return dma;`, `return (u64)dma;`, `return err ? 0 : dma;`), not a value computed from it. */
+function returnsHandle(ctx: FunctionContext, names: string[]): boolean {
+  const body = ctx.text.slice(ctx.body.startIndex, ctx.body.endIndex);
+  for (const n of names) {
+    if (!/^[A-Za-z_]\w*$/.test(n)) continue;
+    const direct = new RegExp(`\\breturn\\s*\\(?\\s*(?:\\([\\w\\s]+\\)\\s*)?${n}\\s*\\)?\\s*;`);
+    const ternary = new RegExp(`\\breturn[^;]*\\?[^:;]*:\\s*\\(?${n}\\)?\\s*;`);
+    if (direct.test(body) || ternary.test(body)) return true;
+  }
+  return false;
+}
+
 /** Assignments `name = <rhs>` in a function's text (normalised right-hand sides), and its initialiser. */
 function sourcesOfLocal(ctx: FunctionContext, name: string): string[] {
   const out: string[] = [];
@@ -211,7 +223,7 @@ export function functionRecords(ctx: FunctionContext, structs: Map<string, Struc
       if (k) record(o.call, role, k, name!);
     }
     // a helper: maps into a local and returns it
-    if (o.kind === 'map' && (o.call.result === 'returned' || (o.handle && ctx.locals.has(o.handle) && o.escapes.some((e) => e.how === 'returned')))) {
+    if (o.kind === 'map' && !f.returnsInt && (o.call.result === 'returned' || (o.handle && ctx.locals.has(o.handle) && returnsHandle(ctx, [o.handle, ...(o.aliases ?? [])])))) {
       out.helpers.push({
         name: f.name, kind: 'returns-map', call: o.call.name, role: 'map', family: o.call.family,
         ...(o.call.dir ? { dir: o.call.dir.norm, dirAt: span(o.call.dir.start, o.call.dir.end) } : {}),

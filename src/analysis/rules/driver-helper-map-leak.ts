@@ -10,7 +10,8 @@ import type { Rule } from './types';
 export const rule: Rule = {
   id: 'driver-helper-map-leak',
   title: 'An error return leaks a mapping made through a helper of the driver',
-  severity: 'warning',
+  // no finding on the 6.12 drivers/ to measure precision with (the first version's two were false): info (docs/rules page)
+  severity: 'info',
   checkDriver(index, report) {
     for (const l of index.leaks()) {
       const where = l.helper.file === l.file ? '' : ` in ${l.helper.file.replace(/\\/g, '/').split('/').pop()}`;
