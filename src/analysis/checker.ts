@@ -22,6 +22,9 @@ import { platformContext } from './preproc/platform';
 import { withHeaders, headerFactsKey, callsDmaMacro } from './headers/merge';
 import type { HeaderFacts, IncludeOptions } from './headers/types';
 import { mentionsDeviceMemory } from './deviceMemory';
+import { functionRecords, shiftRecords, fileRecords, helperCalls, dmaMemberNames, MAY_CALL_HELPER, HELPER_RESULT_IN_LOCAL, type FileRecords, type FunctionRecords } from './driverIndex/records';
+import { functionName } from './ast';
+import type { StructField } from './fileScope';
 
 export type { Severity, SeveritySetting, Fix, RawFinding } from './rules/types';
 export { RULES, RULE_IDS, ruleById } from './rules';
@@ -33,6 +36,8 @@ export interface RelatedLocation {
   line: number;
   column: number;
   message: string;
+  /** another file of the driver (driver-level rules); absent: the finding's own file */
+  file?: string;
 }
 
 export interface Finding {
@@ -71,11 +76,17 @@ export interface CheckOptions extends IncludeOptions {
   macros?: Record<string, string | null>;
   /** true when `macros` is the whole configuration: any CONFIG_ option not listed is undefined */
   macrosComplete?: boolean;
+  /** also return the file's driver records (src/analysis/driverIndex/records.ts) for the driver index */
+  records?: boolean;
+  /** the records only, no rule runs and nothing is cached (a driver index reading files that are not open) */
+  recordsOnly?: boolean;
 }
 
 export interface CheckResult {
   findings: Finding[];
   errors: CheckError[];
+  /** with `records`: what the file's functions do to handles held in struct members (plain data) */
+  records?: FileRecords;
 }
 
 /** The cached results of one function, keyed by its text and the file-level facts its rules read. */
@@ -89,6 +100,29 @@ export interface CachedFunction {
    * them again wherever edits elsewhere moved them.
    */
   anchors?: { finding: number; related: number; text: string; nth: number }[];
+  /** the function's driver records (offsets as at `start`) and the struct layouts they were keyed with */
+  records?: FunctionRecords;
+  recordsKey?: string;
+}
+
+/**
+ * The struct layouts a function's member keys can depend on: the structs its text names and, three hops
+ * deep, the structs their members name (a cached function's records are recomputed when these change).
+ */
+function structsKeyFor(fnText: string, structs: Map<string, StructField[]>): string {
+  if (!structs.size) return '';
+  let frontier = new Set<string>();
+  for (const tag of structs.keys()) if (fnText.includes(tag)) frontier.add(tag);
+  const seen = new Set<string>();
+  for (let depth = 0; depth < 3 && frontier.size; depth++) {
+    const next = new Set<string>();
+    for (const t of frontier) {
+      seen.add(t);
+      for (const f of structs.get(t) ?? []) if (f.tag && !seen.has(f.tag) && structs.has(f.tag)) next.add(f.tag);
+    }
+    frontier = next;
+  }
+  return [...seen].sort().map((t) => `${t}{${(structs.get(t) ?? []).map((f) => `${f.name}:${f.tag ?? ''}`).join(',')}}`).join('');
 }
 
 /** Which occurrence of `needle` (0-based) starts at `at` in `text`. */
@@ -292,6 +326,21 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
   const contexts: FunctionContext[] = [];
+  const wantRecords = !!opts.records || !!opts.recordsOnly;
+  const recordParts: FunctionRecords[] = [];
+  let structs: Map<string, StructField[]> | undefined;
+  const structsOf = (): Map<string, StructField[]> => (structs ??= summary.structs?.() ?? new Map());
+  let dmaMembers: Set<string> | undefined;
+  const membersOf = (): Set<string> => (dmaMembers ??= dmaMemberNames(text));
+  /** a function's records, never throwing (records are best effort: a failure leaves them out) */
+  const recordsOf = (ctx: FunctionContext): FunctionRecords | undefined => {
+    try {
+      return functionRecords(ctx, structsOf(), membersOf());
+    } catch (e) {
+      errors.push({ file, message: `driver records of ${ctx.facts.name}() failed: ${errMessage(e)}` });
+      return undefined;
+    }
+  };
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
@@ -299,46 +348,79 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     const deviceOnly = !FUNCTION_PREFILTER.test(fnText) && !callsHelper(fnText, summary) && !callsDmaMacro(fnText, summary);
     if (deviceOnly && !mentionsDeviceMemory(fnText, summary)) {
       stats.skipped++;
+      // it may still store what a helper of another file maps, or pass a member's handle to one that unmaps
+      if (wantRecords && MAY_CALL_HELPER.test(fnText)) {
+        try {
+          // a helper's handle kept in a local needs the function's paths (a leak); the rest is read from the text
+          const ctx = HELPER_RESULT_IN_LOCAL.test(fnText) ? analyzeFunction(fn, text, summary, file) : null;
+          const calls = ctx ? functionRecords(ctx, structsOf(), membersOf()).calls : helperCalls(fn, text, structsOf(), undefined, undefined, undefined, membersOf());
+          if (calls.length) recordParts.push({ members: [], helpers: [], calls });
+        } catch (e) {
+          errors.push({ file, message: `driver records failed: ${errMessage(e)}` });
+        }
+      }
       continue;
     }
     const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
-    const hit = state?.results.get(key);
+    const hit = opts.recordsOnly ? undefined : state?.results.get(key);
     const cached = hit && fromCache(hit, text, fn.startIndex, fn.endIndex);
     if (hit && cached) {
       stats.cached++;
       raw.push(...cached);
       errors.push(...hit.errors);
+      if (wantRecords && !deviceOnly) {
+        const rk = structsKeyFor(fnText, structsOf());
+        if (hit.records && hit.recordsKey === rk) recordParts.push(shiftRecords(hit.records, fn.startIndex - hit.start));
+        else {
+          try {
+            const ctx = analyzeFunction(fn, text, summary, file);
+            const r = ctx && recordsOf(ctx);
+            if (r) {
+              recordParts.push(r);
+              hit.records = shiftRecords(r, hit.start - fn.startIndex);
+              hit.recordsKey = rk;
+            }
+          } catch {
+            // records are best effort; the function's findings came from the cache
+          }
+        }
+      }
       continue;
     }
     stats.analysed++;
     const ferrs: CheckError[] = [];
     let found: RawFinding[] = [];
+    let recs: FunctionRecords | undefined;
     try {
       const ctx = analyzeFunction(fn, text, summary, file);
       if (ctx) {
         if (!deviceOnly) contexts.push(ctx);
-        found = runFunctionRules(ctx, ferrs, file, deviceOnly);
+        if (!opts.recordsOnly) found = runFunctionRules(ctx, ferrs, file, deviceOnly);
+        if (wantRecords && !deviceOnly) recs = recordsOf(ctx);
+        if (recs) recordParts.push(recs);
       }
     } catch (e) {
       ferrs.push({ file, message: `analysis of a function failed: ${errMessage(e)}` });
     }
     raw.push(...found);
     errors.push(...ferrs);
-    if (state) {
+    if (state && !opts.recordsOnly) {
       const anchors = anchorsOf(found, text, fn.startIndex, fn.endIndex);
-      state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}) }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []));
+      const withRecords = recs ? { records: recs, recordsKey: structsKeyFor(fnText, structsOf()) } : {};
+      state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}), ...withRecords }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []) + (recs ? approxBytes(recs) : 0));
     }
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };
   for (const r of RULES) {
-    if (!r.checkFile) continue;
+    if (!r.checkFile || opts.recordsOnly) continue;
     try {
       r.checkFile(fctx, (f) => raw.push({ ...f, rule: f.rule ?? r.id }));
     } catch (e) {
       errors.push({ rule: r.id, file, message: `rule ${r.id} failed: ${errMessage(e)}` });
     }
   }
-  return { findings: finish(raw, text, opts), errors };
+  const records = wantRecords ? fileRecords(file ?? '', text, fns.map((f) => functionName(f)).filter((n): n is string => !!n), recordParts) : undefined;
+  return { findings: finish(raw, text, opts), errors, ...(records ? { records } : {}) };
 }
 
 function finish(raw: RawFinding[], text: string, opts: CheckOptions): Finding[] {

@@ -204,8 +204,8 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
 /** Functions that only read a value (printing, byte-order, splitting); passing a handle to them is not an escape. */
 const NON_ESCAPING = /^(cpu_to_(le|be)(16|32|64)|lower_32_bits|upper_32_bits|pr_\w+|dev_(err|warn|info|dbg|notice|err_ratelimited|warn_ratelimited|dbg_ratelimited)|netdev_(err|warn|info|dbg)|printk|trace_\w+|WARN\w*|BUG_ON|unlikely|likely|IS_ERR|PTR_ERR|sizeof|dma_unmap_addr|dma_unmap_len)$/;
 
-/** Where a DMA object's handle or CPU pointer leaves the function's local bookkeeping. */
-function findEscapes(ctx: FunctionContext, o: DmaObject): DmaObject['escapes'] {
+/** Where a DMA object's handle or CPU pointer leaves the function's local bookkeeping (also for the driver index's helper maps). */
+export function findEscapes(ctx: FunctionContext, o: DmaObject): DmaObject['escapes'] {
   const out: DmaObject['escapes'] = [];
   const names = [o.handle, o.cpu].filter((x): x is string => !!x);
   if (!names.length) return out;

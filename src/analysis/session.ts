@@ -18,6 +18,7 @@ import type { HelperSummary } from './summaries';
 import type { StructField } from './fileScope';
 import { summarizeFile, type FileSummary } from './fileSummary';
 import { functionDefinitions } from './ast';
+import { DriverIndex, type IndexLimits } from './driverIndex';
 import { collectHeaders, DEFAULT_HEADER_LIMITS, type HeaderLimits, type HeaderState } from './headers/collect';
 import { emptyHeaderStats, type HeaderFacts, type HeaderHost, type HeaderStats } from './headers/types';
 
@@ -55,13 +56,8 @@ export interface SessionOptions {
   headerLimits?: Partial<HeaderLimits>;
 }
 
-/**
- * What a per-folder driver index will hold (the whole-driver analysis of the next issue fills it):
- * keyed by folder, owned and freed by the session like every other piece of analysis state.
- */
-export interface DriverIndex {
-  readonly folder: string;
-}
+/** A per-folder driver index (src/analysis/driverIndex): keyed by folder, owned and freed by the session like every other piece of analysis state. */
+export { DriverIndex } from './driverIndex';
 
 /** Memory held by a session's caches, for the bench and diagnostics. */
 export interface SessionMemory {
@@ -203,6 +199,14 @@ export class AnalysisSession {
   /** The facts of the function containing an offset. */
   factsAt(tree: Tree, text: string, offset: number, file?: string, include?: CheckOptions): FunctionFacts | undefined {
     return factsAt(tree, text, offset, file, this.state.summaries, include ? this.headersFor(text, { file, ...include }) : undefined);
+  }
+
+  /** The driver index of a folder, created empty on first use (the session owns it; dispose() clears it). */
+  driverIndex(folder: string, limits?: Partial<IndexLimits>): DriverIndex {
+    this.assertLive();
+    let ix = this.driverIndexes.get(folder);
+    if (!ix) this.driverIndexes.set(folder, (ix = new DriverIndex(folder, limits)));
+    return ix;
   }
 
   /** Drops every cached result and summary (open documents stay); e.g. when settings change. */

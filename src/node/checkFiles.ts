@@ -10,6 +10,7 @@ import { fingerprints, functionSpans, Fingerprinted, FunctionSpan } from '../ana
 import { nodeRuntime } from './wasm';
 import { nodeHeaderHost, posixAbsolute } from './headerHost';
 import type { HeaderStats } from '../analysis/headers/types';
+import type { FileRecords } from '../analysis/driverIndex/records';
 
 /** A finding with its enclosing function and its fingerprint (baselines, SARIF partialFingerprints). */
 export type ReportedFinding = Finding & Fingerprinted;
@@ -21,6 +22,8 @@ export interface FileResult {
   ms: number;
   /** how the file's includes were resolved (when it was parsed with headers) */
   headers?: HeaderStats;
+  /** with BatchOptions.records: the file's driver records, for the folder's driver index (plain data) */
+  records?: FileRecords;
 }
 
 export interface BatchOptions {
@@ -38,6 +41,8 @@ export interface BatchOptions {
   includePaths?: string[];
   forcedIncludes?: string[];
   arch?: string;
+  /** also return the file's driver records (the CLI builds each folder's driver index from them) */
+  records?: boolean;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -173,6 +178,7 @@ export async function checkBuffer(file: string, cwd: string, buf: Buffer, o: Bat
   const copts: CheckOptions = {
     file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete,
     headers: o.headers, headerPath: posixAbsolute(file, cwd), includePaths: o.includePaths, forcedIncludes: o.forcedIncludes, arch: o.arch,
+    ...(o.records ? { records: true } : {}),
   };
   let tree;
   try {
@@ -190,5 +196,5 @@ export async function checkBuffer(file: string, cwd: string, buf: Buffer, o: Bat
   }
   const fps = fingerprints(text, r.findings, spans);
   const headers = o.headers === false ? undefined : { ...ses.lastHeaderStats, notes: [...ses.lastHeaderStats.notes], missing: [...ses.lastHeaderStats.missing] };
-  return { file, findings: r.findings.map((f, j) => ({ ...f, ...fps[j] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0, ...(headers ? { headers } : {}) };
+  return { file, findings: r.findings.map((f, j) => ({ ...f, ...fps[j] })), errors: r.errors.map((e) => ({ ...e, file })), ms: Date.now() - t0, ...(headers ? { headers } : {}), ...(r.records && (r.records.members.length || r.records.helpers.length || r.records.calls.length) ? { records: r.records } : {}) };
 }

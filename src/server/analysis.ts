@@ -17,14 +17,19 @@ import type { FileSummary } from '../analysis/fileSummary';
 import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
 import { extractLifecycle, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine } from '../analysis/lifecycle';
 import type { SeveritySetting } from '../analysis/rules/types';
+import type { FileRecords } from '../analysis/driverIndex/records';
+import { checkDriverIndex, type DriverFinding } from '../analysis/driverIndex/check';
+import type { DriverIndex, IndexLimits } from '../analysis/driverIndex';
 
-export type { Finding, CheckError, QuickFix, LifecycleTarget };
+export type { Finding, CheckError, QuickFix, LifecycleTarget, DriverFinding, FileRecords };
 
 export interface AnalysisDiagnostics {
   version: number;
   findings: Finding[];
   /** internal errors (a failing rule, a failed analysis); the server logs each rule once */
   errors: CheckError[];
+  /** with a headerPath: the file's driver records (their `file` is that absolute path), for the folder's driver index */
+  records?: FileRecords;
 }
 
 export interface AnalysisHover {
@@ -99,9 +104,35 @@ export class AnalysisAdapter {
     const d = this.docs.get(uri);
     if (!t || !d) return undefined;
     const session = await this.ready();
-    const r = session.checkTree(t.tree, t.text, { severities: opts.severities, file: opts.file, ...(opts.headerPath ? { headerPath: opts.headerPath } : {}) });
+    const r = session.checkTree(t.tree, t.text, { severities: opts.severities, file: opts.file, ...(opts.headerPath ? { headerPath: opts.headerPath, records: true } : {}) });
     d.findings = { version: t.version, list: r.findings };
-    return { version: t.version, findings: r.findings, errors: r.errors };
+    const records = r.records && opts.headerPath ? { ...r.records, file: opts.headerPath } : undefined;
+    return { version: t.version, findings: r.findings, errors: r.errors, ...(records ? { records } : {}) };
+  }
+
+  /**
+   * The driver records of a file that is not open (the background driver index): parsed, analysed for
+   * records only (no rule runs) and dropped; `file` is its absolute path. Undefined when the file cannot be analysed.
+   */
+  async records(file: string, text: string, rel?: string): Promise<FileRecords | undefined> {
+    const session = await this.ready();
+    const r = session.check(text, { file: rel ?? file, headerPath: file, recordsOnly: true });
+    return r.records ? { ...r.records, file } : undefined;
+  }
+
+  /** The session's driver index of a folder (created empty on first use). */
+  async driverIndex(folder: string, limits?: Partial<IndexLimits>): Promise<DriverIndex> {
+    return (await this.ready()).driverIndex(folder, limits);
+  }
+
+  /** The session's driver index of a folder if there is one (no session is started for it). */
+  peekDriverIndex(folder: string): DriverIndex | undefined {
+    return this.session && !this.session.isDisposed ? this.session.driverIndexes.get(folder) : undefined;
+  }
+
+  /** The driver rules' findings over a folder's index. */
+  driverFindings(index: DriverIndex, severitiesFor: (file: string) => Record<string, SeveritySetting> | undefined): DriverFinding[] {
+    return checkDriverIndex(index, { severitiesFor }).findings;
   }
 
   async hover(uri: string, offset: number, ruleLink?: (ruleId: string) => string): Promise<AnalysisHover | undefined> {

@@ -59,6 +59,14 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
       for (const f of folders) await walk(f);
       return out;
     },
+    listFolderFiles: async (folder, limit) => {
+      try {
+        const entries = await fs.promises.readdir(folder, { withFileTypes: true });
+        return entries.filter((e) => e.isFile() && /\.[ch]$/.test(e.name)).map((e) => e.name).sort().slice(0, limit).map((n) => path.join(folder, n));
+      } catch {
+        return []; // unreadable folder: no index
+      }
+    },
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
     fileUri: (file) => pathToFileURL(file).href,
     // the "Replay lifecycle" command: the standalone page in the temp folder, one file per call site

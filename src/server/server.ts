@@ -36,8 +36,9 @@ import { ruleCommandUri, ruleDocPath } from '../model/links';
 import type { SeveritySetting } from '../analysis/rules/types';
 import type { SessionOptions } from '../analysis/session';
 import { isPlatformId, PlatformId } from '../model/platformIds';
-import { AnalysisAdapter, Finding } from './analysis';
+import { AnalysisAdapter, Finding, type DriverFinding } from './analysis';
 import { ClientFiles, type RepoConfigResult } from './clientFiles';
+import { DriverIndexing, folderOfPath } from './driverIndexing';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
@@ -67,6 +68,8 @@ export interface ServerHost {
   readHeaders?(uri: string, text: string): Promise<string[]>;
   /** every *.c / *.h file under the folders (absolute paths, sorted; hidden folders and node_modules skipped) */
   listSourceFiles?(folders: string[], limit: number): Promise<string[]>;
+  /** the *.c / *.h files directly in one folder (absolute paths, sorted), at most `limit`: the driver index of the folder (src/server/driverIndexing.ts) */
+  listFolderFiles?(folder: string, limit: number): Promise<string[]>;
   readFile?(file: string): Promise<string>;
   /** the file: URI of an absolute path */
   fileUri?(file: string): string;
@@ -209,6 +212,58 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     return undefined;
   };
 
+  /** when a document was last opened or changed: the background index waits for QUIET_MS of quiet */
+  let lastActivity = 0;
+  const QUIET_MS = 500;
+  /** per-file diagnostics last published for an open document; the driver findings are added to them */
+  const fileDiags = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
+  /** the open document at an absolute path */
+  const openUriOf = (file: string): string | undefined => documents.all().find((d) => uriPath(d.uri) === file)?.uri;
+  const driverDiagnostic = (f: DriverFinding): Diagnostic => ({
+    range: { start: { line: f.line - 1, character: f.column - 1 }, end: { line: f.endLine - 1, character: f.endColumn - 1 } },
+    severity: severityOf(f.severity),
+    code: f.rule,
+    codeDescription: { href: ruleHref(f.rule) },
+    source: DIAGNOSTIC_SOURCE,
+    message: f.message,
+    relatedInformation: f.related.map((r) => ({
+      location: { uri: openUriOf(r.file) ?? host.fileUri?.(r.file) ?? r.file, range: { start: { line: r.line - 1, character: r.column - 1 }, end: { line: r.line - 1, character: r.column - 1 } } },
+      message: r.message,
+    })),
+  });
+  /** publishes a document's per-file diagnostics with the driver findings of its file (once its folder is indexed) */
+  const publish = async (uri: string, onlyIfDriverChanged = false): Promise<void> => {
+    const d = fileDiags.get(uri);
+    const file = uriPath(uri);
+    if (!d) return;
+    const driver = indexing && file ? indexing.findingsFor(file).map(driverDiagnostic) : [];
+    const sig = JSON.stringify(driver);
+    if (onlyIfDriverChanged && (driverSent.get(uri) ?? '[]') === sig) return;
+    driverSent.set(uri, sig);
+    await connection.sendDiagnostics({ uri, version: d.version, diagnostics: [...d.diagnostics, ...driver] });
+  };
+  /** the driver diagnostics last published with a document's */
+  const driverSent = new Map<string, string>();
+  const indexing = host.listFolderFiles && host.readFile
+    ? new DriverIndexing(adapter, {
+      listFolderFiles: (folder, limit) => host.listFolderFiles!(folder, limit),
+      readFile: (file) => host.readFile!(file),
+      openText: (file) => {
+        const uri = openUriOf(file);
+        return uri ? documents.get(uri)?.getText() : undefined;
+      },
+      severitiesFor: (file) => severitiesFor(host.fileUri?.(file) ?? file),
+      changed: (folder) => {
+        for (const uri of fileDiags.keys()) {
+          const p = uriPath(uri);
+          if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
+        }
+      },
+      note: (m) => logOnce(`index:${m}`, m),
+      busy: () => timers.size > 0 || running.size > 0 || Date.now() - lastActivity < QUIET_MS,
+    })
+    : undefined;
+
   const toDiagnostic = (doc: TextDocument, f: Finding): Diagnostic => ({
     range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
     severity: severityOf(f.severity),
@@ -247,6 +302,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
         connection.console.info(`DMA Scope: skipped ${uri}: ${why}`);
       }
       adapter.close(uri);
+      fileDiags.delete(uri);
       void connection.sendDiagnostics({ uri, diagnostics: [] });
       return;
     }
@@ -259,7 +315,14 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       const now = documents.get(uri);
       if (!r || !now || now.version !== r.version) return;
       for (const e of r.errors) logOnce(e.rule ? `rule:${e.rule}` : `check:${uri}:${e.message}`, `${relPath(uri) ?? uri}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
-      await connection.sendDiagnostics({ uri, version: r.version, diagnostics: r.findings.map((f) => toDiagnostic(now, f)) });
+      fileDiags.set(uri, { version: r.version, diagnostics: r.findings.map((f) => toDiagnostic(now, f)) });
+      await publish(uri);
+      // the folder's driver index: built in the background on first use, this file's records kept current
+      const file = uriPath(uri);
+      if (indexing && file) {
+        await indexing.fileChecked(r.records, file);
+        indexing.ensure(file);
+      }
     } catch (e) {
       logOnce(`diag:${uri}`, `could not check ${uri}: ${(e as Error)?.message ?? e}`);
       adapter.close(uri);
@@ -360,6 +423,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
 
   documents.onDidChangeContent((e) => {
     if (!isCDocument(e.document)) return;
+    lastActivity = Date.now();
     const first = !adapter.isOpen(e.document.uri) && !skipped.has(e.document.uri);
     if (adapter.isOpen(e.document.uri)) adapter.update(e.document.uri, e.document.getText(), e.document.version);
     schedule(e.document.uri, first ? 0 : DEBOUNCE_MS);
@@ -373,6 +437,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     skipped.delete(uri);
     verdicts.delete(uri);
     clientRepo.delete(uri);
+    fileDiags.delete(uri);
+    driverSent.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
@@ -535,6 +601,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
+    indexing?.dispose();
     adapter.dispose();
   });
 

@@ -5,6 +5,10 @@ import * as path from 'path';
 import { testSession, FIXTURES, REPO_ROOT } from '../helpers';
 import type { AnalysisSession } from '../../src/analysis/session';
 import { RULES } from '../../src/analysis/checker';
+import { AnalysisSession as Session } from '../../src/analysis/session';
+import { nodeRuntime } from '../../src/node/wasm';
+import { nodeHeaderHost } from '../../src/node/headerHost';
+import { DRIVER_FIXTURES, runFolder } from '../driverFixtures';
 
 /** One session for all fixtures, as the CLI uses one for a whole run (its caches see every fixture). */
 let session: Promise<AnalysisSession> | undefined;
@@ -26,6 +30,32 @@ function expectations(text: string): string[] {
 describe('checker rules: fixtures', () => {
   for (const rule of RULES) {
     describe(rule.id, () => {
+      // a driver-level rule's fixtures are multi-file drivers (test/fixtures/driver/<name>/, clean twins `<name>-clean`)
+      if (rule.checkDriver && !rule.checkFunction && !rule.checkFile) {
+        const folders = fs.readdirSync(DRIVER_FIXTURES).sort();
+        let driverSession: Promise<Session> | undefined;
+        const withHeaders = (): Promise<Session> => (driverSession ??= nodeRuntime().then((r) => Session.create(r, { headerHost: nodeHeaderHost() })));
+        after(async () => driverSession && (await driverSession).dispose());
+        it('fires at the exact line and column in the driver fixtures', async () => {
+          let expectedCount = 0;
+          for (const name of folders.filter((f) => !f.endsWith('-clean'))) {
+            const run = await runFolder(await withHeaders(), name);
+            for (const [f, want] of run.want) {
+              const mine = want.filter((w) => w.startsWith(rule.id + ' '));
+              expectedCount += mine.length;
+              assert.deepStrictEqual((run.found.get(f) ?? []).filter((w) => w.startsWith(rule.id + ' ')), mine, `${name}/${f}`);
+            }
+            for (const d of run.driver.findings) assert.ok(d.message.length > 20 && d.end > d.start && d.related.length > 0);
+          }
+          assert.ok(expectedCount > 0, `no driver fixture expects ${rule.id}`);
+        });
+        it('stays silent on the clean twins', async () => {
+          for (const name of folders.filter((f) => f.endsWith('-clean'))) {
+            const run = await runFolder(await withHeaders(), name);
+            for (const [f, found] of run.found) assert.deepStrictEqual(found.filter((w) => w.startsWith(rule.id + ' ')), [], `${name}/${f}`);
+          }
+        });
+      } else {
       it('fires at the exact line and column on the bad fixture', async () => {
         const file = path.join(RULE_DIR, `${rule.id}.bad.c`);
         const text = fs.readFileSync(file, 'utf8');
@@ -43,6 +73,7 @@ describe('checker rules: fixtures', () => {
         assert.deepStrictEqual(r.errors, []);
         assert.deepStrictEqual(r.findings.map((f) => `${f.rule} ${f.line}:${f.column}`), []);
       });
+      }
       it('has a documentation page with what, why, examples and platforms', () => {
         const doc = path.join(REPO_ROOT, 'docs', 'rules', `${rule.id}.md`);
         assert.ok(fs.existsSync(doc), `missing ${doc}`);

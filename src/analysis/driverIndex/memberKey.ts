@@ -55,9 +55,14 @@ export interface MemberKey {
 export type DeclaredTypes = Map<string, string | null>;
 
 const DECL_TYPES = new Set(['parameter_declaration', 'declaration']);
+/** Nodes that hold no declaration: a walk for declarations does not descend into them. */
 const SKIP = new Set([
   'identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'number_literal', 'string_literal',
   'char_literal', 'primitive_type', 'comment', 'call_expression', 'field_expression', 'binary_expression',
+  'expression_statement', 'return_statement', 'goto_statement', 'break_statement', 'continue_statement',
+  'parenthesized_expression', 'assignment_expression', 'conditional_expression', 'unary_expression',
+  'pointer_expression', 'subscript_expression', 'cast_expression', 'update_expression', 'sizeof_expression',
+  'concatenated_string', 'argument_list', 'initializer_list',
 ]);
 
 /** The identifier a declarator declares (through init, pointer, array declarators), or null (functions). */
@@ -88,7 +93,7 @@ export function declaredTypes(fn: Node, _text?: string): DeclaredTypes {
     if (DECL_TYPES.has(n.type)) {
       addDecl(out, n);
       // an initialiser may hold a statement expression with declarations of its own: rare, ignored
-      return n.type === 'parameter_declaration' ? false : true;
+      return false;
     }
     return true;
   }, SKIP);

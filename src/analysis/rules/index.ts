@@ -57,6 +57,9 @@ import { rule as partialUnwind } from './partial-unwind';
 import { rule as cachelineShare } from './cacheline-share';
 import { rule as deviceDataUnchecked } from './device-data-unchecked';
 import { rule as deviceDataDoubleFetch } from './device-data-double-fetch';
+import { rule as driverDirMismatch } from './driver-dir-mismatch';
+import { rule as driverUnmapFamily } from './driver-unmap-family';
+import { rule as driverHelperMapLeak } from './driver-helper-map-leak';
 
 export const RULES: readonly Rule[] = [
   mapErrorUnchecked,
@@ -111,6 +114,9 @@ export const RULES: readonly Rule[] = [
   cachelineShare,
   deviceDataUnchecked,
   deviceDataDoubleFetch,
+  driverDirMismatch,
+  driverUnmapFamily,
+  driverHelperMapLeak,
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

@@ -1,6 +1,8 @@
 /** The shape of a rule module and of the findings it reports. */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FunctionContext, FileSummary } from '../facts';
+import type { DriverIndex } from '../driverIndex';
+import type { Span } from '../driverIndex/records';
 
 export type Severity = 'info' | 'warning' | 'error';
 export type SeveritySetting = Severity | 'off';
@@ -39,6 +41,20 @@ export interface FileContext {
 
 export type Report = (f: Omit<RawFinding, 'rule'> & { rule?: string }) => void;
 
+/** A finding of a driver-level rule: in one file of the folder, related to places in others (spans carry line/column). */
+export interface DriverRawFinding {
+  rule?: string;
+  severity?: Severity;
+  message: string;
+  file: string;
+  /** the function the finding is in */
+  function: string;
+  at: Span;
+  related: { file: string; at: Span; message: string }[];
+}
+
+export type DriverReport = (f: DriverRawFinding) => void;
+
 export interface Rule {
   id: string;
   /** one line, for SARIF and the docs index */
@@ -67,4 +83,10 @@ export interface Rule {
   readsDeviceMemory?: boolean;
   checkFunction?(ctx: FunctionContext, report: Report): void;
   checkFile?(ctx: FileContext, report: Report): void;
+  /**
+   * A driver-level check over the index of a folder (src/analysis/driverIndex): judges a call in one
+   * function against what other functions, in other files of the driver, did to the same struct member.
+   * Runs once per folder after every file's records are in (driverIndex/check.ts).
+   */
+  checkDriver?(index: DriverIndex, report: DriverReport): void;
 }

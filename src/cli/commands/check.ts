@@ -23,6 +23,7 @@ import { Progress } from '../progress';
 import { WORKFLOW_CHECK_OPTIONS } from '../workflowOptions';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 import { addHeaderStats, emptyHeaderStats } from '../../analysis/headers/types';
+import { driverPass, type DriverPassResult } from '../driverPass';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -114,7 +115,7 @@ function sarif(results: FileResult[], docs: RuleDocs): object {
           ...(f.function ? { logicalLocations: [{ name: f.function, kind: 'function' }] } : {}),
         }],
         partialFingerprints: { [SARIF_FINGERPRINT]: f.fingerprint },
-        relatedLocations: f.related.map((r, i) => ({ id: i, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: fr.file.replace(/\\/g, '/') }, region: { startLine: r.line, startColumn: r.column } } })),
+        relatedLocations: f.related.map((r, i) => ({ id: i, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: (r.file ?? fr.file).replace(/\\/g, '/') }, region: { startLine: r.line, startColumn: r.column } } })),
       }))),
       invocations: [{
         executionSuccessful: true,
@@ -219,26 +220,34 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   for (const p of configs.problems) io.err(`dma-scope check: ${formatProblem(p)} (ignored)\n`);
   const results: FileResult[] = [];
   const progress = Progress.forRun(io, files.length + stdinCount, a.flags.has('--quiet'));
-  const onResult = (r: FileResult): void => {
-    const changed = changes?.get(r.file);
-    if (changed) r = { ...r, findings: keepChanged(r.findings, changed.lines) };
+  /** the findings of a file a review or a baseline keeps */
+  const keep = (file: string, findings: FileResult['findings']): FileResult['findings'] => {
+    const changed = changes?.get(file);
+    // a related location in another file of the driver says nothing about this file's changed lines
+    if (changed) findings = keepChanged(findings.map((f) => ({ ...f, related: f.related.filter((x) => !x.file) })), changed.lines).map((k) => findings.find((f) => f.fingerprint === k.fingerprint && f.start === k.start)!);
     if (baseline) {
       const b = baseline;
-      const fresh = r.findings.filter((f) => !b.has(r.file, f));
-      known += r.findings.length - fresh.length;
-      r = { ...r, findings: fresh };
+      const fresh = findings.filter((f) => !b.has(file, f));
+      known += findings.length - fresh.length;
+      findings = fresh;
     }
+    return findings;
+  };
+  const printText = (file: string, findings: FileResult['findings']): void => {
+    if (format !== 'text' || !findings.length) return;
+    progress.clear();
+    for (const f of findings) io.out(`${file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
+  };
+  const onResult = (r: FileResult): void => {
+    r = { ...r, findings: keep(r.file, r.findings) };
     results.push(r);
-    if (format === 'text' && r.findings.length) {
-      progress.clear();
-      for (const f of r.findings) io.out(`${r.file}:${f.line}:${f.column}: ${f.severity}: ${f.message} [${f.rule}]\n`);
-    }
+    printText(r.file, r.findings);
     progress.tick();
   };
   // command-line options win over the repo configuration
   const o = (file: string): BatchOptions => {
     const c = configs.forFile(file);
-    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text, headers, ...(arch ? { arch } : {}) };
+    return { rules, severities: c.rules, maxFileSize: maxFileSize ?? c.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, text: changes?.get(file)?.text, headers, ...(arch ? { arch } : {}), records: true };
   };
   if (stdinCount) {
     let stdinSession: Promise<AnalysisSession> | undefined;
@@ -257,15 +266,26 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     await runSerial(files, io.cwd, o, onResult);
   }
   progress.finish();
+  // the driver pass: one index per folder from the records the files came back with, then the driver rules
+  const driver: DriverPassResult = driverPass(results, { rules, severitiesFor: (file) => configs.forFile(file).rules });
+  for (const r of results) {
+    const extra = driver.findings.get(r.file);
+    if (!extra?.length) continue;
+    const kept = keep(r.file, extra);
+    printText(r.file, kept);
+    r.findings = [...r.findings, ...kept].sort((x, y) => x.start - y.start || x.rule.localeCompare(y.rule));
+    delete r.records;
+  }
+  for (const r of results) delete r.records;
   const findings = results.flatMap((r) => r.findings.map((f) => ({ file: r.file, f })));
-  const errors = [...inputErrors, ...results.flatMap((r) => r.errors.map((e) => ({ file: r.file, rule: e.rule, message: e.message })))];
+  const errors = [...inputErrors, ...results.flatMap((r) => r.errors.map((e) => ({ file: r.file, rule: e.rule, message: e.message }))), ...driver.errors];
   const checked = results.filter((r) => !r.errors.some(isNotCSourceError)).length;
   if (format === 'json') {
     io.out(JSON.stringify({
       version: 1,
       findings: findings.map(({ file, f }) => ({
         file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, rule: f.rule, severity: f.severity, message: f.message, function: f.function, fingerprint: f.fingerprint,
-        related: f.related.map((r) => ({ file, line: r.line, column: r.column, message: r.message })),
+        related: f.related.map((r) => ({ file: r.file ?? file, line: r.line, column: r.column, message: r.message })),
       })),
       files: checked,
       errors,
@@ -281,6 +301,11 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     }
     if (baseline?.byPosition && !a.flags.has('--quiet')) io.err(`dma-scope check: the baseline has no fingerprints (an older report): matched by line and column\n`);
     if (known && !a.flags.has('--quiet')) io.err(`dma-scope check: ${known} finding${known === 1 ? '' : 's'} already in the baseline not shown\n`);
+  }
+  if (a.flags.has('--debug')) {
+    const d = driver.figures;
+    io.err(`driver index: ${d.folders} folders, ${d.files} files with records, ${d.members} member records (${d.partial} partial) under ${d.keys} keys, ${d.helpers} helpers, ${d.resolvedCalls} helper calls resolved, ${d.unresolvedCalls} other sources of members (unexplained calls, stores, addresses passed); driver rules ${d.ms} ms\n`);
+    for (const n of driver.notes.slice(0, 10)) io.err(`  note: ${n}\n`);
   }
   if (a.flags.has('--debug') && headers) {
     const h = emptyHeaderStats();

@@ -14,6 +14,8 @@ export const CATALOGUE_RULE_IDS = [
   // pairing
   'unmap-size-mismatch', 'unmap-dir-mismatch', 'unmap-wrong-family', 'free-coherent-mismatch', 'dmam-mixed-free',
   'unmap-sg-nents', 'sg-iterate-nents', 'double-unmap', 'map-leak', 'partial-unwind', 'pool-destroy-busy',
+  // across the functions and files of a driver (driver index)
+  'driver-dir-mismatch', 'driver-unmap-family', 'driver-helper-map-leak',
   // directions
   'dir-none', 'sync-dir-mismatch', 'cpu-writes-from-buffer',
   // ownership

@@ -1,0 +1,68 @@
+/**
+ * The language server's driver index: per-file diagnostics first, then — once the folder is indexed in
+ * the background — the driver rules' findings at exact positions with related locations in other files;
+ * an edit updates the file's records and the findings follow.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { LspTestClient } from '../lspClient';
+import { FIXTURES, REPO_ROOT } from '../helpers';
+
+const DIR = path.join(FIXTURES, 'driver', 'ringnic');
+const MAIN = path.join(DIR, 'ringnic_main.c');
+const DMA = path.join(DIR, 'ringnic_dma.c');
+const uri = (f: string): string => pathToFileURL(f).href;
+const at = (d: Diagnostic): string => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`;
+
+describe('language server: driver index', function () {
+  this.timeout(30000);
+  let c: LspTestClient;
+
+  before(async () => {
+    assert.ok(fs.existsSync(path.join(REPO_ROOT, 'dist', 'cli.js')), 'dist/cli.js is built');
+    c = new LspTestClient(['lsp', '--stdio']);
+    await c.initialize();
+  });
+  after(() => c?.dispose());
+
+  /** the latest diagnostics published for a URI that satisfy `ok` */
+  const latest = (u: string, ok: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> => c.until(() => {
+    for (let i = c.published.length - 1; i >= 0; i--) if (c.published[i].uri === u) return ok(c.published[i].diagnostics) && c.published[i].diagnostics;
+    return undefined;
+  }, 20000, `diagnostics of ${u}`);
+
+  it('publishes per-file diagnostics first, then the driver findings once the folder is indexed', async () => {
+    const text = fs.readFileSync(MAIN, 'utf8');
+    await c.open(uri(MAIN), text);
+    // the first publication does not wait for the index (ringnic_main.c has no per-file finding)
+    const first = c.published.find((p) => p.uri === uri(MAIN)) ?? (await c.diagnostics(uri(MAIN), 1), c.published.find((p) => p.uri === uri(MAIN))!);
+    assert.deepStrictEqual(first.diagnostics, []);
+    const ds = await latest(uri(MAIN), (x) => x.length > 0);
+    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 54:67', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
+    // the transmit unmap is related to the map through the helper, in this file; the helper's file is named in the message
+    const tx = ds.find((d) => d.range.start.line === 85)!;
+    assert.deepStrictEqual(tx.relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(MAIN)} 68`, `${uri(MAIN)} 124`, `${uri(MAIN)} 127`]);
+  });
+
+  it('relates a finding in the helper file to the map in the main file', async () => {
+    await c.open(uri(DMA), fs.readFileSync(DMA, 'utf8'));
+    const ds = await latest(uri(DMA), (x) => x.length > 0);
+    assert.deepStrictEqual(ds.map(at), ['driver-unmap-family 23:2']);
+    assert.deepStrictEqual(ds[0].relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(MAIN)} 96`]);
+  });
+
+  it('follows an edit: fixing the sync direction drops its finding, and the others stay', async () => {
+    const text = fs.readFileSync(MAIN, 'utf8');
+    const line = text.split('\n')[53];
+    const col = line.indexOf('DMA_TO_DEVICE');
+    await c.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri: uri(MAIN), version: 2 },
+      contentChanges: [{ range: { start: { line: 53, character: col }, end: { line: 53, character: col + 'DMA_TO_DEVICE'.length } }, text: 'DMA_FROM_DEVICE' }],
+    });
+    const ds = await latest(uri(MAIN), (x) => x.length === 4);
+    assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
+  });
+});
