@@ -167,8 +167,12 @@ describe('language server (lsp --stdio)', function () {
 
   it('honours $/cancelRequest', async () => {
     const src = new CancellationTokenSource();
+    // the request and its cancellation reach the server in one write, so the test does not race the pipe
+    c.proc.stdin.cork();
     const p = c.conn.sendRequest('textDocument/hover', { textDocument: { uri: TX_URI }, position: pos(TX_TEXT, 'dma_map_single(', 3) }, src.token);
     src.cancel();
+    await new Promise((r) => setTimeout(r, 20));
+    c.proc.stdin.uncork();
     await assert.rejects(p, (e: { code?: number }) => e.code === -32800);
   });
 
