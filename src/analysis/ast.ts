@@ -7,29 +7,128 @@ import type { Node, Tree } from 'web-tree-sitter';
 
 /**
  * Calls `visit` for every named node in document order; return false to skip a node's children.
- * Anonymous tokens (punctuation, keywords, operators) are leaves no visitor looks at: the cursor steps
- * over them without building a Node object, which is most of the cost of a walk through the wasm
- * boundary.
+ * Anonymous tokens (punctuation, keywords, operators) are leaves no visitor looks at: they are never
+ * visited nor descended into.
+ *
+ * Every step of a TreeCursor and every Node built from it crosses into wasm (most of the cost of a
+ * walk), and a function body is walked by a dozen passes (facts, aliases, locals, writes, the rules).
+ * So the first walk of a subtree below the translation unit records its named nodes once, in document
+ * order with where each one's subtree ends (a `TreeWalks` kept on the tree, see below); later walks of
+ * that subtree or of any node inside it replay the record in plain JS. Walks of the whole translation
+ * unit (file-level scans that stop early at function bodies) step the cursor directly.
  */
 export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: ReadonlySet<string>): void {
-  const cursor = root.walk();
   const kinds = kindTable(root, skip);
+  if (root.type === 'translation_unit') return cursorWalk(root, visit, kinds);
+  const w = treeWalks(root);
+  let at = w.slot.get(root.id);
+  if (at === undefined) at = record(root, w);
+  const { nodes, types, ends } = w;
+  const end = ends[at];
+  if (visit(nodes[at]) === false) return;
   // 1: visit; 0: anonymous or skipped (a leaf for this walk); ids past the table (ERROR is 65535): visit
+  for (let i = at + 1; i < end; ) i = kinds[types[i]] !== 0 && visit(nodes[i]) !== false ? i + 1 : ends[i];
+}
+
+/** walk() stepping a TreeCursor (no record kept); depth is counted in JS, so the root needs no id comparison. */
+function cursorWalk(root: Node, visit: (n: Node) => boolean | void, kinds: Uint8Array): void {
+  const cursor = root.walk();
   const visitHere = (): boolean => kinds[cursor.nodeTypeId] !== 0 && visit(cursor.currentNode) !== false;
+  let depth = 0;
   try {
     let descend = visit(cursor.currentNode) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
+        depth++;
         descend = visitHere();
         continue;
       }
       for (;;) {
-        if (cursor.nodeId === root.id) return;
+        if (depth === 0) return;
         if (cursor.gotoNextSibling()) {
           descend = visitHere();
           break;
         }
         if (!cursor.gotoParent()) return;
+        depth--;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+/**
+ * The recorded walks of one tree: named nodes in document order (subtrees recorded one after the
+ * other), their type ids, the index just past each one's subtree, and node id → index. It lives on
+ * the Tree object it describes (trees are immutable; an edited tree is reparsed into a new Tree), so it
+ * is owned by whoever owns the tree (the session, the CLI's per-file parse) and goes with it.
+ */
+interface TreeWalks {
+  nodes: Node[];
+  types: number[];
+  ends: number[];
+  slot: Map<number, number>;
+}
+const WALKS = Symbol('dma-scope recorded walks');
+type WithWalks = Tree & { [WALKS]?: TreeWalks };
+
+function treeWalks(root: Node): TreeWalks {
+  const tree = root.tree as WithWalks;
+  return (tree[WALKS] ??= { nodes: [], types: [], ends: [], slot: new Map() });
+}
+
+/** Records `root` and the named nodes of its subtree (not below anonymous nodes, as walk() never descends there); returns root's index. */
+function record(root: Node, w: TreeWalks): number {
+  const named = kindTable(root, undefined);
+  const types = root.tree.language.types;
+  const cursor = root.walk();
+  const open: number[] = [];
+  const add = (depth: number): boolean => {
+    const t = cursor.nodeTypeId;
+    if (named[t] === 0 && depth > 0) {
+      open[depth] = -1;
+      return false;
+    }
+    const n = cursor.currentNode;
+    // the type never changes for a node of an immutable tree: keep it on the object (Node.type asks the wasm each time)
+    const name = types[t];
+    if (name) Object.defineProperty(n, 'type', { value: name });
+    const i = w.nodes.length;
+    w.nodes.push(n);
+    w.types.push(t);
+    w.ends.push(i + 1);
+    w.slot.set(n.id, i);
+    open[depth] = i;
+    return true;
+  };
+  const close = (depth: number): void => {
+    const i = open[depth];
+    if (i >= 0) w.ends[i] = w.nodes.length;
+  };
+  const start = w.nodes.length;
+  let depth = 0;
+  try {
+    add(0);
+    let descend = true;
+    for (;;) {
+      if (descend && cursor.gotoFirstChild()) {
+        depth++;
+        descend = add(depth);
+        continue;
+      }
+      for (;;) {
+        if (depth === 0) {
+          close(0);
+          return start;
+        }
+        close(depth);
+        if (cursor.gotoNextSibling()) {
+          descend = add(depth);
+          break;
+        }
+        cursor.gotoParent();
+        depth--;
       }
     }
   } finally {
