@@ -78,19 +78,15 @@ function treeWalks(root: Node): TreeWalks {
   return (tree[WALKS] ??= { nodes: [], types: [], ends: [], slot: new Map() });
 }
 
-/** Records `root` and the named nodes of its subtree (not below anonymous nodes, as walk() never descends there); returns root's index. */
+/**
+ * Records `root` and the named nodes of its subtree; returns root's index. Node.namedChildren brings
+ * all named children of a node across the wasm boundary in one call, so anonymous tokens (about half of
+ * the nodes) cost nothing; a node's type id is one more call.
+ */
 function record(root: Node, w: TreeWalks): number {
-  const named = kindTable(root, undefined);
   const types = root.tree.language.types;
-  const cursor = root.walk();
-  const open: number[] = [];
-  const add = (depth: number): boolean => {
-    const t = cursor.nodeTypeId;
-    if (named[t] === 0 && depth > 0) {
-      open[depth] = -1;
-      return false;
-    }
-    const n = cursor.currentNode;
+  const add = (n: Node): number => {
+    const t = n.typeId;
     // the type never changes for a node of an immutable tree: keep it on the object (Node.type asks the wasm each time)
     const name = types[t];
     if (name) Object.defineProperty(n, 'type', { value: name });
@@ -99,41 +95,26 @@ function record(root: Node, w: TreeWalks): number {
     w.types.push(t);
     w.ends.push(i + 1);
     w.slot.set(n.id, i);
-    open[depth] = i;
-    return true;
+    return i;
   };
-  const close = (depth: number): void => {
-    const i = open[depth];
-    if (i >= 0) w.ends[i] = w.nodes.length;
-  };
-  const start = w.nodes.length;
-  let depth = 0;
-  try {
-    add(0);
-    let descend = true;
-    for (;;) {
-      if (descend && cursor.gotoFirstChild()) {
-        depth++;
-        descend = add(depth);
-        continue;
-      }
-      for (;;) {
-        if (depth === 0) {
-          close(0);
-          return start;
-        }
-        close(depth);
-        if (cursor.gotoNextSibling()) {
-          descend = add(depth);
-          break;
-        }
-        cursor.gotoParent();
-        depth--;
-      }
+  const start = add(root);
+  // pending: nodes still to record, last first; a negative entry -(i + 1) closes the subtree of index i
+  const pending: (Node | number)[] = [-(start + 1)];
+  let kids = root.namedChildren;
+  for (let k = kids.length - 1; k >= 0; k--) if (kids[k]) pending.push(kids[k]!);
+  while (pending.length) {
+    const x = pending.pop()!;
+    if (typeof x === 'number') {
+      w.ends[-x - 1] = w.nodes.length;
+      continue;
     }
-  } finally {
-    cursor.delete();
+    const i = add(x);
+    kids = x.namedChildren;
+    if (!kids.length) continue;
+    pending.push(-(i + 1));
+    for (let k = kids.length - 1; k >= 0; k--) if (kids[k]) pending.push(kids[k]!);
   }
+  return start;
 }
 
 /**
@@ -187,10 +168,17 @@ export function identifierAt(tree: Tree, offset: number): Node | null {
   return null;
 }
 
+/** callName()'s answer kept on the call node (a node of an immutable tree; asked by most passes of a function). */
+const CALL_NAME = Symbol('dma-scope call name');
+
 /** The function name of a call_expression, when it is a plain identifier. */
 export function callName(call: Node): string | null {
+  const memo = (call as Node & { [CALL_NAME]?: string | null })[CALL_NAME];
+  if (memo !== undefined) return memo;
   const fn = call.childForFieldName('function');
-  return fn && fn.type === 'identifier' ? fn.text : null;
+  const name = fn && fn.type === 'identifier' ? fn.text : null;
+  (call as Node & { [CALL_NAME]?: string | null })[CALL_NAME] = name;
+  return name;
 }
 
 /** The argument nodes of a call_expression (named children of the argument list, comments skipped). */
