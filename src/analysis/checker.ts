@@ -292,6 +292,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     errors.push({ file, message: `analysis failed: ${errMessage(e)}` });
   }
   const contexts: FunctionContext[] = [];
+  // a results cache with no budget (batch checking: files rarely share a function) is not asked, so no key is built
+  const results = state && state.results.maxBytes > 0 ? state.results : undefined;
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
@@ -301,8 +303,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       stats.skipped++;
       continue;
     }
-    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
-    const hit = state?.results.get(key);
+    const key = results ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
+    const hit = results?.get(key);
     const cached = hit && fromCache(hit, text, fn.startIndex, fn.endIndex);
     if (hit && cached) {
       stats.cached++;
@@ -324,9 +326,9 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     }
     raw.push(...found);
     errors.push(...ferrs);
-    if (state) {
+    if (results) {
       const anchors = anchorsOf(found, text, fn.startIndex, fn.endIndex);
-      state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}) }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []));
+      results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}) }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []));
     }
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };
