@@ -285,7 +285,8 @@ export function blankDeadConditionals(text: string, env: MacroEnvironment = {}):
   }
   // a .c file `#include`d by another one (lib82596.c by lasi_82596.c) gets macros from its includer: only a
   // module's own unit (it declares its licence, init or driver) can be said to "never define" a macro
-  const ownUnit = /\b(MODULE_LICENSE|module_init|module_\w+_driver|\w*_initcall|builtin_\w+_driver)\s*\(/.test(text);
+  // (`_initcall\s*\(` anywhere is what `\b\w*_initcall\s*\(` finds, without retrying `\w*` at every word of the file)
+  const ownUnit = /\b(?:MODULE_LICENSE|module_init|module_\w+_driver|builtin_\w+_driver)\s*\(|_initcall\s*\(/.test(text);
   // macro states set by #define/#undef seen so far on live paths
   const seen = new Map<string, MacroState>();
   const known = env.macros ?? {};
