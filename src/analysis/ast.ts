@@ -12,22 +12,36 @@ import type { Node, Tree } from 'web-tree-sitter';
  *
  * Every step of a TreeCursor and every Node built from it crosses into wasm (most of the cost of a
  * walk), and a function body is walked by a dozen passes (facts, aliases, locals, writes, the rules).
- * So the first walk of a subtree below the translation unit records its named nodes once, in document
- * order with where each one's subtree ends (a `TreeWalks` kept on the tree, see below); later walks of
- * that subtree or of any node inside it replay the record in plain JS. Walks of the whole translation
- * unit (file-level scans that stop early at function bodies) step the cursor directly.
+ * So a subtree below the translation unit is recorded once, in document order with where each node's
+ * subtree ends (a `TreeWalks` kept on the tree, see below), on its second walk or when the analysis of a
+ * function starts (recordWalks); later walks of that subtree or of any node inside it replay the record in
+ * plain JS. A subtree walked once (a file-level summary looking at every function) is not recorded, and
+ * walks of the whole translation unit (file-level scans that stop early at function bodies) step the
+ * cursor directly.
  */
 export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: ReadonlySet<string>): void {
   const kinds = kindTable(root, skip);
   if (root.type === 'translation_unit') return cursorWalk(root, visit, kinds);
   const w = treeWalks(root);
   let at = w.slot.get(root.id);
-  if (at === undefined) at = record(root, w);
+  if (at === undefined) {
+    if (!w.walked.has(root.id)) {
+      w.walked.add(root.id);
+      return cursorWalk(root, visit, kinds);
+    }
+    at = record(root, w);
+  }
   const { nodes, types, ends } = w;
   const end = ends[at];
   if (visit(nodes[at]) === false) return;
   // 1: visit; 0: anonymous or skipped (a leaf for this walk); ids past the table (ERROR is 65535): visit
   for (let i = at + 1; i < end; ) i = kinds[types[i]] !== 0 && visit(nodes[i]) !== false ? i + 1 : ends[i];
+}
+
+/** Records a subtree for walk() now (the function an analysis is about to walk a dozen times). */
+export function recordWalks(root: Node): void {
+  const w = treeWalks(root);
+  if (!w.slot.has(root.id)) record(root, w);
 }
 
 /** walk() stepping a TreeCursor (no record kept); depth is counted in JS, so the root needs no id comparison. */
@@ -69,13 +83,15 @@ interface TreeWalks {
   types: number[];
   ends: number[];
   slot: Map<number, number>;
+  /** ids of roots walked once without a record */
+  walked: Set<number>;
 }
 const WALKS = Symbol('dma-scope recorded walks');
 type WithWalks = Tree & { [WALKS]?: TreeWalks };
 
 function treeWalks(root: Node): TreeWalks {
   const tree = root.tree as WithWalks;
-  return (tree[WALKS] ??= { nodes: [], types: [], ends: [], slot: new Map() });
+  return (tree[WALKS] ??= { nodes: [], types: [], ends: [], slot: new Map(), walked: new Set() });
 }
 
 /**
