@@ -13,7 +13,7 @@ import { approxBytes, type BoundedCache } from './boundedCache';
 import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
 import { platformDefines } from './preproc/conditionals';
 import type { DefineLookup, DmaMacro } from './headers/types';
-import { deviceAllocations, cpuWrittenFields, boundingHelpers, type DeviceAlloc } from './deviceMemory';
+import { functionDeviceAllocations, mergeDeviceAllocations, cpuWrittenFields, functionBounding, mergeBoundingHelpers, type BoundingHelper, type DeviceAlloc } from './deviceMemory';
 import { handleKey } from './callFacts';
 
 /** Summaries of same-file helpers, for cross-function facts. */
@@ -94,6 +94,13 @@ export interface FnSummary {
   /** the function names a DMA-API entry / the ISA DMA controller API */
   dmaApi: boolean;
   isaDma: boolean;
+  /**
+   * Filled when the file's device-memory facts are first asked for (most files never are): the function's
+   * device allocations (offsets relative to its start) and whether it bounds a parameter. Facts of the
+   * function's text like the rest, so after an edit only the edited function's are computed again.
+   */
+  deviceAllocs?: DeviceAlloc[];
+  bounding?: BoundingHelper | null;
 }
 
 /** The caches summarizeFile() uses when the analysis session hands them in (function text → summary). */
@@ -173,6 +180,7 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
   const syncForDevice = new Set<string>();
   let usesDmaApi = false;
   let isaDma = false;
+  const sums: FnSummary[] = [];
   for (const fn of fns) {
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
     let fs = caches?.functions.get(key);
@@ -180,6 +188,7 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
       fs = summarizeFunction(fn);
       caches?.functions.set(key, fs, approxBytes(fs));
     }
+    sums.push(fs);
     if (fs.dma && fs.name) dmaFunctions.add(fs.name);
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
     for (const f of fs.fields) predicateFields.add(f);
@@ -198,9 +207,9 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
     structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
     platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
-    deviceMemory: () => (devmem ??= deviceAllocations(fns, text ?? root.text)),
+    deviceMemory: () => (devmem ??= mergeDeviceAllocations(fns.map((fn, i) => ({ at: fn.startIndex, allocs: (sums[i].deviceAllocs ??= functionDeviceAllocations(fn, text ?? root.text)) })))),
     cpuWrittenFields: () => (cpuFields ??= cpuWrittenFields(text ?? root.text)),
-    boundingHelpers: () => (bounding ??= boundingHelpers(fns, text ?? root.text)),
+    boundingHelpers: () => (bounding ??= mergeBoundingHelpers(fns.map((fn, i) => (sums[i].bounding !== undefined ? sums[i].bounding : (sums[i].bounding = functionBounding(fn, text ?? root.text)))))),
   };
 }
 
