@@ -4,7 +4,7 @@
  * per file and cached per function text. Split from facts.ts, which re-exports the names.
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, functionParams, stripParensAndCasts, normText, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, stripParensAndCasts, normText, recordWalks, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, helpersKey, HelperSummary } from './summaries';
@@ -146,13 +146,15 @@ function summarizeFunction(fn: Node): FnSummary {
   const dma = !!body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text);
   const idx: number[] = [];
   const fields = predicateFieldsOf(fn);
-  const syncKeys = body && SYNC_FOR_DEVICE_TEXT.test(body.text) ? syncForDeviceKeys(body) : [];
+  // (a function these walks look at names the DMA API and is analysed too: its walks are recorded once for both)
+  const syncKeys = body && SYNC_FOR_DEVICE_TEXT.test(body.text) ? (recordWalks(fn), syncForDeviceKeys(body)) : [];
   const text = fn.text;
   const dmaApi = mentionsDmaApi(text);
   const isaDma = ISA_DMA_RE.test(text);
   // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
   if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx, fields, syncKeys, dmaApi, isaDma };
   const params = functionParams(fn);
+  recordWalks(fn);
   walk(body, (n) => {
     if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
       const a = callArgs(n)[1];
