@@ -155,6 +155,15 @@ function memberRe(k: string): RegExp {
 
 /** The part of the file's device-memory facts a function depends on, for the checker's cache key (offsets relative to the function). */
 export function deviceMemoryKey(summary: FileSummary, fnText: string): string {
+  // two rules read these facts: the key of the function asked last is kept on the summary
+  const c = summary as FileSummary & { __deviceKey?: { fnText: string; key: string } };
+  if (c.__deviceKey?.fnText === fnText) return c.__deviceKey.key;
+  const key = computeDeviceMemoryKey(summary, fnText);
+  c.__deviceKey = { fnText, key };
+  return key;
+}
+
+function computeDeviceMemoryKey(summary: FileSummary, fnText: string): string {
   // the file facts matter only to a function that can read device memory
   if (!mentionsDeviceMemory(fnText, summary) && !STREAMING_TEXT.test(fnText)) return '';
   const m = summary.deviceMemory?.() ?? new Map<string, DeviceAlloc[]>();
