@@ -6,7 +6,7 @@
  * fileSummary.ts can build the summary without importing the ownership analysis.
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, normText, stripParensAndCasts, LEAVES } from './ast';
+import { walk, callName, normText, stripParensAndCasts, recordWalks, LEAVES } from './ast';
 import type { FileSummary } from './fileSummary';
 
 /** Allocators whose CPU pointer is memory the device may write at any time. */
@@ -96,6 +96,8 @@ export function functionDeviceAllocations(fn: Node, text: string): DeviceAlloc[]
   if (!ALLOC_TEXT.test(text.slice(fn.startIndex, fn.endIndex))) return out;
   const body = fn.childForFieldName('body');
   if (!body) return out;
+  // a function that allocates coherent memory names the DMA API and is analysed next: one record for both
+  recordWalks(fn);
   // locals holding an allocation's CPU pointer, then stored into a member
   const viaLocal = new Map<string, Node>();
   const stores: { left: Node; right: Node }[] = [];
