@@ -44,6 +44,14 @@ export function recordWalks(root: Node): void {
   if (!w.slot.has(root.id)) record(root, w);
 }
 
+/**
+ * Drops the walks recorded on a tree (checkTree and functionFacts call it when done): a tree an editor
+ * keeps open would otherwise hold a Node object for every named node of every function analysed.
+ */
+export function releaseWalks(tree: Tree): void {
+  delete (tree as WithWalks)[WALKS];
+}
+
 /** walk() stepping a TreeCursor (no record kept); depth is counted in JS, so the root needs no id comparison. */
 function cursorWalk(root: Node, visit: (n: Node) => boolean | void, kinds: Uint8Array): void {
   const cursor = root.walk();

@@ -9,7 +9,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import type { CParser } from './parser';
-import { functionDefinitions } from './ast';
+import { functionDefinitions, releaseWalks } from './ast';
 import { analyzeFunction, summarizeFile, sharedFactsKey, FunctionContext, FunctionFacts, FileSummary, SummaryCaches } from './facts';
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
@@ -250,6 +250,14 @@ function suppressed(lines: Lines, line: number, rule: string): boolean {
 
 /** Computes facts for every function of a tree (no rules), e.g. for hover or the dmesg explainer. */
 export function functionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts[] {
+  try {
+    return allFunctionFacts(tree, text, file, caches, headers);
+  } finally {
+    releaseWalks(tree);
+  }
+}
+
+function allFunctionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts[] {
   const fns = functionDefinitions(tree);
   const summary = withHeaders(summarizeFile(tree.rootNode, fns, text, caches), text, headers);
   const out: FunctionFacts[] = [];
@@ -275,6 +283,14 @@ export function factsAt(tree: Tree, text: string, offset: number, file?: string,
  * facts of the file's headers (the session collects them), added to the file summary.
  */
 export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
+  try {
+    return checkLiveTree(tree, text, opts, state, headers);
+  } finally {
+    releaseWalks(tree);
+  }
+}
+
+function checkLiveTree(tree: Tree, text: string, opts: CheckOptions, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
   // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
   const live = (opts as { liveDone?: boolean }).liveDone ? null : liveCode(tree, text, opts);
   if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions, state, headers); } finally { live.tree.delete(); }
