@@ -7,34 +7,138 @@ import type { Node, Tree } from 'web-tree-sitter';
 
 /**
  * Calls `visit` for every named node in document order; return false to skip a node's children.
- * Anonymous tokens (punctuation, keywords, operators) are leaves no visitor looks at: the cursor steps
- * over them without building a Node object, which is most of the cost of a walk through the wasm
- * boundary.
+ * Anonymous tokens (punctuation, keywords, operators) are leaves no visitor looks at: they are never
+ * visited nor descended into.
+ *
+ * Every step of a TreeCursor and every Node built from it crosses into wasm (most of the cost of a
+ * walk), and a function body is walked by a dozen passes (facts, aliases, locals, writes, the rules).
+ * So a subtree below the translation unit is recorded once, in document order with where each node's
+ * subtree ends (a `TreeWalks` kept on the tree, see below), on its second walk or when the analysis of a
+ * function starts (recordWalks); later walks of that subtree or of any node inside it replay the record in
+ * plain JS. A subtree walked once (a file-level summary looking at every function) is not recorded, and
+ * walks of the whole translation unit (file-level scans that stop early at function bodies) step the
+ * cursor directly.
  */
 export function walk(root: Node, visit: (n: Node) => boolean | void, skip?: ReadonlySet<string>): void {
-  const cursor = root.walk();
   const kinds = kindTable(root, skip);
+  if (root.type === 'translation_unit') return cursorWalk(root, visit, kinds);
+  const w = treeWalks(root);
+  let at = w.slot.get(root.id);
+  if (at === undefined) {
+    if (!w.walked.has(root.id)) {
+      w.walked.add(root.id);
+      return cursorWalk(root, visit, kinds);
+    }
+    at = record(root, w);
+  }
+  const { nodes, types, ends } = w;
+  const end = ends[at];
+  if (visit(nodes[at]) === false) return;
   // 1: visit; 0: anonymous or skipped (a leaf for this walk); ids past the table (ERROR is 65535): visit
+  for (let i = at + 1; i < end; ) i = kinds[types[i]] !== 0 && visit(nodes[i]) !== false ? i + 1 : ends[i];
+}
+
+/** Records a subtree for walk() now (the function an analysis is about to walk a dozen times). */
+export function recordWalks(root: Node): void {
+  const w = treeWalks(root);
+  if (!w.slot.has(root.id)) record(root, w);
+}
+
+/**
+ * Drops the walks recorded on a tree (checkTree and functionFacts call it when done): a tree an editor
+ * keeps open would otherwise hold a Node object for every named node of every function analysed.
+ */
+export function releaseWalks(tree: Tree): void {
+  delete (tree as WithWalks)[WALKS];
+}
+
+/** walk() stepping a TreeCursor (no record kept); depth is counted in JS, so the root needs no id comparison. */
+function cursorWalk(root: Node, visit: (n: Node) => boolean | void, kinds: Uint8Array): void {
+  const cursor = root.walk();
   const visitHere = (): boolean => kinds[cursor.nodeTypeId] !== 0 && visit(cursor.currentNode) !== false;
+  let depth = 0;
   try {
     let descend = visit(cursor.currentNode) !== false;
     for (;;) {
       if (descend && cursor.gotoFirstChild()) {
+        depth++;
         descend = visitHere();
         continue;
       }
       for (;;) {
-        if (cursor.nodeId === root.id) return;
+        if (depth === 0) return;
         if (cursor.gotoNextSibling()) {
           descend = visitHere();
           break;
         }
         if (!cursor.gotoParent()) return;
+        depth--;
       }
     }
   } finally {
     cursor.delete();
   }
+}
+
+/**
+ * The recorded walks of one tree: named nodes in document order (subtrees recorded one after the
+ * other), their type ids, the index just past each one's subtree, and node id → index. It lives on
+ * the Tree object it describes (trees are immutable; an edited tree is reparsed into a new Tree), so it
+ * is owned by whoever owns the tree (the session, the CLI's per-file parse) and goes with it.
+ */
+interface TreeWalks {
+  nodes: Node[];
+  types: number[];
+  ends: number[];
+  slot: Map<number, number>;
+  /** ids of roots walked once without a record */
+  walked: Set<number>;
+}
+const WALKS = Symbol('dma-scope recorded walks');
+type WithWalks = Tree & { [WALKS]?: TreeWalks };
+
+function treeWalks(root: Node): TreeWalks {
+  const tree = root.tree as WithWalks;
+  return (tree[WALKS] ??= { nodes: [], types: [], ends: [], slot: new Map(), walked: new Set() });
+}
+
+/**
+ * Records `root` and the named nodes of its subtree; returns root's index. Node.namedChildren brings
+ * all named children of a node across the wasm boundary in one call, so anonymous tokens (about half of
+ * the nodes) cost nothing; a node's type id is one more call.
+ */
+function record(root: Node, w: TreeWalks): number {
+  const types = root.tree.language.types;
+  const add = (n: Node): number => {
+    const t = n.typeId;
+    // the type never changes for a node of an immutable tree: keep it on the object (Node.type asks the wasm each time)
+    const name = types[t];
+    if (name) Object.defineProperty(n, 'type', { value: name });
+    const i = w.nodes.length;
+    w.nodes.push(n);
+    w.types.push(t);
+    w.ends.push(i + 1);
+    w.slot.set(n.id, i);
+    return i;
+  };
+  const start = add(root);
+  // pending: nodes still to record, last first; a negative entry -(i + 1) closes the subtree of index i
+  const pending: (Node | number)[] = [-(start + 1)];
+  let kids = root.namedChildren;
+  for (let k = kids.length - 1; k >= 0; k--) if (kids[k]) pending.push(kids[k]!);
+  while (pending.length) {
+    const x = pending.pop()!;
+    if (typeof x === 'number') {
+      w.ends[-x - 1] = w.nodes.length;
+      continue;
+    }
+    const i = add(x);
+    kids = x.namedChildren;
+    if (!kids.length) continue;
+    pending.push(-(i + 1));
+    for (let k = kids.length - 1; k >= 0; k--) if (kids[k]) pending.push(kids[k]!);
+  }
+  return start;
 }
 
 /**
@@ -88,10 +192,17 @@ export function identifierAt(tree: Tree, offset: number): Node | null {
   return null;
 }
 
+/** callName()'s answer kept on the call node (a node of an immutable tree; asked by most passes of a function). */
+const CALL_NAME = Symbol('dma-scope call name');
+
 /** The function name of a call_expression, when it is a plain identifier. */
 export function callName(call: Node): string | null {
+  const memo = (call as Node & { [CALL_NAME]?: string | null })[CALL_NAME];
+  if (memo !== undefined) return memo;
   const fn = call.childForFieldName('function');
-  return fn && fn.type === 'identifier' ? fn.text : null;
+  const name = fn && fn.type === 'identifier' ? fn.text : null;
+  (call as Node & { [CALL_NAME]?: string | null })[CALL_NAME] = name;
+  return name;
 }
 
 /** The argument nodes of a call_expression (named children of the argument list, comments skipped). */

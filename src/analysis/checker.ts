@@ -9,7 +9,7 @@
  */
 import type { Tree } from 'web-tree-sitter';
 import type { CParser } from './parser';
-import { functionDefinitions } from './ast';
+import { functionDefinitions, releaseWalks } from './ast';
 import { analyzeFunction, summarizeFile, sharedFactsKey, FunctionContext, FunctionFacts, FileSummary, SummaryCaches } from './facts';
 import { RULES } from './rules';
 import type { RawFinding, Severity, SeveritySetting, Fix, FileContext } from './rules/types';
@@ -284,6 +284,14 @@ function suppressed(lines: Lines, line: number, rule: string): boolean {
 
 /** Computes facts for every function of a tree (no rules), e.g. for hover or the dmesg explainer. */
 export function functionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts[] {
+  try {
+    return allFunctionFacts(tree, text, file, caches, headers);
+  } finally {
+    releaseWalks(tree);
+  }
+}
+
+function allFunctionFacts(tree: Tree, text: string, file?: string, caches?: SummaryCaches, headers?: readonly HeaderFacts[]): FunctionFacts[] {
   const fns = functionDefinitions(tree);
   const summary = withHeaders(summarizeFile(tree.rootNode, fns, text, caches), text, headers);
   const out: FunctionFacts[] = [];
@@ -309,6 +317,14 @@ export function factsAt(tree: Tree, text: string, offset: number, file?: string,
  * facts of the file's headers (the session collects them), added to the file summary.
  */
 export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
+  try {
+    return checkLiveTree(tree, text, opts, state, headers);
+  } finally {
+    releaseWalks(tree);
+  }
+}
+
+function checkLiveTree(tree: Tree, text: string, opts: CheckOptions, state?: CheckState, headers?: readonly HeaderFacts[]): CheckResult {
   // `#if` arms that cannot be compiled are dead for every rule (preproc/conditionals.ts)
   const live = (opts as { liveDone?: boolean }).liveDone ? null : liveCode(tree, text, opts);
   if (live) try { return checkTree(live.tree, live.text, { ...opts, liveDone: true } as CheckOptions, state, headers); } finally { live.tree.delete(); }
@@ -341,6 +357,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       return undefined;
     }
   };
+  // a results cache with no budget (batch checking: files rarely share a function) is not asked, so no key is built
+  const results = state && state.results.maxBytes > 0 ? state.results : undefined;
   for (const fn of fns) {
     const fnText = text.slice(fn.startIndex, fn.endIndex);
     // a function that names no DMA-API entry (nor a same-file DMA helper) cannot produce a finding: no walk, no CFG
@@ -361,8 +379,8 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
       }
       continue;
     }
-    const key = state ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
-    const hit = opts.recordsOnly ? undefined : state?.results.get(key);
+    const key = results ? fnText + '\u0000' + summaryKey(summary, fnText, file) + platformContext(fn) : '';
+    const hit = opts.recordsOnly ? undefined : results?.get(key);
     const cached = hit && fromCache(hit, text, fn.startIndex, fn.endIndex);
     if (hit && cached) {
       stats.cached++;
@@ -404,10 +422,10 @@ export function checkTree(tree: Tree, text: string, opts: CheckOptions = {}, sta
     }
     raw.push(...found);
     errors.push(...ferrs);
-    if (state && !opts.recordsOnly) {
+    if (results && !opts.recordsOnly) {
       const anchors = anchorsOf(found, text, fn.startIndex, fn.endIndex);
       const withRecords = recs ? { records: recs, recordsKey: structsKeyFor(fnText, structsOf()) } : {};
-      state.results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}), ...withRecords }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []) + (recs ? approxBytes(recs) : 0));
+      results.set(key, { start: fn.startIndex, findings: found, errors: ferrs, ...(anchors ? { anchors } : {}), ...withRecords }, approxBytes(found) + approxBytes(ferrs) + approxBytes(anchors ?? []) + (recs ? approxBytes(recs) : 0));
     }
   }
   const fctx: FileContext = { tree, root: tree.rootNode, text, file, functions: contexts, summary };

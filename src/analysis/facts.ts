@@ -8,7 +8,7 @@
  * with the nodes while the tree is alive.
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, recordWalks, LEAVES } from './ast';
 import { apiEntry, P } from './api';
 import { buildCfg, Cfg, CfgIndex, CfgNode, reach } from './cfg';
 import { handleAliases, stripCastsNorm } from './aliases';
@@ -95,6 +95,7 @@ export function analyzeFunction(fn: Node, text: string, summary: FileSummary, fi
   // a "function" this large is a parse accident (an unbalanced brace or #if swallowing its neighbours)
   // or generated code; its rules would cost seconds per keystroke
   if (fn.endIndex - fn.startIndex > MAX_FUNCTION_CHARS) throw new NestingError(name);
+  recordWalks(fn);
   const locals = collectLocals(fn);
   const params = functionParams(fn);
   const cfg = buildCfg(body);

@@ -4,7 +4,7 @@
  * per file and cached per function text. Split from facts.ts, which re-exports the names.
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, functionParams, stripParensAndCasts, normText, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, stripParensAndCasts, normText, recordWalks, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { mentionsDmaApi, mentionsMappingError } from './relevance';
 import { summarizeHelpers, helpersKey, HelperSummary } from './summaries';
@@ -13,7 +13,7 @@ import { approxBytes, type BoundedCache } from './boundedCache';
 import { PLATFORM_CONFIG_SOURCE } from './preproc/platform';
 import { platformDefines } from './preproc/conditionals';
 import type { DefineLookup, DmaMacro } from './headers/types';
-import { deviceAllocations, cpuWrittenFields, boundingHelpers, type DeviceAlloc } from './deviceMemory';
+import { functionDeviceAllocations, mergeDeviceAllocations, cpuWrittenFields, functionBounding, mergeBoundingHelpers, type BoundingHelper, type DeviceAlloc } from './deviceMemory';
 import { handleKey } from './callFacts';
 
 /** Summaries of same-file helpers, for cross-function facts. */
@@ -94,6 +94,13 @@ export interface FnSummary {
   /** the function names a DMA-API entry / the ISA DMA controller API */
   dmaApi: boolean;
   isaDma: boolean;
+  /**
+   * Filled when the file's device-memory facts are first asked for (most files never are): the function's
+   * device allocations (offsets relative to its start) and whether it bounds a parameter. Facts of the
+   * function's text like the rest, so after an edit only the edited function's are computed again.
+   */
+  deviceAllocs?: DeviceAlloc[];
+  bounding?: BoundingHelper | null;
 }
 
 /** The caches summarizeFile() uses when the analysis session hands them in (function text → summary). */
@@ -139,13 +146,15 @@ function summarizeFunction(fn: Node): FnSummary {
   const dma = !!body && /dma_(un)?map_|dma_sync_|dma_free_/.test(body.text);
   const idx: number[] = [];
   const fields = predicateFieldsOf(fn);
-  const syncKeys = body && SYNC_FOR_DEVICE_TEXT.test(body.text) ? syncForDeviceKeys(body) : [];
+  // (a function these walks look at names the DMA API and is analysed too: its walks are recorded once for both)
+  const syncKeys = body && SYNC_FOR_DEVICE_TEXT.test(body.text) ? (recordWalks(fn), syncForDeviceKeys(body)) : [];
   const text = fn.text;
   const dmaApi = mentionsDmaApi(text);
   const isaDma = ISA_DMA_RE.test(text);
   // only helpers that call dma_mapping_error() can check a parameter (text test first: no walk)
   if (!body || !name || !mentionsMappingError(body.text)) return { name, dma, idx, fields, syncKeys, dmaApi, isaDma };
   const params = functionParams(fn);
+  recordWalks(fn);
   walk(body, (n) => {
     if (n.type === 'call_expression' && apiEntry(callName(n))?.role === 'mapping-error') {
       const a = callArgs(n)[1];
@@ -173,6 +182,7 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
   const syncForDevice = new Set<string>();
   let usesDmaApi = false;
   let isaDma = false;
+  const sums: FnSummary[] = [];
   for (const fn of fns) {
     const key = text !== undefined ? text.slice(fn.startIndex, fn.endIndex) : fn.text;
     let fs = caches?.functions.get(key);
@@ -180,6 +190,7 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
       fs = summarizeFunction(fn);
       caches?.functions.set(key, fs, approxBytes(fs));
     }
+    sums.push(fs);
     if (fs.dma && fs.name) dmaFunctions.add(fs.name);
     if (fs.idx.length && fs.name) checksParam.set(fs.name, fs.idx);
     for (const f of fs.fields) predicateFields.add(f);
@@ -198,9 +209,9 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
     structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
     platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
-    deviceMemory: () => (devmem ??= deviceAllocations(fns, text ?? root.text)),
+    deviceMemory: () => (devmem ??= mergeDeviceAllocations(fns.map((fn, i) => ({ at: fn.startIndex, allocs: (sums[i].deviceAllocs ??= functionDeviceAllocations(fn, text ?? root.text)) })))),
     cpuWrittenFields: () => (cpuFields ??= cpuWrittenFields(text ?? root.text)),
-    boundingHelpers: () => (bounding ??= boundingHelpers(fns, text ?? root.text)),
+    boundingHelpers: () => (bounding ??= mergeBoundingHelpers(fns.map((fn, i) => (sums[i].bounding !== undefined ? sums[i].bounding : (sums[i].bounding = functionBounding(fn, text ?? root.text)))))),
   };
 }
 

@@ -9,7 +9,7 @@
  * checks its argument with dma_mapping_error()".)
  */
 import type { Node } from 'web-tree-sitter';
-import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, stripParensAndCasts, LEAVES } from './ast';
+import { walk, callName, callArgs, functionName, functionParams, normText, stripOuterParens, stripParensAndCasts, recordWalks, LEAVES } from './ast';
 import { apiEntry, paramIndex, P } from './api';
 import { allEntries } from '../model/catalogue';
 import { approxBytes, type BoundedCache } from './boundedCache';
@@ -88,6 +88,8 @@ function summarizeHelper(fn: Node): HelperSummary | null {
     if (!body || !EFFECT_CALLS_RE.test(body.text)) return null;
     const name = functionName(fn);
     if (!name) return null;
+    // a helper that maps, unmaps or syncs is analysed too: record its walks once for both
+    recordWalks(fn);
     const params = functionParams(fn);
     const effects: HelperEffect[] = [];
     const mappedLocals = new Set<string>();

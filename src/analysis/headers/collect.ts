@@ -234,7 +234,7 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
         key = 'p' + hash;
         const parsed = st.facts.get(key);
         fresh = !parsed;
-        f = parsed ?? headerFacts(t, st.parser, st.caches);
+        f = parsed ?? headerFacts(t, st.parser, st.caches, f);
         if (!parsed) st.facts.set(key, f, f.bytes);
       }
       if (fresh) stats.read++;

@@ -55,11 +55,11 @@ function directives(text: string): [number, string][] {
 const INCLUDE_RE = /^include\s*([<"])([^>"]+)[>"]/;
 const DEFINE_RE = /^define\s+([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$/;
 
-/** The `#include` directives of a text, in order. */
-export function extractIncludes(text: string): IncludeDirective[] {
+/** The `#include` directives of a text, in order (`dirs`: its directives() when already read). */
+export function extractIncludes(text: string, dirs?: [number, string][]): IncludeDirective[] {
   const out: IncludeDirective[] = [];
   if (!text.includes('include')) return out;
-  for (const [line, d] of directives(text)) {
+  for (const [line, d] of dirs ?? directives(text)) {
     const m = INCLUDE_RE.exec(d);
     if (m) out.push({ path: m[2].trim(), system: m[1] === '<', line });
   }
@@ -129,13 +129,13 @@ export function dmaMacro(name: string, paramList: string, body: string): DmaMacr
   return { name, target: m[1], params, args };
 }
 
-/** Object-like #defines (ambiguous names dropped) and DMA wrapper macros of a text. */
-export function extractDefines(text: string): { defines: Map<string, string>; macros: DmaMacro[] } {
+/** Object-like #defines (ambiguous names dropped) and DMA wrapper macros of a text (`dirs`: its directives() when already read). */
+export function extractDefines(text: string, dirs?: [number, string][]): { defines: Map<string, string>; macros: DmaMacro[] } {
   const defines = new Map<string, string>();
   const ambiguous = new Set<string>();
   const macros: DmaMacro[] = [];
   if (!text.includes('define')) return { defines, macros };
-  for (const [, d] of directives(text)) {
+  for (const [, d] of dirs ?? directives(text)) {
     const m = DEFINE_RE.exec(d);
     if (!m) continue;
     const [, name, params, rest] = m;
@@ -180,13 +180,20 @@ function prototypes(tree: Tree): string[] {
 
 /**
  * Facts of one header. `parse` (the driver's own headers) adds struct layouts, inline helpers and
- * prototypes from a parse with the session's parser; without it only directives are read.
+ * prototypes from a parse with the session's parser; without it only directives are read. `read`: the
+ * directive-only facts of the same text, when already known (they are not read again).
  */
-export function headerFacts(text: string, parser?: CParser, caches?: SummaryCaches): HeaderFacts {
-  const { defines, macros } = extractDefines(text);
-  const structNames = [...new Set(Array.from(text.matchAll(/\bstruct\s+(\w+)\s*\{/g), (m) => m[1]))];
-  const dmaApi = mentionsDmaApi(text);
-  const facts: HeaderFacts = { includes: extractIncludes(text), defines, macros, structNames, dmaApi, bytes: 0 };
+export function headerFacts(text: string, parser?: CParser, caches?: SummaryCaches, read?: HeaderFacts): HeaderFacts {
+  let base: Pick<HeaderFacts, 'includes' | 'defines' | 'macros' | 'structNames' | 'dmaApi'>;
+  if (read) base = read;
+  else {
+    const dirs = text.includes('include') || text.includes('define') ? directives(text) : [];
+    const { defines, macros } = extractDefines(text, dirs);
+    const structNames = [...new Set(Array.from(text.matchAll(/\bstruct\s+(\w+)\s*\{/g), (m) => m[1]))];
+    base = { includes: extractIncludes(text, dirs), defines, macros, structNames, dmaApi: mentionsDmaApi(text) };
+  }
+  const { includes, defines, macros, structNames, dmaApi } = base;
+  const facts: HeaderFacts = { includes, defines, macros, structNames, dmaApi, bytes: 0 };
   // a header with no struct definition and no DMA-API name has nothing a parse would add but prototypes
   if (parser && (structNames.length || dmaApi)) {
     let tree: Tree | undefined;

@@ -59,6 +59,39 @@ function stripComments(s: string): string {
   return s.replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ').replace(/\/\/.*$/, '');
 }
 
+/** Whitespace as a regex's `\s` knows it (what `search(/\S/)` skipped), by char code. */
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029
+    || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Is the first non-space character of text[from, to) a '#'? (A char loop: no slice and no regex per line of the file.) */
+function startsWithHash(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!isSpace(c)) return c === 35; /* # */
+  }
+  return false;
+}
+
+/**
+ * Does the text declare a module's own unit: `MODULE_LICENSE(`, `module_init(`, `module_…_driver(`, `builtin_…_driver(`
+ * (each at a word start) or `…_initcall(`? The same answer as one regex with a leading `\b` alternation, which was
+ * tried at every position of the file; here only where the literal prefixes occur.
+ */
+function declaresOwnUnit(text: string): boolean {
+  if (/_initcall\s*\(/.test(text)) return true;
+  const at = /(?:MODULE_LICENSE|module_init|module_\w+_driver|builtin_\w+_driver)\s*\(/y;
+  for (const lit of ['MODULE_LICENSE', 'module_', 'builtin_']) {
+    for (let i = text.indexOf(lit); i >= 0; i = text.indexOf(lit, i + 1)) {
+      if (i > 0 && /\w/.test(text[i - 1])) continue;
+      at.lastIndex = i;
+      if (at.test(text)) return true;
+    }
+  }
+  return false;
+}
+
 export function directives(text: string): Directive[] {
   const out: Directive[] = [];
   if (text.indexOf('#') < 0) return out;
@@ -66,8 +99,7 @@ export function directives(text: string): Directive[] {
   while (at <= text.length) {
     let nl = text.indexOf('\n', at);
     if (nl < 0) nl = text.length;
-    const firstNonSpace = text.slice(at, Math.min(nl, at + 64)).search(/\S/);
-    if (firstNonSpace >= 0 && text.charCodeAt(at + firstNonSpace) === 35 /* # */) {
+    if (startsWithHash(text, at, Math.min(nl, at + 64))) {
       // join continuation lines
       let end = nl;
       while (end < text.length && end > at && text.charCodeAt(end - 1 - (text.charCodeAt(end - 1) === 13 ? 1 : 0)) === 92 /* \ */) {
@@ -285,7 +317,7 @@ export function blankDeadConditionals(text: string, env: MacroEnvironment = {}):
   }
   // a .c file `#include`d by another one (lib82596.c by lasi_82596.c) gets macros from its includer: only a
   // module's own unit (it declares its licence, init or driver) can be said to "never define" a macro
-  const ownUnit = /\b(MODULE_LICENSE|module_init|module_\w+_driver|\w*_initcall|builtin_\w+_driver)\s*\(/.test(text);
+  const ownUnit = declaresOwnUnit(text);
   // macro states set by #define/#undef seen so far on live paths
   const seen = new Map<string, MacroState>();
   const known = env.macros ?? {};

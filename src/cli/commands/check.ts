@@ -24,6 +24,7 @@ import { WORKFLOW_CHECK_OPTIONS } from '../workflowOptions';
 import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPatch } from '../diff';
 import { addHeaderStats, emptyHeaderStats } from '../../analysis/headers/types';
 import { driverPass, type DriverPassResult } from '../driverPass';
+import { FolderQueue } from '../workQueue';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -45,7 +46,7 @@ async function runParallel(files: string[], cwd: string, o: OptionsFor, jobs: nu
   if (!fs.existsSync(workerPath)) return false;
   const { Worker } = await import('worker_threads');
   const results = new Map<number, FileResult>();
-  let next = 0;
+  const queue = new FolderQueue(files);
   let emitted = 0;
   const flush = (): void => {
     while (results.has(emitted)) {
@@ -62,9 +63,11 @@ async function runParallel(files: string[], cwd: string, o: OptionsFor, jobs: nu
       const worker = new Worker(workerPath, { workerData: { cwd } });
       alive++;
       let current = -1;
+      const at = { group: -1 };
       const feed = (): void => {
-        if (next < files.length) {
-          current = next++;
+        const i = queue.take(at);
+        if (i !== undefined) {
+          current = i;
           worker.postMessage({ file: files[current], opts: o(files[current]) });
         } else {
           worker.postMessage({ done: true });
