@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { Tree } from 'web-tree-sitter';
-import { extractLifecycle, HeaderTree, LifecycleError, lifecycleTargets, localIncludes, StitchCandidate } from '../analysis/lifecycle';
+import { extractLifecycle, HeaderTree, LifecycleError, lifecycleTargets, StitchCandidate } from '../analysis/lifecycle';
+import { DriverFolder, FolderIO, lifecycleTitle } from '../server/driverFolder';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -60,66 +61,25 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
     trees.push(tree);
     return tree;
   };
-  const decoder = new TextDecoder();
+  const parsed = new Map<string, HeaderTree>();
+  // a header included by several files is parsed once
+  const headerTrees = (texts: readonly string[]): HeaderTree[] => texts.map((h) => {
+    let got = parsed.get(h);
+    if (!got) parsed.set(h, (got = { text: h, tree: parse(h) }));
+    return got;
+  });
   const dir = vscode.Uri.joinPath(doc.uri, '..');
-  const headerCache = new Map<string, HeaderTree | null>();
-  // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = async (text: string): Promise<{ texts: string[]; trees: HeaderTree[] }> => {
-    const texts: string[] = [];
-    const trees: HeaderTree[] = [];
-    for (const inc of localIncludes(text)) {
-      const uri = vscode.Uri.joinPath(dir, inc);
-      let got = headerCache.get(uri.toString());
-      if (got === undefined) {
-        got = null;
-        try {
-          const bytes = await vscode.workspace.fs.readFile(uri);
-          if (withinSizeLimit(bytes.byteLength, services.maxFileSize)) {
-            const h = decoder.decode(bytes);
-            got = { text: h, tree: parse(h) };
-          }
-        } catch {
-          // a missing header only costs a size
-        }
-        headerCache.set(uri.toString(), got);
-      }
-      if (!got) continue;
-      texts.push(got.text);
-      trees.push(got);
-    }
-    return { texts, trees };
-  };
+  // the driver's own headers next to it (the sizes they #define, the structs they declare), and the
+  // other .c files of its folder: where the buffer's life goes on (refill, poll, teardown; bounded)
+  const folder = new DriverFolder(workspaceFolderIO(dir, services.maxFileSize));
   try {
-    const { texts: headers, trees: headerTrees } = await headersOf(t.text);
+    const headers = await folder.headersOf(t.text);
     const name = doc.uri.path.split('/').pop() ?? '';
-    // the other .c files of the folder: where the buffer's life goes on (refill, poll, teardown)
-    const candidates: StitchCandidate[] = [];
-    {
-      let entries: [string, vscode.FileType][] = [];
-      try {
-        entries = await vscode.workspace.fs.readDirectory(dir);
-      } catch {
-        // an unreadable folder: this file only
-      }
-      let bytes = 0;
-      for (const [n, type] of entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-        if (type !== vscode.FileType.File || !n.endsWith('.c') || n === name || candidates.length >= MAX_SIBLING_FILES) continue;
-        const uri = vscode.Uri.joinPath(dir, n);
-        try {
-          const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-          const text = open ? open.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
-          if (!withinSizeLimit(text.length, services.maxFileSize) || bytes + text.length > MAX_SIBLING_BYTES) continue;
-          bytes += text.length;
-          const h = await headersOf(text);
-          candidates.push({ file: siblingName(doc.uri, n, forExport), text, tree: parse(text), headers: h.texts, headerTrees: h.trees });
-        } catch {
-          // an unreadable sibling is left out
-        }
-      }
-    }
+    const found = await folder.sources(name);
+    const candidates: StitchCandidate[] = found.files.map((f) => ({ file: siblingName(doc.uri, f.name, forExport), text: f.text, tree: parse(f.text), headers: f.headers, headerTrees: headerTrees(f.headers) }));
     // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
     const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, headerTrees, ownFile: siblingName(doc.uri, name, forExport) } });
+    const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, headerTrees: headerTrees(headers), ownFile: siblingName(doc.uri, name, forExport) } });
     // a stitched trace names each step's file relative to the document's folder (the panel resolves it there)
     return { trace: r.trace, title: lifecycleTitle(r), doc, ...(r.stitched ? { baseDir: dir } : {}) };
   } catch (e) {
@@ -135,19 +95,35 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
   }
 }
 
-/** Bounds on the other files of a folder searched for the rest of a buffer's life. */
-const MAX_SIBLING_FILES = 64;
-const MAX_SIBLING_BYTES = 8 * 1024 * 1024;
+/**
+ * The document's folder through the workspace file system (desktop and web): its files, an open
+ * document's text before the saved one, nothing over dmaScope.maxFileSize.
+ */
+function workspaceFolderIO(dir: vscode.Uri, maxFileSize: number): FolderIO {
+  const decoder = new TextDecoder();
+  return {
+    files: async () => (await vscode.workspace.fs.readDirectory(dir)).filter(([, type]) => type === vscode.FileType.File).map(([n]) => n),
+    read: async (name) => {
+      const uri = vscode.Uri.joinPath(dir, name);
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      let text: string;
+      try {
+        text = open ? open.getText() : decoder.decode(await vscode.workspace.fs.readFile(uri));
+      } catch {
+        return undefined; // unreadable: left out
+      }
+      return withinSizeLimit(text.length, maxFileSize) ? text : undefined;
+    },
+  };
+}
 
 /** How a file of the document's folder is named in a stitched trace: by its name (the panel), workspace-relative (an export). */
 function siblingName(docUri: vscode.Uri, name: string, forExport: boolean): string {
   return forExport ? vscode.workspace.asRelativePath(vscode.Uri.joinPath(docUri, '..', name), false) : name;
 }
 
-/** The panel's title: the buffer and its function, or the functions it was followed through. */
-export function lifecycleTitle(r: { name: string; functionName: string; stitched?: { name: string }[] }): string {
-  return r.stitched ? `${r.name}: ${r.stitched.map((f) => `${f.name}()`).join(' → ')}` : `${r.name} in ${r.functionName}()`;
-}
+/** The panel's title (shared with the CLI and the language server). */
+export { lifecycleTitle };
 
 class PlatformStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('dmaScope.platform', vscode.StatusBarAlignment.Right, 100);

@@ -15,13 +15,24 @@ import { AnalysisSession, type SessionOptions } from '../analysis/session';
 import { documentHoverAt, HandleHoverCache } from '../analysis/handleHover';
 import type { FileSummary } from '../analysis/fileSummary';
 import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
-import { extractLifecycle, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine } from '../analysis/lifecycle';
+import { extractLifecycle, functionAt, HeaderTree, lifecycleTargets, LifecycleTarget, localIncludes, offsetOfLine, StitchCandidate, StitchedFunction } from '../analysis/lifecycle';
+import { functionName } from '../analysis/ast';
+import { lifecycleTitle } from './driverFolder';
 import type { SeveritySetting } from '../analysis/rules/types';
 import type { FileRecords } from '../analysis/driverIndex/records';
 import { checkDriverIndex, type DriverFinding } from '../analysis/driverIndex/check';
 import type { DriverIndex, IndexLimits } from '../analysis/driverIndex';
 
-export type { Finding, CheckError, QuickFix, LifecycleTarget, DriverFinding, FileRecords };
+export type { Finding, CheckError, QuickFix, LifecycleTarget, DriverFinding, FileRecords, StitchedFunction };
+
+/** One of the driver's other files for a stitched lifecycle, before parsing. */
+export interface LifecycleCandidate {
+  /** as the trace names it (relative to the document's folder) */
+  file: string;
+  text: string;
+  /** texts of the local headers it includes */
+  headers?: string[];
+}
 
 export interface AnalysisDiagnostics {
   version: number;
@@ -162,14 +173,67 @@ export class AnalysisAdapter {
   }
 
   /**
-   * The lifecycle (a .dmatrace) of the buffer at an offset of an open
-   * document. Throws LifecycleError with a user-facing reason when there is none.
+   * The lifecycle (a .dmatrace) of the buffer at an offset of an open document, followed through the
+   * functions of `candidates` (the driver's other files) that touch the struct member holding it
+   * (src/analysis/lifecycle/stitch.ts). The candidates and all headers are parsed for this call only.
+   * Throws LifecycleError with a user-facing reason when there is none.
    */
-  async lifecycle(uri: string, offset: number, opts: { file?: string; buffer?: string; headers?: string[] } = {}): Promise<{ trace: string; title: string }> {
+  async lifecycle(uri: string, offset: number, opts: { file?: string; buffer?: string; headers?: string[]; candidates?: LifecycleCandidate[] } = {}): Promise<{ trace: string; title: string; stitched?: StitchedFunction[] }> {
     const t = await this.tree(uri);
     if (!t) throw new Error(`document not open: ${uri}`);
-    const r = extractLifecycle({ text: t.text, tree: t.tree, offset, file: opts.file, buffer: opts.buffer, headers: opts.headers });
-    return { trace: r.trace, title: `${r.name} in ${r.functionName}()` };
+    const session = await this.ready();
+    const trees: Tree[] = [];
+    const parse = (text: string): Tree => {
+      const tree = session.parser.parse(text);
+      trees.push(tree);
+      return tree;
+    };
+    // a header included by several files is parsed once
+    const parsed = new Map<string, HeaderTree>();
+    const headerTrees = (texts: readonly string[] = []): HeaderTree[] => texts.map((h) => {
+      let got = parsed.get(h);
+      if (!got) parsed.set(h, (got = { text: h, tree: parse(h) }));
+      return got;
+    });
+    try {
+      const candidates: StitchCandidate[] = (opts.candidates ?? []).map((c) => ({ file: c.file, text: c.text, tree: parse(c.text), headers: c.headers ?? [], headerTrees: headerTrees(c.headers) }));
+      const r = extractLifecycle({ text: t.text, tree: t.tree, offset, file: opts.file, buffer: opts.buffer, headers: opts.headers, stitch: { candidates, headerTrees: headerTrees(opts.headers) } });
+      return { trace: r.trace, title: lifecycleTitle(r), ...(r.stitched ? { stitched: r.stitched.map(({ cursor: _c, ...f }) => f) } : {}) };
+    } finally {
+      for (const tr of trees) tr.delete();
+    }
+  }
+
+  /**
+   * What a folder's driver index knows of where the buffer at an offset goes on: the files (absolute
+   * paths, other than `file`) with records of the struct members the function at the offset records
+   * (directly, or through a helper of another file). Undefined when the index cannot tell (no index of
+   * the folder, the file not in it, or the function records no full member key): then the caller
+   * searches the folder.
+   */
+  async stitchFiles(uri: string, offset: number, folder: string, file: string): Promise<string[] | undefined> {
+    const index = this.peekDriverIndex(folder);
+    const t = await this.tree(uri);
+    if (!index || !index.hasFile(file) || !t) return undefined;
+    let fname: string;
+    try {
+      fname = functionName(functionAt({ text: t.text, tree: t.tree, offset })) ?? '';
+    } catch {
+      return undefined; // not in a function: the extraction says why
+    }
+    // the members holding DMA handles (the buffer's own pointer is followed where the handle is)
+    const keys = new Set<string>();
+    for (const m of index.members()) if (m.file === file && m.function === fname && m.container) keys.add(m.key);
+    if (!keys.size) return undefined;
+    const files = new Set<string>();
+    for (const k of keys) {
+      for (const m of index.recordsOf(k)) {
+        files.add(m.file);
+        if (m.helper) files.add(m.helper.file);
+      }
+    }
+    files.delete(file);
+    return [...files].sort();
   }
 
   text(uri: string): string | undefined {

@@ -18,6 +18,7 @@ import { rulesDocDir } from '../node/ruleDocs';
 import { ConfigLoader } from '../node/config';
 import { formatProblem } from '../analysis/config';
 import { nodeHeaderHost } from '../node/headerHost';
+import { nodeDriverFolder } from '../node/driverFolder';
 
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
@@ -68,6 +69,12 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
       }
     },
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
+    // the "Replay lifecycle" command's stitching: the CLI's bounded search of the document's folder
+    driverSources: (file, { only, openText }) => {
+      const dir = path.dirname(file);
+      const names = only ? new Set(only.filter((f) => path.dirname(f) === dir).map((f) => path.basename(f))) : undefined;
+      return nodeDriverFolder(file, openText).sources(path.basename(file), names);
+    },
     fileUri: (file) => pathToFileURL(file).href,
     // the "Replay lifecycle" command: the standalone page in the temp folder, one file per call site
     writeReplay: async (r) => {

@@ -6,7 +6,9 @@
  *
  * Features: diagnostics pushed on open/change (incremental sync, debounced,
  * stale runs dropped), hover (markdown), quick fixes as workspace edits, a
- * "Replay lifecycle" code lens with its command, settings from
+ * "Replay lifecycle" code lens with its command (the buffer followed through
+ * the driver's files: those its folder's driver index names once ready, else
+ * the bounded folder search of ./driverFolder.ts), settings from
  * `workspace/configuration` (section `dmaScope`) or initializationOptions.
  */
 import {
@@ -39,6 +41,8 @@ import { isPlatformId, PlatformId } from '../model/platformIds';
 import { AnalysisAdapter, Finding, type DriverFinding } from './analysis';
 import { ClientFiles, type RepoConfigResult } from './clientFiles';
 import { DriverIndexing, folderOfPath } from './driverIndexing';
+import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
+import type { LifecycleCandidate, StitchedFunction } from './analysis';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
@@ -71,6 +75,12 @@ export interface ServerHost {
   /** the *.c / *.h files directly in one folder (absolute paths, sorted), at most `limit`: the driver index of the folder (src/server/driverIndexing.ts) */
   listFolderFiles?(folder: string, limit: number): Promise<string[]>;
   readFile?(file: string): Promise<string>;
+  /**
+   * The driver's other .c files next to a document, for a stitched lifecycle (bounded; ./driverFolder.ts),
+   * each with the local headers it includes; only those of `only` (absolute paths) when given. An open
+   * document's text wins over the disk.
+   */
+  driverSources?(file: string, opts: { only?: readonly string[]; openText(file: string): string | undefined }): Promise<DriverSearch>;
   /** the file: URI of an absolute path */
   fileUri?(file: string): string;
   /** a rule page's URI (the page installed with the server); clients asking for `ruleLinks: 'command'` get a VS Code command link instead */
@@ -572,6 +582,34 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     return out;
   };
 
+  /**
+   * The driver's other files where the buffer at an offset of a document may go on: those the folder's
+   * driver index has records of its members in, once the index is ready (only they are read and parsed),
+   * else the bounded search of the folder's .c files. None when the host cannot read files.
+   */
+  const driverCandidates = async (uri: string, offset: number): Promise<{ candidates: LifecycleCandidate[]; searched?: { by: 'driver index' | 'folder'; files: string[] } }> => {
+    const file = uriPath(uri);
+    if (!file || !host.driverSources) return { candidates: [] };
+    const folder = folderOfPath(file);
+    let only: string[] | undefined;
+    try {
+      only = indexing?.isReady(folder) ? await adapter.stitchFiles(uri, offset, folder, file) : undefined;
+    } catch (e) {
+      logOnce(`stitch-index:${folder}`, `the driver index of ${folder} could not say where the buffer goes on: ${(e as Error)?.message ?? e}`);
+    }
+    try {
+      const found = await host.driverSources(file, { only, openText: (f) => { const u = openUriOf(f); return u ? documents.get(u)?.getText() : undefined; } });
+      if (found.skipped) logOnce(`stitch-skipped:${folder}:${found.skipped}`, `${found.skipped} other .c file${found.skipped > 1 ? 's' : ''} of ${folder} not searched for the lifecycle replay (more than ${MAX_DRIVER_FILES} files or ${MAX_DRIVER_CHARS >> 20} MB, or unreadable)`);
+      return {
+        candidates: found.files.map((f) => ({ file: f.name, text: f.text, headers: f.headers })),
+        searched: { by: only ? 'driver index' : 'folder', files: found.files.map((f) => f.name) },
+      };
+    } catch (e) {
+      logOnce(`stitch:${folder}`, `cannot read the other files of ${folder} for the lifecycle replay: ${(e as Error)?.message ?? e}`);
+      return { candidates: [] };
+    }
+  };
+
   connection.onExecuteCommand(async (p, token, workDone) => {
     if (p.command === CHECK_WORKSPACE_COMMAND) return checkWorkspace(token, workDone);
     if (p.command !== REPLAY_COMMAND) throw new ResponseError(LSPErrorCodes.RequestFailed, `unknown command ${p.command}`);
@@ -582,20 +620,22 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     const doc = requestDoc(uri);
     if (!doc) throw new ResponseError(LSPErrorCodes.RequestFailed, `${uri} is not an open C document DMA Scope checks`);
     const headers = host.readHeaders ? await host.readHeaders(uri, doc.getText()).catch(() => []) : [];
-    let r: { trace: string; title: string };
+    const { candidates, searched } = await driverCandidates(uri, offset);
+    let r: { trace: string; title: string; stitched?: StitchedFunction[] };
     try {
-      r = await adapter.lifecycle(uri, offset, { file: uri.split('/').pop(), headers });
+      r = await adapter.lifecycle(uri, offset, { file: uriPath(uri)?.split('/').pop() ?? uri.split('/').pop(), headers, candidates });
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
       notify(`DMA Scope: ${message}`);
       throw new ResponseError(LSPErrorCodes.RequestFailed, message);
     }
     const platform = settings.platform && isPlatformId(settings.platform) ? settings.platform : DEFAULT_PLATFORM;
-    if (!host.writeReplay) return { title: r.title, trace: r.trace };
+    const out = { title: r.title, trace: r.trace, ...(r.stitched ? { stitched: r.stitched } : {}), ...(searched ? { searched } : {}) };
+    if (!host.writeReplay) return out;
     const page = await host.writeReplay({ uri, line: doc.positionAt(offset).line + 1, trace: r.trace, title: r.title, platform });
     if (canShowDocument) void connection.window.showDocument({ uri: page, external: true }).catch(() => undefined);
     else notify(`DMA Scope: lifecycle replay written to ${page}`);
-    return { title: r.title, trace: r.trace, page };
+    return { ...out, page };
   });
 
   connection.onShutdown(() => {

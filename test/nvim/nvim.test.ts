@@ -4,7 +4,9 @@
  * unchecked dma_map_single, waits for DMA Scope's diagnostics, hovers the
  * call, applies the preferred quick fix and writes the file
  * (test/nvim/driver.lua). The assertions are here, on the written file and on
- * what the Lua side recorded.
+ * what the Lua side recorded. A second run opens a driver of two files and runs
+ * the "Replay lifecycle" code lens: the page it writes lists the functions the
+ * buffer was followed through, in both files.
  */
 import * as assert from 'assert';
 import * as cp from 'child_process';
@@ -25,13 +27,18 @@ interface NvimResult {
   hover?: string;
   actions?: string[];
   server_exit?: number;
+  lenses?: { title: string; line: number }[];
+  replay?: { title: string; trace: string; page: string; stitched?: { name: string; file: string; role: string }[]; searched?: { by: string; files: string[] } };
+  replay_error?: string;
+  messages?: string[];
+  shown?: string;
 }
 
-function runNvim(dir: string, file: string): Promise<{ code: number | null; out: string }> {
+function runNvim(dir: string, file: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = cp.spawn(NVIM, ['--headless', '-n', '-i', 'NONE', '-u', path.join(HERE, 'init.lua'), '-c', `luafile ${path.join(HERE, 'driver.lua')}`, file], {
       cwd: dir,
-      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -91,5 +98,50 @@ describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () 
 
   it('stops the server with shutdown and exit (exit code 0)', () => {
     assert.strictEqual(result.server_exit, 0);
+  });
+});
+
+describe('Neovim runs the "Replay lifecycle" code lens on a driver of two files', function () {
+  this.timeout(60000);
+  let dir = '';
+  let result: NvimResult;
+
+  before(async () => {
+    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-replay-'));
+    for (const f of ['wren.h', 'wren_main.c', 'wren_rx.c']) fs.copyFileSync(path.join(FIXTURES, 'lifecycle', 'twofile', f), path.join(dir, f));
+    const r = await runNvim(dir, 'wren_main.c', { DMA_SCOPE_MODE: 'replay' });
+    const file = path.join(dir, 'result.json');
+    assert.ok(fs.existsSync(file), `nvim wrote no result (exit ${r.code}): ${r.out}`);
+    result = JSON.parse(fs.readFileSync(file, 'utf8')) as NvimResult;
+    assert.ok(result.ok, `the Lua steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    assert.strictEqual(r.code, 0, r.out);
+  });
+
+  after(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (result?.replay?.page) fs.rmSync(new URL(result.replay.page), { force: true });
+  });
+
+  it('puts the lens on the map call and the command follows the buffer into wren_rx.c', () => {
+    assert.deepStrictEqual(result.lenses, [{ title: 'Replay lifecycle', line: 15 }]);
+    assert.strictEqual(result.replay_error, undefined);
+    assert.strictEqual(result.replay?.title, 'page: wren_alloc_rx_page() → wren_rx_poll() → wren_free_rx_ring()');
+    assert.deepStrictEqual(result.replay?.stitched?.map((f) => `${f.name} ${f.file} ${f.role}`), ['wren_alloc_rx_page wren_main.c map', 'wren_rx_poll wren_rx.c cpu', 'wren_free_rx_ring wren_main.c release']);
+    assert.deepStrictEqual(result.steps, ['started', 'lenses', 'replayed', 'stopped']);
+    assert.strictEqual(result.server_exit, 0);
+  });
+
+  it('shows the page it wrote, and the page lists the stitched functions', () => {
+    const page = result.replay!.page;
+    // Neovim 0.8 and later are sent window/showDocument; 0.7 a message naming the page
+    assert.ok(result.shown === page || result.messages?.includes(`DMA Scope: lifecycle replay written to ${page}`), JSON.stringify([result.shown, result.messages]));
+    const html = fs.readFileSync(new URL(page), 'utf8');
+    assert.ok(html.includes('<title>DMA Lifecycle: page: wren_alloc_rx_page() → wren_rx_poll() → wren_free_rx_ring()</title>'));
+    const trace = /<pre id="standalone-trace">([^]*?)<\/pre>/.exec(html)?.[1] ?? '';
+    assert.match(trace, /^# stitched 1\/3: wren_alloc_rx_page\(\) wren_main\.c:6-27 \[map\]/m);
+    assert.match(trace, /^# stitched 2\/3: wren_rx_poll\(\) wren_rx\.c:6-38 \[cpu\]/m);
+    assert.match(trace, /^# stitched 3\/3: wren_free_rx_ring\(\) wren_main\.c:29-43 \[release\]/m);
+    assert.match(trace, /^dma_sync_single_for_cpu page DMA_FROM_DEVICE 0 1518 +# src=wren_rx\.c:22$/m);
   });
 });

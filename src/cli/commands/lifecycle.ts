@@ -4,8 +4,10 @@ import * as path from 'path';
 import { CliIO, CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
 import { AnalysisSession } from '../../analysis/session';
 import type { Tree } from 'web-tree-sitter';
-import { extractLifecycle, HeaderTree, LifecycleError, LifecycleResult, localIncludes, offsetOfLine, StitchCandidate } from '../../analysis/lifecycle';
+import { extractLifecycle, HeaderTree, LifecycleError, LifecycleResult, offsetOfLine, StitchCandidate } from '../../analysis/lifecycle';
 import { nodeRuntime } from '../../node/wasm';
+import { nodeDriverFolder } from '../../node/driverFolder';
+import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES } from '../../server/driverFolder';
 
 /**
  * Reads `<file>:<line>`, the driver's own headers next to it, and extracts the
@@ -35,71 +37,34 @@ export async function lifecycleAt(command: string, location: string, buffer: str
   }
   const session = await AnalysisSession.create(await nodeRuntime());
   const trees: Tree[] = [];
+  const parsed = new Map<string, HeaderTree>();
   const parse = (t: string): Tree => {
     const tr = session.parser.parse(t);
     trees.push(tr);
     return tr;
   };
+  // a header included by several files is parsed once
+  const headerTrees = (texts: readonly string[]): HeaderTree[] => texts.map((t) => {
+    let h = parsed.get(t);
+    if (!h) parsed.set(t, (h = { text: t, tree: parse(t) }));
+    return h;
+  });
   const full = path.resolve(io.cwd, file);
-  const dir = path.dirname(full);
-  const headerCache = new Map<string, HeaderTree | null>();
-  // the driver's own headers next to a file: the sizes they #define, the structs they declare
-  const headersOf = (src: string, from: string): { texts: string[]; trees: HeaderTree[] } => {
-    const texts: string[] = [];
-    const trees: HeaderTree[] = [];
-    for (const inc of localIncludes(src)) {
-      const h = path.resolve(path.dirname(from), inc);
-      let got = headerCache.get(h);
-      if (got === undefined) {
-        got = null;
-        try {
-          if (fs.statSync(h).size <= 2 * 1024 * 1024) {
-            const t = fs.readFileSync(h, 'utf8');
-            got = { text: t, tree: parse(t) };
-          }
-        } catch {
-          // a missing header only costs a size
-        }
-        headerCache.set(h, got);
-      }
-      if (!got) continue;
-      texts.push(got.text);
-      trees.push(got);
-    }
-    return { texts, trees };
-  };
-  const { texts: headers, trees: headerTrees } = headersOf(text, full);
+  // the driver's own headers next to it (the sizes they #define, the structs they declare), and the
+  // other .c files of its folder: where the buffer's life goes on (bounded; src/server/driverFolder.ts)
+  const folder = nodeDriverFolder(full);
   try {
+    const headers = await folder.headersOf(text);
     const tree = parse(text);
-    // the other .c files of the driver's folder: where the buffer's life goes on (bounded)
     const candidates: StitchCandidate[] = [];
-    // other files are named as the user named this one (relative stays relative)
-    const shown = (f: string) => path.join(path.dirname(file), path.basename(f)).split(path.sep).join('/');
-    let names: string[] = [];
-    try {
-      if (!opts.thisFunction) names = fs.readdirSync(dir).filter((n) => n.endsWith('.c') && path.join(dir, n) !== full).sort();
-    } catch {
-      // an unreadable folder: this file only
+    if (!opts.thisFunction) {
+      // other files are named as the user named this one (relative stays relative)
+      const shown = (n: string) => path.join(path.dirname(file), n).split(path.sep).join('/');
+      const found = await folder.sources(path.basename(full));
+      for (const f of found.files) candidates.push({ file: shown(f.name), text: f.text, tree: parse(f.text), headers: f.headers, headerTrees: headerTrees(f.headers) });
+      if (found.skipped) io.err(`dma-scope ${command}: ${found.skipped} other .c file${found.skipped > 1 ? 's' : ''} of ${path.dirname(file)} not searched (more than ${MAX_DRIVER_FILES} files or ${MAX_DRIVER_CHARS >> 20} MB, or unreadable)\n`);
     }
-    let bytes = 0;
-    let skipped = 0;
-    for (const n of names) {
-      const f = path.join(dir, n);
-      let t: string;
-      try {
-        const st = fs.statSync(f);
-        if (!st.isFile() || st.size > 2 * 1024 * 1024 || candidates.length >= MAX_SIBLING_FILES || bytes + st.size > MAX_SIBLING_BYTES) { skipped++; continue; }
-        t = fs.readFileSync(f, 'utf8');
-        bytes += st.size;
-      } catch {
-        skipped++;
-        continue;
-      }
-      const h = headersOf(t, f);
-      candidates.push({ file: shown(f), text: t, tree: parse(t), headers: h.texts, headerTrees: h.trees });
-    }
-    if (skipped) io.err(`dma-scope ${command}: ${skipped} other .c file${skipped > 1 ? 's' : ''} of ${path.dirname(file)} not searched (more than ${MAX_SIBLING_FILES} files or ${MAX_SIBLING_BYTES >> 20} MB)\n`);
-    const result = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers, stitch: opts.thisFunction ? false : { candidates, headerTrees } });
+    const result = extractLifecycle({ text, tree, offset: offsetOfLine(text, line), buffer, file, headers, stitch: opts.thisFunction ? false : { candidates, headerTrees: headerTrees(headers) } });
     if (result.stitched) {
       io.err(`dma-scope ${command}: stitched ${result.stitched.length} functions: ${result.stitched.map((f) => `${f.name}() [${f.role}]`).join(' → ')}\n`);
     }
@@ -115,10 +80,6 @@ export async function lifecycleAt(command: string, location: string, buffer: str
     session.dispose();
   }
 }
-
-/** Bounds on the sibling files searched for the rest of a buffer's life. */
-const MAX_SIBLING_FILES = 64;
-const MAX_SIBLING_BYTES = 8 * 1024 * 1024;
 
 /** Shared with `replay`. */
 export const THIS_FUNCTION_OPTION: OptionSpec = { name: '--this-function', help: 'Follow the buffer in this function only; by default it is followed through the functions of the driver (the .c files of the same folder) that map, sync, unmap or free the struct member holding it, and the trace is stitched from them.' };

@@ -8,6 +8,7 @@ import * as path from 'path';
 import { CommandInfo, OptionSpec, UsageError, flagSpec, parseArgs } from '../args';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../../model/platformIds';
 import { replayPageHtml } from '../../node/replayPage';
+import { lifecycleTitle } from '../../server/driverFolder';
 import { lifecycleAt, THIS_FUNCTION_OPTION } from './lifecycle';
 
 const REPLAY_OPTIONS: readonly OptionSpec[] = [
@@ -37,7 +38,7 @@ export const replayCommand: CommandInfo = {
     if (!r) return 2;
     const html = replayPageHtml({
       trace: r.result.trace,
-      title: r.result.stitched ? `${r.result.name}: ${r.result.stitched.map((f) => `${f.name}()`).join(' → ')}` : `${r.result.name} in ${r.result.functionName}()`,
+      title: lifecycleTitle(r.result),
       platform: p as PlatformId,
       source: `${r.file}:${r.line}`,
       ...(view ? { view } : {}),
