@@ -283,10 +283,12 @@ class Analyzer {
     const t = this.locationTaint(r);
     if (!t || t.double) return t;
     // the driver's own bookkeeping kept in shared memory: a location this function wrote (or copied into) on the
-    // way, or a member the file's code stores values into (a second fetch of those is still reported above)
+    // way, or a member the file's code stores values into (a second fetch of those is still reported above) —
+    // in coherent memory and in a streaming-mapped struct alike (ps3_gelic_net in 6.1 maps each descriptor
+    // DMA_BIDIRECTIONAL and keeps its own `bus_addr` in the driver part of the same struct)
     if (this.checks.ownWrite(r)) return null;
     const field = /(\w+)(?:\[[^\]]*\])*$/.exec(r.key)?.[1];
-    if (field && r.origin.kind === 'coherent' && /(->|\.)\s*\w+(?:\[[^\]]*\])*$/.test(r.key) && this.ctx.summary.cpuWrittenFields?.().has(field)) return null;
+    if (field && (r.origin.kind === 'coherent' || r.origin.kind === 'streaming') && /(->|\.)\s*\w+(?:\[[^\]]*\])*$/.test(r.key) && this.ctx.summary.cpuWrittenFields?.().has(field)) return null;
     return t;
   }
 
