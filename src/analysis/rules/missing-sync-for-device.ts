@@ -8,7 +8,7 @@ import { dirName } from '../directions';
 export const rule: Rule = {
   id: 'missing-sync-for-device',
   title: 'The CPU writes a mapped TO/BIDI buffer and hands it on without dma_sync_*_for_device()',
-  // 2 of 5 strictly real on 6.12 (docs/rules/missing-sync-for-device.md): below the 90% bar, so info
+  // 3 of 6 strictly real on 6.12 (docs/rules/missing-sync-for-device.md): below the 90% bar, so info
   severity: 'info',
   checkFunction(ctx, report) {
     const judge = (a: Access): Parameters<typeof report>[0] | null => {
