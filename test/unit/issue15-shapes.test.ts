@@ -86,4 +86,64 @@ describe('issue 15 shapes', () => {
     const clean = await runFolder(session, 'helperleak-clean', DIR);
     for (const [f, found] of clean.found) assert.deepStrictEqual(found, [], `helperleak-clean/${f}`);
   });
+
+  /** docs/whole-driver.md's table: every shape's bad line, by rule, line:column and enclosing function (per-file rules). */
+  const PER_FILE: [shape: string, file: string, finding: string, fn: string][] = [
+    ['b', 'rules/map-leak.bad.c', 'map-leak 16:3', 'post_rx'],
+    ['b', 'shapes/exit-leak.bad.c', 'map-leak 30:2', 'xl_query'],
+    ['c', 'rules/skip-sync-heuristic.bad.c', 'skip-sync-heuristic 39:2', 'foo_rx_unmap'],
+    ['d', 'rules/skip-sync-heuristic.bad.c', 'skip-sync-heuristic 48:2', 'foo_tx_done'],
+    ['e', 'rules/unmap-wrong-family.bad.c', 'unmap-wrong-family 34:2', 'foo_read'],
+    ['f', 'rules/sg-iterate-nents.bad.c', 'sg-iterate-nents 13:23', 'fill_prd'],
+    ['g', 'rules/map-vmalloc.bad.c', 'map-vmalloc 31:32', 'foo_load_fw'],
+    ['h', 'rules/missing-sync-for-device.bad.c', 'missing-sync-for-device 13:9', 'demo_send'],
+    ['i', 'shapes/status-word.bad.c', 'missing-sync-for-device 23:2', 'stw_run'],
+    ['j', 'aliases/value-flow.bad.c', 'map-error-unchecked 21:23', 'foo_rx_fill'],
+    ['k', 'aliases/value-flow.bad.c', 'map-error-unchecked 35:4', 'foo_tx_frags'],
+    ['l', 'aliases/value-flow.bad.c', 'map-error-unchecked 47:29', 'foo_rx_map_cb'],
+    ['m', 'preproc/dead-check.bad.c', 'map-error-unchecked 16:11', 'foo_map_tx'],
+    ['n', 'aliases/value-flow.bad.c', 'cpu-access-device-owned 105:16', 'foo_exchange'],
+    ['o', 'headers/kernel/drivers/net/ringdemo/ringdemo_main.c', 'cacheline-share 18:41', 'ringdemo_read_status'],
+  ];
+  /** the clean twins of the false-positive shapes (j, k, l, n) and of the others: no finding at all */
+  const SILENT = ['aliases/value-flow.good.c', 'preproc/dead-check.good.c', 'shapes/exit-leak.good.c', 'shapes/status-word.good.c',
+    'headers/kernel/drivers/net/ringdemo/ringdemo_clean.c', 'rules/skip-sync-heuristic.good.c', 'rules/unmap-wrong-family.good.c',
+    'rules/sg-iterate-nents.good.c', 'rules/map-vmalloc.good.c', 'rules/missing-sync-for-device.good.c', 'rules/map-leak.good.c'];
+
+  const checkFixture = (rel: string) => {
+    const abs = path.join(FIXTURES, rel);
+    const text = fs.readFileSync(abs, 'utf8');
+    const file = rel.startsWith('headers/kernel/') ? rel.slice('headers/kernel/'.length) : `drivers/foo/${path.basename(rel)}`;
+    const r = session.check(text, { file, headerPath: abs.replace(/\\/g, '/') });
+    assert.deepStrictEqual(r.errors, [], rel);
+    return { text, findings: r.findings.map((f) => ({ at: `${f.rule} ${f.line}:${f.column}`, fn: enclosingFunction(text, f.line) })) };
+  };
+
+  it('every per-file shape of the table is flagged at its line and column, in its function', () => {
+    for (const [shape, rel, finding, fn] of PER_FILE) {
+      const got = checkFixture(rel).findings.filter((f) => f.at === finding);
+      assert.deepStrictEqual(got, [{ at: finding, fn }], `(${shape}) ${rel}`);
+    }
+  });
+
+  it('every clean twin of the table is silent', () => {
+    for (const rel of SILENT) assert.deepStrictEqual(checkFixture(rel).findings, [], rel);
+  });
+
+  it('every driver shape of the table (ringnic) is flagged in its file and function, the map in the related location', async () => {
+    const run = await runFolder(session, 'ringnic');
+    const got = run.driver.findings.map((d) => `${d.rule} ${d.file.split('/').pop()}:${d.line}:${d.column} ${d.function}`).sort();
+    assert.deepStrictEqual(got, [
+      'driver-dir-mismatch ringnic_main.c:112:3 ringnic_teardown',
+      'driver-dir-mismatch ringnic_main.c:54:67 ringnic_poll', // (a) mapped FROM_DEVICE in ringnic_refill, synced TO_DEVICE
+      'driver-dir-mismatch ringnic_main.c:86:49 ringnic_tx_complete', // (a) mapped TO_DEVICE by the helper, unmapped FROM_DEVICE
+      'driver-helper-map-leak ringnic_main.c:129:3 ringnic_xmit_pair', // (b)
+      'driver-unmap-family ringnic_dma.c:23:2 ringnic_unmap_req', // (e) across files
+      'driver-unmap-family ringnic_main.c:20:2 ringnic_free_ring',
+    ]);
+    const poll = run.driver.findings.find((d) => d.line === 54)!;
+    assert.deepStrictEqual(poll.related.map((r) => `${(r.file ?? '').split('/').pop()}:${r.line}`), ['ringnic_main.c:34']);
+    const clean = await runFolder(session, 'ringnic-clean');
+    for (const [f, found] of clean.found) assert.deepStrictEqual(found, [], `ringnic-clean/${f}`);
+  });
 });
