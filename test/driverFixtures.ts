@@ -30,14 +30,15 @@ export interface Run {
   driver: ReturnType<typeof checkDriverIndex>;
 }
 
-export async function runFolder(session: AnalysisSession, name: string): Promise<Run> {
+/** `base`: the folder holding the fixture folders (default test/fixtures/driver). */
+export async function runFolder(session: AnalysisSession, name: string, base = DRIVER_FIXTURES): Promise<Run> {
   const folder = `drivers/net/${name}`;
   const index = session.driverIndex(folder);
   const found = new Map<string, string[]>();
   const want = new Map<string, string[]>();
   const records = new Map<string, FileRecords>();
-  for (const f of fs.readdirSync(path.join(DRIVER_FIXTURES, name)).filter((x) => x.endsWith('.c')).sort()) {
-    const abs = path.join(DRIVER_FIXTURES, name, f);
+  for (const f of fs.readdirSync(path.join(base, name)).filter((x) => x.endsWith('.c')).sort()) {
+    const abs = path.join(base, name, f);
     const text = fs.readFileSync(abs, 'utf8');
     const r = session.check(text, { file: `${folder}/${f}`, headerPath: abs.replace(/\\/g, '/'), records: true });
     assert.deepStrictEqual(r.errors, []);

@@ -61,8 +61,9 @@ function viaErrorVariable(
     if (/^(ret|rc|err|error|retval|status|result|res|rv)$/.test(v) && ctx.locals.has(v)) vars.add(v);
   }
   for (const v of vars) {
-    const setsErr = new RegExp(`(^|[^\\w.>])${v}=(-E[A-Z0-9]+|PTR_ERR\\(|ERR_PTR\\()`);
-    const reassign = new RegExp(`(^|[^\\w.>])${v}=[^=]`);
+    // normText keeps the blanks around `=` (`ret =-ENOMEM;`, `ret = foo(x);`)
+    const setsErr = new RegExp(`(^|[^\\w.>])${v} ?= ?(-E[A-Z0-9]+|PTR_ERR\\(|ERR_PTR\\()`);
+    const reassign = new RegExp(`(^|[^\\w.>])${v} ?=[^=]`);
     const testsErr = (t: string): boolean => {
       const u = unwrapCond(t);
       return u === v || u === `${v}<0` || u === `${v}!=0` || u === `IS_ERR_VALUE(${v})`;
