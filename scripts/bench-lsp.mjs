@@ -25,7 +25,7 @@ const opt = (name, def) => {
 };
 const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--skip-rss'));
 if (!tree || !existsSync(tree)) {
-  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss] [--server <program.js>] [--server-flags "<node flags>"]');
+  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss] [--rounds N] [--server <program.js>] [--server-flags "<node flags>"]');
   process.exit(2);
 }
 if (!existsSync(cli)) {
@@ -235,7 +235,11 @@ await initialize(s, tree);
 const base = rssMiB(s.proc.pid);
 const rounds = [];
 let findings = 0;
-for (let round = 1; round <= 2; round++) {
+// --rounds N (default 2): more rounds show whether growth after round 2 is a plateau (bounded caches, the
+// background driver indexes of the folders opened in round 1 finishing) or a leak
+const roundsArg = Number(process.argv[process.argv.indexOf('--rounds') + 1]);
+const nRounds = process.argv.includes('--rounds') && roundsArg >= 2 ? roundsArg : 2;
+for (let round = 1; round <= nRounds; round++) {
   const r0 = performance.now();
   let peak = 0;
   const c0 = cpuMs(s.proc.pid);
@@ -252,7 +256,8 @@ for (let round = 1; round <= 2; round++) {
   await new Promise((r) => setTimeout(r, 500));
   rounds.push({ rss: rssMiB(s.proc.pid), peak, secs: (performance.now() - r0) / 1000, cpu: (cpuMs(s.proc.pid) - c0) / 1000 });
 }
-console.log(`RSS over ${list.length} files of ${under} (${findings} findings), opened and closed twice in one session:`);
+console.log(`RSS over ${list.length} files of ${under} (${findings} findings), opened and closed ${nRounds} times in one session:`);
 console.log(`  after initialize ${base.toFixed(0)} MiB; after round 1 ${rounds[0].rss.toFixed(0)} MiB (peak ${rounds[0].peak.toFixed(0)}, ${rounds[0].secs.toFixed(1)} s wall, ${rounds[0].cpu.toFixed(1)} s CPU); after round 2 ${rounds[1].rss.toFixed(0)} MiB (peak ${rounds[1].peak.toFixed(0)}, ${rounds[1].secs.toFixed(1)} s wall, ${rounds[1].cpu.toFixed(1)} s CPU)`);
 console.log(`  round 2 vs round 1: ${(((rounds[1].rss - rounds[0].rss) / rounds[0].rss) * 100).toFixed(1)}% (budget ≤ 15%, and < 1 GB)`);
+for (let i = 2; i < rounds.length; i++) console.log(`  after round ${i + 1} ${rounds[i].rss.toFixed(0)} MiB (peak ${rounds[i].peak.toFixed(0)}): ${(((rounds[i].rss - rounds[i - 1].rss) / rounds[i - 1].rss) * 100).toFixed(1)}% vs round ${i}`);
 console.log(`shutdown + exit: exit code ${await stop(s)}`);
