@@ -43,12 +43,14 @@ import { ClientFiles, type RepoConfigResult } from './clientFiles';
 import { DriverIndexing, folderOfPath } from './driverIndexing';
 import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
+import { yieldToLoop } from './turn';
+import { checkWorkspaceFiles, MAX_WORKSPACE_FILES, type WorkspaceCheckResult } from './workspaceCheck';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
 export const REPLAY_COMMAND = 'dmaScope.replayLifecycle';
 export const CHECK_WORKSPACE_COMMAND = 'dmaScope.checkWorkspace';
 /** a workspace check stops after this many files */
-export const MAX_WORKSPACE_FILES = 20000;
+export { MAX_WORKSPACE_FILES } from './workspaceCheck';
 export const DEBOUNCE_MS = 200;
 const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
 
@@ -119,16 +121,6 @@ export function uriPath(uri: string): string | undefined {
 
 function severityOf(s: Finding['severity']): DiagnosticSeverity {
   return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
-}
-
-/**
- * Lets messages already received (a `$/cancelRequest`) be read before a request is served. setImmediate
- * runs right after the pending I/O; setTimeout(0) (the web worker's only choice) waits a timer tick of ~1 ms.
- */
-const nextTurn: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => void setImmediate(f) : (f) => void setTimeout(f, 0);
-
-function yieldToLoop(): Promise<void> {
-  return new Promise((r) => nextTurn(r));
 }
 
 function cancelled(): ResponseError<void> {
@@ -521,66 +513,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     }
   });
 
-  /**
-   * Checks every C file of the workspace folders that is not open (open ones are checked live) and
-   * publishes their diagnostics, with window/workDoneProgress (cancellable) when the client has it.
-   */
-  const checkWorkspace = async (token: CancellationToken, attached: WorkDoneProgressReporter): Promise<{ files: number; findings: number; skipped: number; cancelled: boolean }> => {
-    if (!host.listSourceFiles || !host.readFile || !host.fileUri) throw new ResponseError(LSPErrorCodes.RequestFailed, 'this server cannot read the workspace');
-    let progress: WorkDoneProgressReporter = attached;
-    let progressToken: CancellationToken | undefined;
-    if (WorkDoneProgressReporter.isNullInstance(attached) && canWorkDoneProgress) {
-      const p = await connection.window.createWorkDoneProgress();
-      progress = p;
-      progressToken = p.token;
-    }
-    const stop = (): boolean => token.isCancellationRequested || !!progressToken?.isCancellationRequested;
-    progress.begin('DMA Scope: checking the workspace', 0, 'listing files', true);
-    const out = { files: 0, findings: 0, skipped: 0, cancelled: false };
-    try {
-      const files = await host.listSourceFiles([...new Set(roots)], MAX_WORKSPACE_FILES);
-      for (let i = 0; i < files.length; i++) {
-        if (stop()) {
-          out.cancelled = true;
-          break;
-        }
-        const uri = host.fileUri(files[i]);
-        const rel = relPath(uri) ?? files[i];
-        progress.report(Math.floor((i * 100) / files.length), `${i + 1}/${files.length} ${rel}`);
-        await yieldToLoop(); // requests and cancellations are served between files
-        if (documents.get(uri)) continue;
-        let text: string;
-        try {
-          text = await host.readFile(files[i]);
-        } catch {
-          out.skipped++;
-          continue;
-        }
-        if (skipReason(text, settings.maxFileSize) || isExcluded(settings.exclude, rel, files[i])) {
-          out.skipped++;
-          continue;
-        }
-        const doc = TextDocument.create(uri, 'c', 0, text);
-        try {
-          adapter.open(uri, text, 0);
-          const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: rel, headerPath: files[i] });
-          if (!r) continue;
-          for (const e of r.errors) logOnce(e.rule ? `rule:${e.rule}` : `check:${uri}:${e.message}`, `${rel}: ${e.message}${e.rule ? ` [${e.rule}]` : ''}`);
-          out.files++;
-          out.findings += r.findings.length;
-          if (!documents.get(uri)) await connection.sendDiagnostics({ uri, diagnostics: r.findings.map((f) => toDiagnostic(doc, f)) });
-        } catch (e) {
-          out.skipped++;
-          logOnce(`check:${uri}`, `could not check ${rel}: ${(e as Error)?.message ?? e}`);
-        } finally {
-          if (!documents.get(uri)) adapter.close(uri);
-        }
-      }
-    } finally {
-      progress.done();
-    }
-    return out;
-  };
+  const checkWorkspace = (token: CancellationToken, attached: WorkDoneProgressReporter): Promise<WorkspaceCheckResult> =>
+    checkWorkspaceFiles({ connection, host, adapter, documents, roots, settings, canWorkDoneProgress, relPath, severitiesFor, logOnce, toDiagnostic }, token, attached);
 
   /**
    * The driver's other files where the buffer at an offset of a document may go on: those the folder's
