@@ -6,15 +6,14 @@
  * written file and on what the Lisp side recorded.
  */
 import * as assert from 'assert';
-import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES, REPO_ROOT } from '../helpers';
+import { CLI, editorResult, runEditorClient, type EditorRun } from '../editorClient';
 
 const EMACS = process.env.EMACS_PATH || 'emacs';
 const HERE = path.join(REPO_ROOT, 'test', 'emacs');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
 interface EmacsResult {
   ok: boolean;
@@ -26,23 +25,9 @@ interface EmacsResult {
   server_exit?: number;
 }
 
-function runEmacs(dir: string, file: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    // -q, not -Q: the site start files put Debian's elpa-eglot on the load path
-    const p = cp.spawn(EMACS, ['--batch', '-q', '-l', path.join(HERE, 'init.el'), file, '-l', path.join(HERE, 'driver.el')], {
-      cwd: dir,
-      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), 50000);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, out });
-    });
-  });
+function runEmacs(dir: string, file: string): Promise<EditorRun> {
+  // -q, not -Q: the site start files put Debian's elpa-eglot on the load path
+  return runEditorClient(EMACS, ['--batch', '-q', '-l', path.join(HERE, 'init.el'), file, '-l', path.join(HERE, 'driver.el')], dir, { HOME: dir });
 }
 
 describe('Emacs (eglot) with dma-scope lsp --stdio', function () {
@@ -56,10 +41,7 @@ describe('Emacs (eglot) with dma-scope lsp --stdio', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-emacs-'));
     fs.writeFileSync(path.join(dir, 'drv.c'), original);
     const r = await runEmacs(dir, 'drv.c');
-    const file = path.join(dir, 'result.json');
-    assert.ok(fs.existsSync(file), `emacs wrote no result (exit ${r.code}): ${r.out}`);
-    result = JSON.parse(fs.readFileSync(file, 'utf8')) as EmacsResult;
-    assert.ok(result.ok, `the Lisp steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    result = editorResult<EmacsResult>(dir, r, 'Emacs (Lisp)');
     assert.strictEqual(r.code, 0, r.out);
   });
 

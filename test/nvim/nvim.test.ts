@@ -9,15 +9,14 @@
  * buffer was followed through, in both files.
  */
 import * as assert from 'assert';
-import * as cp from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES, REPO_ROOT } from '../helpers';
+import { CLI, editorResult, runEditorClient, type EditorRun } from '../editorClient';
 
 const NVIM = process.env.NVIM_PATH || 'nvim';
 const HERE = path.join(REPO_ROOT, 'test', 'nvim');
-const CLI = path.join(REPO_ROOT, 'dist', 'cli.js');
 
 interface NvimResult {
   ok: boolean;
@@ -34,22 +33,9 @@ interface NvimResult {
   shown?: string;
 }
 
-function runNvim(dir: string, file: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const p = cp.spawn(NVIM, ['--headless', '-n', '-i', 'NONE', '-u', path.join(HERE, 'init.lua'), '-c', `luafile ${path.join(HERE, 'driver.lua')}`, file], {
-      cwd: dir,
-      env: { ...process.env, DMA_SCOPE_CMD: `${process.execPath} ${CLI} lsp --stdio`, DMA_SCOPE_RESULT: path.join(dir, 'result.json'), XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const t = setTimeout(() => p.kill('SIGKILL'), 50000);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      resolve({ code, out });
-    });
-  });
+function runNvim(dir: string, file: string, env: Record<string, string> = {}): Promise<EditorRun> {
+  const args = ['--headless', '-n', '-i', 'NONE', '-u', path.join(HERE, 'init.lua'), '-c', `luafile ${path.join(HERE, 'driver.lua')}`, file];
+  return runEditorClient(NVIM, args, dir, { XDG_STATE_HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env });
 }
 
 describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () {
@@ -63,10 +49,7 @@ describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-'));
     fs.writeFileSync(path.join(dir, 'drv.c'), original);
     const r = await runNvim(dir, 'drv.c');
-    const file = path.join(dir, 'result.json');
-    assert.ok(fs.existsSync(file), `nvim wrote no result (exit ${r.code}): ${r.out}`);
-    result = JSON.parse(fs.readFileSync(file, 'utf8')) as NvimResult;
-    assert.ok(result.ok, `the Lua steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    result = editorResult<NvimResult>(dir, r, 'Neovim (Lua)');
     assert.strictEqual(r.code, 0, r.out);
   });
 
@@ -111,10 +94,7 @@ describe('Neovim runs the "Replay lifecycle" code lens on a driver of two files'
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-replay-'));
     for (const f of ['wren.h', 'wren_main.c', 'wren_rx.c']) fs.copyFileSync(path.join(FIXTURES, 'lifecycle', 'twofile', f), path.join(dir, f));
     const r = await runNvim(dir, 'wren_main.c', { DMA_SCOPE_MODE: 'replay' });
-    const file = path.join(dir, 'result.json');
-    assert.ok(fs.existsSync(file), `nvim wrote no result (exit ${r.code}): ${r.out}`);
-    result = JSON.parse(fs.readFileSync(file, 'utf8')) as NvimResult;
-    assert.ok(result.ok, `the Lua steps failed after ${JSON.stringify(result.steps)}: ${result.error}\n${r.out}`);
+    result = editorResult<NvimResult>(dir, r, 'Neovim (Lua)');
     assert.strictEqual(r.code, 0, r.out);
   });
 
