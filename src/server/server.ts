@@ -44,6 +44,7 @@ import { DriverIndexing, folderOfPath } from './driverIndexing';
 import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
 import { yieldToLoop } from './turn';
+import type { QuickFix } from '../analysis/quickFixes';
 import { checkWorkspaceFiles, MAX_WORKSPACE_FILES, type WorkspaceCheckResult } from './workspaceCheck';
 
 export const DIAGNOSTIC_SOURCE = 'dma-scope';
@@ -474,6 +475,16 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     }
   });
 
+  /** The fixes of a driver finding at this range of the document (its folder's index is ready and the text there is unchanged). */
+  const driverFixes = (doc: TextDocument, rule: string, start: number, end: number): QuickFix[] => {
+    const file = uriPath(doc.uri);
+    if (!file || !indexing) return [];
+    const text = doc.getText();
+    return indexing.findingsFor(file)
+      .filter((f) => f.rule === rule && f.start === start && f.end === end && f.fixes?.every((x) => x.edits.every((e) => e.end <= text.length)))
+      .flatMap((f) => (f.fixes ?? []).map((x) => ({ ...x, preferred: true })));
+  };
+
   connection.onCodeAction(async (p, token) => {
     await yieldToLoop();
     if (token.isCancellationRequested) return cancelled();
@@ -488,7 +499,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       if (d.source !== DIAGNOSTIC_SOURCE || typeof d.code !== 'string') continue;
       const start = cur.offsetAt(d.range.start);
       const end = cur.offsetAt(d.range.end);
-      for (const fix of adapter.quickFixes(cur.uri, { rule: d.code, start, end })) {
+      for (const fix of [...driverFixes(cur, d.code, start, end), ...adapter.quickFixes(cur.uri, { rule: d.code, start, end })]) {
         const edits: TextEdit[] = fix.edits.map((e) => ({ range: { start: cur.positionAt(e.start), end: cur.positionAt(e.end) }, newText: e.text }));
         out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: fix.preferred || undefined, edit: { changes: { [cur.uri]: edits } } });
       }

@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import type { Diagnostic } from 'vscode-languageserver-protocol';
+import type { CodeAction, Diagnostic } from 'vscode-languageserver-protocol';
 import { LspTestClient } from '../lspClient';
 import { FIXTURES, REPO_ROOT } from '../helpers';
 
@@ -54,13 +54,26 @@ describe('language server: driver index', function () {
     assert.deepStrictEqual(ds[0].relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(MAIN)} 96`]);
   });
 
-  it('follows an edit: fixing the sync direction drops its finding, and the others stay', async () => {
-    const text = fs.readFileSync(MAIN, 'utf8');
-    const line = text.split('\n')[53];
-    const col = line.indexOf('DMA_TO_DEVICE');
+  it("offers the map's direction as the preferred quick fix of a driver direction mismatch, and only suppression through a helper", async () => {
+    const ds = await latest(uri(MAIN), (x) => x.length === 5);
+    const sync = ds.find((d) => at(d) === 'driver-dir-mismatch 54:67')!;
+    const actions = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri(MAIN) }, range: sync.range, context: { diagnostics: [sync] } })) as CodeAction[];
+    assert.deepStrictEqual(actions.map((a) => [a.title, !!a.isPreferred]), [["Use the map's direction DMA_FROM_DEVICE", true], ['Suppress driver-dir-mismatch on this line', false]]);
+    assert.deepStrictEqual(actions[0].edit?.changes?.[uri(MAIN)], [{ range: sync.range, newText: 'DMA_FROM_DEVICE' }]);
+    const viaHelper = ds.find((d) => at(d) === 'driver-dir-mismatch 112:3')!;
+    const other = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri(MAIN) }, range: viaHelper.range, context: { diagnostics: [viaHelper] } })) as CodeAction[];
+    assert.deepStrictEqual(other.map((a) => a.title), ['Suppress driver-dir-mismatch on this line']);
+  });
+
+  it('follows an edit: applying the quick fix of the sync direction drops its finding, and the others stay', async () => {
+    const ds0 = await latest(uri(MAIN), (x) => x.length === 5);
+    const sync = ds0.find((d) => at(d) === 'driver-dir-mismatch 54:67')!;
+    const [fix] = (await c.conn.sendRequest('textDocument/codeAction', { textDocument: { uri: uri(MAIN) }, range: sync.range, context: { diagnostics: [sync] } })) as CodeAction[];
+    const edits = fix.edit!.changes![uri(MAIN)];
+    assert.strictEqual(fs.readFileSync(MAIN, 'utf8').split('\n')[53].slice(edits[0].range.start.character, edits[0].range.end.character), 'DMA_TO_DEVICE');
     await c.conn.sendNotification('textDocument/didChange', {
       textDocument: { uri: uri(MAIN), version: 2 },
-      contentChanges: [{ range: { start: { line: 53, character: col }, end: { line: 53, character: col + 'DMA_TO_DEVICE'.length } }, text: 'DMA_FROM_DEVICE' }],
+      contentChanges: edits.map((e) => ({ range: e.range, text: e.newText })),
     });
     const ds = await latest(uri(MAIN), (x) => x.length === 4);
     assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);

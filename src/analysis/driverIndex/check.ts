@@ -4,7 +4,7 @@
  * default, and `dma-scope: ignore` comments. A failing rule is reported in `errors` and skipped.
  */
 import { RULES } from '../rules';
-import type { DriverRawFinding, Severity, SeveritySetting } from '../rules/types';
+import type { DriverRawFinding, Fix, Severity, SeveritySetting } from '../rules/types';
 import type { DriverIndex } from './index';
 import type { Span } from './records';
 
@@ -31,6 +31,8 @@ export interface DriverFinding {
   endLine: number;
   endColumn: number;
   related: DriverRelated[];
+  /** mechanical fixes, as edits of `file` */
+  fixes?: Fix[];
 }
 
 export interface DriverCheckOptions {
@@ -71,6 +73,7 @@ export function checkDriverIndex(index: DriverIndex, opts: DriverCheckOptions = 
         rule: id, severity: setting ? (setting as Severity) : f.severity ?? r.severity, message: f.message, file: f.file, function: f.function,
         start: f.at.start, end: f.at.end, ...p,
         related: f.related.map((x) => ({ file: x.file, start: x.at.start, end: x.at.end, line: x.at.line ?? 1, column: x.at.column ?? 1, message: x.message })),
+        ...(f.fixes?.length ? { fixes: f.fixes } : {}),
       });
     };
     try {

@@ -38,6 +38,8 @@ export const rule: Rule = {
         at: rel.via ? rel.at : rel.dirAt ?? rel.at,
         message: `${what}, but every map of that member in this driver is ${dirName(md)} (${where(maps[0])}${maps.length > 1 ? ` and ${maps.length - 1} more` : ''}): ${rule}${rd === 'BIDI' ? '' : ', or map DMA_BIDIRECTIONAL if both the device and the CPU write the buffer'}.`,
         related: mapRelated(maps, () => `mapped ${dirName(md)}`),
+        // the direction argument of the call itself (not through a helper) can take the map's
+        ...(!rel.via && rel.dirAt ? { fixes: [{ title: `Use the map's direction ${dirName(md)}`, edits: [{ start: rel.dirAt.start, end: rel.dirAt.end, text: dirName(md) }] }] } : {}),
       });
     }
   },

@@ -51,6 +51,8 @@ export interface DriverRawFinding {
   function: string;
   at: Span;
   related: { file: string; at: Span; message: string }[];
+  /** mechanical fixes, as edits of the finding's file (offsets in its text) */
+  fixes?: Fix[];
 }
 
 export type DriverReport = (f: DriverRawFinding) => void;
