@@ -4,7 +4,8 @@
  * default, and `dma-scope: ignore` comments. A failing rule is reported in `errors` and skipped.
  */
 import { RULES } from '../rules';
-import type { DriverRawFinding, Fix, Severity, SeveritySetting } from '../rules/types';
+import type { DriverRawFinding, Severity, SeveritySetting } from '../rules/types';
+import type { Finding } from '../checker';
 import type { DriverIndex } from './index';
 import type { Span } from './records';
 
@@ -18,21 +19,10 @@ export interface DriverRelated {
 }
 
 /** A finding of a driver rule: the same fields as a per-file Finding, plus its file and function; related locations name their file. */
-export interface DriverFinding {
-  rule: string;
-  severity: Severity;
-  message: string;
+export interface DriverFinding extends Omit<Finding, 'related'> {
   file: string;
   function: string;
-  start: number;
-  end: number;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
   related: DriverRelated[];
-  /** mechanical fixes, as edits of `file` */
-  fixes?: Fix[];
 }
 
 export interface DriverCheckOptions {

@@ -16,7 +16,7 @@ import type { BufferKind, Direction } from '../../model/sim/types';
 import { callName, enclosingFunction, functionName, normText, walk } from '../ast';
 import { MAX_FUNCTION_CHARS } from '../facts';
 import { Ctx, deviceAccess, event, Event, LifecycleStep, publicStep } from './context';
-import { printLifecycle, printStitched } from './output';
+import { printLifecycle, printStitched, type OutputInput } from './output';
 import { stitchLifecycle, StitchOptions } from './stitch';
 import type { StitchedFunction } from '../../model/sim/stitched';
 import { PathNotes, walkMainPath } from './path';
@@ -126,16 +126,7 @@ export interface StitchPart {
 }
 
 /** What one extraction leaves behind, before printing. */
-export interface CoreResult {
-  ctx: Ctx;
-  fn: Node;
-  fname: string;
-  bufExpr: string;
-  kind: BufferKind;
-  size: number;
-  pathNotes: PathNotes;
-  notes: string[];
-  liveAtEnd: boolean;
+export interface CoreResult extends Omit<OutputInput, 'req'> {
   /** the user's pick and what it resolved to */
   mappedElsewhere: boolean;
   /** the handle expressions known before the walk (a member the function syncs or unmaps, later overwritten) */
