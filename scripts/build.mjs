@@ -26,7 +26,12 @@ const targets = [
   { ...common, entryPoints: [join(root, 'src/extension/extension.web.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
   // the language server in a web worker (started by the web extension through vscode-languageclient/browser)
   { ...common, entryPoints: [join(root, 'src/server/browser.ts')], outfile: join(dist, 'web/server.js'), platform: 'browser', format: 'iife', external: nodeOnly, define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },
-  { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', define: nodeMeta.define, banner: { js: `#!/usr/bin/env node\n${nodeMeta.banner.js}` } },
+  // the `dma-scope` program: a small launcher (src/cli/bin.ts) that loads the CLI bundle through a V8 code
+  // cache (src/node/codeCache.ts). Code run from a cache loses Node 20's dynamic-import hook, so the
+  // bundle has no import(): web-tree-sitter's CommonJS build (require() on its Node path), and our own
+  // import() calls compiled to require().
+  { ...common, entryPoints: [join(root, 'src/cli/bin.ts')], outfile: join(dist, 'cli.js'), platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli-main.js'), platform: 'node', format: 'cjs', supported: { 'dynamic-import': false }, alias: { 'web-tree-sitter': join(root, 'node_modules/web-tree-sitter/tree-sitter.cjs') }, ...nodeMeta },
 ];
 const optional = [
   { entry: 'src/cli/worker.ts', out: 'worker.js', platform: 'node', format: 'cjs' },

@@ -107,6 +107,26 @@ describe('rule links (issue 19 §3)', () => {
     assert.match(ignore, /^!docs\/how-dma-works\.md$/m, 'the .vsix ships docs/how-dma-works.md');
   });
 
+  it('the .vsix ships every bundle the build writes (but the test bundle)', () => {
+    const allow = fs
+      .readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => new RegExp(`^${l.slice(1).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`));
+    const built: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory()) walk(rel);
+        else if (/\.(js|wasm)$/.test(e.name)) built.push(rel);
+      }
+    };
+    walk('dist');
+    assert.ok(built.includes('dist/web/server.js') && built.includes('dist/cli-main.js'), built.join(' '));
+    const left = built.filter((f) => !f.startsWith('dist/test/') && !allow.some((re) => re.test(f)));
+    assert.deepStrictEqual(left, [], 'bundles the .vsix would leave out');
+  });
+
   it('explain prints installed page paths, or the configured base URL', async () => {
     const o = io();
     assert.strictEqual(await main(['explain', 'dma_map_single'], o), 0);
