@@ -110,12 +110,12 @@ export class AnalysisAdapter {
   }
 
   /** Checks the current text. Returns undefined when the document was closed meanwhile. */
-  async diagnostics(uri: string, opts: { severities: Record<string, SeveritySetting>; file?: string; headerPath?: string }): Promise<AnalysisDiagnostics | undefined> {
+  async diagnostics(uri: string, opts: { severities: Record<string, SeveritySetting>; file?: string; headerPath?: string; records?: boolean }): Promise<AnalysisDiagnostics | undefined> {
     const t = await this.tree(uri);
     const d = this.docs.get(uri);
     if (!t || !d) return undefined;
     const session = await this.ready();
-    const r = session.checkTree(t.tree, t.text, { severities: opts.severities, file: opts.file, ...(opts.headerPath ? { headerPath: opts.headerPath, records: true } : {}) });
+    const r = session.checkTree(t.tree, t.text, { severities: opts.severities, file: opts.file, ...(opts.headerPath ? { headerPath: opts.headerPath, records: opts.records !== false } : {}) });
     d.findings = { version: t.version, list: r.findings };
     const records = r.records && opts.headerPath ? { ...r.records, file: opts.headerPath } : undefined;
     return { version: t.version, findings: r.findings, errors: r.errors, ...(records ? { records } : {}) };

@@ -72,6 +72,11 @@ export class DriverIndexing {
     return true;
   }
 
+  /** Whether the folder of a file is indexed or being indexed (its documents' checks should bring their records). */
+  isIndexing(file: string): boolean {
+    return this.folders.has(folderOfPath(file));
+  }
+
   isReady(folder: string): boolean {
     return !!this.folders.get(folder)?.ready;
   }

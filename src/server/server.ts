@@ -313,7 +313,11 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
     else adapter.update(uri, doc.getText(), doc.version);
     try {
-      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: uriPath(uri) ?? (clientFiles.isEnabled ? docPath(uri) : undefined) });
+      const docFile = uriPath(uri);
+      // the driver records of a file whose folder is not being indexed yet are left to the index's build
+      // (it reads open documents' text): the first diagnostics come sooner
+      const records = !!indexing && !!docFile && indexing.isIndexing(docFile);
+      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: docFile ?? (clientFiles.isEnabled ? docPath(uri) : undefined), records });
       // closed, or edited while we waited for the parser: a newer run publishes
       const now = documents.get(uri);
       if (!r || !now || now.version !== r.version) return;
@@ -321,10 +325,9 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       fileDiags.set(uri, { version: r.version, diagnostics: r.findings.map((f) => toDiagnostic(now, f)) });
       await publish(uri);
       // the folder's driver index: built in the background on first use, this file's records kept current
-      const file = uriPath(uri);
-      if (indexing && file) {
-        await indexing.fileChecked(r.records, file);
-        indexing.ensure(file);
+      if (indexing && docFile) {
+        await indexing.fileChecked(r.records, docFile);
+        indexing.ensure(docFile);
       }
     } catch (e) {
       logOnce(`diag:${uri}`, `could not check ${uri}: ${(e as Error)?.message ?? e}`);
