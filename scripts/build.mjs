@@ -16,11 +16,12 @@ copyFileSync(join(root, 'node_modules/web-tree-sitter/tree-sitter.wasm'), join(d
 copyFileSync(join(root, 'node_modules/tree-sitter-c/tree-sitter-c.wasm'), join(dist, 'tree-sitter-c.wasm'));
 
 // Node built-ins that web-tree-sitter references only on its Node code path.
-const nodeOnly = ['fs', 'fs/promises', 'path', 'module', 'url', 'os', 'crypto', 'worker_threads', 'child_process'];
+const nodeOnly = ['fs', 'fs/promises', 'path', 'module', 'url', 'os', 'crypto', 'worker_threads', 'child_process', 'v8', 'vm'];
 
 const common = { bundle: true, sourcemap: true, minify, keepNames: minify, logLevel: 'warning', target: 'es2022' };
 // web-tree-sitter reads import.meta.url on its Node path; a CJS bundle must supply it
-const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl' }, banner: { js: "var __dmaScopeImportMetaUrl = require('url').pathToFileURL(__filename).href;" } };
+// DMA_SCOPE_BUNDLED: the code runs from a bundle whose bytes identify the analysis build (src/node/headerStore.ts)
+const nodeMeta = { define: { 'import.meta.url': '__dmaScopeImportMetaUrl', 'process.env.DMA_SCOPE_BUNDLED': '"1"' }, banner: { js: "var __dmaScopeImportMetaUrl = require('url').pathToFileURL(__filename).href;" } };
 const targets = [
   { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(dist, 'extension.js'), platform: 'node', format: 'cjs', external: ['vscode'], ...nodeMeta },
   { ...common, entryPoints: [join(root, 'src/extension/extension.web.ts')], outfile: join(dist, 'web/extension.js'), platform: 'browser', format: 'cjs', external: ['vscode', ...nodeOnly], define: { 'process.env.DMA_SCOPE_WEB': '"1"' } },

@@ -15,7 +15,7 @@
  * processes that run with different V8 flags (the server's Liftoff-only wasm). A cache V8 rejects is
  * replaced. Writes go to a temporary file renamed into place (two processes may exit together); the
  * folder keeps the newest few files. Any failure falls back to a plain `require`: the cache can only
- * make a start quicker, never break it. DMA_SCOPE_CODE_CACHE=0 turns it off.
+ * make a start quicker, never break it. DMA_SCOPE_DISK_CACHE=0 turns it off.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -59,7 +59,7 @@ function prune(dir: string): void {
 export function requireWithCodeCache(file: string, variant: string, parent: NodeModule, dir = codeCacheDir()): CodeCacheLoad {
   // a bundle that uses `import()` could not run from a cache (Node 20 drops the dynamic-import hook of
   // deserialised code): the build turns import() into require() for the bundles loaded here
-  if (process.env.DMA_SCOPE_CODE_CACHE === '0' || typeof vm.Script !== 'function') return { exports: require(file), state: 'off' };
+  if (process.env.DMA_SCOPE_DISK_CACHE === '0' || typeof vm.Script !== 'function') return { exports: require(file), state: 'off' };
   let source: string;
   try {
     source = fs.readFileSync(file, 'utf8');

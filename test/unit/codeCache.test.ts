@@ -1,7 +1,7 @@
 /**
  * The code cache the `dma-scope` launcher loads its bundle through (src/node/codeCache.ts): made at
  * exit when there is none, used by the next process, keyed by the bundle's bytes and the V8 flag
- * variant, replaced when V8 rejects it, off with DMA_SCOPE_CODE_CACHE=0; and the built launcher.
+ * variant, replaced when V8 rejects it, off with DMA_SCOPE_DISK_CACHE=0; and the built launcher.
  */
 import * as assert from 'assert';
 import * as cp from 'child_process';
@@ -18,7 +18,7 @@ function load(bundle: string, dir: string, variant = 'test', env: Record<string,
   const r = cp.spawnSync(
     process.execPath,
     ['-e', `const r = require(${JSON.stringify(CODE_CACHE_JS)}).requireWithCodeCache(${JSON.stringify(bundle)}, ${JSON.stringify(variant)}, module, ${JSON.stringify(dir)}); process.stdout.write(r.state + ' ' + r.exports.answer())`],
-    { encoding: 'utf8', env: { ...process.env, DMA_SCOPE_CODE_CACHE: '', ...env } },
+    { encoding: 'utf8', env: { ...process.env, DMA_SCOPE_DISK_CACHE: '', ...env } },
   );
   assert.strictEqual(r.status, 0, r.stderr);
   const [state, value] = r.stdout.split(' ');
@@ -61,10 +61,10 @@ describe('code cache (src/node/codeCache.ts)', () => {
     assert.deepStrictEqual(load(bundle, dir), { state: 'hit', value: '7' });
   });
 
-  it('is off with DMA_SCOPE_CODE_CACHE=0 and survives a cache folder it cannot write', () => {
+  it('is off with DMA_SCOPE_DISK_CACHE=0 and survives a cache folder it cannot write', () => {
     const bundle = path.join(tmp, 'bundle.js');
     fs.writeFileSync(bundle, 'exports.answer = () => 1;\n');
-    assert.deepStrictEqual(load(bundle, path.join(tmp, 'cache'), 'test', { DMA_SCOPE_CODE_CACHE: '0' }), { state: 'off', value: '1' });
+    assert.deepStrictEqual(load(bundle, path.join(tmp, 'cache'), 'test', { DMA_SCOPE_DISK_CACHE: '0' }), { state: 'off', value: '1' });
     assert.deepStrictEqual(cacheFiles(path.join(tmp, 'cache')), []);
     const notADir = path.join(tmp, 'file');
     fs.writeFileSync(notADir, '');
@@ -93,7 +93,7 @@ describe('code cache (src/node/codeCache.ts)', () => {
     const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
     assert.ok(fs.existsSync(cli), 'dist/cli.js is built');
     const dir = path.join(tmp, 'cache');
-    const env = { ...process.env, DMA_SCOPE_CACHE_DIR: dir, DMA_SCOPE_CODE_CACHE: '' };
+    const env = { ...process.env, DMA_SCOPE_CACHE_DIR: dir, DMA_SCOPE_DISK_CACHE: '' };
     const v = cp.spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env });
     assert.strictEqual(v.status, 0, v.stderr);
     assert.match(v.stdout, /^dma-scope \d+\.\d+\.\d+/);

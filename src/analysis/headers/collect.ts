@@ -52,6 +52,24 @@ export interface HeaderState {
   limits: HeaderLimits;
 }
 
+/** The host's stored facts of a content key; a store that fails or holds something else is no store. */
+function storedFacts(host: HeaderHost, key: string): HeaderFacts | undefined {
+  try {
+    const f = host.loadFacts?.(key);
+    return f && Array.isArray(f.includes) && f.defines instanceof Map && Array.isArray(f.macros) && typeof f.bytes === 'number' ? f : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveFacts(host: HeaderHost, key: string, facts: HeaderFacts): void {
+  try {
+    host.saveFacts?.(key, facts);
+  } catch {
+    // a store that cannot write only costs the next process the analysis
+  }
+}
+
 /** The headers a file includes (in include order) and how their resolution went. */
 export interface IncludedHeaders {
   headers: HeaderFacts[];
@@ -222,22 +240,27 @@ export function collectHeaders(file: string, text: string, opts: IncludeOptions,
       total += t.length;
       stats.resolved++;
       const hash = contentHash(t);
+      // the facts of a content key, and where they came from: the session's cache, the host's store, or the analysis now
+      const factsOf = (key: string, analyse: () => HeaderFacts): { f: HeaderFacts; from: 'cache' | 'store' | 'analysis' } => {
+        const known = st.facts.get(key);
+        if (known) return { f: known, from: 'cache' };
+        const stored = storedFacts(st.host, key);
+        const f = stored ?? analyse();
+        st.facts.set(key, f, f.bytes);
+        if (!stored) saveFacts(st.host, key, f);
+        return { f, from: stored ? 'store' : 'analysis' };
+      };
       // directive facts first (cheap); the parsed facts when this file needs the header's layouts or helpers
       let key = 'd' + hash;
-      let f = st.facts.get(key);
-      let fresh = !f;
-      if (!f) {
-        f = headerFacts(t);
-        st.facts.set(key, f, f.bytes);
-      }
-      if (quoted && wantsParse(f)) {
+      let got = factsOf(key, () => headerFacts(t));
+      if (quoted && wantsParse(got.f)) {
         key = 'p' + hash;
-        const parsed = st.facts.get(key);
-        fresh = !parsed;
-        f = parsed ?? headerFacts(t, st.parser, st.caches, f);
-        if (!parsed) st.facts.set(key, f, f.bytes);
+        const directives = got.f;
+        got = factsOf(key, () => headerFacts(t, st.parser, st.caches, directives));
       }
-      if (fresh) stats.read++;
+      const f = got.f;
+      if (got.from === 'analysis') stats.read++;
+      else if (got.from === 'store') stats.stored++;
       else stats.cached++;
       if (stat) st.stamps.set(path + '\u0000' + key[0], { stamp: stat.stamp, key, chars: t.length }, 2 * (stat.stamp.length + key.length));
       headers.push(f);

@@ -16,6 +16,13 @@ export interface HeaderHost {
    * skipped unread, and an unchanged header is not read again to find its cached facts.
    */
   stat?(path: string): { size: number; stamp: string } | undefined;
+  /**
+   * Facts kept between processes (optional): what an earlier process of this same analysis build found
+   * in a header's content, by the content key ('d' or 'p' + contentHash). Asked before a header is
+   * analysed; given every header the session analyses. A failing store only costs the analysis.
+   */
+  loadFacts?(key: string): HeaderFacts | undefined;
+  saveFacts?(key: string, facts: HeaderFacts): void;
 }
 
 /** Where includes are looked up (the fields of CheckOptions that concern headers). */
@@ -88,6 +95,8 @@ export interface HeaderStats {
   read: number;
   /** headers served from the session's content cache */
   cached: number;
+  /** headers whose facts came from the host's store (loadFacts), kept by an earlier process */
+  stored: number;
   /** headers over the size limit, skipped unread */
   huge: number;
   /** includes not followed: depth limit, total-byte limit, include cycles */
@@ -101,7 +110,7 @@ export interface HeaderStats {
 }
 
 export function emptyHeaderStats(): HeaderStats {
-  return { resolved: 0, unresolved: 0, read: 0, cached: 0, huge: 0, depthLimited: 0, bytesLimited: 0, cycles: 0, notes: [], missing: [] };
+  return { resolved: 0, unresolved: 0, read: 0, cached: 0, stored: 0, huge: 0, depthLimited: 0, bytesLimited: 0, cycles: 0, notes: [], missing: [] };
 }
 
 /** Adds b's counts into a (the CLI sums per-file stats). */
@@ -110,6 +119,7 @@ export function addHeaderStats(a: HeaderStats, b: HeaderStats, maxNotes = 20): v
   a.unresolved += b.unresolved;
   a.read += b.read;
   a.cached += b.cached;
+  a.stored += b.stored;
   a.huge += b.huge;
   a.depthLimited += b.depthLimited;
   a.bytesLimited += b.bytesLimited;

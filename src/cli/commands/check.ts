@@ -314,7 +314,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
     const h = emptyHeaderStats();
     let parsed = 0;
     for (const r of results) if (r.headers) { parsed++; addHeaderStats(h, r.headers); }
-    io.err(`headers (${parsed} parsed files): ${h.resolved} includes resolved, ${h.unresolved} unresolved (skipped), ${h.read} headers read, ${h.cached} from the cache, ${h.huge} over the size limit, ${h.depthLimited} past the depth limit, ${h.bytesLimited} past the byte limit, ${h.cycles} cycles cut\n`);
+    io.err(`headers (${parsed} parsed files): ${h.resolved} includes resolved, ${h.unresolved} unresolved (skipped), ${h.read} headers read, ${h.cached} from the cache, ${h.stored} from the disk store, ${h.huge} over the size limit, ${h.depthLimited} past the depth limit, ${h.bytesLimited} past the byte limit, ${h.cycles} cycles cut\n`);
     for (const n of h.notes) io.err(`  note: ${n}\n`);
     const missing = new Map<string, number>();
     for (const m of h.missing) missing.set(m, (missing.get(m) ?? 0) + 1);

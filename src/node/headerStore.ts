@@ -1,0 +1,92 @@
+/**
+ * The facts of headers kept on disk between processes (HeaderHost.loadFacts/saveFacts): a language
+ * server started again on the same driver, or the next `dma-scope check` of a tree, reads what an
+ * earlier process found in each header instead of parsing it again (a 200 KB driver includes ~36
+ * headers: ~40 ms of its first check).
+ *
+ * One file per content key, `<cache dir>/headers/<build>/<key>.v8` (v8.serialize: the facts hold Maps).
+ * `<build>` is a hash of the running bundle, so a new build of the analysis never reads another's facts;
+ * the folders of older builds are removed (the newest few stay). Bounded by a file count; writes go to a
+ * temporary file renamed into place (processes may share the folder). Facts are plain data checked for
+ * shape by the collector; any read or write failure is a miss.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as v8 from 'v8';
+import type { HeaderFacts, HeaderHost } from '../analysis/headers/types';
+import { codeCacheDir } from './codeCache';
+
+/** Files one build keeps (a whole kernel tree's checks read ~10,000 headers; a few KB each). */
+const MAX_FILES = 20_000;
+/** Build folders kept besides the current one (the CLI bundle and its workers' bundle are two builds). */
+const KEEP_BUILDS = 3;
+
+export type FactsStore = Required<Pick<HeaderHost, 'loadFacts' | 'saveFacts'>>;
+
+export class DiskFactsStore implements FactsStore {
+  private readonly dir: string;
+  private files: number | undefined;
+
+  constructor(root: string, build: string, private readonly maxFiles = MAX_FILES) {
+    this.dir = path.join(root, 'headers', build);
+  }
+
+  private fileOf(key: string): string {
+    return path.join(this.dir, `${key.replace(/[^\w.-]/g, '_')}.v8`);
+  }
+
+  loadFacts(key: string): HeaderFacts | undefined {
+    try {
+      return v8.deserialize(fs.readFileSync(this.fileOf(key))) as HeaderFacts;
+    } catch {
+      return undefined; // not stored yet, or unreadable
+    }
+  }
+
+  saveFacts(key: string, facts: HeaderFacts): void {
+    if (this.files === undefined) this.files = this.open();
+    if (this.files >= this.maxFiles) return;
+    const file = this.fileOf(key);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, v8.serialize(facts));
+      fs.renameSync(tmp, file);
+      this.files++;
+    } catch {
+      fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  /** Creates this build's folder, removes older builds' folders, and counts the files already kept. */
+  private open(): number {
+    try {
+      fs.mkdirSync(this.dir, { recursive: true });
+      const parent = path.dirname(this.dir);
+      const others = fs
+        .readdirSync(parent)
+        .filter((n) => n !== path.basename(this.dir))
+        .map((n) => ({ n, t: fs.statSync(path.join(parent, n)).mtimeMs }))
+        .sort((a, b) => b.t - a.t);
+      for (const o of others.slice(KEEP_BUILDS)) fs.rmSync(path.join(parent, o.n), { recursive: true, force: true });
+      return fs.readdirSync(this.dir).length;
+    } catch {
+      return this.maxFiles; // no folder: store nothing
+    }
+  }
+}
+
+/**
+ * The store of the running bundle (dist/*.js), or undefined: when not bundled (the compiled tests, whose
+ * analysis code may change without the file holding this function changing) or with
+ * DMA_SCOPE_DISK_CACHE=0. The build id hashes the bundle file this code runs from.
+ */
+export function bundleFactsStore(env: NodeJS.ProcessEnv = process.env): FactsStore | undefined {
+  if (process.env.DMA_SCOPE_BUNDLED !== '1' || env.DMA_SCOPE_DISK_CACHE === '0') return undefined;
+  try {
+    const build = crypto.createHash('sha1').update(fs.readFileSync(__filename)).digest('hex').slice(0, 16);
+    return new DiskFactsStore(codeCacheDir(env), build);
+  } catch {
+    return undefined;
+  }
+}
