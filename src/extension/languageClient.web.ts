@@ -6,14 +6,15 @@
  * desktop (languageClient.ts). The worker cannot read the extension's files, so
  * the parser's wasm bytes travel in initializationOptions; and it cannot read the
  * workspace, so this client serves its `dmaScope/readFile` requests (the
- * repository's .dma-scope.json and the driver's own headers) with
- * vscode.workspace.fs, for files inside the workspace folders only.
+ * repository's .dma-scope.json, the driver's own headers and its other .c files) and
+ * `dmaScope/listFolder` requests (the folder's C files, for the driver index) with
+ * vscode.workspace.fs, inside the workspace folders only.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions } from 'vscode-languageclient/browser';
 import type { Services } from './services';
 import { OPEN_RULE_COMMAND } from '../model/links';
-import { READ_FILE_REQUEST, type ReadFileParams, type ReadFileResult } from '../server/protocol';
+import { LIST_FOLDER_REQUEST, READ_FILE_REQUEST, type ListFolderParams, type ListFolderResult, type ReadFileParams, type ReadFileResult } from '../server/protocol';
 
 /** files larger than this are not sent to the server (a header or a config file is far smaller) */
 const MAX_READ_BYTES = 2 * 1024 * 1024;
@@ -33,6 +34,23 @@ async function readForServer(p: ReadFileParams): Promise<ReadFileResult> {
     return { text: new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)) };
   } catch {
     return null; // most often: no such file (a folder without .dma-scope.json)
+  }
+}
+
+/** The C files of a workspace folder for the server's driver index, or null (outside the workspace folders, not a folder). */
+async function listForServer(p: ListFolderParams): Promise<ListFolderResult> {
+  let uri: vscode.Uri;
+  try {
+    uri = vscode.Uri.parse(p.uri, true);
+  } catch {
+    return null;
+  }
+  if (!vscode.workspace.getWorkspaceFolder(uri)) return null;
+  try {
+    const entries = await vscode.workspace.fs.readDirectory(uri);
+    return { names: entries.filter(([n, t]) => t === vscode.FileType.File && /\.[ch]$/.test(n)).map(([n]) => n) };
+  } catch {
+    return null;
   }
 }
 
@@ -68,6 +86,7 @@ export function startWebLanguageClient(context: vscode.ExtensionContext, service
     const worker = new Worker(vscode.Uri.joinPath(dist, 'web', 'server.js').toString(true));
     client = new lc.LanguageClient('dmaScope', 'DMA Scope Language Server', worker, clientOptions);
     client.onRequest(READ_FILE_REQUEST, readForServer);
+    client.onRequest(LIST_FOLDER_REQUEST, listForServer);
     await client.start();
   })().catch((e: unknown) => services.reportOnce('lsp:start', 'DMA Scope could not start its language server', e));
   return {

@@ -16,8 +16,7 @@ import { CONFIG_FILE_NAME, ancestorDirs, formatProblem, isExcluded, mergeConfigs
 import type { HeaderHost } from '../analysis/headers/types';
 import type { SeveritySetting } from '../analysis/rules/types';
 import { localIncludes } from '../analysis/fileScope';
-import { READ_FILE_REQUEST, type ReadFileParams, type ReadFileResult } from './protocol';
-
+import { LIST_FOLDER_REQUEST, READ_FILE_REQUEST, type ListFolderParams, type ListFolderResult, type ReadFileParams, type ReadFileResult } from './protocol';
 
 /** the bounds of the header fetch (those of src/analysis/headers/collect.ts's defaults) */
 const MAX_DEPTH = 4;
@@ -47,6 +46,8 @@ function dirname(p: string): string {
 
 export class ClientFiles {
   private enabled = false;
+  /** folder path → the URI of a document checked there: the scheme and authority of the folder's other files (bounded) */
+  private readonly bases = new Map<string, string>();
   /** path → fetched text (the headers of the documents checked), read by headerHost */
   private readonly texts = new Map<string, { text: string; stamp: number }>();
   private stamps = 0;
@@ -126,6 +127,39 @@ export class ClientFiles {
     return { rules: eff.rules, excluded: isExcluded(eff, path), problems };
   }
 
+  /** The URI of a path in a folder where a document was checked (same scheme and authority), or undefined. */
+  uriOf(path: string): string | undefined {
+    const base = this.bases.get(dirname(path));
+    if (!base) return undefined;
+    const u = new URL(base);
+    u.pathname = path;
+    return u.href;
+  }
+
+  /** The C files of a folder where a document was checked, listed by the client (paths, sorted, at most `limit`). */
+  async listFolderFiles(folder: string, limit: number): Promise<string[]> {
+    const any = this.uriOf(join(folder, 'x.c'));
+    if (!this.enabled || !any) return [];
+    const u = new URL(any);
+    u.pathname = folder;
+    try {
+      const r = (await this.connection.sendRequest(LIST_FOLDER_REQUEST, { uri: u.href } satisfies ListFolderParams)) as ListFolderResult;
+      const names = r && Array.isArray(r.names) ? r.names.filter((n): n is string => typeof n === 'string' && /^[^/]+\.[ch]$/.test(n)) : [];
+      return names.sort().slice(0, limit).map((n) => join(folder, n));
+    } catch {
+      return []; // a client that cannot list it: no index
+    }
+  }
+
+  /** A file of an indexed folder, read through the client with the local headers it includes (for its records); throws when unreadable. */
+  async readIndexed(path: string): Promise<string> {
+    const uri = this.uriOf(path);
+    const text = uri && this.enabled ? await this.read(new URL(uri), path) : undefined;
+    if (text === undefined) throw new Error(`cannot read ${path} through the client`);
+    await this.fetchHeaders(uri!, text);
+    return text;
+  }
+
   /** Fetches the document's quoted includes, transitively, for the session's headerHost. */
   async fetchHeaders(uri: string, text: string): Promise<void> {
     if (!this.enabled) return;
@@ -134,6 +168,11 @@ export class ClientFiles {
       base = new URL(uri);
     } catch {
       return;
+    }
+    const docDir = dirname(decodeURIComponent(base.pathname));
+    if (!this.bases.has(docDir)) {
+      if (this.bases.size >= 256) this.bases.clear();
+      this.bases.set(docDir, base.href);
     }
     const seen = new Set<string>([decodeURIComponent(base.pathname)]);
     let level: { from: string; text: string }[] = [{ from: decodeURIComponent(base.pathname), text }];

@@ -15,6 +15,18 @@ export interface ReadFileParams {
 export type ReadFileResult = { text: string } | null;
 
 /**
+ * Server → client: the names of the C files (`*.c`, `*.h`) directly in a folder, for the driver index of
+ * a server that cannot list folders itself (the web worker). Served by the clients that serve
+ * READ_FILE_REQUEST.
+ */
+export const LIST_FOLDER_REQUEST = 'dmaScope/listFolder';
+export interface ListFolderParams {
+  uri: string;
+}
+/** null: not a folder, unreadable, or outside the workspace */
+export type ListFolderResult = { names: string[] } | null;
+
+/**
  * The V8 flag of the language server's quick start (tree-sitter's wasm compiled by Liftoff only; see
  * src/node/wasm.ts). A client that starts the server with it on node's command line saves the server
  * setting it, or on recent V8 starting itself again with it.

@@ -18,7 +18,6 @@ import {
   CodeLens,
   Connection,
   Diagnostic,
-  DiagnosticSeverity,
   InitializeParams,
   InitializeResult,
   LSPErrorCodes,
@@ -32,16 +31,17 @@ import {
   WorkDoneProgressReporter,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { WasmBytes } from '../analysis/parser';
 import { parseSettings, isExcluded, skipReason, DmaScopeSettings } from '../analysis/settings';
 import { ruleCommandUri, ruleDocPath } from '../model/links';
 import type { SeveritySetting } from '../analysis/rules/types';
-import type { SessionOptions } from '../analysis/session';
 import { isPlatformId, PlatformId } from '../model/platformIds';
 import { AnalysisAdapter, Finding, type DriverFinding } from './analysis';
 import { ClientFiles, type RepoConfigResult } from './clientFiles';
 import { DriverIndexing, folderOfPath } from './driverIndexing';
-import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
+import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES } from './driverFolder';
+import { isCDocument, schemeOf, severityOf, uriPath, type ServerHost } from './host';
+
+export { uriPath, type ReplayRequest, type ServerHost } from './host';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
 import { yieldToLoop } from './turn';
 import type { QuickFix } from '../analysis/quickFixes';
@@ -54,75 +54,6 @@ export const CHECK_WORKSPACE_COMMAND = 'dmaScope.checkWorkspace';
 export { MAX_WORKSPACE_FILES } from './workspaceCheck';
 export const DEBOUNCE_MS = 200;
 const DEFAULT_PLATFORM: PlatformId = 'arm64-noncoherent';
-
-export interface ReplayRequest {
-  uri: string;
-  /** 1-based line of the call the lifecycle starts from */
-  line: number;
-  trace: string;
-  title: string;
-  platform: PlatformId;
-}
-
-export interface ServerHost {
-  loadWasm(): Promise<WasmBytes>;
-  /**
-   * Makes the standalone replay page for a lifecycle and returns where it is
-   * (a URI the client can show). Absent in hosts that cannot write files.
-   */
-  writeReplay?(r: ReplayRequest): Promise<string>;
-  /** the `#include "…"` headers next to a file, for sizes they #define (best effort) */
-  readHeaders?(uri: string, text: string): Promise<string[]>;
-  /** every *.c / *.h file under the folders (absolute paths, sorted; hidden folders and node_modules skipped) */
-  listSourceFiles?(folders: string[], limit: number): Promise<string[]>;
-  /** the *.c / *.h files directly in one folder (absolute paths, sorted), at most `limit`: the driver index of the folder (src/server/driverIndexing.ts) */
-  listFolderFiles?(folder: string, limit: number): Promise<string[]>;
-  readFile?(file: string): Promise<string>;
-  /**
-   * The driver's other .c files next to a document, for a stitched lifecycle (bounded; ./driverFolder.ts),
-   * each with the local headers it includes; only those of `only` (absolute paths) when given. An open
-   * document's text wins over the disk.
-   */
-  driverSources?(file: string, opts: { only?: readonly string[]; openText(file: string): string | undefined }): Promise<DriverSearch>;
-  /** the file: URI of an absolute path */
-  fileUri?(file: string): string;
-  /** a rule page's URI (the page installed with the server); clients asking for `ruleLinks: 'command'` get a VS Code command link instead */
-  ruleDocHref?(ruleId: string): string;
-  /**
-   * The repository configuration (`.dma-scope.json`, merged upward) of an absolute path: its rule
-   * severities (client settings override them), whether its exclude globs match, and its problems.
-   */
-  repoConfig?(file: string): { rules: Record<string, SeveritySetting>; excluded: boolean; problems: string[] };
-  /** options of the server's analysis session (e.g. a header host that reads the driver's headers) */
-  sessionOptions?: SessionOptions;
-  /** checks documents of every URI scheme the client sends (the web workbench's file systems are not file:) */
-  anyScheme?: boolean;
-  /** sees the client's initialize request before the parser loads (the browser host takes the wasm bytes from it) */
-  initialize?(params: InitializeParams): void;
-}
-
-function isCDocument(doc: TextDocument): boolean {
-  return doc.languageId === 'c' || /\.[ch]$/i.test(doc.uri);
-}
-
-function schemeOf(uri: string): string {
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri);
-  return m ? m[1].toLowerCase() : '';
-}
-
-/** The path of a file: URI (percent-decoded), or undefined. */
-export function uriPath(uri: string): string | undefined {
-  if (schemeOf(uri) !== 'file') return undefined;
-  try {
-    return decodeURIComponent(new URL(uri).pathname);
-  } catch {
-    return undefined;
-  }
-}
-
-function severityOf(s: Finding['severity']): DiagnosticSeverity {
-  return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
-}
 
 function cancelled(): ResponseError<void> {
   return new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -221,7 +152,10 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   /** per-file diagnostics last published for an open document; the driver findings are added to them */
   const fileDiags = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
   /** the open document at an absolute path */
-  const openUriOf = (file: string): string | undefined => documents.all().find((d) => uriPath(d.uri) === file)?.uri;
+  /** a document's path for its folder's driver index: a file: URI's, or in a host reading files through the client, the URI's path */
+  const indexPath = (uri: string): string | undefined => uriPath(uri) ?? (clientFiles.isEnabled ? docPath(uri) : undefined);
+  const openUriOf = (file: string): string | undefined => documents.all().find((d) => indexPath(d.uri) === file)?.uri;
+  const uriOfPath = (file: string): string => host.fileUri?.(file) ?? clientFiles.uriOf(file) ?? file;
   const driverDiagnostic = (f: DriverFinding): Diagnostic => ({
     range: { start: { line: f.line - 1, character: f.column - 1 }, end: { line: f.endLine - 1, character: f.endColumn - 1 } },
     severity: severityOf(f.severity),
@@ -230,14 +164,14 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     source: DIAGNOSTIC_SOURCE,
     message: f.message,
     relatedInformation: f.related.map((r) => ({
-      location: { uri: openUriOf(r.file) ?? host.fileUri?.(r.file) ?? r.file, range: { start: { line: r.line - 1, character: r.column - 1 }, end: { line: r.line - 1, character: r.column - 1 } } },
+      location: { uri: openUriOf(r.file) ?? uriOfPath(r.file), range: { start: { line: r.line - 1, character: r.column - 1 }, end: { line: r.line - 1, character: r.column - 1 } } },
       message: r.message,
     })),
   });
   /** publishes a document's per-file diagnostics with the driver findings of its file (once its folder is indexed) */
   const publish = async (uri: string, onlyIfDriverChanged = false): Promise<void> => {
     const d = fileDiags.get(uri);
-    const file = uriPath(uri);
+    const file = indexPath(uri);
     if (!d) return;
     const driver = indexing && file ? indexing.findingsFor(file).map(driverDiagnostic) : [];
     const sig = JSON.stringify(driver);
@@ -247,18 +181,19 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   };
   /** the driver diagnostics last published with a document's */
   const driverSent = new Map<string, string>();
-  const indexing = host.listFolderFiles && host.readFile
+  // the host lists and reads the folder's files, or (the web worker) the client does it for it
+  const indexing = (host.listFolderFiles && host.readFile) || host.anyScheme
     ? new DriverIndexing(adapter, {
-      listFolderFiles: (folder, limit) => host.listFolderFiles!(folder, limit),
-      readFile: (file) => host.readFile!(file),
+      listFolderFiles: (folder, limit) => (host.listFolderFiles ? host.listFolderFiles(folder, limit) : clientFiles.listFolderFiles(folder, limit)),
+      readFile: (file) => (host.readFile ? host.readFile(file) : clientFiles.readIndexed(file)),
       openText: (file) => {
         const uri = openUriOf(file);
         return uri ? documents.get(uri)?.getText() : undefined;
       },
-      severitiesFor: (file) => severitiesFor(host.fileUri?.(file) ?? file),
+      severitiesFor: (file) => severitiesFor(uriOfPath(file)),
       changed: (folder) => {
         for (const uri of fileDiags.keys()) {
-          const p = uriPath(uri);
+          const p = indexPath(uri);
           if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
         }
       },
@@ -313,11 +248,11 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     if (!adapter.isOpen(uri)) adapter.open(uri, doc.getText(), doc.version);
     else adapter.update(uri, doc.getText(), doc.version);
     try {
-      const docFile = uriPath(uri);
+      const docFile = indexPath(uri);
       // the driver records of a file whose folder is not being indexed yet are left to the index's build
       // (it reads open documents' text): the first diagnostics come sooner
       const records = !!indexing && !!docFile && indexing.isIndexing(docFile);
-      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: docFile ?? (clientFiles.isEnabled ? docPath(uri) : undefined), records });
+      const r = await adapter.diagnostics(uri, { severities: severitiesFor(uri), file: relPath(uri), headerPath: docFile, records });
       // closed, or edited while we waited for the parser: a newer run publishes
       const now = documents.get(uri);
       if (!r || !now || now.version !== r.version) return;
@@ -480,7 +415,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
 
   /** The fixes of a driver finding at this range of the document (its folder's index is ready and the text there is unchanged). */
   const driverFixes = (doc: TextDocument, rule: string, start: number, end: number): QuickFix[] => {
-    const file = uriPath(doc.uri);
+    const file = indexPath(doc.uri);
     if (!file || !indexing) return [];
     const text = doc.getText();
     return indexing.findingsFor(file)

@@ -13,7 +13,7 @@ import { createConnection, Connection, ProposedFeatures, StreamMessageReader, St
 import { createProtocolConnection, ProtocolConnection, PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { startServer } from '../../src/server/server';
 import { browserHost } from '../../src/server/browserHost';
-import { READ_FILE_REQUEST, type ReadFileParams, type ReadFileResult } from '../../src/server/protocol';
+import { LIST_FOLDER_REQUEST, READ_FILE_REQUEST, type ListFolderParams, type ListFolderResult, type ReadFileParams, type ReadFileResult } from '../../src/server/protocol';
 import { readWasm } from '../../src/node/wasm';
 import { FIXTURES } from '../helpers';
 
@@ -83,7 +83,11 @@ describe('language server: the web worker host reading files through the client 
   for (const h of ['ringdemo.h', 'ringdemo_hw.h']) files.set(`vscode-test-web://mount/drv/${h}`, fs.readFileSync(path.join(DRIVER, h), 'utf8'));
   files.set('vscode-test-web://mount/.dma-scope.json', JSON.stringify({ rules: { 'map-error-unchecked': 'error' }, exclude: ['drv/gen/**'] }));
   files.set('vscode-test-web://mount/drv/.dma-scope.json', JSON.stringify({ rules: { 'cacheline-share': 'off', 'no-such-rule': 'error' } }));
+  // a two-file driver for the driver index (test/unit/lsp-driverIndex.test.ts reads it from disk)
+  const RINGNIC = path.join(FIXTURES, 'driver', 'ringnic');
+  for (const f of fs.readdirSync(RINGNIC)) files.set(`vscode-test-web://mount/ringnic/${f}`, fs.readFileSync(path.join(RINGNIC, f), 'utf8'));
   const asked: string[] = [];
+  const listed: string[] = [];
 
   async function start(readFiles: boolean): Promise<{ client: ProtocolConnection; server: Connection; published: PublishDiagnosticsParams[]; logs: string[] }> {
     const up = new PassThrough();
@@ -103,6 +107,11 @@ describe('language server: the web worker host reading files through the client 
       asked.push(p.uri);
       const text = files.get(p.uri);
       return text === undefined ? null : { text };
+    });
+    client.onRequest(LIST_FOLDER_REQUEST, (p: ListFolderParams): ListFolderResult => {
+      listed.push(p.uri);
+      const dir = p.uri.endsWith('/') ? p.uri : `${p.uri}/`;
+      return { names: [...files.keys()].filter((u) => u.startsWith(dir) && !u.slice(dir.length).includes('/')).map((u) => u.slice(dir.length)) };
     });
     client.listen();
     const wasm = readWasm();
@@ -155,14 +164,39 @@ describe('language server: the web worker host reading files through the client 
     }
   });
 
+  it("indexes the driver's folder through the client (dmaScope/listFolder) and publishes the cross-file findings", async () => {
+    const s = await start(true);
+    try {
+      const mainUri = 'vscode-test-web://mount/ringnic/ringnic_main.c';
+      await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: mainUri, languageId: 'c', version: 1, text: files.get(mainUri) } });
+      let got: PublishDiagnosticsParams | undefined;
+      for (let i = 0; i < 400 && !got; i++) {
+        got = [...s.published].reverse().find((p) => p.uri === mainUri && p.diagnostics.length > 0);
+        if (!got) await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.ok(got, `no driver findings; logs: ${s.logs.join(' | ')}`);
+      // the findings the desktop server publishes for this driver (lsp-driverIndex.test.ts), related locations in the web file system
+      assert.deepStrictEqual(got.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 54:67', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
+      const related = got.diagnostics.flatMap((d) => d.relatedInformation ?? []).map((r) => r.location.uri);
+      assert.ok(related.length > 0 && related.every((u) => u.startsWith('vscode-test-web://mount/ringnic/')), related.join(' '));
+      assert.ok(listed.includes('vscode-test-web://mount/ringnic'), listed.join(' '));
+      assert.ok(asked.includes('vscode-test-web://mount/ringnic/ringnic_dma.c'), asked.join(' '));
+    } finally {
+      s.client.dispose();
+      s.server.dispose();
+    }
+  });
+
   it('reads nothing and finds none of them when the client does not serve files', async () => {
     asked.length = 0;
+    listed.length = 0;
     const s = await start(false);
     try {
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: main } });
       const d = await diagnostics(s, uri, 1);
       assert.deepStrictEqual(d.diagnostics, []);
       assert.deepStrictEqual(asked, []);
+      assert.deepStrictEqual(listed, []);
     } finally {
       s.client.dispose();
       s.server.dispose();
