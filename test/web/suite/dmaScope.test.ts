@@ -157,4 +157,20 @@ suite('DMA Scope extension (VS Code API)', () => {
     }, 'coherent-gfp-zero on dsnic_main.c', 30000);
     ok(!ids.includes('unmap-size-mismatch'), `unmap-size-mismatch is off in .dma-scope.json, yet reported: ${ids.join(', ')}`);
   });
+
+  test("the driver index reaches across the folder's files (on the web the client lists and reads them)", async () => {
+    // a two-file driver written into the workspace: the ring is mapped to the device in one file and
+    // unmapped the other way in the other; only the folder's index can see both
+    const dir = vscode.Uri.joinPath(root, 'xnic');
+    const put = (name: string, lines: string[]): Thenable<void> => vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, name), new TextEncoder().encode(lines.join('\n') + '\n'));
+    await put('xnic.h', ['struct xnic_ring {', '\tvoid *buf;', '\tdma_addr_t dma;', '\tsize_t len;', '};']);
+    await put('xnic_main.c', ['#include "xnic.h"', '', 'int xnic_fill(struct device *dev, struct xnic_ring *ring)', '{', '\tring->dma = dma_map_single(dev, ring->buf, ring->len, DMA_TO_DEVICE);', '\tif (dma_mapping_error(dev, ring->dma))', '\t\treturn -ENOMEM;', '\treturn 0;', '}']);
+    await put('xnic_rx.c', ['#include "xnic.h"', '', 'void xnic_drain(struct device *dev, struct xnic_ring *ring)', '{', '\tdma_unmap_single(dev, ring->dma, ring->len, DMA_FROM_DEVICE);', '}']);
+    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(dir, 'xnic_rx.c'));
+    await vscode.window.showTextDocument(rx);
+    const d = await until(() => vscode.languages.getDiagnostics(rx.uri).find((x) => ruleId(x) === 'driver-dir-mismatch'), 'driver-dir-mismatch on xnic_rx.c', 30000);
+    match(`${d.range.start.line + 1}:${d.range.start.character + 1}`, /^5:46$/);
+    const rel = d.relatedInformation?.[0];
+    ok(rel && rel.location.uri.path.endsWith('/xnic/xnic_main.c') && rel.location.range.start.line === 4, `related: ${JSON.stringify(d.relatedInformation)}`);
+  });
 });
