@@ -3,7 +3,8 @@
 // test-output/e2e/. Run with `npm run test:e2e` (installs what it needs into .cache/ first).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Workbench, poll } from './workbench.mjs';
 
 /** 1-based line and column of the first occurrence of `text` in a workspace file. */
@@ -21,7 +22,8 @@ describe('DMA Scope in a real VS Code (code-server + Chromium)', function () {
 
   before(async function () {
     this.timeout(240000); // fresh server + browser + workbench; the install ran before mocha
-    await wb.open();
+    // besides examples/driver: a two-file driver whose bug only its folder's driver index sees
+    await wb.open({ xnic: join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'driver', 'xnic') });
     await wb.screenshot('workbench');
   });
 
@@ -98,6 +100,29 @@ describe('DMA Scope in a real VS Code (code-server + Chromium)', function () {
     assert.match(mapRows, new RegExp(`\\[Ln ${bad.line}, Col \\d+\\]`), mapRows);
     assert.doesNotMatch(mapRows, new RegExp(`\\[Ln ${good.line}, Col \\d+\\]`), mapRows);
     for (const id of expected) assert.ok(seen[id].some((r) => /dma-scope|DMA Scope/i.test(r)), `${id}: ${seen[id]}`);
+  });
+
+  it('shows a driver finding of another file in the Problems panel (the folder\'s driver index)', async function () {
+    // xnic/: mapped to the device in xnic_main.c, unmapped the other way in xnic_rx.c
+    await wb.openFile('xnic_rx.c');
+    await wb.focus();
+    await wb.page.keyboard.press('Control+Shift+M');
+    const panel = wb.page.locator('.markers-panel');
+    await panel.waitFor();
+    const filter = wb.page.locator('.markers-panel-container .viewpane-filter input, .panel .viewpane-filter input').first();
+    await filter.fill('driver-dir-mismatch');
+    const at = find(wb, 'xnic/xnic_rx.c', 'dma_unmap_single', 'DMA_FROM_DEVICE');
+    // the marker's row and, under it, the row of its related location (the list shows what the filter leaves)
+    const rows = await poll(async () => {
+      const r = await panel.locator('.monaco-list-row').allInnerTexts();
+      return r.some((t) => t.includes('driver-dir-mismatch')) && r.some((t) => t.includes('xnic_main.c')) && r;
+    }, { timeout: 45000, what: 'a Problems row for driver-dir-mismatch with its related location' });
+    await wb.screenshot('problems-driver-dir-mismatch');
+    await filter.fill('');
+    assert.match(rows.join('\n'), new RegExp(`\\[Ln ${at.line}, Col ${at.column}\\]`), rows.join('\n'));
+    // the related location: the map in the other file
+    const map = find(wb, 'xnic/xnic_main.c', 'dma_map_single');
+    assert.match(rows.join('\n'), new RegExp(`xnic_main\\.c\\s*\\[Ln ${map.line}, Col ${map.column}\\]\\s*:\\s*mapped DMA_TO_DEVICE`), rows.join('\n'));
   });
 
   it('applies the dma_mapping_error quick fix from the light-bulb menu', async function () {

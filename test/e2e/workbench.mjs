@@ -38,10 +38,12 @@ export class Workbench {
   tmp;
   workspace;
 
-  async open() {
+  /** `extra`: further folders copied into the workspace before it opens, as { <subfolder>: <source folder> } */
+  async open(extra = {}) {
     this.tmp = mkdtempSync(join(tmpdir(), 'dma-scope-e2e-'));
     this.workspace = join(this.tmp, 'driver');
     cpSync(join(ROOT, 'examples', 'driver'), this.workspace, { recursive: true });
+    for (const [sub, from] of Object.entries(extra)) cpSync(from, join(this.workspace, sub), { recursive: true });
     if (!shotsCleared) {
       rmSync(SHOTS, { recursive: true, force: true }); // only this run's screenshots
       shotsCleared = true;
