@@ -19,15 +19,20 @@ import { LIST_FOLDER_REQUEST, READ_FILE_REQUEST, type ListFolderParams, type Lis
 /** files larger than this are not sent to the server (a header or a config file is far smaller) */
 const MAX_READ_BYTES = 2 * 1024 * 1024;
 
+/** A URI the server sent, when it is inside a workspace folder (the server may read nothing else). */
+function workspaceUri(raw: string): vscode.Uri | undefined {
+  try {
+    const uri = vscode.Uri.parse(raw, true);
+    return vscode.workspace.getWorkspaceFolder(uri) ? uri : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A workspace file's text for the server, or null (outside the workspace folders, missing, too large). */
 async function readForServer(p: ReadFileParams): Promise<ReadFileResult> {
-  let uri: vscode.Uri;
-  try {
-    uri = vscode.Uri.parse(p.uri, true);
-  } catch {
-    return null;
-  }
-  if (!vscode.workspace.getWorkspaceFolder(uri)) return null;
+  const uri = workspaceUri(p.uri);
+  if (!uri) return null;
   try {
     const st = await vscode.workspace.fs.stat(uri);
     if (st.type !== vscode.FileType.File || st.size > MAX_READ_BYTES) return null;
@@ -39,13 +44,8 @@ async function readForServer(p: ReadFileParams): Promise<ReadFileResult> {
 
 /** The C files of a workspace folder for the server's driver index, or null (outside the workspace folders, not a folder). */
 async function listForServer(p: ListFolderParams): Promise<ListFolderResult> {
-  let uri: vscode.Uri;
-  try {
-    uri = vscode.Uri.parse(p.uri, true);
-  } catch {
-    return null;
-  }
-  if (!vscode.workspace.getWorkspaceFolder(uri)) return null;
+  const uri = workspaceUri(p.uri);
+  if (!uri) return null;
   try {
     const entries = await vscode.workspace.fs.readDirectory(uri);
     return { names: entries.filter(([n, t]) => t === vscode.FileType.File && /\.[ch]$/.test(n)).map(([n]) => n) };
