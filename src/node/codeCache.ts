@@ -88,7 +88,6 @@ export function requireWithCodeCache(file: string, variant: string, parent: Node
   mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
   const req = ((id: string) => mod.require(id)) as NodeJS.Require;
   Object.assign(req, { resolve: (id: string) => require.resolve(id, { paths: mod.paths }), cache: require.cache, main: require.main });
-  mod.require = mod.require.bind(mod);
   const wrapper = script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: NodeModule, f: string, d: string) => void;
   wrapper.call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
   mod.loaded = true;
