@@ -72,6 +72,18 @@ export class DriverIndexing {
     return true;
   }
 
+  /** Folders indexed or being indexed. */
+  get folderCount(): number {
+    return this.folders.size;
+  }
+
+  /** Folders whose index is still being built. */
+  get pendingCount(): number {
+    let n = 0;
+    for (const st of this.folders.values()) if (!st.ready) n++;
+    return n;
+  }
+
   isReady(folder: string): boolean {
     return !!this.folders.get(folder)?.ready;
   }

@@ -44,6 +44,7 @@ import { DriverIndexing, folderOfPath } from './driverIndexing';
 import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
 import { yieldToLoop } from './turn';
+import { MEMORY_REQUEST, type MemoryParams, type MemoryResult } from './protocol';
 import type { QuickFix } from '../analysis/quickFixes';
 import { checkWorkspaceFiles, MAX_WORKSPACE_FILES, type WorkspaceCheckResult } from './workspaceCheck';
 
@@ -99,6 +100,8 @@ export interface ServerHost {
   anyScheme?: boolean;
   /** sees the client's initialize request before the parser loads (the browser host takes the wasm bytes from it) */
   initialize?(params: InitializeParams): void;
+  /** the process's memory figures (bytes) for the dmaScope/memory request */
+  processMemory?(opts?: { gc?: boolean; heapSnapshotDir?: string }): Record<string, number>;
 }
 
 function isCDocument(doc: TextDocument): boolean {
@@ -582,6 +585,12 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     else notify(`DMA Scope: lifecycle replay written to ${page}`);
     return { ...out, page };
   });
+
+  connection.onRequest(MEMORY_REQUEST, (p: MemoryParams | null | undefined): MemoryResult => ({
+    process: host.processMemory?.({ gc: p?.gc === true, ...(typeof p?.heapSnapshotDir === 'string' ? { heapSnapshotDir: p.heapSnapshotDir } : {}) }),
+    session: adapter.memory(),
+    server: { openDocuments: documents.all().length, indexedFolders: indexing?.folderCount ?? 0, indexingPending: indexing?.pendingCount ?? 0 },
+  }));
 
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);

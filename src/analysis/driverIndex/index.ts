@@ -78,6 +78,11 @@ export class DriverIndex {
     return this.files.size;
   }
 
+  /** Member, helper and call records held (the bound `maxRecords` counts these). */
+  get recordCount(): number {
+    return this.records;
+  }
+
   fileRecords(file: string): FileRecords | undefined {
     return this.files.get(file);
   }
