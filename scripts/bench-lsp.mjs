@@ -4,7 +4,7 @@
 //   3. server RSS while opening and closing N real driver files, twice, in one session
 // Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss]
 //        [--server <program.js>] [--server-flags "<node flags>"] (compare another server program or V8 flags)
-//        [--rounds N] [--only-rss] [--live-heap (with --server-flags --expose-gc)] [--heap-snapshots <dir>]
+//        [--rounds N] [--only-rss] [--live-heap] [--heap-snapshots <dir>]
 // After each round the server's own split (request dmaScope/memory) is printed too: V8 heap used vs
 // committed, the parser's wasm memory, the caches' bytes, the driver indexes' records.
 // The client side is vscode-languageserver-protocol, like the tests.
@@ -240,7 +240,7 @@ const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|pag
 // --heap-snapshots <dir>: the server writes a V8 heap snapshot there after each round (after the RSS figure)
 const snapshotDir = opt('--heap-snapshots', undefined);
 const memorySplit = (srv, gc = false) => srv.conn.sendRequest('dmaScope/memory', { gc }).catch(() => undefined);
-// --live-heap (with --server-flags --expose-gc): after each round's RSS, also the heap after a full collection
+// --live-heap: after each round's RSS, also the heap after a full collection
 // (the collection changes the following rounds: a diagnosis, not the budget's figure)
 const liveHeap = args.includes('--live-heap');
 const mib = (b) => (b === undefined ? '?' : (b / 1048576).toFixed(0));
@@ -249,7 +249,7 @@ const splitLine = (m) => {
   const p = m.process ?? {};
   const se = m.session;
   const known = (p.heapCommitted ?? 0) + (se?.wasmHeapBytes ?? 0) + (p.arrayBuffers ?? 0);
-  return `RSS ${mib(p.rss)}: V8 heap ${mib(p.heapUsed)} used / ${mib(p.heapCommitted)} committed, wasm ${mib(se?.wasmHeapBytes)}, array buffers ${mib(p.arrayBuffers)} (external ${mib(p.external)}), rest of RSS ${mib(p.rss - known)} MiB; `
+  return `RSS ${mib(p.rss)}: V8 heap ${mib(p.heapUsed)} used / ${mib(p.heapCommitted)} committed, wasm ${mib(se?.wasmHeapBytes)}, array buffers ${mib(p.arrayBuffers)} (external ${mib(p.external)}), rest of RSS ${mib(p.rss - known)} MiB; ${p.idleTrims !== undefined ? `${p.idleTrims} idle trims (${p.idleTrimMs} ms in all; heap after the last ${mib(p.liveAfterLastTrim)} MiB); ` : ''}`
     + `caches ${mib(se?.bytes.total)} MiB (results ${mib(se?.bytes.results)}, summaries ${mib((se?.bytes.functionSummaries ?? 0) + (se?.bytes.helperSummaries ?? 0))}, headers ${mib(se?.bytes.headers)}), `
     + `driver indexes ${se?.driverIndexes.folders ?? 0} folders ${se?.driverIndexes.files ?? 0} files ${se?.driverIndexes.records ?? 0} records (${m.server.indexingPending} still building), ${se?.documents ?? 0} trees`;
 };
@@ -285,5 +285,5 @@ console.log(`RSS over ${list.length} files of ${under} (${findings} findings), o
 console.log(`  after initialize ${base.toFixed(0)} MiB; after round 1 ${rounds[0].rss.toFixed(0)} MiB (peak ${rounds[0].peak.toFixed(0)}, ${rounds[0].secs.toFixed(1)} s wall, ${rounds[0].cpu.toFixed(1)} s CPU); after round 2 ${rounds[1].rss.toFixed(0)} MiB (peak ${rounds[1].peak.toFixed(0)}, ${rounds[1].secs.toFixed(1)} s wall, ${rounds[1].cpu.toFixed(1)} s CPU)`);
 console.log(`  round 2 vs round 1: ${(((rounds[1].rss - rounds[0].rss) / rounds[0].rss) * 100).toFixed(1)}% (budget ≤ 15%, and < 1 GB)`);
 for (let i = 2; i < rounds.length; i++) console.log(`  after round ${i + 1} ${rounds[i].rss.toFixed(0)} MiB (peak ${rounds[i].peak.toFixed(0)}): ${(((rounds[i].rss - rounds[i - 1].rss) / rounds[i - 1].rss) * 100).toFixed(1)}% vs round ${i}`);
-rounds.forEach((r, i) => console.log(`  split after round ${i + 1}: ${splitLine(r.mem)}${r.live ? `\n    after a full GC: V8 heap ${mib(r.live.process?.heapUsed)} used / ${mib(r.live.process?.heapCommitted)} committed, RSS ${mib(r.live.process?.rss)} MiB` : ''}`));
+rounds.forEach((r, i) => console.log(`  split after round ${i + 1}: ${splitLine(r.mem)}\n    V8 spaces committed (MiB): ${Object.entries(r.mem?.process ?? {}).filter(([k]) => k.startsWith('committed:')).map(([k, v]) => `${k.slice(10).replace('_space', '')} ${mib(v)}`).join(', ')}${r.live ? `\n    after a full GC: V8 heap ${mib(r.live.process?.heapUsed)} used / ${mib(r.live.process?.heapCommitted)} committed, RSS ${mib(r.live.process?.rss)} MiB` : ''}`));
 console.log(`shutdown + exit: exit code ${await stop(s)}`);

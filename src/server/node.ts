@@ -19,7 +19,7 @@ import { ConfigLoader } from '../node/config';
 import { formatProblem } from '../analysis/config';
 import { nodeHeaderHost } from '../node/headerHost';
 import { nodeDriverFolder } from '../node/driverFolder';
-import { nodeProcessMemory } from '../node/memory';
+import { nodeProcessMemory, trimIdleHeap } from '../node/memory';
 
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
@@ -99,6 +99,7 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
     },
     sessionOptions: { headerHost: nodeHeaderHost() },
     processMemory: nodeProcessMemory,
+    trimIdleHeap: () => void trimIdleHeap(),
     ...extra,
   };
 }

@@ -28,7 +28,7 @@ export const QUICK_WASM_FLAG = '--liftoff-only';
  */
 export const MEMORY_REQUEST = 'dmaScope/memory';
 export interface MemoryParams {
-  /** collect garbage first (a Node server started with --expose-gc), so the heap figure is the live heap */
+  /** collect garbage first (a Node server), so the heap figure is the live heap */
   gc?: boolean;
   /** a Node server writes a V8 heap snapshot into this folder first (diagnosis; the snapshot collects garbage too) */
   heapSnapshotDir?: string;

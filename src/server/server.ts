@@ -44,6 +44,7 @@ import { DriverIndexing, folderOfPath } from './driverIndexing';
 import { MAX_DRIVER_CHARS, MAX_DRIVER_FILES, type DriverSearch } from './driverFolder';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
 import { yieldToLoop } from './turn';
+import { IdleTrim } from './idleTrim';
 import { MEMORY_REQUEST, type MemoryParams, type MemoryResult } from './protocol';
 import type { QuickFix } from '../analysis/quickFixes';
 import { checkWorkspaceFiles, MAX_WORKSPACE_FILES, type WorkspaceCheckResult } from './workspaceCheck';
@@ -102,6 +103,8 @@ export interface ServerHost {
   initialize?(params: InitializeParams): void;
   /** the process's memory figures (bytes) for the dmaScope/memory request */
   processMemory?(opts?: { gc?: boolean; heapSnapshotDir?: string }): Record<string, number>;
+  /** trims the heap when the server has gone quiet after work (./idleTrim.ts); absent: nothing is done */
+  trimIdleHeap?(): void;
 }
 
 function isCDocument(doc: TextDocument): boolean {
@@ -270,6 +273,9 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     })
     : undefined;
 
+  /** the host's heap trim once no check is pending or running for a while after work */
+  const idleTrim = host.trimIdleHeap ? new IdleTrim(() => host.trimIdleHeap!(), () => timers.size > 0 || running.size > 0) : undefined;
+
   const toDiagnostic = (doc: TextDocument, f: Finding): Diagnostic => ({
     range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
     severity: severityOf(f.severity),
@@ -345,6 +351,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     running.set(uri, p);
     void p.finally(() => {
       if (running.get(uri) === p) running.delete(uri);
+      idleTrim?.poke();
     });
     return p;
   };
@@ -447,6 +454,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     driverSent.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
+    idleTrim?.poke();
   });
 
   /**
@@ -596,6 +604,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     indexing?.dispose();
+    idleTrim?.dispose();
     adapter.dispose();
   });
 
