@@ -251,7 +251,7 @@ const splitLine = (m) => {
   const known = (p.heapCommitted ?? 0) + (se?.wasmHeapBytes ?? 0) + (p.arrayBuffers ?? 0);
   return `RSS ${mib(p.rss)}: V8 heap ${mib(p.heapUsed)} used / ${mib(p.heapCommitted)} committed, wasm ${mib(se?.wasmHeapBytes)}, array buffers ${mib(p.arrayBuffers)} (external ${mib(p.external)}), rest of RSS ${mib(p.rss - known)} MiB; ${p.idleTrims !== undefined ? `${p.idleTrims} idle trims (${p.idleTrimMs} ms in all; heap after the last ${mib(p.liveAfterLastTrim)} MiB); ` : ''}`
     + `caches ${mib(se?.bytes.total)} MiB (results ${mib(se?.bytes.results)}, summaries ${mib((se?.bytes.functionSummaries ?? 0) + (se?.bytes.helperSummaries ?? 0))}, headers ${mib(se?.bytes.headers)}), `
-    + `driver indexes ${se?.driverIndexes.folders ?? 0} folders ${se?.driverIndexes.files ?? 0} files ${se?.driverIndexes.records ?? 0} records (${m.server.indexingPending} still building), ${se?.documents ?? 0} trees`;
+    + `driver indexes ${se?.driverIndexes.folders ?? 0} folders ${se?.driverIndexes.files ?? 0} files ${se?.driverIndexes.records ?? 0} records ~${mib(se?.driverIndexes.bytes)} MiB (${m.server.indexingPending} still building), ${se?.documents ?? 0} trees`;
 };
 const s = startServer();
 await initialize(s, tree);
@@ -286,4 +286,18 @@ console.log(`  after initialize ${base.toFixed(0)} MiB; after round 1 ${rounds[0
 console.log(`  round 2 vs round 1: ${(((rounds[1].rss - rounds[0].rss) / rounds[0].rss) * 100).toFixed(1)}% (budget ≤ 15%, and < 1 GB)`);
 for (let i = 2; i < rounds.length; i++) console.log(`  after round ${i + 1} ${rounds[i].rss.toFixed(0)} MiB (peak ${rounds[i].peak.toFixed(0)}): ${(((rounds[i].rss - rounds[i - 1].rss) / rounds[i - 1].rss) * 100).toFixed(1)}% vs round ${i}`);
 rounds.forEach((r, i) => console.log(`  split after round ${i + 1}: ${splitLine(r.mem)}\n    V8 spaces committed (MiB): ${Object.entries(r.mem?.process ?? {}).filter(([k]) => k.startsWith('committed:')).map(([k, v]) => `${k.slice(10).replace('_space', '')} ${mib(v)}`).join(', ')}${r.live ? `\n    after a full GC: V8 heap ${mib(r.live.process?.heapUsed)} used / ${mib(r.live.process?.heapCommitted)} committed, RSS ${mib(r.live.process?.rss)} MiB` : ''}`));
+// then quiet, until the folders' driver indexes (built while the server is idle) are complete: what a long
+// session holds once they are (--settle-secs N, default 120; 0 skips)
+const settleSecs = Number(opt('--settle-secs', '120'));
+if (settleSecs > 0) {
+  const t0 = performance.now();
+  let m = await memorySplit(s);
+  while (m && m.server.indexingPending > 0 && performance.now() - t0 < settleSecs * 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    m = await memorySplit(s);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  m = await memorySplit(s);
+  console.log(`  after ${((performance.now() - t0) / 1000).toFixed(0)} s idle${m?.server.indexingPending ? ` (${m.server.indexingPending} driver indexes still building)` : ', the driver indexes complete'}: RSS ${rssMiB(s.proc.pid).toFixed(0)} MiB (${((rssMiB(s.proc.pid) / rounds[0].rss - 1) * 100).toFixed(1)}% vs round 1); ${splitLine(m)}`);
+}
 console.log(`shutdown + exit: exit code ${await stop(s)}`);

@@ -40,7 +40,7 @@ export interface MemoryResult {
     cachedFunctions: number;
     bytes: Record<string, number>;
     wasmHeapBytes: number | undefined;
-    driverIndexes: { folders: number; files: number; records: number };
+    driverIndexes: { folders: number; files: number; records: number; bytes: number };
   };
   /** the server's own maps of open documents (diagnostics kept for re-publication) */
   server: { openDocuments: number; indexedFolders: number; indexingPending: number };

@@ -253,6 +253,9 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   };
   /** the driver diagnostics last published with a document's */
   const driverSent = new Map<string, string>();
+  /** the host's heap trim once no check is pending or running for a while after work */
+  const idleTrim = host.trimIdleHeap ? new IdleTrim(() => host.trimIdleHeap!(), () => timers.size > 0 || running.size > 0) : undefined;
+
   const indexing = host.listFolderFiles && host.readFile
     ? new DriverIndexing(adapter, {
       listFolderFiles: (folder, limit) => host.listFolderFiles!(folder, limit),
@@ -263,6 +266,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       },
       severitiesFor: (file) => severitiesFor(host.fileUri?.(file) ?? file),
       changed: (folder) => {
+        // a folder's index was built (in the server's quiet time): its garbage is the idle trim's to collect
+        idleTrim?.poke();
         for (const uri of fileDiags.keys()) {
           const p = uriPath(uri);
           if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
@@ -272,9 +277,6 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       busy: () => timers.size > 0 || running.size > 0 || Date.now() - lastActivity < QUIET_MS,
     })
     : undefined;
-
-  /** the host's heap trim once no check is pending or running for a while after work */
-  const idleTrim = host.trimIdleHeap ? new IdleTrim(() => host.trimIdleHeap!(), () => timers.size > 0 || running.size > 0) : undefined;
 
   const toDiagnostic = (doc: TextDocument, f: Finding): Diagnostic => ({
     range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },

@@ -7,6 +7,7 @@
  */
 import type { CallRecord, FileRecords, HelperRecord, MemberRecord, Span } from './records';
 import { detachStrings } from '../detach';
+import { approxBytes } from '../boundedCache';
 
 export interface IndexLimits {
   maxFiles: number;
@@ -83,6 +84,13 @@ export class DriverIndex {
   /** Member, helper and call records held (the bound `maxRecords` counts these). */
   get recordCount(): number {
     return this.records;
+  }
+
+  /** Rough bytes of the records held (as the session's caches count: ../boundedCache.ts approxBytes), for the bench. */
+  approxBytes(): number {
+    let n = 0;
+    for (const r of this.files.values()) n += approxBytes(r);
+    return n;
   }
 
   fileRecords(file: string): FileRecords | undefined {
