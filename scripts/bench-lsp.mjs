@@ -298,6 +298,7 @@ if (settleSecs > 0) {
   }
   await new Promise((r) => setTimeout(r, 1000));
   m = await memorySplit(s);
-  console.log(`  after ${((performance.now() - t0) / 1000).toFixed(0)} s idle${m?.server.indexingPending ? ` (${m.server.indexingPending} driver indexes still building)` : ', the driver indexes complete'}: RSS ${rssMiB(s.proc.pid).toFixed(0)} MiB (${((rssMiB(s.proc.pid) / rounds[0].rss - 1) * 100).toFixed(1)}% vs round 1); ${splitLine(m)}`);
+  const state = !m ? ' (the server does not say when its driver indexes are complete)' : m.server.indexingPending ? ` (${m.server.indexingPending} driver indexes still building)` : ', the driver indexes complete';
+  console.log(`  after ${((performance.now() - t0) / 1000).toFixed(0)} s idle${state}: RSS ${rssMiB(s.proc.pid).toFixed(0)} MiB (${((rssMiB(s.proc.pid) / rounds[0].rss - 1) * 100).toFixed(1)}% vs round 1); ${splitLine(m)}`);
 }
 console.log(`shutdown + exit: exit code ${await stop(s)}`);
