@@ -4,6 +4,9 @@
 //   3. server RSS while opening and closing N real driver files, twice, in one session
 // Usage: npm run build && node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss]
 //        [--server <program.js>] [--server-flags "<node flags>"] (compare another server program or V8 flags)
+//        [--rounds N] [--only-rss] [--live-heap] [--heap-snapshots <dir>]
+// After each round the server's own split (request dmaScope/memory) is printed too: V8 heap used vs
+// committed, the parser's wasm memory, the caches' bytes, the driver indexes' records.
 // The client side is vscode-languageserver-protocol, like the tests.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,9 +27,10 @@ const opt = (name, def) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : def;
 };
-const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && args[i - 1] !== '--skip-rss'));
+const BOOLEAN_FLAGS = new Set(['--skip-rss', '--only-rss', '--live-heap']);
+const tree = args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--') && !BOOLEAN_FLAGS.has(args[i - 1])));
 if (!tree || !existsSync(tree)) {
-  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss] [--rounds N] [--server <program.js>] [--server-flags "<node flags>"]');
+  console.error('usage: node scripts/bench-lsp.mjs <kernel tree> [--file <rel.c>] [--files N] [--under <dir>] [--skip-rss | --only-rss] [--rounds N] [--server <program.js>] [--server-flags "<node flags>"] [--live-heap] [--heap-snapshots <dir>]');
   process.exit(2);
 }
 if (!existsSync(cli)) {
@@ -41,6 +45,8 @@ const serverFlags = (opt('--server-flags', '') || '').split(' ').filter(Boolean)
 const serverProgram = resolve(opt('--server', cli));
 // --skip-rss: only the start and hover figures
 const skipRss = args.includes('--skip-rss');
+// --only-rss: only the RSS part (3)
+const onlyRss = args.includes('--only-rss');
 const under = opt('--under', 'drivers/net/ethernet');
 
 const pct = (xs, p) => {
@@ -127,7 +133,7 @@ console.log(`language server budgets${serverFlags.length ? ` (server: node ${ser
 const starts = [];
 const startCpu = [];
 let diagCount = 0;
-for (let i = 0; i < 4; i++) {
+for (let i = 0; i < (onlyRss ? 0 : 4); i++) {
   const s = startServer();
   await initialize(s, tree);
   const got = s.diagnostics(bigUri, 1);
@@ -178,11 +184,11 @@ const mainCpu = (code, extra = []) => {
 };
 const best = (f, n = 3) => Math.min(...Array.from({ length: n }, f));
 const sessionJs = join(root, 'out', 'src', 'analysis', 'session.js');
-{
+if (!onlyRss) {
   const boot = best(() => mainCpu('0'));
   const bundle = best(() => mainCpu(`require(${JSON.stringify(cli)})`)) - boot;
   let steps = '';
-  if (existsSync(sessionJs)) {
+  if (existsSync(sessionJs) && !onlyRss) {
     const phases = `
       const fs = require('fs');
       const thread = () => Number(fs.readFileSync('/proc/self/task/' + process.pid + '/schedstat', 'utf8').split(' ')[0]) / 1e6;
@@ -217,7 +223,7 @@ const sessionJs = join(root, 'out', 'src', 'analysis', 'session.js');
 // 2b. the same hovers computed in process (AnalysisAdapter, compiled by `tsc -p .` into out/): the
 // server's own time per hover, without JSON-RPC and without the scheduling noise of a loaded machine
 const adapterJs = join(root, 'out', 'src', 'server', 'analysis.js');
-if (existsSync(adapterJs)) {
+if (existsSync(adapterJs) && !onlyRss) {
   const { AnalysisAdapter } = require(adapterJs);
   const { readWasm } = require(join(root, 'out', 'src', 'node', 'wasm.js'));
   const a = new AnalysisAdapter(async () => readWasm());
@@ -239,6 +245,23 @@ if (existsSync(adapterJs)) {
 if (skipRss) process.exit(0);
 const list = execFileSync('grep', ['-rlE', '--include=*.c', 'dma_map_(single|page|sg)|dma_alloc_coherent', under], { cwd: tree, encoding: 'utf8', maxBuffer: 64 << 20 })
   .split('\n').filter(Boolean).sort().filter((f) => statSync(join(tree, f)).size <= 2 * 1024 * 1024).slice(0, nFiles);
+/** the server's own memory split (dmaScope/memory), or undefined when the server does not answer it */
+// --heap-snapshots <dir>: the server writes a V8 heap snapshot there after each round (after the RSS figure)
+const snapshotDir = opt('--heap-snapshots', undefined);
+const memorySplit = (srv, gc = false) => srv.conn.sendRequest('dmaScope/memory', { gc }).catch(() => undefined);
+// --live-heap: after each round's RSS, also the heap after a full collection
+// (the collection changes the following rounds: a diagnosis, not the budget's figure)
+const liveHeap = args.includes('--live-heap');
+const mib = (b) => (b === undefined ? '?' : (b / 1048576).toFixed(0));
+const splitLine = (m) => {
+  if (!m) return '(no dmaScope/memory)';
+  const p = m.process ?? {};
+  const se = m.session;
+  const known = (p.heapCommitted ?? 0) + (se?.wasmHeapBytes ?? 0) + (p.arrayBuffers ?? 0);
+  return `RSS ${mib(p.rss)}: V8 heap ${mib(p.heapUsed)} used / ${mib(p.heapCommitted)} committed, wasm ${mib(se?.wasmHeapBytes)}, array buffers ${mib(p.arrayBuffers)} (external ${mib(p.external)}), rest of RSS ${mib(p.rss - known)} MiB; ${p.idleTrims !== undefined ? `${p.idleTrims} idle trims (${p.idleTrimMs} ms in all; heap after the last ${mib(p.liveAfterLastTrim)} MiB); ` : ''}`
+    + `caches ${mib(se?.bytes.total)} MiB (results ${mib(se?.bytes.results)}, summaries ${mib((se?.bytes.functionSummaries ?? 0) + (se?.bytes.helperSummaries ?? 0))}, headers ${mib(se?.bytes.headers)}), `
+    + `driver indexes ${se?.driverIndexes.folders ?? 0} folders ${se?.driverIndexes.files ?? 0} files ${se?.driverIndexes.records ?? 0} records ~${mib(se?.driverIndexes.bytes)} MiB (${m.server.indexingPending} still building), ${se?.documents ?? 0} trees`;
+};
 const s = startServer();
 await initialize(s, tree);
 const base = rssMiB(s.proc.pid);
@@ -263,10 +286,28 @@ for (let round = 1; round <= nRounds; round++) {
     peak = Math.max(peak, rssMiB(s.proc.pid));
   }
   await new Promise((r) => setTimeout(r, 500));
-  rounds.push({ rss: rssMiB(s.proc.pid), peak, secs: (performance.now() - r0) / 1000, cpu: (cpuMs(s.proc.pid) - c0) / 1000 });
+  rounds.push({ rss: rssMiB(s.proc.pid), peak, secs: (performance.now() - r0) / 1000, cpu: (cpuMs(s.proc.pid) - c0) / 1000, mem: await memorySplit(s) });
+  if (liveHeap) rounds.at(-1).live = await memorySplit(s, true);
+  if (snapshotDir) await s.conn.sendRequest('dmaScope/memory', { heapSnapshotDir: resolve(snapshotDir) });
 }
 console.log(`RSS over ${list.length} files of ${under} (${findings} findings), opened and closed ${nRounds} times in one session:`);
 console.log(`  after initialize ${base.toFixed(0)} MiB; after round 1 ${rounds[0].rss.toFixed(0)} MiB (peak ${rounds[0].peak.toFixed(0)}, ${rounds[0].secs.toFixed(1)} s wall, ${rounds[0].cpu.toFixed(1)} s CPU); after round 2 ${rounds[1].rss.toFixed(0)} MiB (peak ${rounds[1].peak.toFixed(0)}, ${rounds[1].secs.toFixed(1)} s wall, ${rounds[1].cpu.toFixed(1)} s CPU)`);
 console.log(`  round 2 vs round 1: ${(((rounds[1].rss - rounds[0].rss) / rounds[0].rss) * 100).toFixed(1)}% (budget ≤ 15%, and < 1 GB)`);
 for (let i = 2; i < rounds.length; i++) console.log(`  after round ${i + 1} ${rounds[i].rss.toFixed(0)} MiB (peak ${rounds[i].peak.toFixed(0)}): ${(((rounds[i].rss - rounds[i - 1].rss) / rounds[i - 1].rss) * 100).toFixed(1)}% vs round ${i}`);
+rounds.forEach((r, i) => console.log(`  split after round ${i + 1}: ${splitLine(r.mem)}\n    V8 spaces committed (MiB): ${Object.entries(r.mem?.process ?? {}).filter(([k]) => k.startsWith('committed:')).map(([k, v]) => `${k.slice(10).replace('_space', '')} ${mib(v)}`).join(', ')}${r.live ? `\n    after a full GC: V8 heap ${mib(r.live.process?.heapUsed)} used / ${mib(r.live.process?.heapCommitted)} committed, RSS ${mib(r.live.process?.rss)} MiB` : ''}`));
+// then quiet, until the folders' driver indexes (built while the server is idle) are complete: what a long
+// session holds once they are (--settle-secs N, default 120; 0 skips)
+const settleSecs = Number(opt('--settle-secs', '120'));
+if (settleSecs > 0) {
+  const t0 = performance.now();
+  let m = await memorySplit(s);
+  while (m && m.server.indexingPending > 0 && performance.now() - t0 < settleSecs * 1000) {
+    await new Promise((r) => setTimeout(r, 1000));
+    m = await memorySplit(s);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  m = await memorySplit(s);
+  const state = !m ? ' (the server does not say when its driver indexes are complete)' : m.server.indexingPending ? ` (${m.server.indexingPending} driver indexes still building)` : ', the driver indexes complete';
+  console.log(`  after ${((performance.now() - t0) / 1000).toFixed(0)} s idle${state}: RSS ${rssMiB(s.proc.pid).toFixed(0)} MiB (${((rssMiB(s.proc.pid) / rounds[0].rss - 1) * 100).toFixed(1)}% vs round 1); ${splitLine(m)}`);
+}
 console.log(`shutdown + exit: exit code ${await stop(s)}`);

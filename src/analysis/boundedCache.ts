@@ -1,3 +1,5 @@
+import { detachString, detachStrings } from './detach';
+
 /**
  * A least-recently-used map bounded by an approximate byte budget (and an entry count). Every cache
  * of an analysis session is one of these, so a long editor session or a whole-tree run holds a fixed
@@ -6,7 +8,7 @@
  * either need Node (not the web extension host) or bound by entry count only; this is 50 lines over a Map.
  */
 export class BoundedCache<V> {
-  private readonly map = new Map<string, { value: V; bytes: number }>();
+  private readonly map = new Map<string, { key: string; value: V; bytes: number }>();
   private used = 0;
 
   constructor(readonly maxBytes: number, readonly maxEntries = Number.POSITIVE_INFINITY) {}
@@ -14,9 +16,10 @@ export class BoundedCache<V> {
   get(key: string): V | undefined {
     const e = this.map.get(key);
     if (!e) return undefined;
-    // refresh: Map iteration order is insertion order, so re-inserting makes it the newest
+    // refresh: Map iteration order is insertion order, so re-inserting makes it the newest (under the
+    // stored key: the caller's may be a view into a whole text, ./detach.ts)
     this.map.delete(key);
-    this.map.set(key, e);
+    this.map.set(e.key, e);
     return e.value;
   }
 
@@ -24,7 +27,11 @@ export class BoundedCache<V> {
     return this.map.has(key);
   }
 
-  /** Stores a value; `valueBytes` estimates what the value holds beyond its key. */
+  /**
+   * Stores a value; `valueBytes` estimates what the value holds beyond its key. The key and the value's
+   * strings are detached from the texts they were cut from (./detach.ts), so the estimate is what the
+   * entry keeps alive: the value is the cache's from now on.
+   */
   set(key: string, value: V, valueBytes = 0): void {
     const old = this.map.get(key);
     if (old) {
@@ -33,7 +40,8 @@ export class BoundedCache<V> {
     }
     const bytes = 2 * key.length + valueBytes + 64;
     if (bytes > this.maxBytes) return;
-    this.map.set(key, { value, bytes });
+    const own = detachString(key);
+    this.map.set(own, { key: own, value: detachStrings(value), bytes });
     this.used += bytes;
     while (this.used > this.maxBytes || this.map.size > this.maxEntries) {
       const oldest = this.map.keys().next().value as string;

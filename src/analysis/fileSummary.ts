@@ -15,6 +15,7 @@ import { platformDefines } from './preproc/conditionals';
 import type { DefineLookup, DmaMacro } from './headers/types';
 import { functionDeviceAllocations, mergeDeviceAllocations, cpuWrittenFields, functionBounding, mergeBoundingHelpers, type BoundingHelper, type DeviceAlloc } from './deviceMemory';
 import { handleKey } from './callFacts';
+import { detachStrings } from './detach';
 
 /** Summaries of same-file helpers, for cross-function facts. */
 export interface FileSummary {
@@ -209,9 +210,10 @@ export function summarizeFile(root: Node, fns: Node[], text?: string, caches?: S
     structs: () => (structs ??= structDefinitions(root, text ?? root.text, caches?.structs)),
     fileObjects: () => (objects ??= fileScopeObjects(root)),
     platformDefines: () => (platDefs ??= platformDefines(text ?? root.text)),
-    deviceMemory: () => (devmem ??= mergeDeviceAllocations(fns.map((fn, i) => ({ at: fn.startIndex, allocs: (sums[i].deviceAllocs ??= functionDeviceAllocations(fn, text ?? root.text)) })))),
+    // the per-function parts below are filled into the cached summaries: detached like what the cache keeps (./detach.ts)
+    deviceMemory: () => (devmem ??= mergeDeviceAllocations(fns.map((fn, i) => ({ at: fn.startIndex, allocs: (sums[i].deviceAllocs ??= detachStrings(functionDeviceAllocations(fn, text ?? root.text))) })))),
     cpuWrittenFields: () => (cpuFields ??= cpuWrittenFields(text ?? root.text)),
-    boundingHelpers: () => (bounding ??= mergeBoundingHelpers(fns.map((fn, i) => (sums[i].bounding !== undefined ? sums[i].bounding : (sums[i].bounding = functionBounding(fn, text ?? root.text)))))),
+    boundingHelpers: () => (bounding ??= mergeBoundingHelpers(fns.map((fn, i) => (sums[i].bounding !== undefined ? sums[i].bounding : (sums[i].bounding = detachStrings(functionBounding(fn, text ?? root.text))))))),
   };
 }
 

@@ -32,6 +32,8 @@ export class ParseTimeoutError extends Error {
 /** web-tree-sitter's runtime with the C grammar loaded: what every CParser of a host shares. */
 export interface CRuntime {
   readonly language: Language;
+  /** bytes of the runtime's wasm linear memory (it grows and never shrinks), when this load started the runtime */
+  readonly heapBytes?: () => number;
 }
 
 /**
@@ -56,7 +58,12 @@ export async function loadCRuntime(wasm: WasmBytes): Promise<CRuntime> {
   // locateFile: emscripten derives the runtime's file name from import.meta.url even when
   // wasmBinary is given; in a CommonJS bundle running in a web worker that URL is undefined
   // and `new URL()` throws. The name is never fetched (the bytes are passed in).
-  if (!runtimeStarted()) await Parser.init({ wasmBinary: wasm.treeSitter, locateFile: (name: string) => name } as object);
+  // the options object becomes the emscripten module: its HEAP8 views the linear memory once started
+  const mod: { wasmBinary: Uint8Array; locateFile: (name: string) => string; HEAP8?: Int8Array } = { wasmBinary: wasm.treeSitter, locateFile: (name: string) => name };
+  if (!runtimeStarted()) {
+    await Parser.init(mod as object);
+    return { language: await Language.load(wasm.language), heapBytes: () => mod.HEAP8?.buffer.byteLength ?? 0 };
+  }
   return { language: await Language.load(wasm.language) };
 }
 
@@ -66,14 +73,19 @@ function isRuntime(x: WasmBytes | CRuntime): x is CRuntime {
 
 /** A parser for kernel C: annotation blanking, time limit, tree ownership left to the caller. */
 export class CParser {
-  private constructor(private readonly parser: Parser, readonly language: Language) {}
+  private constructor(private readonly parser: Parser, readonly language: Language, private readonly runtime: CRuntime) {}
 
   /** From a loaded runtime, or from the wasm bytes (the runtime is then loaded for this parser). */
   static async create(source: WasmBytes | CRuntime): Promise<CParser> {
-    const { language } = isRuntime(source) ? source : await loadCRuntime(source);
+    const runtime = isRuntime(source) ? source : await loadCRuntime(source);
     const parser = new Parser();
-    parser.setLanguage(language);
-    return new CParser(parser, language);
+    parser.setLanguage(runtime.language);
+    return new CParser(parser, runtime.language, runtime);
+  }
+
+  /** Bytes of the wasm linear memory the parser's trees live in (undefined when the runtime cannot tell). */
+  get heapBytes(): number | undefined {
+    return this.runtime.heapBytes?.();
   }
 
   /**

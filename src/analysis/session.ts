@@ -235,6 +235,22 @@ export class AnalysisSession {
     return { documents: this.docs.size, cachedFunctions: s.results.size, bytes };
   }
 
+  /**
+   * What the session holds beyond its caches: the parser's wasm linear memory (it grows to the largest
+   * parse's high-water mark and never shrinks) and the folders' driver indexes.
+   */
+  footprint(): { wasmHeapBytes: number | undefined; driverIndexes: { folders: number; files: number; records: number; bytes: number } } {
+    let files = 0;
+    let records = 0;
+    let bytes = 0;
+    for (const ix of this.driverIndexes.values()) {
+      files += ix.fileCount;
+      records += ix.recordCount;
+      bytes += ix.approxBytes();
+    }
+    return { wasmHeapBytes: this.disposed ? undefined : this.cparser.heapBytes, driverIndexes: { folders: this.driverIndexes.size, files, records, bytes } };
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }

@@ -11,7 +11,7 @@
  */
 import type { WasmBytes, Tree } from '../analysis/parser';
 import type { Finding, CheckError } from '../analysis/checker';
-import { AnalysisSession, type SessionOptions } from '../analysis/session';
+import { AnalysisSession, type SessionMemory, type SessionOptions } from '../analysis/session';
 import { documentHoverAt, HandleHoverCache } from '../analysis/handleHover';
 import type { FileSummary } from '../analysis/fileSummary';
 import { quickFixesFor, QuickFix } from '../analysis/quickFixes';
@@ -247,6 +247,12 @@ export class AnalysisAdapter {
   /** The quoted `#include "…"` names of a text (the driver's own headers, read for sizes). */
   static localIncludes(text: string): string[] {
     return localIncludes(text);
+  }
+
+  /** The session's cache bytes, wasm memory and driver-index sizes (the bench's memory split); undefined before the parser loads. */
+  memory(): (SessionMemory & ReturnType<AnalysisSession['footprint']>) | undefined {
+    const s = this.session;
+    return s && !s.isDisposed ? { ...s.memory(), ...s.footprint() } : undefined;
   }
 
   get openCount(): number {

@@ -55,6 +55,10 @@ export interface ServerHost {
   anyScheme?: boolean;
   /** sees the client's initialize request before the parser loads (the browser host takes the wasm bytes from it) */
   initialize?(params: InitializeParams): void;
+  /** the process's memory figures (bytes) for the dmaScope/memory request */
+  processMemory?(opts?: { gc?: boolean; heapSnapshotDir?: string }): Record<string, number>;
+  /** trims the heap when the server has gone quiet after work (./idleTrim.ts); absent: nothing is done */
+  trimIdleHeap?(): void;
 }
 
 export function isCDocument(doc: TextDocument): boolean {

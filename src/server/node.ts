@@ -19,6 +19,7 @@ import { ConfigLoader } from '../node/config';
 import { formatProblem } from '../analysis/config';
 import { nodeHeaderHost } from '../node/headerHost';
 import { nodeDriverFolder } from '../node/driverFolder';
+import { nodeProcessMemory, trimIdleHeap } from '../node/memory';
 
 const MAX_HEADER_BYTES = 2 * 1024 * 1024;
 
@@ -97,6 +98,8 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
       return { rules: c.rules, excluded: loader.excluded(file), problems: [...loader.fatal, ...loader.problems].map((p) => `${formatProblem(p)} (ignored)`) };
     },
     sessionOptions: { headerHost: nodeHeaderHost() },
+    processMemory: nodeProcessMemory,
+    trimIdleHeap: () => void trimIdleHeap(),
     ...extra,
   };
 }

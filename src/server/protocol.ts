@@ -32,3 +32,28 @@ export type ListFolderResult = { names: string[] } | null;
  * setting it, or on recent V8 starting itself again with it.
  */
 export const QUICK_WASM_FLAG = '--liftoff-only';
+
+/**
+ * Client → server: where the server's memory is (for the bench and for diagnosing a long session): the
+ * process figures its host can give (Node: RSS, V8 heap used/committed, external, array buffers), the
+ * analysis session's cache bytes, the parser's wasm linear memory and the folders' driver-index sizes.
+ */
+export const MEMORY_REQUEST = 'dmaScope/memory';
+export interface MemoryParams {
+  /** collect garbage first (a Node server), so the heap figure is the live heap */
+  gc?: boolean;
+  /** a Node server writes a V8 heap snapshot into this folder first (diagnosis; the snapshot collects garbage too) */
+  heapSnapshotDir?: string;
+}
+export interface MemoryResult {
+  process?: Record<string, number>;
+  session?: {
+    documents: number;
+    cachedFunctions: number;
+    bytes: Record<string, number>;
+    wasmHeapBytes: number | undefined;
+    driverIndexes: { folders: number; files: number; records: number; bytes: number };
+  };
+  /** the server's own maps of open documents (diagnostics kept for re-publication) */
+  server: { openDocuments: number; indexedFolders: number; indexingPending: number };
+}

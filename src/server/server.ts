@@ -44,6 +44,8 @@ import { isCDocument, schemeOf, severityOf, uriPath, type ServerHost } from './h
 export { uriPath, type ReplayRequest, type ServerHost } from './host';
 import type { LifecycleCandidate, StitchedFunction } from './analysis';
 import { yieldToLoop } from './turn';
+import { IdleTrim } from './idleTrim';
+import { MEMORY_REQUEST, type MemoryParams, type MemoryResult } from './protocol';
 import type { QuickFix } from '../analysis/quickFixes';
 import { checkWorkspaceFiles, MAX_WORKSPACE_FILES, type WorkspaceCheckResult } from './workspaceCheck';
 
@@ -181,6 +183,9 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   };
   /** the driver diagnostics last published with a document's */
   const driverSent = new Map<string, string>();
+  /** the host's heap trim once no check is pending or running for a while after work */
+  const idleTrim = host.trimIdleHeap ? new IdleTrim(() => host.trimIdleHeap!(), () => timers.size > 0 || running.size > 0) : undefined;
+
   // the host lists and reads the folder's files, or (the web worker) the client does it for it
   const indexing = (host.listFolderFiles && host.readFile) || host.anyScheme
     ? new DriverIndexing(adapter, {
@@ -192,6 +197,8 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
       },
       severitiesFor: (file) => severitiesFor(uriOfPath(file)),
       changed: (folder) => {
+        // a folder's index was built (in the server's quiet time): its garbage is the idle trim's to collect
+        idleTrim?.poke();
         for (const uri of fileDiags.keys()) {
           const p = indexPath(uri);
           if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
@@ -280,6 +287,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     running.set(uri, p);
     void p.finally(() => {
       if (running.get(uri) === p) running.delete(uri);
+      idleTrim?.poke();
     });
     return p;
   };
@@ -382,6 +390,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     driverSent.delete(uri);
     adapter.close(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
+    idleTrim?.poke();
   });
 
   /**
@@ -521,10 +530,17 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     return { ...out, page };
   });
 
+  connection.onRequest(MEMORY_REQUEST, (p: MemoryParams | null | undefined): MemoryResult => ({
+    process: host.processMemory?.({ gc: p?.gc === true, ...(typeof p?.heapSnapshotDir === 'string' ? { heapSnapshotDir: p.heapSnapshotDir } : {}) }),
+    session: adapter.memory(),
+    server: { openDocuments: documents.all().length, indexedFolders: indexing?.folderCount ?? 0, indexingPending: indexing?.pendingCount ?? 0 },
+  }));
+
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     indexing?.dispose();
+    idleTrim?.dispose();
     adapter.dispose();
   });
 

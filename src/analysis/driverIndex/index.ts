@@ -6,6 +6,8 @@
  * are left out with a one-line note.
  */
 import type { CallRecord, FileRecords, HelperRecord, MemberRecord, Span } from './records';
+import { detachStrings } from '../detach';
+import { approxBytes } from '../boundedCache';
 
 export interface IndexLimits {
   maxFiles: number;
@@ -43,7 +45,7 @@ export class DriverIndex {
     this.limits = { ...DEFAULT_INDEX_LIMITS, ...limits };
   }
 
-  /** Adds or replaces a file's records; false (and a note) when the index is full. */
+  /** Adds or replaces a file's records (the index owns them from now on); false (and a note) when the index is full. */
   setFile(r: FileRecords): boolean {
     const prev = this.files.get(r.file);
     const size = r.members.length + r.helpers.length + r.calls.length;
@@ -56,7 +58,8 @@ export class DriverIndex {
       this.note(`driver index of ${this.folder || '.'}: more than ${this.limits.maxRecords} records; ${r.file} is not indexed`);
       return false;
     }
-    this.files.set(r.file, r);
+    // kept for the session's life: its strings must not hold the file's text (../detach.ts)
+    this.files.set(r.file, detachStrings(r));
     this.records += size - prevSize;
     this.derived = undefined;
     return true;
@@ -76,6 +79,18 @@ export class DriverIndex {
 
   get fileCount(): number {
     return this.files.size;
+  }
+
+  /** Member, helper and call records held (the bound `maxRecords` counts these). */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** Rough bytes of the records held (as the session's caches count: ../boundedCache.ts approxBytes), for the bench. */
+  approxBytes(): number {
+    let n = 0;
+    for (const r of this.files.values()) n += approxBytes(r);
+    return n;
   }
 
   fileRecords(file: string): FileRecords | undefined {
