@@ -7,6 +7,7 @@
 import * as path from 'path';
 import { requireWithCodeCache } from '../node/codeCache';
 import { chooseQuickWasm, restartWithQuickWasm } from '../node/quickWasm';
+import { allowGc } from '../node/memory';
 
 interface CliBundle {
   main(argv: string[], io: unknown): Promise<number>;
@@ -18,6 +19,8 @@ const isServer = argv[0] === 'lsp';
 // the language server compiles the parser's wasm with Liftoff only (quickWasm.ts); set before the bundle
 // loads, so the bundle's cache is made and used under the same flags
 const quick = isServer ? chooseQuickWasm() : 'off';
+// and the server's idle heap trim (src/server/idleTrim.ts) calls gc(): its flag too, for the same reason
+if (isServer) allowGc();
 if (quick === 'restart' && require.main === module) {
   restartWithQuickWasm(); // this V8 takes the flag from the command line only: the child does the work
 } else {

@@ -29,6 +29,17 @@ export function nodeProcessMemory(opts: { gc?: boolean; heapSnapshotDir?: string
   };
 }
 
+/** The V8 flag the idle trim's `gc()` needs; the launcher (src/cli/bin.ts) sets it before the server's bundle loads. */
+export const GC_FLAG = '--expose-gc';
+
+/**
+ * Sets GC_FLAG now. V8 takes a code cache only under the flags it was made with, so a process that sets
+ * it later than the bundle's compilation (the first trim) would find its code cache rejected at every start.
+ */
+export function allowGc(): void {
+  v8.setFlagsFromString(GC_FLAG);
+}
+
 /** a full, synchronous collection (with options, Node 20's V8 ran a 1-ms minor one: measured) */
 type GcFunction = () => void;
 let gcFunction: GcFunction | null | undefined;
@@ -44,7 +55,7 @@ function gcFn(): GcFunction | null {
       const existing = (globalThis as { gc?: GcFunction }).gc;
       if (existing) gcFunction = existing;
       else {
-        v8.setFlagsFromString('--expose-gc');
+        allowGc();
         const f = vm.runInNewContext('gc') as unknown;
         gcFunction = typeof f === 'function' ? (f as GcFunction) : null;
       }

@@ -103,17 +103,26 @@ describe('code cache (src/node/codeCache.ts)', () => {
       const s = JSON.stringify({ jsonrpc: '2.0', ...o });
       return `Content-Length: ${Buffer.byteLength(s)}\r\n\r\n${s}`;
     };
-    const input = msg({ id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }) + msg({ id: 2, method: 'shutdown' }) + msg({ method: 'exit' });
-    // stdin stays open: the server must end on `exit`, not on end of input
-    const server = cp.spawn(process.execPath, [cli, 'lsp', '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    server.stdout.on('data', (d) => (out += d));
-    server.stdin.write(input);
-    const code = await new Promise<number | null>((resolve) => server.on('exit', resolve));
-    server.stdin.destroy();
-    assert.strictEqual(code, 0);
-    assert.match(out, /"serverInfo":\{"name":"dma-scope"\}/);
-    assert.strictEqual(cacheFiles(dir).filter((n) => n.startsWith('cli-main-lsp-')).length, 1, cacheFiles(dir).join(' '));
+    // the memory request with gc: what the idle heap trim does (it needs --expose-gc, a V8 flag the cache is made under)
+    const input = msg({ id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } }) + msg({ id: 2, method: 'dmaScope/memory', params: { gc: true } }) + msg({ id: 3, method: 'shutdown' }) + msg({ method: 'exit' });
+    const serve = async (): Promise<string> => {
+      // stdin stays open: the server must end on `exit`, not on end of input
+      const server = cp.spawn(process.execPath, [cli, 'lsp', '--stdio'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      server.stdout.on('data', (d) => (out += d));
+      server.stdin.write(input);
+      const code = await new Promise<number | null>((resolve) => server.on('exit', resolve));
+      server.stdin.destroy();
+      assert.strictEqual(code, 0);
+      return out;
+    };
+    assert.match(await serve(), /"serverInfo":\{"name":"dma-scope"\}/);
+    const lsp = (): string[] => cacheFiles(dir).filter((n) => n.startsWith('cli-main-lsp-'));
+    assert.strictEqual(lsp().length, 1, cacheFiles(dir).join(' '));
+    // the next server takes it (a rejected cache would be written again at its exit)
+    const made = fs.statSync(path.join(dir, lsp()[0])).mtimeMs;
+    assert.match(await serve(), /"heapUsed":\d+/);
+    assert.strictEqual(fs.statSync(path.join(dir, lsp()[0])).mtimeMs, made, 'the server cache was rejected and made again');
     // a second run uses them: same answer
     const v2 = cp.spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8', env });
     assert.strictEqual(v2.stdout, v.stdout);
