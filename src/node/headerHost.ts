@@ -10,19 +10,22 @@ export function posixAbsolute(file: string, cwd: string): string {
 
 export interface HeaderHostOptions {
   /**
-   * Answer `exists` from a listing of each folder, read once (batch checking: the tree does not change
-   * during a run). Include resolution asks for each `#include` in up to a dozen search folders, mostly
-   * in vain: one readdir per folder replaces those stat calls. Off for an editor, whose files come and go,
-   * and on Windows and macOS, whose file systems ignore case in names (a listing would not).
+   * The files do not change while the host is used (batch checking: one run over a tree), so what the file
+   * system says is asked once: `exists` is answered from one listing per folder (include resolution asks for
+   * each `#include` in up to a dozen search folders, mostly in vain: one readdir per folder replaces those
+   * stat calls), and a header's `stat` is kept (a driver's files include the same headers, each asked again).
+   * Off for an editor, whose files come and go. Folder listings are not used on Windows and macOS, whose file
+   * systems ignore case in names (a listing would not).
    */
-  listFolders?: boolean;
+  stableTree?: boolean;
 }
 
-/** Folders whose listing is kept at most (a whole-kernel run visits a few thousand); past it the listings start over. */
-const MAX_LISTED_FOLDERS = 8192;
+/** Folders whose listing, and headers whose stat, are kept at most (a whole-kernel run visits a few thousand of each); past it they start over. */
+const MAX_KEPT = 8192;
 
 export function nodeHeaderHost(opts: HeaderHostOptions = {}): HeaderHost {
-  const listFolders = !!opts.listFolders && process.platform !== 'win32' && process.platform !== 'darwin';
+  const listFolders = !!opts.stableTree && process.platform !== 'win32' && process.platform !== 'darwin';
+  const stats = new Map<string, { size: number; stamp: string } | undefined>();
   /**
    * folder → its entries (true: a file or folder; false: a symbolic link, asked through existsSync), null when
    * there is no such folder, 'ask' when it cannot be listed for another reason (no read permission)
@@ -31,7 +34,7 @@ export function nodeHeaderHost(opts: HeaderHostOptions = {}): HeaderHost {
   const listing = (dir: string): Map<string, boolean> | null | 'ask' => {
     let l = listings.get(dir);
     if (l !== undefined) return l;
-    if (listings.size >= MAX_LISTED_FOLDERS) listings.clear();
+    if (listings.size >= MAX_KEPT) listings.clear();
     try {
       l = new Map(fs.readdirSync(dir || '/', { withFileTypes: true }).map((e) => [e.name, !e.isSymbolicLink()]));
     } catch (e) {
@@ -66,12 +69,19 @@ export function nodeHeaderHost(opts: HeaderHostOptions = {}): HeaderHost {
       return fs.existsSync(p);
     },
     stat(p: string): { size: number; stamp: string } | undefined {
+      if (opts.stableTree && stats.has(p)) return stats.get(p);
+      let r: { size: number; stamp: string } | undefined;
       try {
         const st = fs.statSync(p);
-        return { size: st.size, stamp: `${st.size}:${st.mtimeMs}:${st.ino}` };
+        r = { size: st.size, stamp: `${st.size}:${st.mtimeMs}:${st.ino}` };
       } catch {
-        return undefined;
+        r = undefined;
       }
+      if (opts.stableTree) {
+        if (stats.size >= MAX_KEPT) stats.clear();
+        stats.set(p, r);
+      }
+      return r;
     },
   };
 }
