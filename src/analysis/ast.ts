@@ -262,9 +262,14 @@ export function stripParensAndCasts(n: Node): Node {
   }
 }
 
+/** What normText folds: whitespace (also inside comments) and comments. */
+const NORM_NEEDED = /[\s/]/;
+
 /** Source text with whitespace runs folded, for comparing expressions syntactically. */
 export function normText(n: Node | string): string {
   const t = typeof n === 'string' ? n : n.text;
+  // most expressions compared are written without spaces or comments (`dev`, `p->dma`): nothing to fold
+  if (!NORM_NEEDED.test(t)) return t;
   return t.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').replace(/\s*([()\[\]\-.>,*&+])\s*/g, '$1').trim();
 }
 

@@ -58,13 +58,43 @@ export async function loadCRuntime(wasm: WasmBytes): Promise<CRuntime> {
   // locateFile: emscripten derives the runtime's file name from import.meta.url even when
   // wasmBinary is given; in a CommonJS bundle running in a web worker that URL is undefined
   // and `new URL()` throws. The name is never fetched (the bytes are passed in).
-  // the options object becomes the emscripten module: its HEAP8 views the linear memory once started
+  // the options object becomes the emscripten module (MODULARIZE builds on it): its HEAP8 views the linear memory once started
   const mod: { wasmBinary: Uint8Array; locateFile: (name: string) => string; HEAP8?: Int8Array } = { wasmBinary: wasm.treeSitter, locateFile: (name: string) => name };
   if (!runtimeStarted()) {
     await Parser.init(mod as object);
+    fastHeapAccess(mod as HeapRuntime);
     return { language: await Language.load(wasm.language), heapBytes: () => mod.HEAP8?.buffer.byteLength ?? 0 };
   }
   return { language: await Language.load(wasm.language) };
+}
+
+/** The parts of web-tree-sitter's emscripten module that fastHeapAccess replaces. */
+interface HeapRuntime {
+  HEAP32?: Int32Array;
+  setValue?: (ptr: number, value: number, type?: string) => void;
+  getValue?: (ptr: number, type?: string) => number;
+}
+
+/**
+ * web-tree-sitter passes every node to the wasm side, and back, through its module's setValue/getValue, five
+ * 32-bit words per node. Those generic helpers test the type name with endsWith and a switch and go through a
+ * DataView, each call; with a dozen walks per function they were 5% of a whole-tree check. On a little-endian
+ * host (every one Node and browsers run on today) an `i32` is one Int32Array element: the helpers are replaced by
+ * ones that do exactly that and leave every other type to the original. The module object is the one given to
+ * Parser.init (emscripten's MODULARIZE builds on it), so this changes the library's runtime, nothing of ours;
+ * anything unexpected (an older or newer web-tree-sitter without these members) leaves it untouched.
+ */
+function fastHeapAccess(m: HeapRuntime): void {
+  const set = m.setValue;
+  const get = m.getValue;
+  if (typeof set !== 'function' || typeof get !== 'function' || !(m.HEAP32 instanceof Int32Array)) return;
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) return;
+  // HEAP32 is read from the module at each call: emscripten replaces it when the wasm memory grows
+  m.setValue = (ptr, value, type = 'i8') => {
+    if (type === 'i32') m.HEAP32![ptr >> 2] = value;
+    else set(ptr, value, type);
+  };
+  m.getValue = (ptr, type = 'i8') => (type === 'i32' ? m.HEAP32![ptr >> 2] : get(ptr, type));
 }
 
 function isRuntime(x: WasmBytes | CRuntime): x is CRuntime {

@@ -97,7 +97,7 @@ const BATCH_LIMITS = { resultBytes: 0, functionSummaryBytes: 8 * 1024 * 1024, he
 
 /** A new analysis session with the wasm files shipped next to the CLI (one per run, or per worker thread), reading headers from disk. */
 export function nodeSession(): Promise<AnalysisSession> {
-  return nodeRuntime().then((r) => AnalysisSession.create(r, { limits: BATCH_LIMITS, headerHost: nodeHeaderHost() }));
+  return nodeRuntime().then((r) => AnalysisSession.create(r, { limits: BATCH_LIMITS, headerHost: nodeHeaderHost({ stableTree: true }) }));
 }
 
 /**

@@ -20,7 +20,7 @@ const KERNEL = path.join(FIXTURES, 'headers', 'kernel');
 const DRIVER = path.join(KERNEL, 'drivers', 'net', 'ringdemo');
 
 async function checkWith(store: FactsStore | undefined, name: string): Promise<{ findings: string[]; stored: number; read: number }> {
-  const session = await AnalysisSession.create(readWasm(), { headerHost: nodeHeaderHost(store) });
+  const session = await AnalysisSession.create(readWasm(), { headerHost: nodeHeaderHost({ store }) });
   try {
     const file = path.join(DRIVER, name);
     const r = session.check(fs.readFileSync(file, 'utf8'), { file: `drivers/net/ringdemo/${name}`, headerPath: posixAbsolute(file, process.cwd()) });

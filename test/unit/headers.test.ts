@@ -1,6 +1,7 @@
 /** Headers without a build: include extraction and resolution, header facts, the multi-file driver fixture, bounds and bad input. */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { AnalysisSession } from '../../src/analysis/session';
 import { readWasm } from '../../src/node/wasm';
@@ -110,6 +111,36 @@ describe('headers: in the file summary', () => {
     assert.deepStrictEqual([...membersAssignedRam(text)], ['bd_ring']);
     const fields = withHeaders(empty, text, [header]).structs!().get('nic')!;
     assert.deepStrictEqual(fields.map((f) => [f.name, f.iomem]), [['bd_ring', false], ['regs', true]]);
+  });
+});
+
+describe('headers: the Node host of a batch run (stableTree)', () => {
+  let dir = '';
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-host-')).split(path.sep).join('/');
+    fs.mkdirSync(`${dir}/include/linux`, { recursive: true });
+    fs.writeFileSync(`${dir}/include/linux/a.h`, '#define A 1\n');
+    fs.writeFileSync(`${dir}/Kconfig`, '');
+    if (process.platform !== 'win32') {
+      fs.symlinkSync(`${dir}/include/linux/a.h`, `${dir}/include/linux/link.h`);
+      fs.symlinkSync(`${dir}/include/linux/gone.h`, `${dir}/include/linux/dangling.h`);
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('answers exists and stat like the file system: files, folders, missing names and folders, symbolic links, . and ..', () => {
+    const plain = nodeHeaderHost();
+    const stable = nodeHeaderHost({ stableTree: true });
+    const asked = ['include/linux/a.h', 'include/linux', 'include', 'Kconfig', 'include/linux/b.h', 'include/nope/a.h', 'include/linux/a.h/x',
+      'include/linux/link.h', 'include/linux/dangling.h', 'include/linux/.', 'include/linux/..', 'include/linux/']
+      .map((p) => `${dir}/${p}`);
+    for (const p of [...asked, ...asked]) {
+      assert.strictEqual(stable.exists(p), plain.exists(p), p);
+      assert.deepStrictEqual(stable.stat!(p), plain.stat!(p), p);
+    }
+    assert.ok(stable.exists(`${dir}/include/linux/a.h`));
+    assert.ok(!stable.exists(`${dir}/include/linux/b.h`));
+    if (process.platform !== 'win32') assert.ok(stable.exists(`${dir}/include/linux/link.h`) && !stable.exists(`${dir}/include/linux/dangling.h`));
   });
 });
 

@@ -290,8 +290,12 @@ export function functionRecords(ctx: FunctionContext, structs: Map<string, Struc
   return out;
 }
 
-/** A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file, or store into a handle's member. */
-export const MAY_CALL_HELPER = /\w*(?:map|dma|sync)\w*\s*\(|(?:->|\.)\s*\w*(?:dma|addr|handle|phys|iova|map|bus)\w*\s*(?:\[[^\]\n]*\]\s*)?=[^=]|&\s*[\w>.\-\[\]]*(?:->|\.)\w*(?:dma|addr|handle|phys|iova|map|bus)/i;
+/**
+ * A function the checker's prefilter skips (it names no DMA-API entry) may still call a helper of another file, or store into a handle's member.
+ * Only ever test()ed: a call name containing map/dma/sync needs no leading `\w*` (which made every position of every word a scan of
+ * the rest of the word: 7 times slower on driver text, with the same answers).
+ */
+export const MAY_CALL_HELPER = /(?:map|dma|sync)\w*\s*\(|(?:->|\.)\s*\w*(?:dma|addr|handle|phys|iova|map|bus)\w*\s*(?:\[[^\]\n]*\]\s*)?=[^=]|&\s*[\w>.\-\[\]]*(?:->|\.)\w*(?:dma|addr|handle|phys|iova|map|bus)/i;
 
 /** A local assigned from a call of a helper-named function: a function the checker skips is analysed for its leaks. */
 export const HELPER_RESULT_IN_LOCAL = /(?:^|[^\w.>])[A-Za-z_]\w*\s*=\s*(?:\([^()]*\)\s*)?\w*(?:map|dma)\w*\s*\(/i;
