@@ -14,6 +14,9 @@ interface CliBundle {
   processIO(): unknown;
 }
 
+/** when the server saves its code cache besides at exit (ms after it started) */
+const SERVER_CACHE_SAVE_MS = 5000;
+
 const argv = process.argv.slice(2);
 const isServer = argv[0] === 'lsp';
 // the language server compiles the parser's wasm with Liftoff only (quickWasm.ts); set before the bundle
@@ -24,7 +27,8 @@ if (isServer) allowGc();
 if (quick === 'restart' && require.main === module) {
   restartWithQuickWasm(); // this V8 takes the flag from the command line only: the child does the work
 } else {
-  const { exports } = requireWithCodeCache(path.join(__dirname, 'cli-main.js'), isServer ? `lsp-${quick}` : 'cli', module);
+  // the server saves its cache 5 s after starting too (its first checks done), in case it is killed, not ended
+  const { exports } = requireWithCodeCache(path.join(__dirname, 'cli-main.js'), isServer ? `lsp-${quick}` : 'cli', module, undefined, isServer ? { saveAfterMs: SERVER_CACHE_SAVE_MS } : {});
   const cli = exports as CliBundle;
   module.exports = cli;
   if (require.main === module) {

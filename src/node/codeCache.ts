@@ -56,7 +56,7 @@ function prune(dir: string): void {
  * `require(file)` through a code cache in `dir`. `parent` is the requiring module (for the bundle's
  * own `require` of Node built-ins and node_modules).
  */
-export function requireWithCodeCache(file: string, variant: string, parent: NodeModule, dir = codeCacheDir()): CodeCacheLoad {
+export function requireWithCodeCache(file: string, variant: string, parent: NodeModule, dir = codeCacheDir(), opts: { saveAfterMs?: number } = {}): CodeCacheLoad {
   // a bundle that uses `import()` could not run from a cache (Node 20 drops the dynamic-import hook of
   // deserialised code): the build turns import() into require() for the bundles loaded here
   if (process.env.DMA_SCOPE_DISK_CACHE === '0' || typeof vm.Script !== 'function') return { exports: require(file), state: 'off' };
@@ -92,7 +92,7 @@ export function requireWithCodeCache(file: string, variant: string, parent: Node
   wrapper.call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
   mod.loaded = true;
   if (state !== 'hit') {
-    process.once('exit', () => {
+    const save = (): void => {
       try {
         fs.mkdirSync(dir, { recursive: true });
         const tmp = `${cacheFile}.${process.pid}.tmp`;
@@ -102,7 +102,11 @@ export function requireWithCodeCache(file: string, variant: string, parent: Node
       } catch {
         // a read-only home or a full disk: the next start compiles as before
       }
-    });
+    };
+    process.once('exit', save);
+    // a long-running process (the language server) also saves once it has done its first work: an editor
+    // may kill it rather than let it exit, and then the exit handler never runs
+    if (opts.saveAfterMs !== undefined) setTimeout(save, opts.saveAfterMs).unref();
   }
   return { exports: mod.exports, state };
 }

@@ -61,6 +61,21 @@ describe('code cache (src/node/codeCache.ts)', () => {
     assert.deepStrictEqual(load(bundle, dir), { state: 'hit', value: '7' });
   });
 
+  it('a long-running process also saves it after a delay, so a kill does not lose it', () => {
+    const bundle = path.join(tmp, 'bundle.js');
+    const dir = path.join(tmp, 'cache');
+    fs.writeFileSync(bundle, 'exports.answer = () => 3;\n');
+    // loads with a 100 ms save, then is killed (no exit handler runs) after 1 s
+    const r = cp.spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(CODE_CACHE_JS)}).requireWithCodeCache(${JSON.stringify(bundle)}, 'test', module, ${JSON.stringify(dir)}, { saveAfterMs: 100 }); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);`],
+      { encoding: 'utf8', env: { ...process.env, DMA_SCOPE_DISK_CACHE: '' } },
+    );
+    assert.strictEqual(r.signal, 'SIGKILL');
+    assert.strictEqual(cacheFiles(dir).length, 1);
+    assert.deepStrictEqual(load(bundle, dir), { state: 'hit', value: '3' });
+  });
+
   it('is off with DMA_SCOPE_DISK_CACHE=0 and survives a cache folder it cannot write', () => {
     const bundle = path.join(tmp, 'bundle.js');
     fs.writeFileSync(bundle, 'exports.answer = () => 1;\n');
