@@ -7,10 +7,9 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES, REPO_ROOT } from '../helpers';
-import { CLI, editorResult, runEditorClient, type EditorRun } from '../editorClient';
+import { editorSession, runEditorClient, withMapCheck, type EditorRun } from '../editorClient';
 
 const EMACS = process.env.EMACS_PATH || 'emacs';
 const HERE = path.join(REPO_ROOT, 'test', 'emacs');
@@ -32,47 +31,28 @@ function runEmacs(dir: string, file: string): Promise<EditorRun> {
 
 describe('Emacs (eglot) with dma-scope lsp --stdio', function () {
   this.timeout(60000);
-  let dir = '';
-  let result: EmacsResult;
-  const original = fs.readFileSync(path.join(FIXTURES, 'lsp', 'tx_unchecked.c'), 'utf8');
-
-  before(async () => {
-    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-emacs-'));
-    fs.writeFileSync(path.join(dir, 'drv.c'), original);
-    const r = await runEmacs(dir, 'drv.c');
-    result = editorResult<EmacsResult>(dir, r, 'Emacs (Lisp)');
-    assert.strictEqual(r.code, 0, r.out);
-  });
-
-  after(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = path.join(FIXTURES, 'lsp', 'tx_unchecked.c');
+  const original = fs.readFileSync(fixture, 'utf8');
+  const session = editorSession<EmacsResult>({ editor: 'Emacs (Lisp)', files: { 'drv.c': fixture }, open: 'drv.c', run: runEmacs });
 
   it('shows the unchecked map in Flymake with its rule id, at the call, with the severity set through workspace/configuration', () => {
     // init.el sets map-error-unchecked to "warning" (its default is information: an eglot-note)
-    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.line, d.col, d.type]), [[19, 9, 'eglot-warning']]);
-    assert.match(result.diagnostics![0].text, /^dma-scope \[map-error-unchecked\]: .*dma_mapping_error/);
+    assert.deepStrictEqual(session.result.diagnostics?.map((d) => [d.line, d.col, d.type]), [[19, 9, 'eglot-warning']]);
+    assert.match(session.result.diagnostics![0].text, /^dma-scope \[map-error-unchecked\]: .*dma_mapping_error/);
   });
 
   it("hovers the call with the API entry and the call's own arguments", () => {
-    assert.match(result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
-    assert.match(result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
+    assert.match(session.result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
+    assert.match(session.result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
   });
 
   it('offers the check and the suppression; the preferred one, applied and saved, is in the file and clears the diagnostic', () => {
-    assert.deepStrictEqual(result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
-    const written = fs.readFileSync(path.join(dir, 'drv.c'), 'utf8');
-    const expected = original.replace(
-      'DMA_TO_DEVICE);\n\twritel(',
-      'DMA_TO_DEVICE);\n\tif (dma_mapping_error(ring->dev, addr))\n\t\tgoto err_drop;\n\twritel(',
-    );
-    assert.notStrictEqual(expected, original);
-    assert.strictEqual(written, expected);
-    assert.deepStrictEqual(result.steps, ['started', 'diagnostics', 'hover', 'applied', 'written', 'rechecked', 'stopped']);
+    assert.deepStrictEqual(session.result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
+    assert.strictEqual(fs.readFileSync(path.join(session.dir, 'drv.c'), 'utf8'), withMapCheck(original));
+    assert.deepStrictEqual(session.result.steps, ['started', 'diagnostics', 'hover', 'applied', 'written', 'rechecked', 'stopped']);
   });
 
   it('ends the server with shutdown and exit (exit code 0)', () => {
-    assert.strictEqual(result.server_exit, 0);
+    assert.strictEqual(session.result.server_exit, 0);
   });
 });

@@ -10,10 +10,9 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { FIXTURES, REPO_ROOT } from '../helpers';
-import { CLI, editorResult, runEditorClient, type EditorRun } from '../editorClient';
+import { editorSession, runEditorClient, withMapCheck, type EditorRun } from '../editorClient';
 
 const NVIM = process.env.NVIM_PATH || 'nvim';
 const HERE = path.join(REPO_ROOT, 'test', 'nvim');
@@ -40,82 +39,56 @@ function runNvim(dir: string, file: string, env: Record<string, string> = {}): P
 
 describe('Neovim (built-in LSP client) with dma-scope lsp --stdio', function () {
   this.timeout(60000);
-  let dir = '';
-  let result: NvimResult;
-  const original = fs.readFileSync(path.join(FIXTURES, 'lsp', 'tx_unchecked.c'), 'utf8');
-
-  before(async () => {
-    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-'));
-    fs.writeFileSync(path.join(dir, 'drv.c'), original);
-    const r = await runNvim(dir, 'drv.c');
-    result = editorResult<NvimResult>(dir, r, 'Neovim (Lua)');
-    assert.strictEqual(r.code, 0, r.out);
-  });
-
-  after(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const fixture = path.join(FIXTURES, 'lsp', 'tx_unchecked.c');
+  const original = fs.readFileSync(fixture, 'utf8');
+  const session = editorSession<NvimResult>({ editor: 'Neovim (Lua)', files: { 'drv.c': fixture }, open: 'drv.c', run: (dir, file) => runNvim(dir, file) });
 
   it('shows the unchecked map with its rule id at the call', () => {
-    assert.deepStrictEqual(result.diagnostics?.map((d) => [d.code, d.source, d.lnum + 1, d.col + 1, d.severity]), [['map-error-unchecked', 'dma-scope', 19, 9, 3]]);
-    assert.match(result.diagnostics![0].message, /dma_mapping_error/);
+    assert.deepStrictEqual(session.result.diagnostics?.map((d) => [d.code, d.source, d.lnum + 1, d.col + 1, d.severity]), [['map-error-unchecked', 'dma-scope', 19, 9, 3]]);
+    assert.match(session.result.diagnostics![0].message, /dma_mapping_error/);
   });
 
   it('hovers the call with the API entry and the call\'s own arguments', () => {
-    assert.match(result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
-    assert.match(result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
+    assert.match(session.result.hover ?? '', /\*\*dma\\_map\\_single\*\*/);
+    assert.match(session.result.hover ?? '', /direction: `DMA_TO_DEVICE`/);
   });
 
   it('offers the check and the suppression; the applied fix is in the written file', () => {
-    assert.deepStrictEqual(result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
-    const written = fs.readFileSync(path.join(dir, 'drv.c'), 'utf8');
-    const expected = original.replace(
-      'DMA_TO_DEVICE);\n\twritel(',
-      'DMA_TO_DEVICE);\n\tif (dma_mapping_error(ring->dev, addr))\n\t\tgoto err_drop;\n\twritel(',
-    );
-    assert.notStrictEqual(expected, original);
-    assert.strictEqual(written, expected);
-    assert.deepStrictEqual(result.steps, ['started', 'diagnostics', 'hover', 'applied', 'rechecked', 'written', 'stopped']);
+    assert.deepStrictEqual(session.result.actions, ['Check the mapping with dma_mapping_error() and goto err_drop', 'Suppress map-error-unchecked on this line']);
+    assert.strictEqual(fs.readFileSync(path.join(session.dir, 'drv.c'), 'utf8'), withMapCheck(original));
+    assert.deepStrictEqual(session.result.steps, ['started', 'diagnostics', 'hover', 'applied', 'rechecked', 'written', 'stopped']);
   });
 
   it('stops the server with shutdown and exit (exit code 0)', () => {
-    assert.strictEqual(result.server_exit, 0);
+    assert.strictEqual(session.result.server_exit, 0);
   });
 });
 
 describe('Neovim runs the "Replay lifecycle" code lens on a driver of two files', function () {
   this.timeout(60000);
-  let dir = '';
-  let result: NvimResult;
-
-  before(async () => {
-    assert.ok(fs.existsSync(CLI), 'dist/cli.js is built');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-nvim-replay-'));
-    for (const f of ['wren.h', 'wren_main.c', 'wren_rx.c']) fs.copyFileSync(path.join(FIXTURES, 'lifecycle', 'twofile', f), path.join(dir, f));
-    const r = await runNvim(dir, 'wren_main.c', { DMA_SCOPE_MODE: 'replay' });
-    result = editorResult<NvimResult>(dir, r, 'Neovim (Lua)');
-    assert.strictEqual(r.code, 0, r.out);
-  });
-
-  after(() => {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    if (result?.replay?.page) fs.rmSync(new URL(result.replay.page), { force: true });
+  const twofile = path.join(FIXTURES, 'lifecycle', 'twofile');
+  const session = editorSession<NvimResult>({
+    editor: 'Neovim (Lua)',
+    files: Object.fromEntries(['wren.h', 'wren_main.c', 'wren_rx.c'].map((f) => [f, path.join(twofile, f)])),
+    open: 'wren_main.c',
+    run: (dir, file) => runNvim(dir, file, { DMA_SCOPE_MODE: 'replay' }),
+    // the page the server wrote in the temp folder
+    cleanup: (r) => r?.replay?.page && fs.rmSync(new URL(r.replay.page), { force: true }),
   });
 
   it('puts the lens on the map call and the command follows the buffer into wren_rx.c', () => {
-    assert.deepStrictEqual(result.lenses, [{ title: 'Replay lifecycle', line: 15 }]);
-    assert.strictEqual(result.replay_error, undefined);
-    assert.strictEqual(result.replay?.title, 'page: wren_alloc_rx_page() → wren_rx_poll() → wren_free_rx_ring()');
-    assert.deepStrictEqual(result.replay?.stitched?.map((f) => `${f.name} ${f.file} ${f.role}`), ['wren_alloc_rx_page wren_main.c map', 'wren_rx_poll wren_rx.c cpu', 'wren_free_rx_ring wren_main.c release']);
-    assert.deepStrictEqual(result.steps, ['started', 'lenses', 'replayed', 'stopped']);
-    assert.strictEqual(result.server_exit, 0);
+    assert.deepStrictEqual(session.result.lenses, [{ title: 'Replay lifecycle', line: 15 }]);
+    assert.strictEqual(session.result.replay_error, undefined);
+    assert.strictEqual(session.result.replay?.title, 'page: wren_alloc_rx_page() → wren_rx_poll() → wren_free_rx_ring()');
+    assert.deepStrictEqual(session.result.replay?.stitched?.map((f) => `${f.name} ${f.file} ${f.role}`), ['wren_alloc_rx_page wren_main.c map', 'wren_rx_poll wren_rx.c cpu', 'wren_free_rx_ring wren_main.c release']);
+    assert.deepStrictEqual(session.result.steps, ['started', 'lenses', 'replayed', 'stopped']);
+    assert.strictEqual(session.result.server_exit, 0);
   });
 
   it('shows the page it wrote, and the page lists the stitched functions', () => {
-    const page = result.replay!.page;
+    const page = session.result.replay!.page;
     // Neovim 0.8 and later are sent window/showDocument; 0.7 a message naming the page
-    assert.ok(result.shown === page || result.messages?.includes(`DMA Scope: lifecycle replay written to ${page}`), JSON.stringify([result.shown, result.messages]));
+    assert.ok(session.result.shown === page || session.result.messages?.includes(`DMA Scope: lifecycle replay written to ${page}`), JSON.stringify([session.result.shown, session.result.messages]));
     const html = fs.readFileSync(new URL(page), 'utf8');
     assert.ok(html.includes('<title>DMA Lifecycle: page: wren_alloc_rx_page() → wren_rx_poll() → wren_free_rx_ring()</title>'));
     const trace = /<pre id="standalone-trace">([^]*?)<\/pre>/.exec(html)?.[1] ?? '';
