@@ -5,7 +5,7 @@
  * headers: ~40 ms of its first check).
  *
  * One file per content key, `<cache dir>/headers/<build>/<key>.v8` (v8.serialize: the facts hold Maps).
- * `<build>` is a hash of the running bundle, so a new build of the analysis never reads another's facts;
+ * `<build>` identifies the running bundle file, so a new build of the analysis never reads another's facts;
  * the folders of older builds are removed (the newest few stay). Bounded by a file count; writes go to a
  * temporary file renamed into place (processes may share the folder). Facts are plain data checked for
  * shape by the collector; any read or write failure is a miss.
@@ -79,12 +79,16 @@ export class DiskFactsStore implements FactsStore {
 /**
  * The store of the running bundle (dist/*.js), or undefined: when not bundled (the compiled tests, whose
  * analysis code may change without the file holding this function changing) or with
- * DMA_SCOPE_DISK_CACHE=0. The build id hashes the bundle file this code runs from.
+ * DMA_SCOPE_DISK_CACHE=0. The build id is the bundle file's identity (size, modification time, inode):
+ * every build writes the file anew, and unlike a hash of its 1.5 MB it costs nothing at start (the
+ * worst a reused identity could do is serve facts of an older analysis; the code cache, where a mix-up
+ * would run wrong code, hashes the bytes).
  */
 export function bundleFactsStore(env: NodeJS.ProcessEnv = process.env): FactsStore | undefined {
   if (process.env.DMA_SCOPE_BUNDLED !== '1' || env.DMA_SCOPE_DISK_CACHE === '0') return undefined;
   try {
-    const build = crypto.createHash('sha1').update(fs.readFileSync(__filename)).digest('hex').slice(0, 16);
+    const st = fs.statSync(__filename);
+    const build = crypto.createHash('sha1').update(`${__filename}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex').slice(0, 16);
     return new DiskFactsStore(codeCacheDir(env), build);
   } catch {
     return undefined;

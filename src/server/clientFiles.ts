@@ -127,9 +127,9 @@ export class ClientFiles {
     return { rules: eff.rules, excluded: isExcluded(eff, path), problems };
   }
 
-  /** The URI of a path in a folder where a document was checked (same scheme and authority), or undefined. */
-  uriOf(path: string): string | undefined {
-    const base = this.bases.get(dirname(path));
+  /** The URI of a path (a file, or a folder) in or of a folder where a document was checked (same scheme and authority), or undefined. */
+  uriOf(path: string, folder = dirname(path)): string | undefined {
+    const base = this.bases.get(folder);
     if (!base) return undefined;
     const u = new URL(base);
     u.pathname = path;
@@ -138,12 +138,10 @@ export class ClientFiles {
 
   /** The C files of a folder where a document was checked, listed by the client (paths, sorted, at most `limit`). */
   async listFolderFiles(folder: string, limit: number): Promise<string[]> {
-    const any = this.uriOf(join(folder, 'x.c'));
-    if (!this.enabled || !any) return [];
-    const u = new URL(any);
-    u.pathname = folder;
+    const uri = this.uriOf(folder, folder);
+    if (!this.enabled || !uri) return [];
     try {
-      const r = (await this.connection.sendRequest(LIST_FOLDER_REQUEST, { uri: u.href } satisfies ListFolderParams)) as ListFolderResult;
+      const r = (await this.connection.sendRequest(LIST_FOLDER_REQUEST, { uri } satisfies ListFolderParams)) as ListFolderResult;
       const names = r && Array.isArray(r.names) ? r.names.filter((n): n is string => typeof n === 'string' && /^[^/]+\.[ch]$/.test(n)) : [];
       return names.sort().slice(0, limit).map((n) => join(folder, n));
     } catch {
