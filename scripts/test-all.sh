@@ -39,6 +39,17 @@ for s in "${suites[@]}"; do
 done
 echo
 if [ ${#failed[@]} -gt 0 ]; then
+  # the failures again, last: a CI log is often read from its tail, far below a suite's own report
+  for s in "${failed[@]}"; do
+    log="test-output/${s%% *}"; log="${log/:/-}.log"
+    [ -f "$log" ] || continue
+    echo "== what $s reported:"
+    if grep -Eq '^[[:space:]]*[0-9]+ failing' "$log"; then
+      sed -n '/^[[:space:]]*[0-9]* failing/,$p' "$log" | head -80
+    else
+      tail -30 "$log"
+    fi
+  done
   echo "failed suites: ${failed[*]}"
   echo "tests: ${total_pass} passed, $((total_fail > 0 ? total_fail : 1)) failed"
   exit 1
