@@ -6,6 +6,7 @@ import { FIXTURES } from './helpers';
 import type { AnalysisSession } from '../src/analysis/session';
 import type { DriverIndex } from '../src/analysis/driverIndex';
 import { checkDriverIndex } from '../src/analysis/driverIndex/check';
+import { ModuleFolders } from '../src/analysis/driverIndex/kbuildModule';
 import type { FileRecords } from '../src/analysis/driverIndex/records';
 
 export const DRIVER_FIXTURES = path.join(FIXTURES, 'driver');
@@ -37,7 +38,13 @@ export async function runFolder(session: AnalysisSession, name: string, base = D
   const found = new Map<string, string[]>();
   const want = new Map<string, string[]>();
   const records = new Map<string, FileRecords>();
-  for (const f of fs.readdirSync(path.join(base, name)).filter((x) => x.endsWith('.c')).sort()) {
+  // the folder's own .c files and those of its subfolders its Makefile links into the module (what `check` indexes together)
+  const dir = path.join(base, name);
+  const own = fs.readdirSync(dir).filter((x) => x.endsWith('.c')).sort();
+  const linked = new ModuleFolders((d) => (d === '' && fs.existsSync(path.join(dir, 'Makefile')) ? fs.readFileSync(path.join(dir, 'Makefile'), 'utf8') : undefined))
+    .subfolderSources('')
+    .filter((f) => fs.existsSync(path.join(dir, f)));
+  for (const f of [...own, ...linked]) {
     const abs = path.join(base, name, f);
     const text = fs.readFileSync(abs, 'utf8');
     const r = session.check(text, { file: `${folder}/${f}`, headerPath: abs.replace(/\\/g, '/'), records: true });

@@ -1,6 +1,7 @@
 /**
  * The driver pass of `dma-scope check`: after every file is checked, the records the files returned with
- * their findings (no second parse) are gathered into one driver index per folder, the driver-level rules
+ * their findings (no second parse) are gathered into one driver index per folder (a folder with the
+ * subfolder files its Makefile links into the same module), the driver-level rules
  * run on each, and their findings join the files' findings (with a fingerprint, like any other).
  */
 import { DriverIndex, folderOf, type IndexFigures } from '../analysis/driverIndex';
@@ -28,12 +29,20 @@ export function toReported(d: DriverFinding, seen: Map<string, number>): Reporte
   };
 }
 
-export function driverPass(results: readonly FileResult[], opts: { rules?: string[]; severitiesFor?: (file: string) => Record<string, SeveritySetting> | undefined; maxFiles?: number } = {}): DriverPassResult {
+export interface DriverPassOptions {
+  rules?: string[];
+  severitiesFor?: (file: string) => Record<string, SeveritySetting> | undefined;
+  maxFiles?: number;
+  /** the folder whose index holds a file (default: its own folder; the CLI: the kbuild module's folder, kbuildModule.ts) */
+  folderOf?: (file: string) => string;
+}
+
+export function driverPass(results: readonly FileResult[], opts: DriverPassOptions = {}): DriverPassResult {
   const t0 = Date.now();
   const indexes = new Map<string, DriverIndex>();
   for (const r of results) {
     if (!r.records) continue;
-    const folder = folderOf(r.file);
+    const folder = (opts.folderOf ?? folderOf)(r.file);
     let ix = indexes.get(folder);
     if (!ix) indexes.set(folder, (ix = new DriverIndex(folder, opts.maxFiles ? { maxFiles: opts.maxFiles } : {})));
     ix.setFile(r.records);

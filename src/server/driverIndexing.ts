@@ -4,11 +4,14 @@
  * loop, so requests and keystrokes are served in between); per-file diagnostics are published first, and the driver rules'
  * findings join them once the folder's index is ready. A checked document updates its own records, and
  * the other open documents of its folder are re-published when their driver findings change.
+ * A folder's index also holds the subfolder files its Makefile links into the same module (the host's
+ * readMakefile; ../analysis/driverIndex/kbuildModule.ts), as `dma-scope check` groups them.
  * Bounded: a folder of more than `maxFiles` C files is indexed up to that many, with a one-line note.
  * Transport-free: the server hands in how to list and read files and what to do when findings change.
  */
 import type { AnalysisAdapter, DriverFinding, FileRecords } from './analysis';
 import type { SeveritySetting } from '../analysis/rules/types';
+import { MAX_MODULE_DEPTH, compositeSubfolderObjects, moduleFolderOf } from '../analysis/driverIndex/kbuildModule';
 
 export const MAX_INDEX_FILES = 2000;
 
@@ -26,7 +29,17 @@ export interface IndexingHost {
   note(message: string): void;
   /** a document check is pending or running, or the user just typed or opened a file: the index waits (documents' diagnostics first) */
   busy?(): boolean;
+  /**
+   * a folder's kbuild file (`Kbuild`, else `Makefile`), undefined when it has none: a subfolder whose
+   * objects the Makefile links into its module is indexed with it (../analysis/driverIndex/kbuildModule.ts).
+   * Without it every folder is a driver of its own.
+   */
+  readMakefile?(folder: string): Promise<string | undefined>;
 }
+
+/** Folders whose Makefiles are kept (objects only), and files whose driver folder is kept. */
+const MAX_KEPT_MAKEFILES = 512;
+const MAX_KEPT_FILES = 8192;
 
 /** How long the index waits after the first check of a folder, and between polls while documents are being checked. */
 const START_DELAY_MS = 1000;
@@ -51,16 +64,37 @@ interface FolderState {
 
 export class DriverIndexing {
   private readonly folders = new Map<string, FolderState>();
+  /** file → the folder whose index holds it (bounded) */
+  private readonly fileFolders = new Map<string, string>();
+  /** files whose driver folder is being looked up (their parents' Makefiles read) */
+  private readonly resolving = new Set<string>();
+  /** folder → the subfolder objects of its Makefile (bounded) */
+  private readonly makefiles = new Map<string, Promise<ReadonlySet<string>>>();
   private stopped = false;
   /** the folders' builds, one after the other in the order their first documents were checked */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly adapter: AnalysisAdapter, private readonly host: IndexingHost, private readonly maxFiles = MAX_INDEX_FILES, private readonly startDelayMs = START_DELAY_MS) {}
 
-  /** Starts indexing the folder of a file, once (returns at once; the build runs in the background). */
+  /** Starts indexing the driver folder of a file, once per folder (returns at once; the build runs in the background). */
   ensure(file: string): void {
-    const folder = folderOfPath(file);
-    if (this.folders.has(folder) || this.stopped) return;
+    if (this.stopped || this.fileFolders.has(file) || this.resolving.has(file)) return;
+    const own = folderOfPath(file);
+    // a folder of files none of which a parent Makefile links elsewhere: known at once
+    if (!this.host.readMakefile) return this.enqueue(file, own);
+    this.resolving.add(file);
+    void this.driverFolderOf(file)
+      .catch(() => own)
+      .then((folder) => {
+        this.resolving.delete(file);
+        if (!this.stopped) this.enqueue(file, folder);
+      });
+  }
+
+  private enqueue(file: string, folder: string): void {
+    if (this.fileFolders.size >= MAX_KEPT_FILES) this.fileFolders.clear();
+    this.fileFolders.set(file, folder);
+    if (this.folders.has(folder)) return;
     const st: FolderState = { ready: false, requested: Date.now() };
     this.folders.set(folder, st);
     // one folder at a time: the index's share of a busy server is one file per wait however many
@@ -69,6 +103,34 @@ export class DriverIndexing {
     this.queue = this.queue
       .then(() => this.build(folder, st))
       .catch((e) => this.host.note(`driver index of ${folder} failed: ${(e as Error)?.message ?? e}`));
+  }
+
+  /** The subfolder objects a folder's Makefile links into its module (read once per folder). */
+  private objectsOf(folder: string): Promise<ReadonlySet<string>> {
+    let got = this.makefiles.get(folder);
+    if (!got) {
+      const read = this.host.readMakefile;
+      got = (read ? read(folder).catch(() => undefined) : Promise.resolve(undefined)).then((t) => (t === undefined ? new Set<string>() : compositeSubfolderObjects(t)));
+      if (this.makefiles.size >= MAX_KEPT_MAKEFILES) this.makefiles.clear();
+      this.makefiles.set(folder, got);
+    }
+    return got;
+  }
+
+  /** The folder whose index holds a file: the module folder a parent Makefile links it into, else its own. */
+  private async driverFolderOf(file: string): Promise<string> {
+    const known = new Map<string, ReadonlySet<string>>();
+    let folder = folderOfPath(file);
+    for (let up = 0; up < MAX_MODULE_DEPTH && folder !== '/'; up++) {
+      folder = folderOfPath(folder);
+      known.set(folder, await this.objectsOf(folder));
+    }
+    return moduleFolderOf(file, (f) => known.get(f) ?? new Set());
+  }
+
+  /** The driver folder of a file as far as it is known (its own folder until ensure() resolved it). */
+  folderOf(file: string): string {
+    return this.fileFolders.get(file) ?? folderOfPath(file);
   }
 
   /** A resolves when the folder's index is built (for tests and the bench). */
@@ -81,9 +143,9 @@ export class DriverIndexing {
     return true;
   }
 
-  /** Whether the folder of a file is indexed or being indexed (its documents' checks should bring their records). */
+  /** Whether the driver folder of a file is indexed or being indexed (its documents' checks should bring their records). */
   isIndexing(file: string): boolean {
-    return this.folders.has(folderOfPath(file));
+    return this.resolving.has(file) || this.folders.has(this.folderOf(file));
   }
 
   /** Folders indexed or being indexed. */
@@ -113,7 +175,9 @@ export class DriverIndexing {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     if (this.stopped) return;
     const t0 = Date.now();
-    const files = await this.host.listFolderFiles(folder, this.maxFiles + 1);
+    // the folder's own files, then the subfolder sources its Makefile links into the module (a missing one is skipped below)
+    const linked = [...(await this.objectsOf(folder))].map((o) => `${folder === '/' ? '' : folder}/${o.replace(/\.o$/, '.c')}`).sort();
+    const files = [...(await this.host.listFolderFiles(folder, this.maxFiles + 1)), ...linked];
     if (files.length > this.maxFiles) this.host.note(`${folder} has more than ${this.maxFiles} C files: its driver index covers the first ${this.maxFiles}`);
     const index = await this.adapter.driverIndex(folder, { maxFiles: this.maxFiles });
     let n = 0;
@@ -150,7 +214,7 @@ export class DriverIndexing {
 
   /** A document was checked: its records replace its entry in the folder's index (when the folder is indexed or being indexed). */
   async fileChecked(records: FileRecords | undefined, file: string): Promise<void> {
-    const folder = folderOfPath(file);
+    const folder = this.folderOf(file);
     const st = this.folders.get(folder);
     if (!st || !records) return;
     const index = await this.adapter.driverIndex(folder, { maxFiles: this.maxFiles });
@@ -176,7 +240,7 @@ export class DriverIndexing {
 
   /** The driver findings of a file (none until its folder's index is ready). */
   findingsFor(file: string): DriverFinding[] {
-    const folder = folderOfPath(file);
+    const folder = this.folderOf(file);
     const st = this.folders.get(folder);
     if (!st?.ready) return [];
     return this.all(folder, st).get(file) ?? [];
@@ -185,5 +249,7 @@ export class DriverIndexing {
   dispose(): void {
     this.stopped = true;
     this.folders.clear();
+    this.fileFolders.clear();
+    this.makefiles.clear();
   }
 }

@@ -34,6 +34,8 @@ export interface ServerHost {
   /** the *.c / *.h files directly in one folder (absolute paths, sorted), at most `limit`: the driver index of the folder (src/server/driverIndexing.ts) */
   listFolderFiles?(folder: string, limit: number): Promise<string[]>;
   readFile?(file: string): Promise<string>;
+  /** a folder's kbuild file (`Kbuild`, else `Makefile`), undefined when none: drivers spanning subfolders are indexed as one */
+  readMakefile?(folder: string): Promise<string | undefined>;
   /**
    * The driver's other .c files next to a document, for a stitched lifecycle (bounded; ./driverFolder.ts),
    * each with the local headers it includes; only those of `only` (absolute paths) when given. An open

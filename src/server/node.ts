@@ -15,6 +15,7 @@ import { replayPageHtml } from '../node/replayPage';
 import { startServer, uriPath, ServerHost } from './server';
 import { AnalysisAdapter } from './analysis';
 import { rulesDocDir } from '../node/ruleDocs';
+import { readKbuildFile } from '../node/moduleFolders';
 import { ConfigLoader } from '../node/config';
 import { formatProblem } from '../analysis/config';
 import { nodeHeaderHost } from '../node/headerHost';
@@ -70,6 +71,7 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
       }
     },
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
+    readMakefile: (folder) => readKbuildFile(folder),
     // the "Replay lifecycle" command's stitching: the CLI's bounded search of the document's folder
     driverSources: (file, { only, openText }) => {
       const dir = path.dirname(file);

@@ -191,6 +191,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     ? new DriverIndexing(adapter, {
       listFolderFiles: (folder, limit) => (host.listFolderFiles ? host.listFolderFiles(folder, limit) : clientFiles.listFolderFiles(folder, limit)),
       readFile: (file) => (host.readFile ? host.readFile(file) : clientFiles.readIndexed(file)),
+      ...(host.readMakefile ? { readMakefile: (folder: string) => host.readMakefile!(folder) } : {}),
       openText: (file) => {
         const uri = openUriOf(file);
         return uri ? documents.get(uri)?.getText() : undefined;
@@ -201,7 +202,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
         idleTrim?.poke();
         for (const uri of fileDiags.keys()) {
           const p = indexPath(uri);
-          if (p && folderOfPath(p) === folder) void publish(uri, true).catch(() => undefined);
+          if (p && indexing?.folderOf(p) === folder) void publish(uri, true).catch(() => undefined);
         }
       },
       note: (m) => logOnce(`index:${m}`, m),

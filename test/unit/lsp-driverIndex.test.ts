@@ -79,3 +79,34 @@ describe('language server: driver index', function () {
     assert.deepStrictEqual(ds.map(at).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
   });
 });
+
+describe('language server: a driver whose Makefile links a subfolder', function () {
+  this.timeout(30000);
+  const MOD = path.join(FIXTURES, 'driver', 'modnic');
+  let c: LspTestClient;
+
+  before(async () => {
+    c = new LspTestClient(['lsp', '--stdio']);
+    await c.initialize();
+  });
+  after(() => c?.dispose());
+
+  it('indexes hw/modnic_ring.c with the parent folder (modnic-y += hw/modnic_ring.o), and tool/ (obj-y += tool/) apart', async () => {
+    const ring = path.join(MOD, 'hw', 'modnic_ring.c');
+    const tool = path.join(MOD, 'tool', 'modnic_tool.c');
+    await c.open(uri(ring), fs.readFileSync(ring, 'utf8'));
+    await c.open(uri(tool), fs.readFileSync(tool, 'utf8'));
+    // only the subfolder file is open: the map it disagrees with is read from the parent folder by the index
+    const ds = await c.until(() => {
+      for (let i = c.published.length - 1; i >= 0; i--) if (c.published[i].uri === uri(ring)) return c.published[i].diagnostics.length > 0 && c.published[i].diagnostics;
+      return undefined;
+    }, 20000, 'the driver finding of hw/modnic_ring.c');
+    assert.deepStrictEqual(ds.map(at), ['driver-dir-mismatch 8:46']);
+    assert.deepStrictEqual(ds[0].relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), [`${uri(path.join(MOD, 'modnic_main.c'))} 8`]);
+    // tool/ maps the same member FROM_DEVICE: had it been counted in the driver, the mismatch would be hidden,
+    // and tool/ itself stays clean once its own folder is indexed too
+    await new Promise((r) => setTimeout(r, 1500));
+    const toolDiags = [...c.published].reverse().find((p) => p.uri === uri(tool))?.diagnostics ?? [];
+    assert.deepStrictEqual(toolDiags.map(at), []);
+  });
+});

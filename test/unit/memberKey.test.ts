@@ -48,6 +48,8 @@ static int foo_poll(struct napi_struct *napi, int budget)
 {
 	struct foo_priv *priv = container_of(napi, struct foo_priv, napi);
 	struct sk_buff *skb;
+	struct sg_table *sgt;
+	struct urb *urb;
 	void *cookie;
 
 	return 0;
@@ -117,6 +119,11 @@ describe('member keys', () => {
     assert.strictEqual(key('priv->status_dma', 'foo_poll'), 'foo_priv.status_dma');
     assert.strictEqual(key('container_of(napi, struct foo_priv, napi)->status_dma', 'foo_poll'), 'foo_priv.status_dma');
     assert.strictEqual(key('foo_global->rx.desc_dma', 'foo_poll'), 'foo_ring.desc_dma');
+  });
+
+  it('is partial for a member of a kernel library struct, which names every instance the driver has', () => {
+    assert.deepStrictEqual(full('sg_dma_address(sgt->sgl)', 'foo_poll'), { key: 'sgl', member: 'sgl', container: null });
+    assert.deepStrictEqual(full('urb->transfer_dma', 'foo_poll'), { key: 'transfer_dma', member: 'transfer_dma', container: null });
   });
 
   it('is partial (member name only) when a hop cannot be resolved', () => {

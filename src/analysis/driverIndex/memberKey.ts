@@ -22,6 +22,8 @@
  *                  its headers): container = null, key = member. A partial key may only ever suppress a
  *                  finding (two partial keys with the same member may or may not be the same member),
  *                  never create one.
+ *                  A member of a kernel library struct that many objects share (`sg_table.sgl`,
+ *                  `urb.transfer_dma`) is partial too: it names no one buffer of the driver.
  *     null         the expression is not a struct member (a local, a parameter, an out-parameter `*p`).
  *
  * How: the expression is unwrapped (parentheses, casts, `&`, `*`, accessors such as `le64_to_cpu()`,
@@ -298,9 +300,22 @@ export function memberKeyOf(handleExpr: string, fn: Node, text: string, structs:
   if (!chain || !chain.hops.length) return null;
   const c: Ctx = { fn, structs, types: types ?? declaredTypes(fn, text) };
   const member = chain.hops[chain.hops.length - 1];
-  const container = tagAfter(chain, chain.hops.length - 1, c, 0) ?? null;
+  const tag = tagAfter(chain, chain.hops.length - 1, c, 0) ?? null;
+  // a member of a kernel library struct (`sg_table.sgl`, `urb.transfer_dma`) names every instance the
+  // driver has of that struct, for whatever purpose: no identity of one driver buffer (partial)
+  const container = tag && SHARED_CONTAINERS.has(tag) ? null : tag;
   return { key: container ? `${container}.${member}` : member, member, container };
 }
+
+/**
+ * Structs of the kernel's own libraries that carry DMA handles for many unrelated objects of one driver
+ * (i915's phys objects keep a coherent allocation's handle in `sg_table.sgl`, its GTT objects a
+ * scatterlist mapping): a map and a release through one of them need not be the same buffer.
+ */
+const SHARED_CONTAINERS = new Set([
+  'sg_table', 'scatterlist', 'skb_shared_info', 'skb_frag', 'skb_frag_t', 'page', 'folio', 'bio', 'bio_vec',
+  'xdp_buff', 'xdp_frame', 'urb', 'device', 'dma_buf', 'sg_mapping_iter',
+]);
 
 /** Can two keys name the same member? Full keys: equal; a partial key: the same member name. */
 export function mayBeSameMember(a: MemberKey, b: MemberKey): boolean {

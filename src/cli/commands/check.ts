@@ -25,6 +25,7 @@ import { ChangedFile, InputError, gitChanges, keepChanged, patchChanges, readPat
 import { addHeaderStats, emptyHeaderStats } from '../../analysis/headers/types';
 import { driverPass, type DriverPassResult } from '../driverPass';
 import { FolderQueue } from '../workQueue';
+import { nodeModuleFolders } from '../../node/moduleFolders';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -270,7 +271,8 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   progress.finish();
   // the driver pass: one index per folder from the records the files came back with, then the driver rules
-  const driver: DriverPassResult = driverPass(results, { rules, severitiesFor: (file) => configs.forFile(file).rules });
+  const modules = nodeModuleFolders(io.cwd);
+  const driver: DriverPassResult = driverPass(results, { rules, severitiesFor: (file) => configs.forFile(file).rules, folderOf: (file) => modules.folderOf(file) });
   for (const r of results) {
     const extra = driver.findings.get(r.file);
     if (!extra?.length) continue;

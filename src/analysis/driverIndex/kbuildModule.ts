@@ -1,0 +1,97 @@
+/**
+ * Which folder's driver index a file belongs to. Most drivers are one folder, but kbuild links a module
+ * from the objects its Makefile lists, and a large driver lists objects of its subfolders in its
+ * composite object: `mlx5_core-y += en/rx.o lib/crypto.o`, `iwlwifi-objs += pcie/tx.o`. A file whose
+ * object an ancestor folder's Makefile lists that way is indexed with that folder, so a buffer mapped in
+ * `pcie/tx.c` and unmapped in `iwl-trans.c` is one driver's buffer. A subfolder built as a module of its
+ * own (`obj-$(CONFIG_IWLMVM) += mvm/`) stays its own driver.
+ *
+ * Pure: the caller reads the Makefiles (CLI and language server alike, each through its own I/O).
+ */
+
+/** How many folders up a composite object is looked for (mlx5/core/en/xsk/rx.o is two below core/). */
+export const MAX_MODULE_DEPTH = 3;
+
+/** Makefile text longer than this is not read as a module list (a generated or foreign file). */
+const MAX_MAKEFILE_CHARS = 256 * 1024;
+
+/**
+ * The objects in subfolders that a Makefile links into its composite objects (`<module>-y`,
+ * `<module>-objs`, `<module>-$(CONFIG_…)`, with `:=`, `=` or `+=`), as paths relative to the Makefile's
+ * folder (`en/rx.o`). `obj-…` lines name modules and subfolders kbuild descends into, not parts of one
+ * module, and are left out; so are objects above the folder (`../x.o`).
+ */
+export function compositeSubfolderObjects(makefile: string): Set<string> {
+  const out = new Set<string>();
+  if (makefile.length > MAX_MAKEFILE_CHARS) return out;
+  // continuation lines joined, comments dropped (a `#` inside `$(…)` does not occur in these lists)
+  const joined = makefile.replace(/\\\r?\n/g, ' ');
+  for (const raw of joined.split('\n')) {
+    const line = raw.replace(/#.*/, '');
+    const m = /^\s*([A-Za-z0-9_.-]+)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))\s*(?::=|\+=|=)(.*)$/.exec(line);
+    if (!m || m[1] === 'obj' || m[1] === 'subdir' || m[1] === 'ccflags' || m[1] === 'asflags' || m[1] === 'ldflags') continue;
+    for (const word of m[3].trim().split(/\s+/)) {
+      if (!/^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)+\.o$/.test(word)) continue;
+      if (word.split('/').some((p) => p === '..' || p === '.')) continue;
+      out.add(word);
+    }
+  }
+  return out;
+}
+
+/** Reads a folder's Makefile (undefined: none, or unreadable). */
+export type MakefileReader = (folder: string) => string | undefined;
+
+/**
+ * The folder whose driver index holds `file` (an absolute or relative '/'-separated path): the nearest
+ * ancestor, up to MAX_MODULE_DEPTH levels, whose Makefile links the file's object into a composite
+ * object; else the file's own folder. `objectsOf` answers a folder's composite subfolder objects (the
+ * caller caches them: every file of a driver asks the same Makefiles).
+ */
+export function moduleFolderOf(file: string, objectsOf: (folder: string) => ReadonlySet<string>): string {
+  const f = file.replace(/\\/g, '/');
+  const slash = f.lastIndexOf('/');
+  const own = slash < 0 ? '' : f.slice(0, slash);
+  const base = f.slice(slash + 1).replace(/\.c$/, '');
+  if (base === f.slice(slash + 1)) return own; // only .c files are objects
+  const parts = own ? own.split('/') : [];
+  const abs = own.startsWith('/');
+  const maxUp = Math.min(MAX_MODULE_DEPTH, abs ? parts.length - 1 : parts.length);
+  for (let up = 1; up <= maxUp; up++) {
+    const ancestor = parts.slice(0, parts.length - up).join('/');
+    const folder = abs && !ancestor ? '/' : ancestor;
+    if (objectsOf(folder).has(`${parts.slice(parts.length - up).join('/')}/${base}.o`)) return folder;
+  }
+  return own;
+}
+
+/** The subfolder objects of a folder's Makefile, read once per folder (bounded: a driver tree has few). */
+export class ModuleFolders {
+  private readonly objects = new Map<string, ReadonlySet<string>>();
+
+  constructor(private readonly read: MakefileReader, private readonly maxFolders = 4096) {}
+
+  objectsOf(folder: string): ReadonlySet<string> {
+    let o = this.objects.get(folder);
+    if (o) return o;
+    let text: string | undefined;
+    try {
+      text = this.read(folder);
+    } catch {
+      text = undefined;
+    }
+    o = text === undefined ? new Set<string>() : compositeSubfolderObjects(text);
+    if (this.objects.size >= this.maxFolders) this.objects.clear();
+    this.objects.set(folder, o);
+    return o;
+  }
+
+  folderOf(file: string): string {
+    return moduleFolderOf(file, (d) => this.objectsOf(d));
+  }
+
+  /** The subfolder .c files (relative to `folder`) its Makefile links into the module: what its index reads besides its own files. */
+  subfolderSources(folder: string): string[] {
+    return [...this.objectsOf(folder)].map((o) => o.replace(/\.o$/, '.c')).sort();
+  }
+}
