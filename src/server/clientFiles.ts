@@ -12,6 +12,7 @@
  * Paths are URI paths ('/'-separated) of the document's scheme and authority.
  */
 import type { Connection } from 'vscode-languageserver';
+import { MAX_MODULE_DEPTH } from '../analysis/driverIndex/kbuildModule';
 import { CONFIG_FILE_NAME, ancestorDirs, formatProblem, isExcluded, mergeConfigs, parseRepoConfig, type RepoConfig } from '../analysis/config';
 import type { HeaderHost } from '../analysis/headers/types';
 import type { SeveritySetting } from '../analysis/rules/types';
@@ -129,11 +130,40 @@ export class ClientFiles {
 
   /** The URI of a path (a file, or a folder) in or of a folder where a document was checked (same scheme and authority), or undefined. */
   uriOf(path: string, folder = dirname(path)): string | undefined {
-    const base = this.bases.get(folder);
+    const base = this.bases.get(folder) ?? this.nearestBase(folder);
     if (!base) return undefined;
     const u = new URL(base);
     u.pathname = path;
     return u.href;
+  }
+
+  /**
+   * The base of the checked folder nearest to a folder of the same driver tree: one below it (its Makefile
+   * is read for a driver's subfolder document) or beside it under a common parent (the module's other
+   * subfolders), at most MAX_MODULE_DEPTH levels apart — the same scheme and authority, as one workspace has.
+   */
+  private nearestBase(folder: string): string | undefined {
+    let best: { base: string; common: number } | undefined;
+    const want = folder.split('/');
+    for (const [dir, base] of this.bases) {
+      const have = dir.split('/');
+      let common = 0;
+      while (common < want.length && common < have.length && want[common] === have[common]) common++;
+      if (common < 2 || want.length - common > MAX_MODULE_DEPTH || have.length - common > MAX_MODULE_DEPTH) continue;
+      if (!best || common > best.common) best = { base, common };
+    }
+    return best?.base;
+  }
+
+  /** A kbuild file of a folder near a checked document (`Kbuild`, else `Makefile`), read through the client. */
+  async readMakefile(folder: string): Promise<string | undefined> {
+    if (!this.enabled) return undefined;
+    for (const name of ['Kbuild', 'Makefile']) {
+      const uri = this.uriOf(join(folder, name), folder);
+      const text = uri ? await this.read(new URL(uri), join(folder, name)) : undefined;
+      if (text !== undefined) return text;
+    }
+    return undefined;
   }
 
   /** The C files of a folder where a document was checked, listed by the client (paths, sorted, at most `limit`). */

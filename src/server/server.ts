@@ -191,7 +191,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
     ? new DriverIndexing(adapter, {
       listFolderFiles: (folder, limit) => (host.listFolderFiles ? host.listFolderFiles(folder, limit) : clientFiles.listFolderFiles(folder, limit)),
       readFile: (file) => (host.readFile ? host.readFile(file) : clientFiles.readIndexed(file)),
-      ...(host.readMakefile ? { readMakefile: (folder: string) => host.readMakefile!(folder) } : {}),
+      readMakefile: (folder: string) => (host.readMakefile ? host.readMakefile(folder) : clientFiles.readMakefile(folder)),
       openText: (file) => {
         const uri = openUriOf(file);
         return uri ? documents.get(uri)?.getText() : undefined;

@@ -86,6 +86,9 @@ describe('language server: the web worker host reading files through the client 
   // a two-file driver for the driver index (test/unit/lsp-driverIndex.test.ts reads it from disk)
   const RINGNIC = path.join(FIXTURES, 'driver', 'ringnic');
   for (const f of fs.readdirSync(RINGNIC)) files.set(`vscode-test-web://mount/ringnic/${f}`, fs.readFileSync(path.join(RINGNIC, f), 'utf8'));
+  // a driver whose Makefile links a subfolder's object (test/fixtures/driver/modnic), with every file at its relative path
+  const MODNIC = path.join(FIXTURES, 'driver', 'modnic');
+  for (const f of ['Makefile', 'modnic.h', 'modnic_main.c', 'hw/modnic_ring.c', 'tool/modnic_tool.c']) files.set(`vscode-test-web://mount/modnic/${f}`, fs.readFileSync(path.join(MODNIC, f), 'utf8'));
   const asked: string[] = [];
   const listed: string[] = [];
 
@@ -181,6 +184,27 @@ describe('language server: the web worker host reading files through the client 
       assert.ok(related.length > 0 && related.every((u) => u.startsWith('vscode-test-web://mount/ringnic/')), related.join(' '));
       assert.ok(listed.includes('vscode-test-web://mount/ringnic'), listed.join(' '));
       assert.ok(asked.includes('vscode-test-web://mount/ringnic/ringnic_dma.c'), asked.join(' '));
+    } finally {
+      s.client.dispose();
+      s.server.dispose();
+    }
+  });
+
+  it("indexes a subfolder document with the folder whose Makefile links it, reading that folder's files through the client", async () => {
+    const s = await start(true);
+    try {
+      const ringUri = 'vscode-test-web://mount/modnic/hw/modnic_ring.c';
+      await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: ringUri, languageId: 'c', version: 1, text: files.get(ringUri) } });
+      let got: PublishDiagnosticsParams | undefined;
+      for (let i = 0; i < 400 && !got; i++) {
+        got = [...s.published].reverse().find((p) => p.uri === ringUri && p.diagnostics.length > 0);
+        if (!got) await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.ok(got, `no driver finding; logs: ${s.logs.join(' | ')}`);
+      assert.deepStrictEqual(got.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`), ['driver-dir-mismatch 8:46']);
+      assert.deepStrictEqual(got.diagnostics[0].relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), ['vscode-test-web://mount/modnic/modnic_main.c 8']);
+      assert.ok(asked.includes('vscode-test-web://mount/modnic/Makefile'), asked.join(' '));
+      assert.ok(listed.includes('vscode-test-web://mount/modnic'), listed.join(' '));
     } finally {
       s.client.dispose();
       s.server.dispose();
