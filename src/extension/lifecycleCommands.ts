@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Tree } from 'web-tree-sitter';
 import { extractLifecycle, HeaderTree, LifecycleError, lifecycleTargets, StitchCandidate } from '../analysis/lifecycle';
 import { DriverFolder, FolderIO, lifecycleTitle } from '../server/driverFolder';
+import { moduleDriverOf, relativePath } from '../analysis/driverIndex/kbuildModule';
 import { PLATFORMS } from '../model/platforms';
 import { isPlatformId, PLATFORM_IDS, PlatformId } from '../model/platformIds';
 import type { PanelView } from '../model/panelProtocol';
@@ -70,13 +71,18 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
   });
   const dir = vscode.Uri.joinPath(doc.uri, '..');
   // the driver's own headers next to it (the sizes they #define, the structs they declare), and the
-  // other .c files of its folder: where the buffer's life goes on (refill, poll, teardown; bounded)
-  const folder = new DriverFolder(workspaceFolderIO(dir, services.maxFileSize));
+  // other .c files of its driver — its folder, and the subfolders its Makefile links into the module (or
+  // the folder whose Makefile links this one): where the buffer's life goes on (refill, poll, teardown; bounded)
+  const driver = await moduleDriverOf(doc.uri.path, (f) => readKbuildFile(doc.uri.with({ path: f })));
+  const rootUri = doc.uri.with({ path: driver.root });
+  const folder = new DriverFolder(workspaceFolderIO(rootUri, services.maxFileSize, driver.linked));
   try {
-    const headers = await folder.headersOf(t.text);
+    const headers = await folder.headersOf(t.text, driver.self);
     const name = doc.uri.path.split('/').pop() ?? '';
-    const found = await folder.sources(name);
-    const candidates: StitchCandidate[] = found.files.map((f) => ({ file: siblingName(doc.uri, f.name, forExport), text: f.text, tree: parse(f.text), headers: f.headers, headerTrees: headerTrees(f.headers) }));
+    const found = await folder.sources(driver.self);
+    // other files are named from the document's folder (`../main.c` from a linked subfolder)
+    const fromDoc = (n: string): string => relativePath(dir.path, `${driver.root === '/' ? '' : driver.root}/${n}`);
+    const candidates: StitchCandidate[] = found.files.map((f) => ({ file: siblingName(doc.uri, fromDoc(f.name), forExport), text: f.text, tree: parse(f.text), headers: f.headers, headerTrees: headerTrees(f.headers) }));
     // an exported trace names its source file (workspace-relative) so Open Trace can reveal lines later
     const srcFile = forExport ? vscode.workspace.asRelativePath(doc.uri, false) : undefined;
     const r = extractLifecycle({ text: t.text, tree: t.tree, offset: off, file: name, headers, srcFile, stitch: { candidates, headerTrees: headerTrees(headers), ownFile: siblingName(doc.uri, name, forExport) } });
@@ -99,10 +105,21 @@ async function extractAt(services: Services, uri?: vscode.Uri, offset?: number, 
  * The document's folder through the workspace file system (desktop and web): its files, an open
  * document's text before the saved one, nothing over dmaScope.maxFileSize.
  */
-function workspaceFolderIO(dir: vscode.Uri, maxFileSize: number): FolderIO {
+function workspaceFolderIO(dir: vscode.Uri, maxFileSize: number, linked: readonly string[] = []): FolderIO {
   const decoder = new TextDecoder();
+  const isFile = async (name: string): Promise<boolean> => {
+    try {
+      return (await vscode.workspace.fs.stat(vscode.Uri.joinPath(dir, name))).type === vscode.FileType.File;
+    } catch {
+      return false;
+    }
+  };
   return {
-    files: async () => (await vscode.workspace.fs.readDirectory(dir)).filter(([, type]) => type === vscode.FileType.File).map(([n]) => n),
+    files: async () => {
+      const own = (await vscode.workspace.fs.readDirectory(dir)).filter(([, type]) => type === vscode.FileType.File).map(([n]) => n);
+      const there = await Promise.all(linked.map(isFile));
+      return [...own, ...linked.filter((_, i) => there[i])];
+    },
     read: async (name) => {
       const uri = vscode.Uri.joinPath(dir, name);
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -115,6 +132,19 @@ function workspaceFolderIO(dir: vscode.Uri, maxFileSize: number): FolderIO {
       return withinSizeLimit(text.length, maxFileSize) ? text : undefined;
     },
   };
+}
+
+/** A folder's kbuild file (`Kbuild`, else `Makefile`) through the workspace file system; undefined when it has none. */
+async function readKbuildFile(folder: vscode.Uri): Promise<string | undefined> {
+  for (const name of ['Kbuild', 'Makefile']) {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, name));
+      if (bytes.length <= 256 * 1024) return new TextDecoder().decode(bytes);
+    } catch {
+      // none of that name
+    }
+  }
+  return undefined;
 }
 
 /** How a file of the document's folder is named in a stitched trace: by its name (the panel), workspace-relative (an export). */

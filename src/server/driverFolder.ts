@@ -15,7 +15,7 @@ export const MAX_DRIVER_CHARS = 8 * 1024 * 1024;
 
 /** How a front end reads the document's folder. Names are relative to the folder, '/'-separated. */
 export interface FolderIO {
-  /** the names of the regular files directly in the folder (any order; unreadable folder: none) */
+  /** the names of the regular files of the driver: those directly in the folder, and the subfolder files its module links (`hw/ring.c`) (any order; unreadable folder: none) */
   files(): Promise<string[]>;
   /** a file's text, or undefined when it cannot be read or is over the front end's size limit */
   read(name: string): Promise<string | undefined>;
@@ -53,11 +53,16 @@ export class DriverFolder {
 
   constructor(private readonly io: FolderIO, private readonly bounds: { maxFiles: number; maxChars: number } = { maxFiles: MAX_DRIVER_FILES, maxChars: MAX_DRIVER_CHARS }) {}
 
-  /** The texts of the local headers a text of the folder includes (a missing one only costs a size or a struct). */
-  async headersOf(text: string): Promise<string[]> {
+  /**
+   * The texts of the local headers a text of the folder includes (a missing one only costs a size or a
+   * struct); `from`: the including file's name when it is in a subfolder (`hw/ring.c`), whose includes
+   * are resolved next to it.
+   */
+  async headersOf(text: string, from = ''): Promise<string[]> {
     const out: string[] = [];
+    const dir = from.includes('/') ? from.slice(0, from.lastIndexOf('/') + 1) : '';
     for (const inc of localIncludes(text)) {
-      const name = normalizeRelative(inc);
+      const name = normalizeRelative(dir + inc);
       let got = this.headerCache.get(name);
       if (!got) {
         got = this.io.read(name).catch(() => undefined);
@@ -100,7 +105,7 @@ export class DriverFolder {
         continue;
       }
       chars += text.length;
-      files.push({ name, text, headers: await this.headersOf(text) });
+      files.push({ name, text, headers: await this.headersOf(text, name) });
     }
     return { files, skipped };
   }

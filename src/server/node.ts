@@ -73,10 +73,13 @@ export function nodeHost(extra: Partial<ServerHost> = {}): ServerHost {
     readFile: (file) => fs.promises.readFile(file, 'utf8'),
     readMakefile: (folder) => readKbuildFile(folder),
     // the "Replay lifecycle" command's stitching: the CLI's bounded search of the document's folder
-    driverSources: (file, { only, openText }) => {
-      const dir = path.dirname(file);
-      const names = only ? new Set(only.filter((f) => path.dirname(f) === dir).map((f) => path.basename(f))) : undefined;
-      return nodeDriverFolder(file, openText).sources(path.basename(file), names);
+    driverSources: async (file, { only, openText }) => {
+      const d = nodeDriverFolder(file, openText);
+      const inDriver = (f: string): string => path.relative(d.root, f).split(path.sep).join('/');
+      const names = only ? new Set(only.map(inDriver).filter((n) => !n.startsWith('../'))) : undefined;
+      const found = await d.folder.sources(d.self, names);
+      // named as seen from the document's folder (`../main.c` from a linked subfolder)
+      return { ...found, files: found.files.map((f) => ({ ...f, name: path.relative(path.dirname(file), path.join(d.root, f.name)).split(path.sep).join('/') })) };
     },
     fileUri: (file) => pathToFileURL(file).href,
     // the "Replay lifecycle" command: the standalone page in the temp folder, one file per call site

@@ -483,7 +483,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   const driverCandidates = async (uri: string, offset: number): Promise<{ candidates: LifecycleCandidate[]; searched?: { by: 'driver index' | 'folder'; files: string[] } }> => {
     const file = uriPath(uri);
     if (!file || !host.driverSources) return { candidates: [] };
-    const folder = folderOfPath(file);
+    const folder = indexing?.folderOf(file) ?? folderOfPath(file);
     let only: string[] | undefined;
     try {
       only = indexing?.isReady(folder) ? await adapter.stitchFiles(uri, offset, folder, file) : undefined;

@@ -105,19 +105,38 @@ describe('driver folder search (stitched lifecycles)', () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('reads the fixture driver: the other file with its header, an open editor\'s text first, a too large file skipped', async () => {
-      const r = await nodeDriverFolder(path.join(dir, 'wren_main.c')).sources('wren_main.c');
+      const r = await nodeDriverFolder(path.join(dir, 'wren_main.c')).folder.sources('wren_main.c');
       assert.deepStrictEqual(r.files.map((f) => f.name), ['wren_rx.c']);
       assert.strictEqual(r.skipped, 1); // huge.c
       assert.strictEqual(r.files[0].text, fs.readFileSync(path.join(FIXTURES, 'lifecycle', 'twofile', 'wren_rx.c'), 'utf8'));
       assert.deepStrictEqual(r.files[0].headers, [fs.readFileSync(path.join(dir, 'wren.h'), 'utf8')]);
       const edited = '#include "wren.h"\nint edited;\n';
-      const open = await nodeDriverFolder(path.join(dir, 'wren_main.c'), (f) => (f === path.join(dir, 'wren_rx.c') ? edited : undefined)).sources('wren_main.c');
+      const open = await nodeDriverFolder(path.join(dir, 'wren_main.c'), (f) => (f === path.join(dir, 'wren_rx.c') ? edited : undefined)).folder.sources('wren_main.c');
       assert.strictEqual(open.files[0].text, edited);
+    });
+
+    it('a driver is its folder with the subfolder files its Makefile links, seen from either side', async () => {
+      const mod = path.join(FIXTURES, 'driver', 'modnic');
+      const fromSub = nodeDriverFolder(path.join(mod, 'hw', 'modnic_ring.c'));
+      assert.strictEqual(fromSub.root, mod);
+      assert.strictEqual(fromSub.self, 'hw/modnic_ring.c');
+      const a = await fromSub.folder.sources(fromSub.self);
+      // tool/ is a module of its own; hw/modnic_dump.c is linked but does not exist
+      assert.deepStrictEqual(a.files.map((f) => f.name), ['modnic_main.c']);
+      assert.deepStrictEqual(a.files[0].headers, [fs.readFileSync(path.join(mod, 'modnic.h'), 'utf8')]);
+      // the subfolder file's own `#include "../modnic.h"` resolves next to it
+      assert.deepStrictEqual(await fromSub.folder.headersOf(fs.readFileSync(path.join(mod, 'hw', 'modnic_ring.c'), 'utf8'), fromSub.self), [fs.readFileSync(path.join(mod, 'modnic.h'), 'utf8')]);
+      const fromTop = nodeDriverFolder(path.join(mod, 'modnic_main.c'));
+      const b = await fromTop.folder.sources(fromTop.self);
+      assert.deepStrictEqual(b.files.map((f) => f.name), ['hw/modnic_ring.c']);
+      assert.deepStrictEqual(b.files[0].headers, [fs.readFileSync(path.join(mod, 'modnic.h'), 'utf8')]);
+      const tool = nodeDriverFolder(path.join(mod, 'tool', 'modnic_tool.c'));
+      assert.strictEqual(tool.root, path.join(mod, 'tool'));
     });
 
     it('an unreadable folder is an error its caller catches (no files)', async () => {
       await assert.rejects(nodeFolderIO(path.join(dir, 'nope')).files());
-      assert.deepStrictEqual(await nodeDriverFolder(path.join(dir, 'nope', 'x.c')).sources('x.c'), { files: [], skipped: 0 });
+      assert.deepStrictEqual(await nodeDriverFolder(path.join(dir, 'nope', 'x.c')).folder.sources('x.c'), { files: [], skipped: 0 });
     });
   });
 });

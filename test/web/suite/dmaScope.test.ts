@@ -148,6 +148,21 @@ suite('DMA Scope extension (VS Code API)', () => {
     match(tab.label, /skb/);
   });
 
+  test('the replay follows the buffer into the folder whose Makefile links the document (wren/rx/wren_rx.c)', async () => {
+    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'wren', 'rx', 'wren_rx.c'));
+    const editor = await vscode.window.showTextDocument(rx);
+    const pos = positionOf(rx, 'dma_sync_single_for_cpu(', 'dma_sync_single_for_cpu');
+    editor.selection = new vscode.Selection(pos, pos);
+    await vscode.commands.executeCommand('dmaScope.replayLifecycle');
+    // the title names the functions it was followed through: the map and the teardown are in ../wren_main.c
+    const tab = await until(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /wren_rx_poll/.test(t.label)),
+      'a webview tab titled with wren_rx_poll',
+    );
+    match(tab.label, /wren_alloc_rx_page\(\) → wren_rx_poll\(\) → wren_free_rx_ring\(\)/);
+    await vscode.window.tabGroups.close(tab);
+  });
+
   test("the repository's .dma-scope.json applies (on the web the server reads it through the client)", async () => {
     // dsnic_main.c has an unmap-size-mismatch and a coherent-gfp-zero; the config turns the first off
     await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(root, '.dma-scope.json'), new TextEncoder().encode(JSON.stringify({ rules: { 'unmap-size-mismatch': 'off' } })));
