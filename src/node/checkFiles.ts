@@ -43,6 +43,8 @@ export interface BatchOptions {
   arch?: string;
   /** also return the file's driver records (the CLI builds each folder's driver index from them) */
   records?: boolean;
+  /** only the records: no rule runs (the other files of a driver under `dma-scope kbuild`) */
+  recordsOnly?: boolean;
 }
 
 /** Expands files and directories (recursively, *.c and *.h, sorted) in the order given. */
@@ -180,6 +182,7 @@ export async function checkBuffer(file: string, cwd: string, buf: Buffer, o: Bat
     file, rules: o.rules, severities: o.severities, macros: o.macros, macrosComplete: o.macrosComplete,
     headers: o.headers, headerPath: posixAbsolute(file, cwd), includePaths: o.includePaths, forcedIncludes: o.forcedIncludes, arch: o.arch,
     ...(o.records ? { records: true } : {}),
+    ...(o.recordsOnly ? { recordsOnly: true } : {}),
   };
   let tree;
   try {

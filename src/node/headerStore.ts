@@ -4,7 +4,7 @@
  * earlier process found in each header instead of parsing it again (a 200 KB driver includes ~36
  * headers: ~40 ms of its first check).
  *
- * One file per content key, `<cache dir>/headers/<build>/<key>.v8` (v8.serialize: the facts hold Maps).
+ * One file per content key, `<cache dir>/headers/<build>/<key>.v8` (a DiskStore) (v8.serialize: the facts hold Maps).
  * `<build>` identifies the running bundle file, so a new build of the analysis never reads another's facts;
  * the folders of older builds are removed (the newest few stay). Bounded by a file count; writes go to a
  * temporary file renamed into place (processes may share the folder). Facts are plain data checked for
@@ -24,33 +24,37 @@ const KEEP_BUILDS = 3;
 
 export type FactsStore = Required<Pick<HeaderHost, 'loadFacts' | 'saveFacts'>>;
 
-export class DiskFactsStore implements FactsStore {
+/**
+ * Values kept on disk, one v8-serialised file per key under `<root>/<kind>/<build>/` (header facts, the
+ * driver records of `dma-scope kbuild`). Bounded by a file count; temporary file renamed into place.
+ */
+export class DiskStore<T> {
   private readonly dir: string;
   private files: number | undefined;
 
-  constructor(root: string, build: string, private readonly maxFiles = MAX_FILES) {
-    this.dir = path.join(root, 'headers', build);
+  constructor(root: string, kind: string, build: string, private readonly maxFiles = MAX_FILES) {
+    this.dir = path.join(root, kind, build);
   }
 
   private fileOf(key: string): string {
     return path.join(this.dir, `${key.replace(/[^\w.-]/g, '_')}.v8`);
   }
 
-  loadFacts(key: string): HeaderFacts | undefined {
+  load(key: string): T | undefined {
     try {
-      return v8.deserialize(fs.readFileSync(this.fileOf(key))) as HeaderFacts;
+      return v8.deserialize(fs.readFileSync(this.fileOf(key))) as T;
     } catch {
       return undefined; // not stored yet, or unreadable
     }
   }
 
-  saveFacts(key: string, facts: HeaderFacts): void {
+  save(key: string, value: T): void {
     if (this.files === undefined) this.files = this.open();
     if (this.files >= this.maxFiles) return;
     const file = this.fileOf(key);
     const tmp = `${file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, v8.serialize(facts));
+      fs.writeFileSync(tmp, v8.serialize(value));
       fs.renameSync(tmp, file);
       this.files++;
     } catch {
@@ -76,6 +80,22 @@ export class DiskFactsStore implements FactsStore {
   }
 }
 
+export class DiskFactsStore implements FactsStore {
+  private readonly store: DiskStore<HeaderFacts>;
+
+  constructor(root: string, build: string, maxFiles = MAX_FILES) {
+    this.store = new DiskStore(root, 'headers', build, maxFiles);
+  }
+
+  loadFacts(key: string): HeaderFacts | undefined {
+    return this.store.load(key);
+  }
+
+  saveFacts(key: string, facts: HeaderFacts): void {
+    this.store.save(key, facts);
+  }
+}
+
 /**
  * The store of the running bundle (dist/*.js), or undefined: when not bundled (the compiled tests, whose
  * analysis code may change without the file holding this function changing) or with
@@ -85,11 +105,21 @@ export class DiskFactsStore implements FactsStore {
  * would run wrong code, hashes the bytes).
  */
 export function bundleFactsStore(env: NodeJS.ProcessEnv = process.env): FactsStore | undefined {
+  const build = bundleBuild(env);
+  return build ? new DiskFactsStore(codeCacheDir(env), build) : undefined;
+}
+
+/** The store of values of one kind for the running bundle (see bundleFactsStore), or undefined. */
+export function bundleStore<T>(kind: string, env: NodeJS.ProcessEnv = process.env): DiskStore<T> | undefined {
+  const build = bundleBuild(env);
+  return build ? new DiskStore<T>(codeCacheDir(env), kind, build) : undefined;
+}
+
+function bundleBuild(env: NodeJS.ProcessEnv): string | undefined {
   if (process.env.DMA_SCOPE_BUNDLED !== '1' || env.DMA_SCOPE_DISK_CACHE === '0') return undefined;
   try {
     const st = fs.statSync(__filename);
-    const build = crypto.createHash('sha1').update(`${__filename}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex').slice(0, 16);
-    return new DiskFactsStore(codeCacheDir(env), build);
+    return crypto.createHash('sha1').update(`${__filename}\0${st.size}\0${st.mtimeMs}\0${st.ino}`).digest('hex').slice(0, 16);
   } catch {
     return undefined;
   }

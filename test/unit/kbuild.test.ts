@@ -1,11 +1,14 @@
 /** `dma-scope kbuild`: kbuild's checker command line, the generated configuration, gcc-style output on stderr. */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parseAutoconf, parseKbuildFlags } from '../../src/cli/kbuildFlags';
 import { kbuildConfig } from '../../src/cli/commands/kbuild';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
-import { FIXTURES, fixture } from '../helpers';
+import { FIXTURES, REPO_ROOT, fixture } from '../helpers';
 
 const KB = path.join(FIXTURES, 'kbuild');
 const OUT = path.join(KB, 'out');
@@ -85,6 +88,45 @@ describe('dma-scope kbuild', () => {
     assert.strictEqual(await main(['kbuild', ...kbuildArgv(file)], o), 0);
     assert.strictEqual(o.stdout, '');
     assert.strictEqual(o.stderr, `${file}:8:9: note: The handle returned by dma_map_single() is used without dma_mapping_error(); test it before giving it to the device. [map-error-unchecked]\n`);
+  });
+
+  it("runs the driver rules with the records of the driver's other files, its related location as a note", async () => {
+    const o = io(path.join(FIXTURES, 'driver'));
+    assert.strictEqual(await main(['kbuild', '--debug', '-D__KERNEL__', 'modnic/hw/modnic_ring.c'], o), 0);
+    const lines = o.stderr.split('\n').filter((l) => !l.startsWith('dma-scope kbuild: 1 macros'));
+    assert.match(lines[0], /^modnic\/hw\/modnic_ring\.c:8:46: error: dma_unmap_single\(\) unmaps modnic_ring\.dma with DMA_FROM_DEVICE, .* \[driver-dir-mismatch\]$/);
+    assert.strictEqual(lines[1], 'modnic/modnic_main.c:8:14: note: mapped DMA_TO_DEVICE in modnic_ring_fill()');
+    // the compiled tests keep nothing on disk: the other file is analysed at every run
+    assert.strictEqual(lines[2], 'dma-scope kbuild: driver records of 1 other files (0 from the disk store, 1 analysed now)');
+    // tool/ is a module of its own: nothing of the driver's reaches it
+    const tool = io(path.join(FIXTURES, 'driver'));
+    assert.strictEqual(await main(['kbuild', 'modnic/tool/modnic_tool.c'], tool), 0);
+    assert.strictEqual(tool.stderr, '');
+  });
+
+  it("keeps the other files' records between kbuild's runs, and analyses a changed file again", function () {
+    this.timeout(30000);
+    const cli = path.join(REPO_ROOT, 'dist', 'cli.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-kbuildstore-'));
+    try {
+      fs.cpSync(path.join(FIXTURES, 'driver', 'modnic'), path.join(dir, 'modnic'), { recursive: true });
+      const env = { ...process.env, DMA_SCOPE_CACHE_DIR: path.join(dir, 'cache') };
+      const run = (): string => {
+        const r = spawnSync(process.execPath, [cli, 'kbuild', '--debug', 'modnic/hw/modnic_ring.c'], { cwd: dir, env, encoding: 'utf8' });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.match(r.stderr, /^modnic\/hw\/modnic_ring\.c:8:46: error: .*\[driver-dir-mismatch\]$/m);
+        return /driver records of .*/.exec(r.stderr)?.[0] ?? r.stderr;
+      };
+      assert.strictEqual(run(), 'driver records of 1 other files (0 from the disk store, 1 analysed now)');
+      assert.strictEqual(run(), 'driver records of 1 other files (1 from the disk store, 0 analysed now)');
+      fs.appendFileSync(path.join(dir, 'modnic', 'modnic_main.c'), '/* edited */\n');
+      assert.strictEqual(run(), 'driver records of 1 other files (0 from the disk store, 1 analysed now)');
+      // a changed header of the driver (a struct member may have moved) makes every record stale
+      fs.appendFileSync(path.join(dir, 'modnic', 'modnic.h'), '/* edited */\n');
+      assert.strictEqual(run(), 'driver records of 1 other files (0 from the disk store, 1 analysed now)');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits non-zero with one line only for its own trouble', async () => {

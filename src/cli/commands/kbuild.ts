@@ -4,14 +4,19 @@
  * `$(CHECK) $(CHECKFLAGS) $(c_flags) file.c`. Reads the kernel configuration
  * the -include'd kconfig.h brings (include/generated/autoconf.h, found in the
  * -I folders, so O= builds work) and passes it with the -D/-U macros to the
- * analysis; prints findings gcc-style on stderr like sparse; exits 0 with
- * findings so the build goes on (non-zero only for its own internal error).
+ * analysis; prints findings gcc-style on stderr like sparse (a driver rule's
+ * related locations as `note:` lines); exits 0 with findings so the build goes
+ * on (non-zero only for its own internal error). The driver rules see the
+ * driver's other files through records kept between runs (../kbuildDriver.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { CliIO, CommandInfo } from '../args';
 import { parseAutoconf, parseKbuildFlags, KbuildFlags } from '../kbuildFlags';
-import { checkOneFile, nodeSession, DEFAULT_MAX_FILE_SIZE } from '../../node/checkFiles';
+import { checkOneFile, nodeSession, DEFAULT_MAX_FILE_SIZE, type BatchOptions } from '../../node/checkFiles';
+import { bundleStore, type DiskStore } from '../../node/headerStore';
+import type { FileRecords } from '../../analysis/driverIndex/records';
+import { kbuildDriverFindings } from '../kbuildDriver';
 import type { AnalysisSession } from '../../analysis/session';
 import { ConfigLoader } from '../../node/config';
 import { formatProblem } from '../../analysis/config';
@@ -60,17 +65,29 @@ export async function runKbuild(argv: string[], io: CliIO): Promise<number> {
   if (debug) io.err(`dma-scope kbuild: ${Object.keys(cfg.macros).length} macros${cfg.autoconf ? ` (configuration ${cfg.autoconf})` : ''}; ignored flags: ${flags.unknown.join(' ') || 'none'}\n`);
   const configs = new ConfigLoader(io.cwd);
   let session: Promise<AnalysisSession> | undefined;
+  let store: { s: DiskStore<FileRecords> | undefined } | undefined;
   try {
   for (const file of flags.files) {
     if (configs.excluded(file)) continue;
     const repo = configs.forFile(file);
-    const r = await checkOneFile(file, io.cwd, { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete,
+    const opts: BatchOptions = { severities: repo.rules, maxFileSize: repo.maxFileSize ?? DEFAULT_MAX_FILE_SIZE, macros: cfg.macros, macrosComplete: cfg.complete,
       // exactly kbuild's header search: its -I/-isystem folders and -include files (relative ones from the build folder)
       includePaths: [...flags.includeDirs, ...flags.systemDirs].map((d) => toPosix(path.resolve(io.cwd, d))),
       forcedIncludes: flags.includes.map((f) => toPosix(path.resolve(io.cwd, f))),
-    }, () => (session ??= nodeSession()));
+    };
+    const ses = (): Promise<AnalysisSession> => (session ??= nodeSession());
+    const r = await checkOneFile(file, io.cwd, { ...opts, records: true }, ses);
     for (const f of r.findings) io.err(`${file}:${f.line}:${f.column}: ${LEVEL[f.severity] ?? 'warning'}: ${f.message} [${f.rule}]\n`);
     for (const e of r.errors) io.err(`${file}: warning: dma-scope: ${e.message}${e.rule ? ` [${e.rule}]` : ''}\n`);
+    // the driver rules: this file's records with those of the driver's other files (kept between kbuild's runs)
+    if (!r.records) continue;
+    const d = await kbuildDriverFindings(file, io.cwd, r.records, opts, ses, (store ??= { s: bundleStore<FileRecords>('records') }).s, (f) => configs.forFile(f).rules);
+    for (const f of d.findings) {
+      io.err(`${file}:${f.line}:${f.column}: ${LEVEL[f.severity] ?? 'warning'}: ${f.message} [${f.rule}]\n`);
+      for (const x of f.related) io.err(`${x.file}:${x.line}:${x.column}: note: ${x.message}\n`);
+    }
+    for (const n of d.notes) io.err(`dma-scope kbuild: ${n}\n`);
+    if (debug) io.err(`dma-scope kbuild: driver records of ${d.stored + d.computed} other files (${d.stored} from the disk store, ${d.computed} analysed now)\n`);
   }
   } finally {
     if (session) (await session).dispose();
@@ -89,6 +106,8 @@ export const kbuildCommand: CommandInfo = {
     'are read (relative -I folders from the build folder, so O= builds work); -nostdinc, -Wp,…, --arch=, -m*, -f*,',
     '-W*, -std=, -O* and other gcc flags are accepted and ignored. With kconfig.h -include\'d, the configuration is',
     'read from generated/autoconf.h in the -I folders and #if CONFIG_ branches are decided exactly.',
+    'The driver rules read the records of the driver\'s other C files (the folder, and the subfolders its Makefile',
+    'links into the module), kept in the disk cache between runs; a related location prints as a note: line.',
     '',
     'Exit codes:',
     '  0  checked (findings do not stop the build; they are printed on stderr as file:line:col: severity: …)',
