@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SRC="${1:-${KERNEL_SRC:-/work/kernel/6.12}}"
 OUT="${KBUILD_OUT:-/tmp/dma-scope-kbuild}"
 OBJ=drivers/net/ethernet/amd/amd8111e.o
-EXPECT='amd8111e\.c:[0-9]+:[0-9]+: error: The handle returned by dma_map_single\(\) is used without dma_mapping_error\(\).*\[map-error-unchecked\]'
+EXPECT='amd8111e\.c:[0-9]+:[0-9]+: (error|warning|note): The handle returned by dma_map_single\(\) is used without dma_mapping_error\(\).*\[map-error-unchecked\]'
 JOBS="$(nproc 2>/dev/null || echo 2)"
 
 if [ ! -f "$SRC/Makefile" ] || [ ! -d "$SRC/include/linux" ] || [ ! -f "$SRC/Kconfig" ]; then
