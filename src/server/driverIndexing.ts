@@ -11,7 +11,7 @@
  */
 import type { AnalysisAdapter, DriverFinding, FileRecords } from './analysis';
 import type { SeveritySetting } from '../analysis/rules/types';
-import { MAX_MODULE_DEPTH, compositeSubfolderObjects, moduleFolderOf } from '../analysis/driverIndex/kbuildModule';
+import { moduleDriverOf, moduleObjects, type ModuleObjectsCache } from '../analysis/driverIndex/kbuildModule';
 
 export const MAX_INDEX_FILES = 2000;
 
@@ -37,8 +37,7 @@ export interface IndexingHost {
   readMakefile?(folder: string): Promise<string | undefined>;
 }
 
-/** Folders whose Makefiles are kept (objects only), and files whose driver folder is kept. */
-const MAX_KEPT_MAKEFILES = 512;
+/** Files whose driver folder is kept. */
 const MAX_KEPT_FILES = 8192;
 
 /** How long the index waits after the first check of a folder, and between polls while documents are being checked. */
@@ -69,7 +68,7 @@ export class DriverIndexing {
   /** files whose driver folder is being looked up (their parents' Makefiles read) */
   private readonly resolving = new Set<string>();
   /** folder → the subfolder objects of its Makefile (bounded) */
-  private readonly makefiles = new Map<string, Promise<ReadonlySet<string>>>();
+  private readonly makefiles: ModuleObjectsCache = new Map();
   private stopped = false;
   /** the folders' builds, one after the other in the order their first documents were checked */
   private queue: Promise<void> = Promise.resolve();
@@ -105,27 +104,12 @@ export class DriverIndexing {
       .catch((e) => this.host.note(`driver index of ${folder} failed: ${(e as Error)?.message ?? e}`));
   }
 
-  /** The subfolder objects a folder's Makefile links into its module (read once per folder). */
-  private objectsOf(folder: string): Promise<ReadonlySet<string>> {
-    let got = this.makefiles.get(folder);
-    if (!got) {
-      const read = this.host.readMakefile;
-      got = (read ? read(folder).catch(() => undefined) : Promise.resolve(undefined)).then((t) => (t === undefined ? new Set<string>() : compositeSubfolderObjects(t)));
-      if (this.makefiles.size >= MAX_KEPT_MAKEFILES) this.makefiles.clear();
-      this.makefiles.set(folder, got);
-    }
-    return got;
-  }
+  /** How the host reads a folder's kbuild file (none: every folder is a driver of its own). */
+  private readonly readMakefile = (folder: string): Promise<string | undefined> => (this.host.readMakefile ? this.host.readMakefile(folder) : Promise.resolve(undefined));
 
   /** The folder whose index holds a file: the module folder a parent Makefile links it into, else its own. */
   private async driverFolderOf(file: string): Promise<string> {
-    const known = new Map<string, ReadonlySet<string>>();
-    let folder = folderOfPath(file);
-    for (let up = 0; up < MAX_MODULE_DEPTH && folder !== '/'; up++) {
-      folder = folderOfPath(folder);
-      known.set(folder, await this.objectsOf(folder));
-    }
-    return moduleFolderOf(file, (f) => known.get(f) ?? new Set());
+    return (await moduleDriverOf(file, this.readMakefile, this.makefiles)).root;
   }
 
   /** The driver folder of a file as far as it is known (its own folder until ensure() resolved it). */
@@ -176,7 +160,7 @@ export class DriverIndexing {
     if (this.stopped) return;
     const t0 = Date.now();
     // the folder's own files, then the subfolder sources its Makefile links into the module (a missing one is skipped below)
-    const linked = [...(await this.objectsOf(folder))].map((o) => `${folder === '/' ? '' : folder}/${o.replace(/\.o$/, '.c')}`).sort();
+    const linked = [...(await moduleObjects(folder, this.readMakefile, this.makefiles))].map((o) => `${folder === '/' ? '' : folder}/${o.replace(/\.o$/, '.c')}`).sort();
     const files = [...(await this.host.listFolderFiles(folder, this.maxFiles + 1)), ...linked];
     if (files.length > this.maxFiles) this.host.note(`${folder} has more than ${this.maxFiles} C files: its driver index covers the first ${this.maxFiles}`);
     const index = await this.adapter.driverIndex(folder, { maxFiles: this.maxFiles });

@@ -473,7 +473,7 @@ export function startServer(connection: Connection, host: ServerHost): { adapter
   });
 
   const checkWorkspace = (token: CancellationToken, attached: WorkDoneProgressReporter): Promise<WorkspaceCheckResult> =>
-    checkWorkspaceFiles({ connection, host, adapter, documents, roots, settings, canWorkDoneProgress, relPath, severitiesFor, logOnce, toDiagnostic }, token, attached);
+    checkWorkspaceFiles({ connection, host, adapter, documents, roots, settings, canWorkDoneProgress, relPath, severitiesFor, logOnce, toDiagnostic, driverDiagnostic }, token, attached);
 
   /**
    * The driver's other files where the buffer at an offset of a document may go on: those the folder's

@@ -278,6 +278,38 @@ describe('language server: Check Workspace (dmaScope.checkWorkspace)', function 
   });
 });
 
+describe('language server: Check Workspace runs the driver rules', function () {
+  this.timeout(30000);
+  it("publishes a closed file's driver finding with its per-file ones, reading the driver's other files, open ones included", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-wsdrv-'));
+    try {
+      fs.cpSync(path.join(FIXTURES, 'driver', 'modnic'), path.join(dir, 'modnic'), { recursive: true });
+      const w = new LspTestClient();
+      const rootUri = `file://${dir}`;
+      await w.initialize({ rootUri, workspaceFolders: [{ uri: rootUri, name: 'ws' }], capabilities: {} });
+      // the map is in an open document (its records come from the editor's text), the unmap in a closed file of a linked subfolder
+      const mainUri = `file://${dir}/modnic/modnic_main.c`;
+      await w.open(mainUri, fs.readFileSync(path.join(dir, 'modnic', 'modnic_main.c'), 'utf8'));
+      await w.diagnostics(mainUri, 1);
+      const r = (await w.conn.sendRequest('workspace/executeCommand', { command: 'dmaScope.checkWorkspace', arguments: [] })) as { files: number; findings: number };
+      assert.deepStrictEqual(r.findings, 1);
+      const ring = `file://${dir}/modnic/hw/modnic_ring.c`;
+      const got = await w.until(() => {
+        for (let i = w.published.length - 1; i >= 0; i--) if (w.published[i].uri === ring) return w.published[i].diagnostics.length > 0 && w.published[i].diagnostics;
+        return undefined;
+      }, 10000, 'the driver finding of hw/modnic_ring.c');
+      assert.deepStrictEqual(got.map((d) => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`), ['driver-dir-mismatch 8:46']);
+      assert.deepStrictEqual(got[0].relatedInformation?.map((x) => `${x.location.uri} ${x.location.range.start.line + 1}`), [`${mainUri} 8`]);
+      // tool/ is a module of its own: clean
+      assert.ok(!w.published.some((p) => /modnic_tool\.c$/.test(p.uri) && p.diagnostics.length > 0));
+      assert.strictEqual(await w.stop(), 0);
+      w.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('language server: exit without shutdown', function () {
   this.timeout(20000);
   it('exits with code 1 on exit without shutdown, and when stdin closes', async () => {

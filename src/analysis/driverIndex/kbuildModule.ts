@@ -105,21 +105,36 @@ export interface ModuleDriver {
   linked: string[];
 }
 
+/** Folder → its Makefile's subfolder objects, being read or read (shared by the lookups of one owner). */
+export type ModuleObjectsCache = Map<string, Promise<ReadonlySet<string>>>;
+
+/** Entries a ModuleObjectsCache keeps before it starts over. */
+const MAX_KEPT_MAKEFILES = 512;
+
+/** The subfolder objects of a folder's kbuild file, asked of `read` once per folder of `cache`. */
+export function moduleObjects(folder: string, read: (folder: string) => Promise<string | undefined>, cache: ModuleObjectsCache): Promise<ReadonlySet<string>> {
+  let got = cache.get(folder);
+  if (!got) {
+    got = read(folder).catch(() => undefined).then((t) => (t === undefined ? new Set<string>() : compositeSubfolderObjects(t)));
+    if (cache.size >= MAX_KEPT_MAKEFILES) cache.clear();
+    cache.set(folder, got);
+  }
+  return got;
+}
+
 /**
  * The driver of an absolute '/'-separated path, asking `read` for the kbuild files of its folder and of
- * up to MAX_MODULE_DEPTH folders above (each at most once).
+ * up to MAX_MODULE_DEPTH folders above (each once per `cache`).
  */
-export async function moduleDriverOf(file: string, read: (folder: string) => Promise<string | undefined>): Promise<ModuleDriver> {
+export async function moduleDriverOf(file: string, read: (folder: string) => Promise<string | undefined>, cache: ModuleObjectsCache = new Map()): Promise<ModuleDriver> {
   const objects = new Map<string, ReadonlySet<string>>();
-  const objectsOf = async (folder: string): Promise<ReadonlySet<string>> => {
-    let o = objects.get(folder);
-    if (!o) objects.set(folder, (o = compositeSubfolderObjects((await read(folder).catch(() => undefined)) ?? '')));
-    return o;
-  };
   const parts = file.split('/');
-  for (let up = 1; up <= MAX_MODULE_DEPTH && parts.length - 1 - up >= 1; up++) await objectsOf(parts.slice(0, parts.length - 1 - up).join('/') || '/');
+  for (let up = 1; up <= MAX_MODULE_DEPTH && parts.length - 1 - up >= 1; up++) {
+    const folder = parts.slice(0, parts.length - 1 - up).join('/') || '/';
+    objects.set(folder, await moduleObjects(folder, read, cache));
+  }
   const root = moduleFolderOf(file, (f) => objects.get(f) ?? new Set()) || (file.startsWith('/') ? '/' : '');
-  const linked = [...(await objectsOf(root))].map((o) => o.replace(/\.o$/, '.c')).sort();
+  const linked = [...(await moduleObjects(root, read, cache))].map((o) => o.replace(/\.o$/, '.c')).sort();
   return { root, self: file.slice(root === '/' ? 1 : root.length + 1), linked };
 }
 
