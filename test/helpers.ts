@@ -33,3 +33,18 @@ export function lineOf(text: string, needle: string, nth = 0): number {
   }
   return text.slice(0, idx).split('\n').length;
 }
+
+/**
+ * The two-file lifecycle driver (test/fixtures/lifecycle/twofile) laid out as a module whose Makefile
+ * links its receive file from a subfolder: `dir/{wren.h,wren_main.c,Makefile}` and `dir/rx/wren_rx.c`
+ * (including `../wren.h`). Returns the text of rx/wren_rx.c.
+ */
+export function writeWrenModule(dir: string): string {
+  const src = path.join(FIXTURES, 'lifecycle', 'twofile');
+  fs.mkdirSync(path.join(dir, 'rx'), { recursive: true });
+  for (const f of ['wren.h', 'wren_main.c']) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  const rx = fs.readFileSync(path.join(src, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"');
+  fs.writeFileSync(path.join(dir, 'rx', 'wren_rx.c'), rx);
+  fs.writeFileSync(path.join(dir, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
+  return rx;
+}

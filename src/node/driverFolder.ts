@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DriverFolder, FolderIO } from '../server/driverFolder';
 import { nodeModuleFolders } from './moduleFolders';
+import { readTextUpTo } from './readSmall';
 
 /** A file over this size is not read for a stitched lifecycle (nor as a header). */
 export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
@@ -33,13 +34,7 @@ export function nodeFolderIO(dir: string, openText?: (file: string) => string | 
       const file = path.resolve(dir, name);
       const open = openText?.(file);
       if (open !== undefined) return open.length <= MAX_SOURCE_BYTES ? open : undefined;
-      try {
-        const st = await fs.promises.stat(file);
-        if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return undefined;
-        return await fs.promises.readFile(file, 'utf8');
-      } catch {
-        return undefined;
-      }
+      return readTextUpTo(file, MAX_SOURCE_BYTES);
     },
   };
 }

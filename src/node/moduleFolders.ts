@@ -3,38 +3,18 @@
  * check` and the language server: a folder's `Kbuild` file when it has one (kbuild reads it first),
  * else its `Makefile`.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { ModuleFolders } from '../analysis/driverIndex/kbuildModule';
+import { readTextUpTo, readTextUpToSync } from './readSmall';
 
 /** Makefiles over this size are not read as module lists. */
 const MAX_MAKEFILE_BYTES = 256 * 1024;
 const NAMES = ['Kbuild', 'Makefile'];
 
-function readSmallSync(file: string): string | undefined {
-  try {
-    const st = fs.statSync(file);
-    if (!st.isFile() || st.size > MAX_MAKEFILE_BYTES) return undefined;
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-async function readSmall(file: string): Promise<string | undefined> {
-  try {
-    const st = await fs.promises.stat(file);
-    if (!st.isFile() || st.size > MAX_MAKEFILE_BYTES) return undefined;
-    return await fs.promises.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 /** A folder's kbuild file, undefined when it has none (or it is unreadable or too large). */
 export async function readKbuildFile(dir: string): Promise<string | undefined> {
   for (const n of NAMES) {
-    const t = await readSmall(path.join(dir, n));
+    const t = await readTextUpTo(path.join(dir, n), MAX_MAKEFILE_BYTES);
     if (t !== undefined) return t;
   }
   return undefined;
@@ -45,7 +25,7 @@ export function nodeModuleFolders(cwd: string): ModuleFolders {
   return new ModuleFolders((folder) => {
     const dir = path.resolve(cwd, folder || '.');
     for (const n of NAMES) {
-      const t = readSmallSync(path.join(dir, n));
+      const t = readTextUpToSync(path.join(dir, n), MAX_MAKEFILE_BYTES);
       if (t !== undefined) return t;
     }
     return undefined;

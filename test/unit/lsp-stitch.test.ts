@@ -14,7 +14,7 @@ import { createConnection, Connection, ProposedFeatures, StreamMessageReader, St
 import { createProtocolConnection, ProtocolConnection, type CodeLens } from 'vscode-languageserver-protocol/node';
 import { startServer, REPLAY_COMMAND, type ServerHost } from '../../src/server/server';
 import { nodeHost } from '../../src/server/node';
-import { FIXTURES } from '../helpers';
+import { FIXTURES, writeWrenModule } from '../helpers';
 
 interface ReplayResult {
   title: string;
@@ -147,12 +147,7 @@ describe('language server: the replay command stitches across the driver', funct
   it('a subfolder file the Makefile links into the module: the index of the module folder answers, names seen from the subfolder', async () => {
     const mod = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-lspmodule-'));
     try {
-      const src = path.join(FIXTURES, 'lifecycle', 'twofile');
-      fs.mkdirSync(path.join(mod, 'rx'));
-      for (const f of ['wren.h', 'wren_main.c']) fs.copyFileSync(path.join(src, f), path.join(mod, f));
-      const rxText = fs.readFileSync(path.join(src, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"');
-      fs.writeFileSync(path.join(mod, 'rx', 'wren_rx.c'), rxText);
-      fs.writeFileSync(path.join(mod, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
+      const rxText = writeWrenModule(mod);
       const client = await start(nodeHost());
       const rxUri = pathToFileURL(path.join(mod, 'rx', 'wren_rx.c')).href;
       await client.sendNotification('textDocument/didOpen', { textDocument: { uri: rxUri, languageId: 'c', version: 1, text: rxText } });

@@ -130,6 +130,27 @@ describe('language server: the web worker host reading files through the client 
     return { client, server, published, logs };
   }
 
+  /** Runs `fn` with a server (reading files through the client or not), disposed after it. */
+  async function withServer(readFiles: boolean, fn: (s: Awaited<ReturnType<typeof start>>) => Promise<void>): Promise<void> {
+    const s = await start(readFiles);
+    try {
+      await fn(s);
+    } finally {
+      s.client.dispose();
+      s.server.dispose();
+    }
+  }
+
+  /** the latest publication of a URI with findings (the driver index's, once built), within 10 s */
+  async function findings(s: { published: PublishDiagnosticsParams[]; logs: string[] }, uri: string): Promise<PublishDiagnosticsParams> {
+    for (let i = 0; i < 400; i++) {
+      const got = [...s.published].reverse().find((p) => p.uri === uri && p.diagnostics.length > 0);
+      if (got) return got;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`no findings on ${uri}; logs: ${s.logs.join(' | ')}`);
+  }
+
   async function diagnostics(s: { published: PublishDiagnosticsParams[]; logs: string[] }, uri: string, version: number): Promise<PublishDiagnosticsParams> {
     for (let i = 0; i < 200; i++) {
       const p = s.published.find((x) => x.uri === uri && x.version === version);
@@ -143,8 +164,7 @@ describe('language server: the web worker host reading files through the client 
   const uri = 'vscode-test-web://mount/drv/ringdemo_main.c';
 
   it("checks with the driver's own headers and the merged .dma-scope.json files the client sends", async () => {
-    const s = await start(true);
-    try {
+    await withServer(true, async (s) => {
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: main } });
       const d = await diagnostics(s, uri, 1);
       // the findings only ringdemo.h shows (test/unit/headers.test.ts), less cacheline-share (off in drv/.dma-scope.json);
@@ -161,69 +181,44 @@ describe('language server: the web worker host reading files through the client 
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: 'vscode-test-web://mount/drv/gen/x.c', languageId: 'c', version: 1, text: main } });
       for (let i = 0; i < 200 && !s.logs.some((l) => l.includes('drv/gen/x.c')); i++) await new Promise((r) => setTimeout(r, 25));
       assert.ok(s.logs.includes('DMA Scope: skipped vscode-test-web://mount/drv/gen/x.c: excluded by .dma-scope.json'), s.logs.join('\n'));
-    } finally {
-      s.client.dispose();
-      s.server.dispose();
-    }
+    });
   });
 
   it("indexes the driver's folder through the client (dmaScope/listFolder) and publishes the cross-file findings", async () => {
-    const s = await start(true);
-    try {
+    await withServer(true, async (s) => {
       const mainUri = 'vscode-test-web://mount/ringnic/ringnic_main.c';
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: mainUri, languageId: 'c', version: 1, text: files.get(mainUri) } });
-      let got: PublishDiagnosticsParams | undefined;
-      for (let i = 0; i < 400 && !got; i++) {
-        got = [...s.published].reverse().find((p) => p.uri === mainUri && p.diagnostics.length > 0);
-        if (!got) await new Promise((r) => setTimeout(r, 25));
-      }
-      assert.ok(got, `no driver findings; logs: ${s.logs.join(' | ')}`);
+      const got = await findings(s, mainUri);
       // the findings the desktop server publishes for this driver (lsp-driverIndex.test.ts), related locations in the web file system
       assert.deepStrictEqual(got.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`).sort(), ['driver-dir-mismatch 112:3', 'driver-dir-mismatch 54:67', 'driver-dir-mismatch 86:49', 'driver-helper-map-leak 129:3', 'driver-unmap-family 20:2']);
       const related = got.diagnostics.flatMap((d) => d.relatedInformation ?? []).map((r) => r.location.uri);
       assert.ok(related.length > 0 && related.every((u) => u.startsWith('vscode-test-web://mount/ringnic/')), related.join(' '));
       assert.ok(listed.includes('vscode-test-web://mount/ringnic'), listed.join(' '));
       assert.ok(asked.includes('vscode-test-web://mount/ringnic/ringnic_dma.c'), asked.join(' '));
-    } finally {
-      s.client.dispose();
-      s.server.dispose();
-    }
+    });
   });
 
   it("indexes a subfolder document with the folder whose Makefile links it, reading that folder's files through the client", async () => {
-    const s = await start(true);
-    try {
+    await withServer(true, async (s) => {
       const ringUri = 'vscode-test-web://mount/modnic/hw/modnic_ring.c';
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri: ringUri, languageId: 'c', version: 1, text: files.get(ringUri) } });
-      let got: PublishDiagnosticsParams | undefined;
-      for (let i = 0; i < 400 && !got; i++) {
-        got = [...s.published].reverse().find((p) => p.uri === ringUri && p.diagnostics.length > 0);
-        if (!got) await new Promise((r) => setTimeout(r, 25));
-      }
-      assert.ok(got, `no driver finding; logs: ${s.logs.join(' | ')}`);
+      const got = await findings(s, ringUri);
       assert.deepStrictEqual(got.diagnostics.map((d) => `${d.code} ${d.range.start.line + 1}:${d.range.start.character + 1}`), ['driver-dir-mismatch 8:46']);
       assert.deepStrictEqual(got.diagnostics[0].relatedInformation?.map((r) => `${r.location.uri} ${r.location.range.start.line + 1}`), ['vscode-test-web://mount/modnic/modnic_main.c 8']);
       assert.ok(asked.includes('vscode-test-web://mount/modnic/Makefile'), asked.join(' '));
       assert.ok(listed.includes('vscode-test-web://mount/modnic'), listed.join(' '));
-    } finally {
-      s.client.dispose();
-      s.server.dispose();
-    }
+    });
   });
 
   it('reads nothing and finds none of them when the client does not serve files', async () => {
     asked.length = 0;
     listed.length = 0;
-    const s = await start(false);
-    try {
+    await withServer(false, async (s) => {
       await s.client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: main } });
       const d = await diagnostics(s, uri, 1);
       assert.deepStrictEqual(d.diagnostics, []);
       assert.deepStrictEqual(asked, []);
       assert.deepStrictEqual(listed, []);
-    } finally {
-      s.client.dispose();
-      s.server.dispose();
-    }
+    });
   });
 });

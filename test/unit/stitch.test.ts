@@ -13,7 +13,7 @@ import type { CliIO } from '../../src/cli/args';
 import { parseTrace, simulateAll } from '../../src/model/sim';
 import { functionOf, parseStitched, stitchedLine } from '../../src/model/sim/stitched';
 import { PLATFORM_IDS, PlatformId } from '../../src/model/platformIds';
-import { fixture, FIXTURES, lineOf, REPO_ROOT, testParser } from '../helpers';
+import { fixture, FIXTURES, lineOf, REPO_ROOT, testParser, writeWrenModule } from '../helpers';
 
 type Tree = Awaited<ReturnType<typeof testParser>> extends { parse(t: string): infer T } ? T : never;
 
@@ -178,11 +178,7 @@ describe('lifecycle across functions (stitching)', () => {
   it('the CLI follows the buffer into a subfolder file the Makefile links into the module, and back from it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-module-'));
     try {
-      const src = path.join(FIXTURES, 'lifecycle', 'twofile');
-      fs.mkdirSync(path.join(dir, 'rx'));
-      for (const f of ['wren.h', 'wren_main.c']) fs.copyFileSync(path.join(src, f), path.join(dir, f));
-      fs.writeFileSync(path.join(dir, 'rx', 'wren_rx.c'), fs.readFileSync(path.join(src, 'wren_rx.c'), 'utf8').replace('#include "wren.h"', '#include "../wren.h"'));
-      fs.writeFileSync(path.join(dir, 'Makefile'), 'obj-$(CONFIG_WREN) += wren.o\nwren-y := wren_main.o rx/wren_rx.o\n');
+      writeWrenModule(dir);
       const rel = (f: string): string => path.relative(REPO_ROOT, path.join(dir, f)).split(path.sep).join('/');
       const fromMain = memIO();
       assert.strictEqual(await main(['lifecycle', `${rel('wren_main.c')}:16`], fromMain), 0, fromMain.stderr);

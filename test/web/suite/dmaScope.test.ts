@@ -134,31 +134,28 @@ suite('DMA Scope extension (VS Code API)', () => {
     match(text, /dma_sync_single_for_cpu/);
   });
 
-  test('Replay Buffer Lifecycle opens the panel', async () => {
-    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'dsnic_rx.c'));
-    const editor = await vscode.window.showTextDocument(rx);
-    const pos = positionOf(rx, 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single');
+  /** Runs Replay Buffer Lifecycle with the cursor on `token` of the line holding `lineText`; the panel's tab, once its title matches `title`. */
+  async function replayAt(path: string[], lineText: string, token: string, title: RegExp): Promise<vscode.Tab> {
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, ...path));
+    const editor = await vscode.window.showTextDocument(doc);
+    const pos = positionOf(doc, lineText, token);
     editor.selection = new vscode.Selection(pos, pos);
     await vscode.commands.executeCommand('dmaScope.replayLifecycle');
-    // the panel's title names the buffer and the function its lifecycle was extracted from
-    const tab = await until(
-      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /dsnic_rx_refill/.test(t.label)),
-      'a webview tab titled with dsnic_rx_refill',
+    return until(
+      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && title.test(t.label)),
+      `a webview tab titled ${title}`,
     );
+  }
+
+  test('Replay Buffer Lifecycle opens the panel', async () => {
+    // the panel's title names the buffer and the function its lifecycle was extracted from
+    const tab = await replayAt(['dsnic_rx.c'], 'dma = dma_map_single(priv->dev, skb->data, DSNIC_RX_BUF_LEN', 'dma_map_single', /dsnic_rx_refill/);
     match(tab.label, /skb/);
   });
 
   test('the replay follows the buffer into the folder whose Makefile links the document (wren/rx/wren_rx.c)', async () => {
-    const rx = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(root, 'wren', 'rx', 'wren_rx.c'));
-    const editor = await vscode.window.showTextDocument(rx);
-    const pos = positionOf(rx, 'dma_sync_single_for_cpu(', 'dma_sync_single_for_cpu');
-    editor.selection = new vscode.Selection(pos, pos);
-    await vscode.commands.executeCommand('dmaScope.replayLifecycle');
     // the title names the functions it was followed through: the map and the teardown are in ../wren_main.c
-    const tab = await until(
-      () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && /wren_rx_poll/.test(t.label)),
-      'a webview tab titled with wren_rx_poll',
-    );
+    const tab = await replayAt(['wren', 'rx', 'wren_rx.c'], 'dma_sync_single_for_cpu(', 'dma_sync_single_for_cpu', /wren_rx_poll/);
     match(tab.label, /wren_alloc_rx_page\(\) → wren_rx_poll\(\) → wren_free_rx_ring\(\)/);
     await vscode.window.tabGroups.close(tab);
   });
