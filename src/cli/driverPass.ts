@@ -15,7 +15,8 @@ export interface DriverPassResult {
   findings: Map<string, ReportedFinding[]>;
   errors: { file: string; rule?: string; message: string }[];
   notes: string[];
-  figures: IndexFigures & { folders: number; ms: number };
+  /** folders: driver indexes; linked: files indexed with a parent folder whose Makefile links them into its module */
+  figures: IndexFigures & { folders: number; linked: number; ms: number };
 }
 
 export function toReported(d: DriverFinding, seen: Map<string, number>): ReportedFinding {
@@ -40,9 +41,11 @@ export interface DriverPassOptions {
 export function driverPass(results: readonly FileResult[], opts: DriverPassOptions = {}): DriverPassResult {
   const t0 = Date.now();
   const indexes = new Map<string, DriverIndex>();
+  let linked = 0;
   for (const r of results) {
     if (!r.records) continue;
     const folder = (opts.folderOf ?? folderOf)(r.file);
+    if (folder !== folderOf(r.file)) linked++;
     let ix = indexes.get(folder);
     if (!ix) indexes.set(folder, (ix = new DriverIndex(folder, opts.maxFiles ? { maxFiles: opts.maxFiles } : {})));
     ix.setFile(r.records);
@@ -50,7 +53,7 @@ export function driverPass(results: readonly FileResult[], opts: DriverPassOptio
   const findings = new Map<string, ReportedFinding[]>();
   const errors: DriverPassResult['errors'] = [];
   const notes: string[] = [];
-  const figures = { folders: indexes.size, files: 0, members: 0, keys: 0, partial: 0, helpers: 0, resolvedCalls: 0, unresolvedCalls: 0, ms: 0 };
+  const figures = { folders: indexes.size, linked, files: 0, members: 0, keys: 0, partial: 0, helpers: 0, resolvedCalls: 0, unresolvedCalls: 0, ms: 0 };
   const seen = new Map<string, number>();
   for (const ix of indexes.values()) {
     const r = checkDriverIndex(ix, { rules: opts.rules, severitiesFor: opts.severitiesFor });

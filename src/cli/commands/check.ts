@@ -309,7 +309,7 @@ export async function runCheck(argv: string[], io: CliIO): Promise<number> {
   }
   if (a.flags.has('--debug')) {
     const d = driver.figures;
-    io.err(`driver index: ${d.folders} folders, ${d.files} files with records, ${d.members} member records (${d.partial} partial) under ${d.keys} keys, ${d.helpers} helpers, ${d.resolvedCalls} helper calls resolved, ${d.unresolvedCalls} other sources of members (unexplained calls, stores, addresses passed); driver rules ${d.ms} ms\n`);
+    io.err(`driver index: ${d.folders} folders, ${d.files} files with records${d.linked ? ` (${d.linked} in subfolders their module's Makefile links)` : ''}, ${d.members} member records (${d.partial} partial) under ${d.keys} keys, ${d.helpers} helpers, ${d.resolvedCalls} helper calls resolved, ${d.unresolvedCalls} other sources of members (unexplained calls, stores, addresses passed); driver rules ${d.ms} ms\n`);
     for (const n of driver.notes.slice(0, 10)) io.err(`  note: ${n}\n`);
   }
   if (a.flags.has('--debug') && headers) {
