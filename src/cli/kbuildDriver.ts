@@ -4,7 +4,8 @@
  * module). Each `dma-scope kbuild` run therefore gathers the records of the driver's other C files: kept on
  * disk between runs (a DiskStore keyed by the file's path, its size and modification time, those of the
  * driver's own headers, and the build's macros), computed (records only, no rules) when missing or stale,
- * so each file is analysed about once per change however many files of its driver kbuild checks. The
+ * so each file is analysed about once per change however many files of its driver kbuild checks; with the
+ * build's configuration, files the Makefile does not build under it are left out. The
  * findings of the driver rules on the checked file are returned; those on other files are theirs to report.
  */
 import * as crypto from 'crypto';
@@ -16,7 +17,8 @@ import type { FileRecords } from '../analysis/driverIndex/records';
 import { checkOneFile, type BatchOptions, type FileResult } from '../node/checkFiles';
 import type { AnalysisSession } from '../analysis/session';
 import type { SeveritySetting } from '../analysis/rules/types';
-import { nodeModuleFolders } from '../node/moduleFolders';
+import { nodeModuleFolders, readKbuildFileSync } from '../node/moduleFolders';
+import { builtObjects } from '../analysis/driverIndex/kbuildModule';
 import type { DiskStore } from '../node/headerStore';
 
 /** A driver with more C files than this is indexed up to that many (a note says so). */
@@ -41,8 +43,13 @@ function stampOf(file: string): string | undefined {
   }
 }
 
-/** The driver's C files besides `self` (absolute), and its own headers' stamps (a changed struct changes the records). */
-function driverFiles(self: string): { root: string; others: string[]; headerStamps: string } {
+/**
+ * The driver's C files besides `self` (absolute), and its own headers' stamps (a changed struct changes the
+ * records). With the build's configuration (`enabled`), only files whose objects the driver folder's
+ * Makefile builds under it — when that Makefile names the checked file's object at all (lists built
+ * through variables are not read: then every file counts).
+ */
+function driverFiles(self: string, enabled?: (config: string) => boolean): { root: string; others: string[]; headerStamps: string } {
   const modules = nodeModuleFolders(path.parse(self).root);
   const root = path.resolve(modules.folderOf(toPosix(self)) || path.dirname(self));
   let own: string[] = [];
@@ -53,7 +60,11 @@ function driverFiles(self: string): { root: string; others: string[]; headerStam
   }
   const linked = modules.subfolderSources(toPosix(root)).map((f) => path.join(root, f));
   const headers = own.filter((n) => n.endsWith('.h')).sort().map((n) => `${n}=${stampOf(path.join(root, n))}`).join(';');
-  const others = [...own.filter((n) => n.endsWith('.c')).map((n) => path.join(root, n)), ...linked].filter((f) => f !== self && stampOf(f) !== undefined);
+  let others = [...own.filter((n) => n.endsWith('.c')).map((n) => path.join(root, n)), ...linked].filter((f) => f !== self && stampOf(f) !== undefined);
+  const makefile = enabled ? readKbuildFileSync(root) : undefined;
+  const built = makefile !== undefined && enabled ? builtObjects(makefile, enabled) : undefined;
+  const objectOf = (f: string): string => toPosix(path.relative(root, f)).replace(/\.c$/, '.o');
+  if (built?.has(objectOf(self))) others = others.filter((f) => built.has(objectOf(f)));
   return { root, others: [...new Set(others)].sort(), headerStamps: headers };
 }
 
@@ -67,7 +78,10 @@ export async function kbuildDriverFindings(
   store: DiskStore<FileRecords> | undefined, severitiesFor: (file: string) => Record<string, SeveritySetting> | undefined,
 ): Promise<KbuildDriverResult> {
   const self = path.resolve(cwd, file);
-  const { root, others, headerStamps } = driverFiles(self);
+  // with the whole configuration (autoconf.h read), `CONFIG_X` is enabled when it or `CONFIG_X_MODULE` is defined
+  const m = opts.macros ?? {};
+  const on = (k: string): boolean => m[k] !== undefined && m[k] !== null;
+  const { root, others, headerStamps } = driverFiles(self, opts.macrosComplete ? (c) => on(c) || on(`${c}_MODULE`) : undefined);
   const notes: string[] = [];
   const index = new DriverIndex(toPosix(path.relative(cwd, root)) || '.');
   index.setFile(own);

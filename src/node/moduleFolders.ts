@@ -20,14 +20,16 @@ export async function readKbuildFile(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/** A folder's kbuild file, read now (see readKbuildFile). */
+export function readKbuildFileSync(dir: string): string | undefined {
+  for (const n of NAMES) {
+    const t = readTextUpToSync(path.join(dir, n), MAX_MAKEFILE_BYTES);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
 /** Module folders of files named relative to `cwd` (or absolute). */
 export function nodeModuleFolders(cwd: string): ModuleFolders {
-  return new ModuleFolders((folder) => {
-    const dir = path.resolve(cwd, folder || '.');
-    for (const n of NAMES) {
-      const t = readTextUpToSync(path.join(dir, n), MAX_MAKEFILE_BYTES);
-      if (t !== undefined) return t;
-    }
-    return undefined;
-  });
+  return new ModuleFolders((folder) => readKbuildFileSync(path.resolve(cwd, folder || '.')));
 }

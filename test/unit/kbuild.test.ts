@@ -129,6 +129,36 @@ describe('dma-scope kbuild', () => {
     }
   });
 
+  it('with the build configuration, counts only the files the Makefile builds under it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dma-scope-kbuildcfg-'));
+    try {
+      fs.cpSync(path.join(FIXTURES, 'driver', 'modnic'), path.join(dir, 'modnic'), { recursive: true });
+      // built only with CONFIG_MODNIC_DEBUG (modnic-$(CONFIG_MODNIC_DEBUG) += hw/modnic_dump.o): it maps the
+      // ring FROM_DEVICE, so when it counts, the teardown's FROM_DEVICE unmap agrees with one of the maps
+      fs.writeFileSync(path.join(dir, 'modnic', 'hw', 'modnic_dump.c'), [
+        '#include "../modnic.h"', '', 'int modnic_dump_ring(struct device *dev, struct modnic_ring *ring)', '{',
+        '\tring->dma = dma_map_single(dev, ring->buf, ring->len, DMA_FROM_DEVICE);', '\tif (dma_mapping_error(dev, ring->dma))', '\t\treturn -ENOMEM;', '\treturn 0;', '}', '',
+      ].join('\n'));
+      fs.mkdirSync(path.join(dir, 'include', 'linux'), { recursive: true });
+      fs.mkdirSync(path.join(dir, 'include', 'generated'));
+      fs.writeFileSync(path.join(dir, 'include', 'linux', 'kconfig.h'), '#include <generated/autoconf.h>\n');
+      const kbuild = async (autoconf: string | undefined): Promise<string> => {
+        if (autoconf === undefined) fs.rmSync(path.join(dir, 'include', 'generated', 'autoconf.h'), { force: true });
+        else fs.writeFileSync(path.join(dir, 'include', 'generated', 'autoconf.h'), autoconf);
+        const o = io(dir);
+        assert.strictEqual(await main(['kbuild', '-include', 'include/linux/kconfig.h', '-Iinclude', 'modnic/hw/modnic_ring.c'], o), 0);
+        return o.stderr.split('\n').filter((l) => /\[driver-/.test(l)).map((l) => l.replace(/: error: .*\[/, ' [')).join('\n');
+      };
+      assert.strictEqual(await kbuild('#define CONFIG_MODNIC 1\n'), 'modnic/hw/modnic_ring.c:8:46 [driver-dir-mismatch]');
+      assert.strictEqual(await kbuild('#define CONFIG_MODNIC 1\n#define CONFIG_MODNIC_DEBUG 1\n'), '');
+      assert.strictEqual(await kbuild('#define CONFIG_MODNIC_MODULE 1\n#define CONFIG_MODNIC_DEBUG_MODULE 1\n'), '', 'an option set to m counts too');
+      // without the configuration every file of the driver counts
+      assert.strictEqual(await kbuild(undefined), '');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits non-zero with one line only for its own trouble', async () => {
     const o = io(OUT);
     assert.strictEqual(await main(['kbuild', '-DX', '-I.'], o), 2);

@@ -1,7 +1,7 @@
 /** Which folder's driver index a file belongs to: the kbuild module its Makefile links it into (src/analysis/driverIndex/kbuildModule.ts). */
 import * as assert from 'assert';
 import * as path from 'path';
-import { ModuleFolders, compositeSubfolderObjects, moduleDriverOf, moduleFolderOf, relativePath } from '../../src/analysis/driverIndex/kbuildModule';
+import { ModuleFolders, builtObjects, compositeSubfolderObjects, moduleDriverOf, moduleFolderOf, relativePath } from '../../src/analysis/driverIndex/kbuildModule';
 import { main } from '../../src/cli/main';
 import type { CliIO } from '../../src/cli/args';
 import { FIXTURES } from '../helpers';
@@ -22,6 +22,11 @@ describe('kbuild module folders', () => {
     ].join('\n');
     assert.deepStrictEqual([...compositeSubfolderObjects(mk)].sort(), ['en/rx.o', 'en/tx.o', 'en/xsk/pool.o', 'fw/img.o', 'lib/gid.o', 'pcie/drv.o']);
     assert.strictEqual(compositeSubfolderObjects('x-y += a/b.o\n'.repeat(30000)).size, 0, 'an oversized Makefile is not read');
+  });
+
+  it('lists the objects a configuration builds: obj- and composite lists, conditional ones only when enabled', () => {
+    const mk = 'obj-$(CONFIG_A) += a.o\nobj-$(CONFIG_OFF) += off.o\nobj-y += tool/ b.o\na-y := a1.o sub/a2.o\na-$(CONFIG_X) += sub/x.o\na-$(CONFIG_OFF) += sub/gone.o\nccflags-y += -Ifoo/bar.o\n';
+    assert.deepStrictEqual([...builtObjects(mk, (c) => c === 'CONFIG_A' || c === 'CONFIG_X')].sort(), ['a.o', 'a1.o', 'b.o', 'sub/a2.o', 'sub/x.o']);
   });
 
   it('puts a linked subfolder file in the nearest ancestor that links it, anything else in its own folder', () => {

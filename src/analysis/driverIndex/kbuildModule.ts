@@ -15,6 +15,31 @@ export const MAX_MODULE_DEPTH = 3;
 /** Makefile text longer than this is not read as a module list (a generated or foreign file). */
 const MAX_MAKEFILE_CHARS = 256 * 1024;
 
+/** One object list of a Makefile: `<target>-<cond> += words` (cond: `y`, `m`, `objs` or a `CONFIG_…` name). */
+interface ObjectList {
+  target: string;
+  cond: string;
+  words: string[];
+}
+
+/** The object lists of a Makefile, continuation lines joined and comments dropped (none when it is oversized). */
+function objectLists(makefile: string): ObjectList[] {
+  if (makefile.length > MAX_MAKEFILE_CHARS) return [];
+  const out: ObjectList[] = [];
+  // a `#` inside `$(…)` does not occur in these lists
+  for (const raw of makefile.replace(/\\\r?\n/g, ' ').split('\n')) {
+    const m = /^\s*([A-Za-z0-9_.-]+)-(y|m|objs|\$\((CONFIG_[A-Za-z0-9_]+)\))\s*(?::=|\+=|=)(.*)$/.exec(raw.replace(/#.*/, ''));
+    if (m && !['subdir', 'ccflags', 'asflags', 'ldflags', 'always', 'targets', 'extra', 'hostprogs', 'userprogs'].includes(m[1])) {
+      out.push({ target: m[1], cond: m[3] ?? m[2], words: m[4].trim().split(/\s+/).filter(Boolean) });
+    }
+  }
+  return out;
+}
+
+/** An object word naming a file in the folder or below it (`x.o`, `en/rx.o`), not above it. */
+const OBJECT_WORD = /^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)*\.o$/;
+const inFolder = (w: string): boolean => OBJECT_WORD.test(w) && !w.split('/').some((p) => p === '..' || p === '.');
+
 /**
  * The objects in subfolders that a Makefile links into its composite objects (`<module>-y`,
  * `<module>-objs`, `<module>-$(CONFIG_…)`, with `:=`, `=` or `+=`), as paths relative to the Makefile's
@@ -23,18 +48,20 @@ const MAX_MAKEFILE_CHARS = 256 * 1024;
  */
 export function compositeSubfolderObjects(makefile: string): Set<string> {
   const out = new Set<string>();
-  if (makefile.length > MAX_MAKEFILE_CHARS) return out;
-  // continuation lines joined, comments dropped (a `#` inside `$(…)` does not occur in these lists)
-  const joined = makefile.replace(/\\\r?\n/g, ' ');
-  for (const raw of joined.split('\n')) {
-    const line = raw.replace(/#.*/, '');
-    const m = /^\s*([A-Za-z0-9_.-]+)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))\s*(?::=|\+=|=)(.*)$/.exec(line);
-    if (!m || m[1] === 'obj' || m[1] === 'subdir' || m[1] === 'ccflags' || m[1] === 'asflags' || m[1] === 'ldflags') continue;
-    for (const word of m[3].trim().split(/\s+/)) {
-      if (!/^[A-Za-z0-9_.+-]+(?:\/[A-Za-z0-9_.+-]+)+\.o$/.test(word)) continue;
-      if (word.split('/').some((p) => p === '..' || p === '.')) continue;
-      out.add(word);
-    }
+  for (const l of objectLists(makefile)) if (l.target !== 'obj' && l.cond !== 'm') for (const w of l.words) if (w.includes('/') && inFolder(w)) out.add(w);
+  return out;
+}
+
+/**
+ * The objects a Makefile builds under a configuration (`enabled(CONFIG_X)`: the option is y or m), in its
+ * folder and subfolders: those of `obj-y`/`obj-m` and composite lists, and of `…-$(CONFIG_X)` lists
+ * whose option is enabled. What `dma-scope kbuild`, which knows the configuration, counts as the driver.
+ */
+export function builtObjects(makefile: string, enabled: (config: string) => boolean): Set<string> {
+  const out = new Set<string>();
+  for (const l of objectLists(makefile)) {
+    if (l.cond.startsWith('CONFIG_') && !enabled(l.cond)) continue;
+    for (const w of l.words) if (inFolder(w)) out.add(w);
   }
   return out;
 }
