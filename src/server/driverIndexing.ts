@@ -11,7 +11,7 @@
  */
 import type { AnalysisAdapter, DriverFinding, FileRecords } from './analysis';
 import type { SeveritySetting } from '../analysis/rules/types';
-import { moduleDriverOf, moduleObjects, type ModuleObjectsCache } from '../analysis/driverIndex/kbuildModule';
+import { linkedSources, moduleDriverOf, moduleObjects, type ModuleObjectsCache } from '../analysis/driverIndex/kbuildModule';
 
 export const MAX_INDEX_FILES = 2000;
 
@@ -160,7 +160,7 @@ export class DriverIndexing {
     if (this.stopped) return;
     const t0 = Date.now();
     // the folder's own files, then the subfolder sources its Makefile links into the module (a missing one is skipped below)
-    const linked = [...(await moduleObjects(folder, this.readMakefile, this.makefiles))].map((o) => `${folder === '/' ? '' : folder}/${o.replace(/\.o$/, '.c')}`).sort();
+    const linked = linkedSources(await moduleObjects(folder, this.readMakefile, this.makefiles)).map((f) => `${folder === '/' ? '' : folder}/${f}`);
     const files = [...(await this.host.listFolderFiles(folder, this.maxFiles + 1)), ...linked];
     if (files.length > this.maxFiles) this.host.note(`${folder} has more than ${this.maxFiles} C files: its driver index covers the first ${this.maxFiles}`);
     const index = await this.adapter.driverIndex(folder, { maxFiles: this.maxFiles });

@@ -55,8 +55,13 @@ class WorkspaceDrivers {
 
   constructor(private readonly readMakefile?: (folder: string) => Promise<string | undefined>) {}
 
+  /** The driver folder of a file (the live index uses the same one). */
+  async folderOf(file: string): Promise<string> {
+    return this.readMakefile ? (await moduleDriverOf(file, this.readMakefile, this.makefiles)).root : folderOfPath(file);
+  }
+
   async add(file: string, records: FileRecords): Promise<void> {
-    const folder = this.readMakefile ? (await moduleDriverOf(file, this.readMakefile, this.makefiles)).root : folderOfPath(file);
+    const folder = await this.folderOf(file);
     let ix = this.indexes.get(folder);
     if (!ix) this.indexes.set(folder, (ix = new DriverIndex(folder)));
     ix.setFile(records);
@@ -101,8 +106,10 @@ export async function checkWorkspaceFiles(deps: WorkspaceCheckDeps, token: Cance
       await yieldToLoop(); // requests and cancellations are served between files
       const open = documents.get(uri);
       if (open) {
-        // checked live; its records still count for the other files of its driver
-        const rec = await adapter.records(files[i], open.getText(), rel).catch(() => undefined);
+        // checked live; its records still count for the other files of its driver: the live index's when it
+        // has them (no second parse), else recorded from the editor's text
+        const live = adapter.peekDriverIndex(await drivers.folderOf(files[i]))?.fileRecords(files[i]);
+        const rec = live ?? (await adapter.records(files[i], open.getText(), rel).catch(() => undefined));
         if (rec) await drivers.add(files[i], rec);
         continue;
       }

@@ -66,6 +66,11 @@ export function builtObjects(makefile: string, enabled: (config: string) => bool
   return out;
 }
 
+/** The C sources (relative, sorted) of a Makefile's subfolder objects: `en/rx.o` → `en/rx.c`. */
+export function linkedSources(objects: ReadonlySet<string>): string[] {
+  return [...objects].map((o) => o.replace(/\.o$/, '.c')).sort();
+}
+
 /** Reads a folder's Makefile (undefined: none, or unreadable). */
 export type MakefileReader = (folder: string) => string | undefined;
 
@@ -119,7 +124,7 @@ export class ModuleFolders {
 
   /** The subfolder .c files (relative to `folder`) its Makefile links into the module: what its index reads besides its own files. */
   subfolderSources(folder: string): string[] {
-    return [...this.objectsOf(folder)].map((o) => o.replace(/\.o$/, '.c')).sort();
+    return linkedSources(this.objectsOf(folder));
   }
 }
 
@@ -161,7 +166,7 @@ export async function moduleDriverOf(file: string, read: (folder: string) => Pro
     objects.set(folder, await moduleObjects(folder, read, cache));
   }
   const root = moduleFolderOf(file, (f) => objects.get(f) ?? new Set()) || (file.startsWith('/') ? '/' : '');
-  const linked = [...(await moduleObjects(root, read, cache))].map((o) => o.replace(/\.o$/, '.c')).sort();
+  const linked = linkedSources(await moduleObjects(root, read, cache));
   return { root, self: file.slice(root === '/' ? 1 : root.length + 1), linked };
 }
 
